@@ -1,0 +1,77 @@
+"""``build``: run the pipeline — load, validate, render everything, then write once.
+
+Nothing is written until every format has rendered, so a mistake found late (a PDF
+that cannot be laid out) leaves earlier outputs exactly as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .labels import format_problems
+from .pipeline import Checked, read_handbook
+from .releases import is_released
+from .render import THEME_PACKAGE, render_formats
+from .write import write_folder
+
+FORMATS = ("md", "html", "pdf")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    folder: Path
+    written: list[Path]
+    kept: list[Path]
+    warnings: list[str]
+    draft: bool
+
+
+def build_project(folder: Path | str, *, formats: list[str] | tuple[str, ...] = FORMATS,
+                  output: Path | None = None,
+                  report: Callable[[str], None] | None = None) -> BuildResult:
+    """Build the project's current content into ``output/<version>[-draft]/``."""
+    checked = read_handbook(folder)
+    draft = not is_released(checked)
+    return build_checked(checked, formats=formats, output=output, draft=draft, report=report)
+
+
+def build_checked(checked: Checked, *, formats: list[str] | tuple[str, ...] = FORMATS,
+                  output: Path | None = None, draft: bool = True,
+                  report: Callable[[str], None] | None = None) -> BuildResult:
+    files, warnings = render_files(checked, formats, draft=draft, report=report)
+    output_root = output if output is not None else checked.project.root / "output"
+    version = checked.handbook.document.version
+    name = f"{version}-draft" if draft else version
+    written = write_folder(output_root, name, files, immutable=not draft)
+    return BuildResult(output_root / name, written.written, written.kept,
+                       checked.warnings + warnings, draft)
+
+
+def render_files(checked: Checked, formats: list[str] | tuple[str, ...], *, draft: bool,
+                 report: Callable[[str], None] | None = None) -> tuple[dict[str, bytes],
+                                                                      list[str]]:
+    """Every output file of the build, in memory, with the renderer's warnings."""
+    rendered = render_formats(checked.handbook, checked.project.root, list(formats),
+                              draft=draft)
+    files = dict(rendered.files)
+    print_name = next((name for name in files if name.endswith(".print.html")), None)
+    if print_name:
+        if report:
+            report("laying out the PDF …")
+        files[print_name.replace(".print.html", ".pdf")] = make_pdf(checked, files[print_name])
+        del files[print_name]
+    warnings = format_problems(rendered.problems, checked.handbook.document.language)
+    return files, warnings
+
+
+def make_pdf(checked: Checked, print_html: bytes) -> bytes:
+    from importlib import resources
+
+    from .pdf import write_pdf
+
+    theme = Path(str(resources.files(THEME_PACKAGE[0]).joinpath(THEME_PACKAGE[1])))
+    doc = checked.handbook.document
+    allowed = [theme, checked.project.assets]
+    return write_pdf(print_html.decode(), theme, allowed, f"{doc.id}-{doc.version}")

@@ -1,0 +1,169 @@
+"""Load stage: find a project's YAML files and merge them into one located document.
+
+A project is a folder with ``content/`` (any number of ``*.yaml`` files, in any
+sub-folders), optional ``templates/`` overriding the theme, ``content/assets/`` for
+images, and ``releases/`` holding the frozen content of released versions.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Loc, Problem, SopgenError, relative
+from .yamlread import LMap, LSeq, read_yaml
+
+MAX_FILES = 5000
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
+
+SINGLE_KEYS = ("document", "pillars")
+LIST_KEYS = ("roles", "procedures", "glossary", "revisions")
+TOP_KEYS = (*SINGLE_KEYS, *LIST_KEYS, "procedure")
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a project's parts live; every path is resolved once, here."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, folder: Path | str) -> Project:
+        root = Path(folder).resolve()
+        if not (root / "content").is_dir():
+            raise SopgenError(
+                f"no content/ folder in {root}",
+                hint="run sopgen in a project folder, or create one with: sopgen init FOLDER",
+            )
+        return cls(root)
+
+    @property
+    def content(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def assets(self) -> Path:
+        return self.content / "assets"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def releases(self) -> Path:
+        return self.root / "releases"
+
+    def show(self, path: Path) -> str:
+        return relative(path, self.root)
+
+
+def content_files(project: Project) -> list[Path]:
+    """Every YAML file under content/ (assets excluded), in a stable order."""
+    files = [
+        path for path in project.content.rglob("*")
+        if path.suffix in (".yaml", ".yml") and project.assets not in path.parents
+        and path.is_file()
+    ]
+    return sorted(files, key=lambda p: p.relative_to(project.content).as_posix())
+
+
+def load_project(project: Project) -> tuple[LMap, list[Problem]]:
+    """Read and merge all content files; problems from every file are collected."""
+    files = content_files(project)
+    problems = _check_files(project, files)
+    if problems:
+        return _empty(project), problems
+    merged = _empty(project)
+    for path in files:
+        data, found = read_yaml(path, project.show(path))
+        problems.extend(found)
+        if data is not None:
+            _merge(merged, data, project.show(path), problems)
+    return merged, problems
+
+
+def load_file(path: Path, shown_as: str) -> tuple[LMap, list[Problem]]:
+    """Read one file that holds a whole handbook (a release snapshot)."""
+    merged = _empty_at(Loc(shown_as))
+    data, problems = read_yaml(path, shown_as)
+    if data is not None:
+        _merge(merged, data, shown_as, problems)
+    return merged, problems
+
+
+def _check_files(project: Project, files: list[Path]) -> list[Problem]:
+    where = Loc(project.show(project.content))
+    if not files:
+        return [Problem(where, "no_content_files")]
+    if len(files) > MAX_FILES:
+        return [Problem(where, "too_many_files", {"count": len(files), "limit": MAX_FILES})]
+    problems = []
+    for path in files:
+        if project.content.resolve() not in path.resolve().parents:
+            problems.append(Problem(Loc(project.show(path)), "outside_project"))
+    total = sum(path.stat().st_size for path in files)
+    if total > MAX_TOTAL_BYTES:
+        problems.append(Problem(where, "content_too_large", {"size": total,
+                                                              "limit": MAX_TOTAL_BYTES}))
+    return problems
+
+
+def _empty(project: Project) -> LMap:
+    return _empty_at(Loc(project.show(project.content)))
+
+
+def _empty_at(loc: Loc) -> LMap:
+    merged = LMap()
+    merged.loc, merged.key_locs, merged.value_locs = loc, {}, {}
+    return merged
+
+
+def _merge(merged: LMap, data: object, name: str, problems: list[Problem]) -> None:
+    if not isinstance(data, LMap):
+        problems.append(Problem(getattr(data, "loc", Loc(name, 1, 1)), "file_not_mapping",
+                                {"keys": ", ".join(TOP_KEYS)}))
+        return
+    for key, value in data.items():
+        key_loc, value_loc = data.key_locs[key], data.value_locs[key]
+        if key not in TOP_KEYS:
+            problems.append(Problem(key_loc, "unknown_key", _suggest(key, TOP_KEYS)))
+        elif key in SINGLE_KEYS:
+            _merge_single(merged, key, value, key_loc, value_loc, problems)
+        else:
+            _merge_list(merged, key, value, key_loc, value_loc, problems)
+
+
+def _merge_single(merged: LMap, key: str, value: object, key_loc: Loc, value_loc: Loc,
+                  problems: list[Problem]) -> None:
+    if key in merged:
+        first = merged.key_locs[key]
+        problems.append(Problem(key_loc, "duplicate_section", {"key": key, "first": str(first)}))
+        return
+    merged[key] = value
+    merged.key_locs[key], merged.value_locs[key] = key_loc, value_loc
+
+
+def _merge_list(merged: LMap, key: str, value: object, key_loc: Loc, value_loc: Loc,
+                problems: list[Problem]) -> None:
+    if key == "procedure":  # a file holding one procedure, the friendliest layout
+        key, items, locs = "procedures", [value], [value_loc]
+    elif isinstance(value, LSeq):
+        items, locs = list(value), value.item_locs
+    elif value is None:
+        return
+    else:
+        problems.append(Problem(value_loc, "expected_list", {"key": key}))
+        return
+    if key not in merged:
+        target = LSeq()
+        target.loc, target.item_locs = value_loc, []
+        merged[key] = target
+        merged.key_locs[key], merged.value_locs[key] = key_loc, value_loc
+    merged[key].extend(items)
+    merged[key].item_locs.extend(locs)
+
+
+def _suggest(key: str, allowed: tuple[str, ...] | list[str]) -> dict[str, object]:
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    return {"key": key, "suggestion": close[0] if close else "", "allowed": ", ".join(allowed)}

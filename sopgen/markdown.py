@@ -1,0 +1,193 @@
+"""Markdown text fields → safe HTML, or safe Markdown for the .md handbook.
+
+markdown-it-py's CommonMark preset passes raw HTML through; here raw HTML is off
+(it shows as text), links are kept only for http(s), mailto and #anchors, images only
+from content/assets/, headings inside a field are demoted below the handbook's own,
+and a mention of a procedure id becomes a cross-reference. What was removed is
+reported as a warning, so nothing disappears silently.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markupsafe import Markup, escape
+
+from .errors import Loc, Problem
+from .yamlread import located
+
+SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
+ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")
+HEADING_SHIFT = 3  # a "# Title" inside a field becomes <h4>, below pillar/procedure/section
+# Text with none of these characters renders the same as escaped plain text.
+MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>&!#|~\n]|^\s*([-+]|\d+[.)])\s|^\s*>|:/")
+
+
+@dataclass
+class TextRenderer:
+    """Renders the Markdown fields of one handbook; one instance per build."""
+
+    procedure_anchors: dict[str, str]
+    mention: re.Pattern[str] | None
+    assets: Path
+    problems: list[Problem] = field(default_factory=list)
+    used_assets: set[str] = field(default_factory=set)
+    _cache: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @cached_property
+    def parser(self) -> MarkdownIt:
+        md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+        md.validateLink = lambda url: True  # our own policy below decides, and reports
+        md.core.ruler.push("sopgen_policy", self._policy)
+        return md
+
+    # --- the four ways a field is rendered
+
+    def html(self, text: str) -> Markup:
+        """A block field (paragraphs, lists, tables) as HTML."""
+        return Markup(self._cached("html", text, self._html_block))
+
+    def html_inline(self, text: str) -> Markup:
+        """A one-paragraph field (a step, a checklist item) as inline HTML."""
+        return Markup(self._cached("html_inline", text, self._html_inline))
+
+    def markdown(self, text: str) -> str:
+        """A block field as Markdown that renders exactly what the HTML shows."""
+        return self._cached("md", text, self._markdown_block)
+
+    def markdown_inline(self, text: str) -> str:
+        return self._cached("md", text.strip(), self._markdown_block).replace("\n", " ")
+
+    def _cached(self, mode: str, text: str, render: Callable[[str], str]) -> str:
+        key = (mode, text)
+        if key not in self._cache:
+            self._current = located(text, Loc("content"))
+            self._cache[key] = render(text)
+        return self._cache[key]
+
+    def _is_plain(self, text: str) -> bool:
+        return not MARKDOWN_SYNTAX.search(text) and not (
+            self.mention and self.mention.search(text))
+
+    def _html_block(self, text: str) -> str:
+        if self._is_plain(text):
+            return f"<p>{escape(text.strip())}</p>\n"
+        return self.parser.render(text)
+
+    def _html_inline(self, text: str) -> str:
+        if self._is_plain(text):
+            return str(escape(text.strip()))
+        html = self.parser.render(text).strip()
+        if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+            html = html[3:-4]
+        return html
+
+    def _markdown_block(self, text: str) -> str:
+        import mdformat_tables
+        from mdformat.renderer import MDRenderer  # only the .md handbook needs it
+
+        tokens = self.parser.parse(text)
+        options = {"parser_extension": [mdformat_tables], "mdformat": {"number": True}}
+        return MDRenderer().render(tokens, options, {}).strip()
+
+    # --- the policy, as a markdown-it core rule
+
+    def _policy(self, state: StateCore) -> None:
+        for token in state.tokens:
+            if token.type == "heading_open" or token.type == "heading_close":
+                token.tag = f"h{min(6, int(token.tag[1]) + HEADING_SHIFT)}"
+            if token.children:
+                token.children = self._inline_policy(token.children)
+
+    def _inline_policy(self, children: list[Token]) -> list[Token]:
+        result: list[Token] = []
+        in_link = 0
+        dropped_links: list[bool] = []
+        for token in children:
+            if token.type == "link_open":
+                keep = self._link_allowed(str(token.attrs.get("href", "")))
+                dropped_links.append(not keep)
+                in_link += 1
+                if keep:
+                    self._decorate_link(token)
+                    result.append(token)
+                continue
+            if token.type == "link_close":
+                in_link -= 1
+                if not dropped_links.pop():
+                    result.append(token)
+                continue
+            if token.type == "image":
+                result.extend(self._image(token))
+                continue
+            if token.type == "text" and not in_link and self.mention:
+                result.extend(self._cross_references(token))
+                continue
+            result.append(token)
+        return result
+
+    def _link_allowed(self, href: str) -> bool:
+        if SAFE_LINK.match(href) and not any(c in href for c in "\"'<>` \\"):
+            if href.startswith("#"):
+                return href[1:] in self.procedure_anchors.values() or bool(
+                    re.fullmatch(r"[a-z0-9-]+", href[1:]))
+            return True
+        self.problems.append(Problem(self._current, "unsafe_link", {"url": href},
+                                     severity="warning"))
+        return False
+
+    @staticmethod
+    def _decorate_link(token: Token) -> None:
+        if not str(token.attrs["href"]).startswith("#"):
+            token.attrs["rel"] = "noopener noreferrer"
+
+    def _image(self, token: Token) -> list[Token]:
+        src = str(token.attrs.get("src", ""))
+        path = (self.assets.parent / src).resolve()
+        if ASSET_REF.match(src) and self.assets.resolve() in path.parents and path.is_file():
+            self.used_assets.add(src)
+            token.attrs["src"] = data_uri(path)
+            return [token]
+        self.problems.append(Problem(self._current, "image_not_asset", {"url": src},
+                                     severity="warning"))
+        alt = Token("text", "", 0)
+        alt.content = token.content
+        return [alt]
+
+    def _cross_references(self, token: Token) -> list[Token]:
+        assert self.mention is not None
+        pieces: list[Token] = []
+        position = 0
+        for match in self.mention.finditer(token.content):
+            target = self.procedure_anchors.get(match.group())
+            if target is None:
+                continue
+            pieces.append(_text(token.content[position:match.start()]))
+            link = Token("link_open", "a", 1, attrs={"href": f"#{target}", "class": "xref"})
+            pieces += [link, _text(match.group()), Token("link_close", "a", -1)]
+            position = match.end()
+        if not pieces:
+            return [token]
+        pieces.append(_text(token.content[position:]))
+        return [piece for piece in pieces if piece.type != "text" or piece.content]
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def data_uri(path: Path) -> str:
+    """An asset inlined, so the HTML needs no other file and PDF fetches nothing."""
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"

@@ -1,0 +1,51 @@
+"""The library API the CLI and the tests call: read a project into a checked handbook.
+
+``read_handbook`` runs load → validate and raises ``ValidationFailed`` with every
+problem (in the document's language) if anything is wrong; warnings are returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problem, ValidationFailed
+from .labels import format_problems
+from .load import Project, load_file, load_project
+from .model import Handbook
+from .validate import asset_problems, language_of, validate
+from .yamlread import LMap
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A handbook that passed validation, with what a reviewer should still see."""
+
+    project: Project
+    handbook: Handbook
+    warnings: list[str]
+    raw: LMap
+
+
+def read_handbook(folder: Path | str, snapshot: Path | None = None) -> Checked:
+    """Load and validate a project (or one of its release snapshots)."""
+    project = Project.at(folder)
+    if snapshot is None:
+        raw, problems = load_project(project)
+    else:
+        raw, problems = load_file(snapshot, project.show(snapshot))
+    language = language_of(raw)
+    handbook: Handbook | None = None
+    if not any(p.severity == "error" for p in problems):
+        handbook, found = validate(raw)
+        problems += found
+    if handbook is not None:
+        problems += asset_problems(handbook, project.assets)
+    fail_on_errors(problems, language)
+    assert handbook is not None
+    return Checked(project, handbook, format_problems(problems, language), raw)
+
+
+def fail_on_errors(problems: list[Problem], language: str) -> None:
+    if any(p.severity == "error" for p in problems):
+        raise ValidationFailed(format_problems(problems, language))

@@ -1,0 +1,194 @@
+"""Render stage: a checked handbook → Markdown, HTML and print HTML, through a theme.
+
+Themes are Jinja templates. The default theme ships in ``sopgen/themes/default``;
+a project's ``templates/`` folder is searched first and may override any template
+by name, or extend the built-in one as ``default/NAME``. Content is only ever data
+passed to templates, never compiled as a template. HTML is autoescaped; Markdown
+output escapes every plain value for Markdown (see ``escape_markdown``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypedDict
+
+import jinja2
+from markupsafe import Markup
+
+from . import model
+from .labels import Catalogue, catalogue
+from .markdown import TextRenderer, data_uri
+from .model import Document, Handbook, Procedure
+from .validate import mention_pattern
+
+THEME_PACKAGE = ("sopgen", "themes/default")
+
+
+class MdText(str):
+    """Markdown that is already safe: rendered from a field, or written by a theme."""
+
+
+class PillarView(TypedDict):
+    key: str
+    title: str
+    introduction: str
+    anchor: str
+    procedures: list[Procedure]
+
+
+class Context(TypedDict):
+    """What every template receives."""
+
+    handbook: Handbook
+    doc: model.Document
+    pillars: list[PillarView]
+    words: Catalogue
+    draft: bool
+    logo: str
+    language: str
+    file_stem: str
+    next_review: dt.date
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Everything a build produces, in memory, before anything is written."""
+
+    files: dict[str, bytes]
+    problems: list[Any]
+    used_assets: set[str]
+
+
+def environment(templates: Path | None, *, markdown: bool) -> jinja2.Environment:
+    """A sandbox-free but data-only Jinja environment over project + default theme."""
+    theme = jinja2.PackageLoader(*THEME_PACKAGE)
+    loaders: list[jinja2.BaseLoader] = []
+    if templates is not None and templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(templates))
+    loaders += [jinja2.PrefixLoader({"default": theme}), theme]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=not markdown,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=escape_markdown if markdown else None,
+    )
+    env.globals["anchor"] = model.anchor
+    return env
+
+
+def escape_markdown(value: Any) -> Any:
+    """Plain text printed into Markdown cannot become markup, links or HTML."""
+    if isinstance(value, MdText) or not isinstance(value, str):
+        return value
+    text = re.sub(r"\s*\n\s*", " ", value)
+    return re.sub(r"([\\`*_\[\]{}<>#|~!&])", r"\\\1", text)
+
+
+def next_review(doc: Document) -> dt.date:
+    """The stated next review, or the effective date plus the review cycle."""
+    if doc.next_review:
+        return doc.next_review
+    months = doc.effective_date.month - 1 + doc.review_cycle_months
+    year, month = doc.effective_date.year + months // 12, months % 12 + 1
+    return doc.effective_date.replace(year=year, month=month, day=min(doc.effective_date.day, 28))
+
+
+def css_content(label: str) -> Markup:
+    """A label with {page}/{pages} as a CSS ``content`` value, e.g. "Page " counter(page)."""
+    parts = re.split(r"\{(page|pages)\}", label)
+    values = [f"counter({part})" if index % 2 else f'"{_css_escape(part)}"'
+              for index, part in enumerate(parts) if part]
+    return Markup(" ".join(values))
+
+
+def _css_escape(text: str) -> str:
+    return re.sub(r'[\\"<>&\n]', lambda m: f"\\{ord(m.group()):x} ", text)
+
+
+class Renderer:
+    """Renders one handbook in the formats asked for; holds the per-build caches."""
+
+    def __init__(self, handbook: Handbook, project_root: Path, *, draft: bool = False) -> None:
+        self.handbook = handbook
+        self.root = project_root
+        self.draft = draft
+        ids = {p.id: model.anchor("procedure", p.id) for p in handbook.procedures}
+        self.text = TextRenderer(ids, mention_pattern(set(ids)), project_root / "content"
+                                 / "assets")
+        self.words = catalogue(handbook.document.language)
+
+    def context(self) -> Context:
+        doc = self.handbook.document
+        logo_path = self.root / "content" / doc.organisation.logo
+        suffix = "-draft" if self.draft else ""
+        return Context(
+            handbook=self.handbook,
+            doc=doc,
+            pillars=[self._pillar(key) for key in model.PILLARS],
+            words=self.words,
+            draft=self.draft,
+            logo=data_uri(logo_path) if doc.organisation.logo else "",
+            language=doc.language,
+            file_stem=f"{doc.id}-{doc.version}{suffix}",
+            next_review=next_review(doc),
+        )
+
+    def _pillar(self, key: str) -> PillarView:
+        text: model.PillarText = getattr(self.handbook.pillars, key)
+        return PillarView(key=key, title=text.title, introduction=text.introduction,
+                          anchor=model.anchor("pillar", key),
+                          procedures=self.handbook.procedures_in(key))
+
+    def render(self, template: str, *, markdown: bool = False, **extra: Any) -> str:
+        env = environment(self.root / "templates", markdown=markdown)
+        self._install_filters(env, markdown)
+        return env.get_template(template).render(**self.context(), **extra)
+
+    def _install_filters(self, env: jinja2.Environment, markdown: bool) -> None:
+        words = self.words
+        filters: dict[str, Callable[..., Any]] = {
+            "label": words.label,
+            "choice": words.choice,
+            "date": words.date,
+            "role_title": lambda role_id: self.handbook.role(role_id).title,
+            "css_content": css_content,
+        }
+        if markdown:
+            filters["md"] = lambda text: MdText(self.text.markdown(text))
+            filters["md_inline"] = lambda text: MdText(self.text.markdown_inline(text))
+            filters["raw"] = MdText
+        else:
+            filters["md"] = self.text.html
+            filters["md_inline"] = self.text.html_inline
+            filters["raw"] = Markup
+        env.filters.update(filters)
+
+
+def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *,
+                   draft: bool = False) -> Rendered:
+    """Render each text format in memory; the PDF gets its print HTML from here."""
+    renderer = Renderer(handbook, project_root, draft=draft)
+    stem = renderer.context()["file_stem"]
+    files: dict[str, bytes] = {}
+    if "md" in formats:
+        markdown = tidy_markdown(renderer.render("handbook.md.j2", markdown=True))
+        files[f"{stem}.md"] = markdown.encode()
+    if "html" in formats:
+        files[f"{stem}.html"] = renderer.render("handbook.html.j2").encode()
+    if "pdf" in formats:
+        files[f"{stem}.print.html"] = renderer.render("print.html.j2").encode()
+    return Rendered(files, renderer.text.problems, renderer.text.used_assets)
+
+
+def tidy_markdown(text: str) -> str:
+    """One blank line between blocks, whatever the template's conditionals left."""
+    text = re.sub(r"([^\n])\n(#{1,6} |<a id=)", r"\1\n\n\2", text)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -1,0 +1,326 @@
+"""Validate stage: located raw data → typed ``Handbook``, collecting every problem.
+
+The conversion is driven by the dataclasses' type hints, so adding a field to the
+model is the only change needed for it to be read, checked and documented. Nothing is
+guessed: text stays text, dates must be YYYY-MM-DD, choices must be one of their values.
+Cross-checks (ids, references, mentions) run once the whole handbook is known.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import types
+import typing
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from . import model
+from .errors import Loc, Problem
+from .load import _suggest
+from .model import Handbook, Procedure, Step
+from .yamlread import LMap, LSeq, LStr, has_bad_chars, located
+
+MAX_TEXT = 50_000
+IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")
+ALLOWED_URL = re.compile(r"^(https?://[^\s/]+|mailto:[^\s@]+@[^\s@]+)", re.IGNORECASE)
+
+
+def validate(raw: LMap) -> tuple[Handbook | None, list[Problem]]:
+    """Convert and cross-check; the handbook is ``None`` when any error was found."""
+    converter = _Converter()
+    handbook = converter.dataclass(Handbook, raw, raw.loc)
+    problems = converter.problems
+    if isinstance(handbook, Handbook):
+        problems.extend(cross_check(handbook, raw.loc))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return handbook, problems
+
+
+def language_of(raw: LMap) -> str:
+    """The document's language if it is a valid one, for phrasing messages early."""
+    document = raw.get("document")
+    language = document.get("language") if isinstance(document, LMap) else None
+    return language if language in get_args(model.Language) else "en"
+
+
+@cache
+def hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls, vars(model))
+
+
+class _Converter:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def fail(self, loc: Loc, code: str, **params: object) -> None:
+        self.problems.append(Problem(loc, code, params))
+
+    def dataclass(self, cls: type, raw: object, loc: Loc) -> object | None:
+        if isinstance(raw, LStr) and cls is Step:  # a plain string is a step's text
+            return Step(text=self.text(raw, raw.loc, _field(Step, "text")))
+        if not isinstance(raw, LMap):
+            self.fail(located(raw, loc), "expected_mapping", kind=_kind(raw),
+                      fields=", ".join(f.name for f in dataclasses.fields(cls)))
+            return None
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        self._unknown_keys(cls, raw, known)
+        values: dict[str, Any] = {}
+        missing = False
+        for name, f in known.items():
+            value = raw.get(name)
+            if value is None or value == "":
+                if _required(f):
+                    self.fail(raw.loc, "missing_field", field=name, doc=f.metadata["doc"])
+                    missing = True
+                continue
+            converted = self.value(hints(cls)[name], value, raw.value_locs[name], f)
+            if converted is None:
+                missing = True
+            elif converted == [] and _required(f):
+                self.fail(raw.value_locs[name], "missing_field", field=name,
+                          doc=f.metadata["doc"])
+                missing = True
+            values[name] = converted
+        return None if missing else cls(**values)
+
+    def _unknown_keys(self, cls: type, raw: LMap, known: dict[str, Any]) -> None:
+        for key in raw:
+            if key in known:
+                continue
+            code = "unknown_key"
+            if cls is Step and len(raw) == 1:
+                code = "step_colon"  # "- Buka menu: Plugin" reads as a mapping
+            self.fail(raw.key_locs[key], code, **_suggest(key, list(known)))
+
+    def value(self, tp: Any, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> Any:
+        origin = get_origin(tp)
+        if origin in (types.UnionType, typing.Union):
+            inner = next(arg for arg in get_args(tp) if arg is not type(None))
+            return self.value(inner, raw, loc, f)
+        if origin is list:
+            return self.list(get_args(tp)[0], raw, loc, f)
+        if origin is Literal:
+            return self.choice(get_args(tp), raw, loc)
+        if dataclasses.is_dataclass(tp):
+            return self.dataclass(tp, raw, loc)
+        if tp is dt.date:
+            return self.date(raw, loc)
+        if tp is int:
+            return self.integer(raw, loc)
+        return self.text(raw, loc, f)
+
+    def list(self, item_type: Any, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> Any:
+        if isinstance(raw, LStr) and item_type is str:  # "responsible: admin-web" is fine
+            raw_items, locs = [raw], [raw.loc]
+        elif isinstance(raw, LSeq):
+            raw_items, locs = list(raw), raw.item_locs
+        else:
+            self.fail(located(raw, loc), "expected_list_field", field=f.name, kind=_kind(raw))
+            return None
+        items = []
+        for item, item_loc in zip(raw_items, locs, strict=True):
+            if item is None:
+                self.fail(item_loc, "empty_item", field=f.name)
+                continue
+            converted = self.value(item_type, item, item_loc, f)
+            if converted is not None:
+                items.append(converted)
+        return items
+
+    def text(self, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> str | None:
+        if not isinstance(raw, LStr):
+            code = "text_is_mapping" if isinstance(raw, LMap) else "expected_text"
+            self.fail(located(raw, loc), code, field=f.name, kind=_kind(raw))
+            return None
+        if len(raw) > MAX_TEXT:
+            self.fail(raw.loc, "text_too_long", field=f.name, limit=MAX_TEXT)
+            return None
+        pattern = f.metadata.get("pattern")
+        if pattern is not None:
+            return self.identifier(raw, pattern, f)
+        if raw.strip() != raw and not f.metadata.get("markdown"):
+            stripped = LStr(raw.strip())
+            stripped.loc = raw.loc
+            return stripped
+        return raw
+
+    def identifier(self, raw: LStr, pattern: re.Pattern[str], f: dataclasses.Field[Any]) -> Any:
+        bad = has_bad_chars(raw)
+        if bad:
+            self.fail(raw.loc, "invisible_char", value=raw.encode("unicode_escape").decode(),
+                      char=bad)
+            return None
+        if not pattern.match(raw):
+            self.fail(raw.loc, f"bad_{_pattern_name(pattern)}", value=raw,
+                      example=f.metadata.get("example") or "")
+            return None
+        return raw
+
+    def choice(self, allowed: tuple[str, ...], raw: object, loc: Loc) -> str | None:
+        if isinstance(raw, LStr) and raw.strip() in allowed:
+            return raw.strip()
+        suggestion = _suggest(str(raw), list(allowed))["suggestion"] if raw else ""
+        self.fail(located(raw, loc), "bad_choice", value=str(raw), allowed=", ".join(allowed),
+                  suggestion=suggestion)
+        return None
+
+    def date(self, raw: object, loc: Loc) -> dt.date | None:
+        text = raw.strip() if isinstance(raw, LStr) else ""
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                pass
+        self.fail(located(raw, loc), "bad_date", value=str(raw))
+        return None
+
+    def integer(self, raw: object, loc: Loc) -> int | None:
+        text = raw.strip() if isinstance(raw, LStr) else ""
+        if re.fullmatch(r"[0-9]{1,4}", text) and int(text) > 0:
+            return int(text)
+        self.fail(located(raw, loc), "bad_number", value=str(raw))
+        return None
+
+
+def _field(cls: type, name: str) -> dataclasses.Field[Any]:
+    return next(f for f in dataclasses.fields(cls) if f.name == name)
+
+
+def _required(f: dataclasses.Field[Any]) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+def _kind(raw: object) -> str:
+    if isinstance(raw, LMap):
+        return "mapping"
+    if isinstance(raw, LSeq):
+        return "list"
+    return "empty" if raw is None else "text"
+
+
+def _pattern_name(pattern: re.Pattern[str]) -> str:
+    names = {model.PROCEDURE_ID: "procedure_id", model.ROLE_ID: "role_id",
+             model.DOCUMENT_ID: "document_id", model.VERSION: "version",
+             model.ASSET_PATH: "asset_path"}
+    return names[pattern]
+
+
+# ---------------------------------------------------------------- cross-checks
+
+def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
+    """Problems that need the whole handbook: duplicates and dangling references."""
+    problems: list[Problem] = []
+    problems += _duplicates([r.id for r in handbook.roles], "duplicate_role")
+    problems += _duplicates([p.id for p in handbook.procedures], "duplicate_procedure")
+    role_ids = {r.id for r in handbook.roles}
+    procedure_ids = {p.id for p in handbook.procedures}
+    problems += _missing_role(handbook.document.owner, role_ids, root)
+    for procedure in handbook.procedures:
+        problems += _procedure_refs(procedure, role_ids, procedure_ids, root)
+    problems += _mentions(handbook, procedure_ids, root)
+    problems += _urls(handbook, root)
+    return problems
+
+
+def _duplicates(ids: list[str], code: str) -> Iterator[Problem]:
+    first: dict[str, str] = {}
+    for ident in ids:
+        loc = located(ident, Loc("?"))
+        if ident in first:
+            yield Problem(loc, code, {"id": ident, "first": first[ident]})
+        else:
+            first[ident] = str(loc)
+
+
+def _missing_role(role: str, role_ids: set[str], root: Loc) -> list[Problem]:
+    if not role or role in role_ids:
+        return []
+    params = _suggest(role, sorted(role_ids))
+    return [Problem(located(role, root), "unknown_role", {"id": role, **params})]
+
+
+def _procedure_refs(procedure: Procedure, role_ids: set[str], procedure_ids: set[str],
+                    root: Loc) -> list[Problem]:
+    problems: list[Problem] = []
+    roles = [*procedure.responsible, procedure.accountable, *procedure.consulted,
+             *procedure.informed, *(s.role for s in _all_steps(procedure.steps))]
+    for role in roles:
+        problems += _missing_role(role, role_ids, root)
+    for related in procedure.related:
+        if related not in procedure_ids:
+            params = _suggest(related, sorted(procedure_ids))
+            problems.append(Problem(located(related, root), "unknown_procedure",
+                                    {"id": related, **params}))
+    if procedure.frequency == "event" and not procedure.trigger:
+        problems.append(Problem(located(procedure.id, root), "event_needs_trigger",
+                                {"id": procedure.id}))
+    return problems
+
+
+def _all_steps(steps: list[Step]) -> Iterator[Step]:
+    for step in steps:
+        yield step
+        yield from _all_steps(step.substeps)
+
+
+def mention_pattern(procedure_ids: set[str]) -> re.Pattern[str] | None:
+    """Matches ids that look like procedure ids with a prefix this handbook uses."""
+    prefixes = sorted({ident.split("-")[0] for ident in procedure_ids})
+    if not prefixes:
+        return None
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")-[0-9]{1,4}\b")
+
+
+def _mentions(handbook: Handbook, procedure_ids: set[str], root: Loc) -> list[Problem]:
+    pattern = mention_pattern(procedure_ids)
+    if pattern is None:
+        return []
+    problems = []
+    for text in markdown_texts(handbook):
+        for match in pattern.finditer(text):
+            if match.group() not in procedure_ids:
+                params = _suggest(match.group(), sorted(procedure_ids))
+                problems.append(Problem(located(text, root), "unknown_mention",
+                                        {"id": match.group(), **params}))
+    return problems
+
+
+def markdown_texts(obj: object) -> Iterator[str]:
+    """Every Markdown text value in the handbook, for checks that read prose."""
+    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+        value = getattr(obj, f.name)
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if dataclasses.is_dataclass(item):
+                yield from markdown_texts(item)
+            elif f.metadata.get("markdown") and isinstance(item, str) and item:
+                yield item
+
+
+def _urls(handbook: Handbook, root: Loc) -> list[Problem]:
+    urls = [ref.url for p in handbook.procedures for ref in p.references]
+    if handbook.document.organisation.website:
+        urls.append(handbook.document.organisation.website)
+    return [Problem(located(url, root), "bad_url", {"url": url})
+            for url in urls if not ALLOWED_URL.match(url) or has_bad_chars(url)]
+
+
+def asset_problems(handbook: Handbook, assets: Path) -> list[Problem]:
+    """The logo must be an image file inside content/assets/ (links included)."""
+    logo = handbook.document.organisation.logo
+    if not logo:
+        return []
+    where = located(logo, Loc("content"))
+    path = (assets.parent / logo).resolve()
+    if assets.resolve() not in path.parents:
+        return [Problem(where, "asset_outside", {"path": logo})]
+    if path.suffix.lower() not in IMAGE_TYPES:
+        return [Problem(where, "asset_type", {"path": logo, "types": ", ".join(IMAGE_TYPES)})]
+    if not path.is_file():
+        return [Problem(where, "asset_missing", {"path": logo})]
+    return []
