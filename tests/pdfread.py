@@ -1,0 +1,62 @@
+"""Reading what a PDF really contains: page texts, bookmarks, fonts, attachments."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader
+
+
+@dataclass
+class Pdf:
+    reader: PdfReader
+
+    @classmethod
+    def open(cls, path: Path) -> Pdf:
+        return cls(PdfReader(str(path)))
+
+    @property
+    def pages(self) -> list[str]:
+        return [page.extract_text() or "" for page in self.reader.pages]
+
+    def outline(self) -> list[tuple[int, str, int]]:
+        """(level, title, 1-based page) for every bookmark, in order."""
+        found: list[tuple[int, str, int]] = []
+
+        def walk(items: list, level: int) -> None:
+            for item in items:
+                if isinstance(item, list):
+                    walk(item, level + 1)
+                else:
+                    found.append((level, item.title,
+                                  self.reader.get_destination_page_number(item) + 1))
+
+        walk(self.reader.outline, 1)
+        return found
+
+    def toc_numbers(self, page_index: int) -> dict[str, int]:
+        """Procedure id → page number printed in the contents on ``page_index``."""
+        numbers = {}
+        for line in self.pages[page_index].splitlines():
+            match = re.match(r"^\s*([A-Z]{2,10}-\d+)\b.*?(\d+)\s*$", line)
+            if match:
+                numbers[match.group(1)] = int(match.group(2))
+        return numbers
+
+    def embedded_fonts(self) -> tuple[int, int]:
+        """(fonts used, fonts with an embedded font file)."""
+        used = embedded = 0
+        for page in self.reader.pages:
+            fonts = page.get("/Resources", {}).get("/Font", {})
+            for ref in fonts.values():
+                font = ref.get_object()
+                used += 1
+                descriptor = font.get("/FontDescriptor")
+                if descriptor is None and "/DescendantFonts" in font:
+                    descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+                descriptor = descriptor.get_object() if descriptor else {}
+                if any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    embedded += 1
+        return used, embedded
