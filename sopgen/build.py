@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .labels import format_problems
 from .pipeline import Checked, read_handbook
-from .releases import is_released
+from .releases import freeze, is_released, read_release, revision_changes
 from .render import THEME_PACKAGE, render_formats
 from .write import write_folder
 
@@ -37,6 +37,22 @@ def build_project(folder: Path | str, *, formats: list[str] | tuple[str, ...] = 
     return build_checked(checked, formats=formats, output=output, draft=draft, report=report)
 
 
+def build_release(folder: Path | str, version: str, *,
+                  formats: list[str] | tuple[str, ...] = FORMATS, output: Path | None = None,
+                  report: Callable[[str], None] | None = None) -> BuildResult:
+    """Rebuild a released version from its snapshot; existing files are kept as they are."""
+    checked = read_release(folder, version)
+    return build_checked(checked, formats=formats, output=output, draft=False, report=report)
+
+
+def release_project(folder: Path | str, *, output: Path | None = None,
+                    report: Callable[[str], None] | None = None) -> tuple[Path, BuildResult]:
+    """Freeze the current content as its version, then build it in every format."""
+    checked = read_handbook(folder)
+    snapshot = freeze(checked)
+    return snapshot, build_checked(checked, output=output, draft=False, report=report)
+
+
 def build_checked(checked: Checked, *, formats: list[str] | tuple[str, ...] = FORMATS,
                   output: Path | None = None, draft: bool = True,
                   report: Callable[[str], None] | None = None) -> BuildResult:
@@ -54,7 +70,7 @@ def render_files(checked: Checked, formats: list[str] | tuple[str, ...], *, draf
                                                                       list[str]]:
     """Every output file of the build, in memory, with the renderer's warnings."""
     rendered = render_formats(checked.handbook, checked.project.root, list(formats),
-                              draft=draft)
+                              draft=draft, changes=revision_changes(checked))
     files = dict(rendered.files)
     print_name = next((name for name in files if name.endswith(".print.html")), None)
     if print_name:

@@ -10,11 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .build import BuildResult
 
 app = typer.Typer(
     help="SOP handbooks as code: YAML in, Markdown, HTML and PDF out.",
@@ -32,6 +35,8 @@ class Format(StrEnum):
 
 
 ProjectArg = Annotated[Path, typer.Argument(help="The project folder (holds content/).")]
+OutputOption = Annotated[Path | None, typer.Option(
+    "--output", "-o", help="Output folder. Default: the project's output/.")]
 
 
 def _version(value: bool) -> None:
@@ -83,18 +88,72 @@ def build(
     project: ProjectArg = Path("."),
     format: Annotated[list[Format] | None, typer.Option(
         "--format", "-f", help="Output format; repeat for several. Default: all.")] = None,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Output folder. Default: the project's output/.")] = None,
+    output: OutputOption = None,
+    release: Annotated[str | None, typer.Option(
+        "--release", help="Rebuild this released version from its snapshot.")] = None,
 ) -> None:
-    """Build the handbook into OUTPUT/<version>/ as Markdown, HTML and PDF."""
+    """Build the handbook into OUTPUT/<version>/ as Markdown, HTML and PDF.
+
+    Content that is not a release builds as a draft, into OUTPUT/<version>-draft/.
+    """
     with user_errors():
-        from .build import build_project
+        from .build import build_project, build_release
 
         formats = [f.value for f in format] if format else ["md", "html", "pdf"]
-        result = build_project(project, formats=formats, output=output, report=_echo)
-        _warn(result.warnings)
-        for path in result.written:
-            typer.echo(f"wrote {path}")
+        if release:
+            result = build_release(project, release, formats=formats, output=output,
+                                   report=_echo)
+        else:
+            result = build_project(project, formats=formats, output=output, report=_echo)
+        _report_build(result)
+
+
+def _report_build(result: BuildResult) -> None:
+    _warn(result.warnings)
+    for path in result.written:
+        typer.echo(f"wrote {path}")
+    for path in result.kept:
+        typer.echo(f"kept {path} (released files never change)")
+
+
+@app.command()
+def release(project: ProjectArg = Path("."), output: OutputOption = None) -> None:
+    """Release the current version: freeze its content in releases/ and build it.
+
+    Needs status approved, at least one approval and a revision-history entry.
+    """
+    with user_errors():
+        from .build import release_project
+
+        snapshot, result = release_project(project, output=output, report=_echo)
+        typer.echo(f"released {snapshot}")
+        _report_build(result)
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    md = "md"
+    html = "html"
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="Old version, e.g. 1.0.0.")],
+    new: Annotated[str, typer.Argument(help="New version, or 'current' for content/.")],
+    project: ProjectArg = Path("."),
+    format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.text,
+) -> None:
+    """Show what changed between two versions: procedures, fields and steps."""
+    with user_errors():
+        from .diff import as_html, as_markdown, as_terminal, compare
+        from .labels import catalogue
+        from .releases import read_version
+
+        before, after = read_version(project, old), read_version(project, new)
+        words = catalogue(after.handbook.document.language)
+        changes = compare(before.handbook, after.handbook)
+        render = {"text": as_terminal, "md": as_markdown, "html": as_html}[format.value]
+        typer.echo(render(changes, words), nl=False)
 
 
 def _echo(line: str) -> None:

@@ -36,7 +36,7 @@ MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>&!#|~\n]|^\s*([-+]|\d+[.)])\s|^\s*>|:
 class TextRenderer:
     """Renders the Markdown fields of one handbook; one instance per build."""
 
-    procedure_anchors: dict[str, str]
+    procedure_links: dict[str, str]  # procedure id → href of its heading
     mention: re.Pattern[str] | None
     assets: Path
     problems: list[Problem] = field(default_factory=list)
@@ -137,10 +137,7 @@ class TextRenderer:
 
     def _link_allowed(self, href: str) -> bool:
         if SAFE_LINK.match(href) and not any(c in href for c in "\"'<>` \\"):
-            if href.startswith("#"):
-                return href[1:] in self.procedure_anchors.values() or bool(
-                    re.fullmatch(r"[a-z0-9-]+", href[1:]))
-            return True
+            return not href.startswith("#") or bool(re.fullmatch(r"#[a-z0-9-]+", href))
         self.problems.append(Problem(self._current, "unsafe_link", {"url": href},
                                      severity="warning"))
         return False
@@ -168,11 +165,11 @@ class TextRenderer:
         pieces: list[Token] = []
         position = 0
         for match in self.mention.finditer(token.content):
-            target = self.procedure_anchors.get(match.group())
+            target = self.procedure_links.get(match.group())
             if target is None:
                 continue
             pieces.append(_text(token.content[position:match.start()]))
-            link = Token("link_open", "a", 1, attrs={"href": f"#{target}", "class": "xref"})
+            link = Token("link_open", "a", 1, attrs={"href": target, "class": "xref"})
             pieces += [link, _text(match.group()), Token("link_close", "a", -1)]
             position = match.end()
         if not pieces:

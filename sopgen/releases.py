@@ -7,12 +7,16 @@ matches is "released"; anything else builds as a draft.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
 
-from .pipeline import Checked
-from .yamlread import LMap, LSeq
+from .errors import Loc, Problem
+from .load import Project
+from .model import VERSION
+from .pipeline import Checked, fail_on_errors, read_handbook
+from .yamlread import LMap, LSeq, located
 
 HEADER = "# sopgen release snapshot: the frozen content of this version. Do not edit.\n"
 
@@ -38,10 +42,8 @@ def snapshot_path(checked: Checked, version: str | None = None) -> Path:
 
 
 def released_versions(releases: Path) -> list[str]:
-    from .model import VERSION
-
     names = [path.stem for path in releases.glob("*.yaml") if VERSION.match(path.stem)]
-    return sorted(names, key=lambda v: tuple(int(part) for part in v.split(".")))
+    return sorted(names, key=version_key)
 
 
 def is_released(checked: Checked) -> bool:
@@ -59,3 +61,90 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
 
 
 _Dumper.add_representer(str, _represent_str)
+
+
+def next_version(version: str) -> str:
+    """The smallest version after ``version``: its next patch."""
+    major, minor, patch = (int(part) for part in version.split("."))
+    return f"{major}.{minor}.{patch + 1}"
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def release_problems(checked: Checked) -> list[Problem]:
+    """Why the current content cannot be released as its version, if it cannot."""
+    doc = checked.handbook.document
+    where = located(doc.version, Loc(checked.project.show(checked.project.content)))
+    params = {"version": doc.version, "status": doc.status}
+    if doc.status != "approved":
+        return [Problem(located(doc.status, where), "release_not_approved", params)]
+    if not doc.approvals:
+        return [Problem(where, "release_no_approval", params)]
+    if not any(r.version == doc.version for r in checked.handbook.revisions):
+        return [Problem(where, "release_no_revision", params)]
+    snapshot = snapshot_path(checked)
+    if snapshot.is_file() and not is_released(checked):
+        return [Problem(where, "release_changed", {**params,
+                                                   "suggestion": next_version(doc.version)})]
+    known = released_versions(checked.project.releases)
+    newer = [v for v in known if version_key(v) > version_key(doc.version)]
+    if newer and not snapshot.is_file():
+        return [Problem(where, "release_older", {**params, "latest": known[-1],
+                                                 "suggestion": next_version(known[-1])})]
+    return []
+
+
+def freeze(checked: Checked) -> Path:
+    """Write the snapshot of the current content (atomically); refuse if not releasable."""
+    fail_on_errors(release_problems(checked), checked.handbook.document.language)
+    path = snapshot_path(checked)
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".yaml.tmp")
+        temporary.write_text(snapshot_text(checked.raw), encoding="utf-8")
+        os.replace(temporary, path)
+    return path
+
+
+def read_release(folder: Path | str, version: str) -> Checked:
+    """A released version, read back from its snapshot and validated like content."""
+    project = Project.at(folder)
+    path = project.releases / f"{version}.yaml"
+    if not VERSION.match(version) or not path.is_file():
+        known = ", ".join(released_versions(project.releases)) or "—"
+        problem = Problem(Loc(project.show(project.releases)), "no_release",
+                          {"version": version, "known": known})
+        fail_on_errors([problem], "en")
+    return read_handbook(folder, snapshot=path)
+
+
+def read_version(folder: Path | str, ref: str) -> Checked:
+    """A handbook by reference: a released version number, or "current" for content/."""
+    return read_handbook(folder) if ref == "current" else read_release(folder, ref)
+
+
+def revision_changes(checked: Checked) -> dict[str, list[str]]:
+    """For each revision-history entry, the computed list of what changed since the
+    version before it — where both versions can still be read (snapshots or content)."""
+    from .diff import compare, summary_lines
+    from .errors import SopgenError
+    from .labels import catalogue
+
+    current = checked.handbook.document.version
+    known = set(released_versions(checked.project.releases))
+    versions = sorted({r.version for r in checked.handbook.revisions}, key=version_key)
+    words = catalogue(checked.handbook.document.language)
+    changes: dict[str, list[str]] = {}
+    for previous, version in zip(versions, versions[1:], strict=False):
+        if previous not in known or (version not in known and version != current):
+            continue
+        try:
+            before = read_release(checked.project.root, previous).handbook
+            after = (checked.handbook if version == current
+                     else read_release(checked.project.root, version).handbook)
+        except SopgenError:  # an old snapshot that no longer reads: no list, not a failure
+            continue
+        changes[version] = summary_lines(compare(before, after), words)
+    return changes

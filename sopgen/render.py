@@ -52,6 +52,7 @@ class Context(TypedDict):
     language: str
     file_stem: str
     next_review: dt.date
+    changes: dict[str, list[str]]  # version → computed "what changed" lines
 
 
 @dataclass(frozen=True)
@@ -112,16 +113,27 @@ def _css_escape(text: str) -> str:
     return re.sub(r'[\\"<>&\n]', lambda m: f"\\{ord(m.group()):x} ", text)
 
 
+class Links:
+    """Where a procedure, role or term lives: one page, so every link is an #anchor."""
+
+    def href(self, kind: str, ident: str) -> str:
+        return "#" + model.anchor(kind, ident)
+
+
 class Renderer:
     """Renders one handbook in the formats asked for; holds the per-build caches."""
 
-    def __init__(self, handbook: Handbook, project_root: Path, *, draft: bool = False) -> None:
+    def __init__(self, handbook: Handbook, project_root: Path, *, draft: bool = False,
+                 links: Links | None = None, changes: dict[str, list[str]] | None = None,
+                 ) -> None:
         self.handbook = handbook
+        self.changes = changes or {}
         self.root = project_root
         self.draft = draft
-        ids = {p.id: model.anchor("procedure", p.id) for p in handbook.procedures}
-        self.text = TextRenderer(ids, mention_pattern(set(ids)), project_root / "content"
-                                 / "assets")
+        self.links = links or Links()
+        targets = {p.id: self.links.href("procedure", p.id) for p in handbook.procedures}
+        self.text = TextRenderer(targets, mention_pattern(set(targets)),
+                                 project_root / "content" / "assets")
         self.words = catalogue(handbook.document.language)
 
     def context(self) -> Context:
@@ -138,6 +150,7 @@ class Renderer:
             language=doc.language,
             file_stem=f"{doc.id}-{doc.version}{suffix}",
             next_review=next_review(doc),
+            changes=self.changes,
         )
 
     def _pillar(self, key: str) -> PillarView:
@@ -148,6 +161,7 @@ class Renderer:
 
     def render(self, template: str, *, markdown: bool = False, **extra: Any) -> str:
         env = environment(self.root / "templates", markdown=markdown)
+        env.globals["href"] = self.links.href
         self._install_filters(env, markdown)
         return env.get_template(template).render(**self.context(), **extra)
 
@@ -172,9 +186,9 @@ class Renderer:
 
 
 def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *,
-                   draft: bool = False) -> Rendered:
+                   draft: bool = False, changes: dict[str, list[str]] | None = None) -> Rendered:
     """Render each text format in memory; the PDF gets its print HTML from here."""
-    renderer = Renderer(handbook, project_root, draft=draft)
+    renderer = Renderer(handbook, project_root, draft=draft, changes=changes)
     stem = renderer.context()["file_stem"]
     files: dict[str, bytes] = {}
     if "md" in formats:
