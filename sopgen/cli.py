@@ -130,6 +130,17 @@ def release(project: ProjectArg = Path("."), output: OutputOption = None) -> Non
         _report_build(result)
 
 
+@app.command()
+def publish(project: ProjectArg = Path("."), output: OutputOption = None) -> None:
+    """Write the static site of every released version into OUTPUT/site/."""
+    with user_errors():
+        from .site import publish as publish_site
+
+        result = publish_site(project, output=output, report=_echo)
+        typer.echo(f"published {', '.join(result.versions)} (latest {result.latest}) "
+                   f"to {result.folder}")
+
+
 class DiffFormat(StrEnum):
     text = "text"
     md = "md"

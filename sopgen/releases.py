@@ -7,6 +7,7 @@ matches is "released"; anything else builds as a draft.
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -137,7 +138,7 @@ def revision_changes(checked: Checked) -> dict[str, list[str]]:
     versions = sorted({r.version for r in checked.handbook.revisions}, key=version_key)
     words = catalogue(checked.handbook.document.language)
     changes: dict[str, list[str]] = {}
-    for previous, version in zip(versions, versions[1:], strict=False):
+    for previous, version in itertools.pairwise(versions):
         if previous not in known or (version not in known and version != current):
             continue
         try:

@@ -120,6 +120,12 @@ class Links:
         return "#" + model.anchor(kind, ident)
 
 
+def indent_lines(text: str, first: str, rest: str) -> str:
+    """Prefix the first line with ``first`` and every other line with ``rest``."""
+    lines = text.split("\n")
+    return "\n".join([first + lines[0]] + [(rest + line).rstrip() for line in lines[1:]])
+
+
 class Renderer:
     """Renders one handbook in the formats asked for; holds the per-build caches."""
 
@@ -165,6 +171,22 @@ class Renderer:
         self._install_filters(env, markdown)
         return env.get_template(template).render(**self.context(), **extra)
 
+    def source(self, template: str) -> str:
+        """A theme file as it is (CSS, JavaScript): served, never rendered."""
+        env = environment(self.root / "templates", markdown=False)
+        assert env.loader is not None
+        return env.loader.get_source(env, template)[0]
+
+    def _md_item(self, text: str, indent: str) -> MdText:
+        """A list item's text: its continuation lines indented under the marker."""
+        return MdText(indent_lines(self.text.markdown(text), "", indent))
+
+    def _md_quote(self, text: str, indent: str, label: str) -> MdText:
+        """A note or warning as a block quote, tables and code blocks kept whole."""
+        heading = f"**{escape_markdown(label)}:** "
+        return MdText(indent_lines(self.text.markdown(text), f"{indent}> {heading}",
+                                   f"{indent}> "))
+
     def _install_filters(self, env: jinja2.Environment, markdown: bool) -> None:
         words = self.words
         filters: dict[str, Callable[..., Any]] = {
@@ -178,6 +200,8 @@ class Renderer:
             filters["md"] = lambda text: MdText(self.text.markdown(text))
             filters["md_inline"] = lambda text: MdText(self.text.markdown_inline(text))
             filters["raw"] = MdText
+            filters["md_item"] = self._md_item
+            filters["md_quote"] = self._md_quote
         else:
             filters["md"] = self.text.html
             filters["md_inline"] = self.text.html_inline

@@ -2,14 +2,18 @@
 
 PyYAML's ordinary loaders are unsafe for our users in quiet ways: a duplicate key
 keeps the last value, ``version: 1.10`` becomes the float 1.1, ``yes`` becomes True,
-and aliases can expand exponentially. So we only *compose* the file (libyaml's C
-parser when present, which keeps line marks) and build the data ourselves:
+and aliases can expand exponentially. So we only *parse* the file into events
+(libyaml's C parser when present, which keeps line marks) and build the data
+ourselves, one event at a time:
 
 - every scalar stays the text that was written (an ``LStr`` that knows its place);
   only a plain ``null``/``~``/empty value becomes ``None``;
 - mappings (``LMap``) and sequences (``LSeq``) remember where each key and item is;
-- duplicate keys, aliases, tags other than YAML's own, non-string keys and
-  excessive nesting are problems reported with file and line.
+- duplicate keys, tags other than YAML's own, merge keys and non-text keys are
+  problems reported with file and line;
+- an alias, nesting deeper than ``MAX_DEPTH`` or more than ``MAX_NODES`` values stop
+  the reading at once. Building from events (not from a composed node graph) is what
+  makes this fail fast: a hostile file is refused before it is held in memory.
 
 Converting text to dates, numbers and choices is the validator's job, where the
 schema says what a field is.
@@ -18,24 +22,41 @@ schema says what a field is.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    NodeEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 
 from .errors import Loc, Problem
 
-try:  # libyaml is ~15x faster; the pure-Python composer gives the same nodes.
+try:  # libyaml is ~15x faster; the pure-Python parser gives the same events.
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
-MAX_NODES = 2_000_000
+MAX_NODES = 500_000  # per file, and for a whole project together (see ``Budget``)
 
+_YAML_TAG = "tag:yaml.org,2002:"
 _STANDARD_TAGS = {
-    "tag:yaml.org,2002:" + name
-    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+    None, "!",  # no tag, and the "non-specific" tag of a quoted scalar
+    *(_YAML_TAG + name
+      for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")),
 }
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BAD_CHARS = re.compile(
@@ -64,6 +85,13 @@ class LSeq(list):
     item_locs: list[Loc]
 
 
+@dataclass
+class Budget:
+    """How many more values may be read; shared by all files of one project."""
+
+    nodes: int = MAX_NODES
+
+
 def located(value: object, fallback: Loc) -> Loc:
     """The location a value carries, or ``fallback`` for ``None``."""
     return getattr(value, "loc", fallback)
@@ -75,39 +103,32 @@ def mark_loc(name: str, mark: yaml.Mark | None) -> Loc:
     return Loc(name, mark.line + 1, mark.column + 1)
 
 
-def read_yaml(path: Path, shown_as: str) -> tuple[object, list[Problem]]:
+def read_yaml(path: Path, shown_as: str,
+              budget: Budget | None = None) -> tuple[object, list[Problem]]:
     """Parse ``path`` into located data; on a problem return ``None`` and the problems."""
     problems: list[Problem] = []
     text = _read_text(path, shown_as, problems)
     if text is None:
         return None, problems
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        problem = str(e.problem or e.context or "invalid YAML").strip()
-        return None, [Problem(mark_loc(shown_as, mark), "yaml_syntax", {"detail": problem})]
-    except yaml.YAMLError as e:
-        return None, [Problem(Loc(shown_as), "yaml_syntax", {"detail": str(e).strip()})]
-    if node is None:
+    builder = _Builder(shown_as, yaml.parse(text, Loader=_Loader), budget or Budget())
+    data = builder.document()
+    if data is None and not builder.problems:
         return None, [Problem(Loc(shown_as, 1, 1), "empty_file")]
-    builder = _Builder(shown_as)
-    try:
-        data = builder.build(node, 0)
-    except _TooBig:
-        data = None
-    problems.extend(builder.problems)
-    return (None if builder.problems else data), problems
+    return (None if builder.problems else data), builder.problems
 
 
 def _read_text(path: Path, shown_as: str, problems: list[Problem]) -> str | None:
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    try:
+        size = path.stat().st_size
+        raw = b"" if size > MAX_FILE_BYTES else path.read_bytes()
+    except OSError as error:  # unreadable, or gone since the folder was listed
+        problems.append(Problem(Loc(shown_as), "unreadable", {"detail": error.strerror}))
+        return None
+    if size > MAX_FILE_BYTES:  # refused before it is read, let alone parsed
         problems.append(
             Problem(Loc(shown_as), "file_too_large", {"size": size, "limit": MAX_FILE_BYTES})
         )
         return None
-    raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -115,91 +136,165 @@ def _read_text(path: Path, shown_as: str, problems: list[Problem]) -> str | None
         col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
         problems.append(Problem(Loc(shown_as, line, col), "not_utf8"))
         return None
+    return _check_text(text, shown_as, problems)
+
+
+def _check_text(text: str, shown_as: str, problems: list[Problem]) -> str | None:
     for number, line_text in enumerate(text.splitlines(), start=1):
         indent = len(line_text) - len(line_text.lstrip(" \t"))
         if "\t" in line_text[:indent]:
             problems.append(Problem(Loc(shown_as, number, line_text.index("\t") + 1), "tab"))
             return None
-    if not text.strip() or all(
-        not s.strip() or s.lstrip().startswith("#") for s in text.splitlines()
-    ):
+    if all(not s.strip() or s.lstrip().startswith("#") for s in text.splitlines()):
         problems.append(Problem(Loc(shown_as, 1, 1), "empty_file"))
         return None
     return text
 
 
+class _Stop(Exception):
+    """Internal: stop reading a hostile or broken document at once."""
+
+
 class _Builder:
-    """Turns composed nodes into LStr/LMap/LSeq, collecting problems on the way."""
+    """Turns parser events into LStr/LMap/LSeq, collecting problems on the way."""
 
-    def __init__(self, shown_as: str) -> None:
+    def __init__(self, shown_as: str, events: Iterator[Event], budget: Budget) -> None:
         self.name = shown_as
+        self.events = events
+        self.budget = budget
         self.problems: list[Problem] = []
-        self.seen: set[int] = set()
-        self.count = 0
 
-    def loc(self, node: yaml.Node) -> Loc:
-        return mark_loc(self.name, node.start_mark)
+    def fail(self, event: Event, code: str, **params: object) -> None:
+        self.problems.append(Problem(self.loc(event), code, params))
 
-    def fail(self, node: yaml.Node, code: str, **params: object) -> None:
-        self.problems.append(Problem(self.loc(node), code, params))
+    def loc(self, event: Event) -> Loc:
+        return mark_loc(self.name, event.start_mark)
 
-    def build(self, node: yaml.Node, depth: int) -> object:
-        self.count += 1
-        if depth > MAX_DEPTH or self.count > MAX_NODES:
-            code = "too_deep" if depth > MAX_DEPTH else "too_many_values"
-            self.fail(node, code, limit=MAX_DEPTH if depth > MAX_DEPTH else MAX_NODES)
-            raise _TooBig
-        if id(node) in self.seen:  # the composer shares one node between anchor and alias
-            self.fail(node, "alias")
+    def next(self) -> Event:
+        try:
+            return next(self.events)
+        except yaml.MarkedYAMLError as e:
+            self._syntax_problem(e)
+            raise _Stop from None
+        except yaml.YAMLError as e:
+            self.problems.append(Problem(Loc(self.name), "yaml_syntax",
+                                         {"detail": str(e).strip()}))
+            raise _Stop from None
+        except RecursionError:  # only the pure-Python parser recurses
+            self.problems.append(Problem(Loc(self.name), "too_deep", {"limit": MAX_DEPTH}))
+            raise _Stop from None
+
+    def _syntax_problem(self, e: yaml.MarkedYAMLError) -> None:
+        loc = mark_loc(self.name, e.problem_mark or e.context_mark)
+        detail = str(e.problem or e.context or "invalid YAML").strip()
+        if "maximum nesting depth" in detail:  # libyaml's own limit (1000 levels)
+            self.problems.append(Problem(loc, "too_deep", {"limit": MAX_DEPTH}))
+        else:
+            self.problems.append(Problem(loc, "yaml_syntax", {"detail": detail}))
+
+    def document(self) -> object:
+        """The one document of the file, or ``None`` when empty or refused."""
+        try:
+            return self._document()
+        except _Stop:
             return None
-        self.seen.add(id(node))
-        if node.tag not in _STANDARD_TAGS:
-            self.fail(node, "tag", tag=node.tag)
-            return None
-        if isinstance(node, yaml.MappingNode):
-            return self.mapping(node, depth)
-        if isinstance(node, yaml.SequenceNode):
-            return self.sequence(node, depth)
-        return self.scalar(node)
 
-    def scalar(self, node: yaml.ScalarNode) -> LStr | None:
-        if node.style is None and _NULL.match(node.value):
+    def _document(self) -> object:
+        event = self.next()  # StreamStartEvent
+        event = self.next()
+        if isinstance(event, StreamEndEvent):
             return None
-        value = LStr(node.value)
-        value.loc = self.loc(node)
+        assert isinstance(event, DocumentStartEvent)
+        data = self.node(self.next(), 0)
+        assert isinstance(self.next(), DocumentEndEvent)
+        event = self.next()
+        if not isinstance(event, StreamEndEvent):
+            self.fail(event, "yaml_syntax", detail="expected a single document in the stream"
+                      " but found another document (a second '---')")
+        return data
+
+    def node(self, event: Event, depth: int) -> object:
+        self._count(event, depth)
+        if isinstance(event, AliasEvent):
+            self.fail(event, "alias")
+            raise _Stop  # an alias is where "billion laughs" starts: read no further
+        assert isinstance(event, NodeEvent)
+        tag = getattr(event, "tag", None)
+        if isinstance(event, MappingStartEvent):
+            value: object = self.mapping(event, depth)
+        elif isinstance(event, SequenceStartEvent):
+            value = self.sequence(event, depth)
+        else:
+            assert isinstance(event, ScalarEvent)
+            value = self.scalar(event)
+        if tag not in _STANDARD_TAGS:
+            self.fail(event, "tag", tag=_shown_tag(str(tag)))
+            return None
         return value
 
-    def mapping(self, node: yaml.MappingNode, depth: int) -> LMap:
+    def _count(self, event: Event, depth: int) -> None:
+        self.budget.nodes -= 1
+        if depth > MAX_DEPTH:
+            self.fail(event, "too_deep", limit=MAX_DEPTH)
+            raise _Stop
+        if self.budget.nodes < 0:
+            self.fail(event, "too_many_values", limit=MAX_NODES)
+            raise _Stop
+
+    def scalar(self, event: ScalarEvent) -> LStr | None:
+        plain = not event.style  # None from the Python parser, "" from libyaml
+        if (plain and event.tag is None and _NULL.match(event.value)) or \
+                event.tag == _YAML_TAG + "null":
+            return None
+        value = LStr(event.value)
+        value.loc = self.loc(event)
+        return value
+
+    def mapping(self, start: MappingStartEvent, depth: int) -> LMap:
         result = LMap()
-        result.loc, result.key_locs, result.value_locs = self.loc(node), {}, {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self.fail(key_node, "merge_key")
+        result.loc, result.key_locs, result.value_locs = self.loc(start), {}, {}
+        while not isinstance(event := self.next(), MappingEndEvent):
+            key = self._key(event, depth)
+            value_event = self.next()
+            value = self.node(value_event, depth + 1)
+            if key is None:
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.fail(key_node, "complex_key")
-                continue
-            key = key_node.value
             if key in result:
                 first = result.key_locs[key]
-                self.fail(key_node, "duplicate_key", key=key, first_line=first.line)
+                self.fail(event, "duplicate_key", key=key, first_line=first.line)
                 continue
-            result[key] = self.build(value_node, depth + 1)
-            result.key_locs[key] = self.loc(key_node)
-            result.value_locs[key] = self.loc(value_node)
+            result[key] = value
+            result.key_locs[key] = self.loc(event)
+            result.value_locs[key] = self.loc(value_event)
         return result
 
-    def sequence(self, node: yaml.SequenceNode, depth: int) -> LSeq:
+    def _key(self, event: Event, depth: int) -> str | None:
+        """The key as text, or ``None`` (and a problem) for a key sopgen cannot use."""
+        if not isinstance(event, ScalarEvent):
+            self.node(event, depth + 1)  # read it (limits apply), then drop it
+            self.fail(event, "complex_key")
+            return None
+        if event.value == "<<" and not event.style and event.tag is None:
+            self.fail(event, "merge_key")
+            return None
+        if event.tag not in _STANDARD_TAGS:
+            self.fail(event, "tag", tag=_shown_tag(str(event.tag)))
+            return None
+        self._count(event, depth + 1)
+        return event.value
+
+    def sequence(self, start: SequenceStartEvent, depth: int) -> LSeq:
         result = LSeq()
-        result.loc, result.item_locs = self.loc(node), []
-        for item in node.value:
-            result.append(self.build(item, depth + 1))
-            result.item_locs.append(self.loc(item))
+        result.loc, result.item_locs = self.loc(start), []
+        while not isinstance(event := self.next(), SequenceEndEvent):
+            result.append(self.node(event, depth + 1))
+            result.item_locs.append(self.loc(event))
         return result
 
 
-class _TooBig(Exception):
-    """Internal: stop walking a hostile document at once."""
+def _shown_tag(tag: str) -> str:
+    """A tag as the user wrote it: ``!!python/object``, not its expanded URI."""
+    return "!!" + tag.removeprefix(_YAML_TAG) if tag.startswith(_YAML_TAG) else tag
 
 
 def has_bad_chars(text: str) -> str | None:
