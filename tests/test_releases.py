@@ -1,0 +1,171 @@
+"""Releases are frozen; drafts are marked; diffs name what changed; rebuilds are identical."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from sopgen.build import build_project, build_release, release_project
+from sopgen.diff import compare
+from sopgen.errors import ValidationFailed
+from sopgen.pipeline import read_handbook
+from sopgen.releases import read_release
+from tests.conftest import write
+
+REVISION_130 = """  - version: "1.3.0"
+    date: 2024-06-01
+    author: Ana Author
+    summary: Second version.
+"""
+
+
+def bump(project: Path, version: str = "1.3.0") -> None:
+    document = project / "content" / "document.yaml"
+    text = document.read_text().replace('  version: "1.2.0"\n', f'  version: "{version}"\n', 1)
+    document.write_text(text + REVISION_130.replace("1.3.0", version))
+
+
+def edit(project: Path, old: str, new: str) -> None:
+    path = project / "content" / "procedures.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+def test_release_freezes_snapshot_and_builds_final_outputs(mini: Path) -> None:
+    snapshot, result = release_project(mini)
+    assert snapshot == mini / "releases" / "1.2.0.yaml"
+    assert not result.draft and result.folder == mini / "output" / "1.2.0"
+    assert sorted(p.name for p in result.folder.iterdir()) == [
+        "SOP-MINI-1.2.0.html", "SOP-MINI-1.2.0.md", "SOP-MINI-1.2.0.pdf"]
+    assert "Draft" not in (result.folder / "SOP-MINI-1.2.0.html").read_text()
+
+
+def test_re_release_with_different_content_is_refused_with_next_version(mini: Path) -> None:
+    release_project(mini, output=mini / "out")
+    edit(mini, "title: Back up the database", "title: Back up the WordPress database")
+    with pytest.raises(ValidationFailed) as caught:
+        release_project(mini, output=mini / "out")
+    message = caught.value.lines()[0]
+    assert message.startswith("content/document.yaml:9:12: error: version 1.2.0 is already "
+                              "released with different content")
+    assert "1.2.1" in message
+    assert "Back up the database" in (mini / "releases" / "1.2.0.yaml").read_text()
+
+
+def test_release_requires_approved_status_approval_and_revision_entry(mini: Path) -> None:
+    document = mini / "content" / "document.yaml"
+    text = document.read_text()
+    document.write_text(text.replace("status: approved", "status: draft"))
+    with pytest.raises(ValidationFailed, match="status: approved"):
+        release_project(mini)
+    document.write_text(text.replace('  version: "1.2.0"\n', '  version: "1.4.0"\n', 1))
+    with pytest.raises(ValidationFailed, match="revision history has no entry for version 1.4.0"):
+        release_project(mini)
+    assert not (mini / "releases").exists()
+
+
+def test_released_outputs_untouched_by_later_builds(mini: Path) -> None:
+    _, first = release_project(mini)
+    before = digests(first.folder)
+    edit(mini, "Open the backup plugin.", "Open UpdraftPlus.")
+    draft = build_project(mini)  # changed content at a released version: a draft
+    assert draft.draft and draft.folder.name == "1.2.0-draft"
+    again = build_release(mini, "1.2.0")
+    assert again.written == [] and len(again.kept) == 3
+    assert digests(first.folder) == before
+
+
+def test_draft_marked_in_names_and_banner(mini: Path) -> None:
+    result = build_project(mini, formats=["md", "html"])
+    assert sorted(p.name for p in result.folder.iterdir()) == [
+        "SOP-MINI-1.2.0-draft.html", "SOP-MINI-1.2.0-draft.md"]
+    html = (result.folder / "SOP-MINI-1.2.0-draft.html").read_text()
+    assert 'class="draft-banner"' in html
+
+
+def test_rebuilds_are_byte_identical(mini: Path, tmp_path: Path) -> None:
+    first = build_project(mini, output=tmp_path / "a")
+    second = build_project(mini, output=tmp_path / "b")
+    assert digests(first.folder) == digests(second.folder)
+
+
+def test_older_snapshot_builds_after_content_moved_on(mini: Path) -> None:
+    release_project(mini)
+    bump(mini)
+    edit(mini, "title: Review this SOP", "title: Review the SOP every year")
+    release_project(mini)
+    old = read_release(mini, "1.2.0").handbook
+    assert old.procedure("MAN-01").title == "Review this SOP"
+    assert (mini / "output" / "1.3.0" / "SOP-MINI-1.3.0.md").read_text().count(
+        "Changed: MAN-01 (Title)") == 1
+
+
+# ------------------------------------------------------------------ diff
+
+@pytest.fixture
+def base(mini: Path) -> Path:
+    release_project(mini, output=mini / "out")
+    bump(mini)
+    return mini
+
+
+def current_diff(project: Path):
+    return compare(read_release(project, "1.2.0").handbook, read_handbook(project).handbook)
+
+
+def test_diff_added_and_removed_procedures(base: Path) -> None:
+    edit(base, "  - id: KON-01\n", "  - id: KON-02\n")
+    changes = current_diff(base)
+    assert [p.id for p in changes.added] == ["KON-02"]
+    assert [p.id for p in changes.removed] == ["KON-01"]
+    assert not changes.changed
+
+
+def test_diff_renamed_step_shows_old_and_new_text(base: Path) -> None:
+    edit(base, "- Open the backup plugin.", "- Open UpdraftPlus.")
+    (change,) = current_diff(base).changed
+    assert change.id == "TEK-01" and change.fields == []
+    (step,) = change.steps
+    assert (step.what, step.old, step.new) == ("1", "Open the backup plugin.",
+                                               "Open UpdraftPlus.")
+
+
+def test_diff_inserted_step_is_one_addition(base: Path) -> None:
+    edit(base, "      - Schedule the post.\n",
+         "      - Ask the editor.\n      - Schedule the post.\n")
+    (change,) = current_diff(base).changed
+    assert [(s.what, s.old, s.new) for s in change.steps] == [("2", "", "Ask the editor.")]
+
+
+def test_diff_changed_role_and_frequency(base: Path) -> None:
+    edit(base, "    responsible: [admin]\n    accountable: coordinator\n    frequency: weekly",
+         "    responsible: [coordinator]\n    accountable: coordinator\n    frequency: daily")
+    (change,) = current_diff(base).changed
+    assert {(c.what, c.old, c.new) for c in change.fields} == {
+        ("responsible", "admin", "coordinator"), ("frequency", "weekly", "daily")}
+
+
+def test_diff_command_output_formats(base: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sopgen.cli import app
+
+    edit(base, "- Open the backup plugin.", "- Open *UpdraftPlus* <b>now</b>.")
+    runner = CliRunner()
+    text = runner.invoke(app, ["diff", "1.2.0", "current", str(base)])
+    assert text.exit_code == 0, text.output
+    assert "Changes from version 1.2.0 to 1.3.0" in text.output
+    assert "- Open the backup plugin." in text.output
+    html = runner.invoke(app, ["diff", "1.2.0", "current", str(base), "--format", "html"])
+    assert "<b>" not in html.output and "&lt;b&gt;" in html.output
+    markdown = runner.invoke(app, ["diff", "1.2.0", "current", str(base), "-f", "md"])
+    assert "### TEK-01 Back up the database" in markdown.output
+    missing = runner.invoke(app, ["diff", "0.9.0", "current", str(base)])
+    assert missing.exit_code == 1 and "there is no release 0.9.0" in missing.output
