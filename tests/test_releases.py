@@ -12,7 +12,6 @@ from sopgen.diff import compare
 from sopgen.errors import ValidationFailed
 from sopgen.pipeline import read_handbook
 from sopgen.releases import read_release
-from tests.conftest import write
 
 REVISION_130 = """  - version: "1.3.0"
     date: 2024-06-01
@@ -66,7 +65,7 @@ def test_release_requires_approved_status_approval_and_revision_entry(mini: Path
     with pytest.raises(ValidationFailed, match="status: approved"):
         release_project(mini)
     document.write_text(text.replace('  version: "1.2.0"\n', '  version: "1.4.0"\n', 1))
-    with pytest.raises(ValidationFailed, match="revision history has no entry for version 1.4.0"):
+    with pytest.raises(ValidationFailed, match=r"no entry for version 1\.4\.0"):
         release_project(mini)
     assert not (mini / "releases").exists()
 
