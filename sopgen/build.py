@@ -69,6 +69,8 @@ def render_files(checked: Checked, formats: list[str] | tuple[str, ...], *, draf
                  report: Callable[[str], None] | None = None) -> tuple[dict[str, bytes],
                                                                       list[str]]:
     """Every output file of the build, in memory, with the renderer's warnings."""
+    if report:
+        report(f"rendering {', '.join(formats)} …")
     rendered = render_formats(checked.handbook, checked.project.root, list(formats),
                               draft=draft, changes=revision_changes(checked))
     files = dict(rendered.files)

@@ -84,6 +84,23 @@ def validate(project: ProjectArg = Path(".")) -> None:
 
 
 @app.command()
+def check(
+    project: ProjectArg = Path("."),
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+) -> None:
+    """Validate, plus what a reviewer would raise: overdue reviews, unused roles and terms,
+    steps that say too little. --strict turns these warnings into errors."""
+    with user_errors():
+        from .pipeline import check_project
+
+        checked = check_project(project, strict=strict)
+        _warn(checked.warnings)
+        count = len(checked.handbook.procedures)
+        typer.echo(f"{checked.project.show(checked.project.content)}: {count} procedures, "
+                   f"{len(checked.warnings)} warning(s)")
+
+
+@app.command()
 def build(
     project: ProjectArg = Path("."),
     format: Annotated[list[Format] | None, typer.Option(
@@ -102,9 +119,10 @@ def build(
         formats = [f.value for f in format] if format else ["md", "html", "pdf"]
         if release:
             result = build_release(project, release, formats=formats, output=output,
-                                   report=_echo)
+                                   report=_Progress())
         else:
-            result = build_project(project, formats=formats, output=output, report=_echo)
+            result = build_project(project, formats=formats, output=output,
+                                   report=_Progress())
         _report_build(result)
 
 
@@ -125,7 +143,7 @@ def release(project: ProjectArg = Path("."), output: OutputOption = None) -> Non
     with user_errors():
         from .build import release_project
 
-        snapshot, result = release_project(project, output=output, report=_echo)
+        snapshot, result = release_project(project, output=output, report=_Progress())
         typer.echo(f"released {snapshot}")
         _report_build(result)
 
@@ -136,9 +154,101 @@ def publish(project: ProjectArg = Path("."), output: OutputOption = None) -> Non
     with user_errors():
         from .site import publish as publish_site
 
-        result = publish_site(project, output=output, report=_echo)
+        result = publish_site(project, output=output, report=_Progress())
         typer.echo(f"published {', '.join(result.versions)} (latest {result.latest}) "
                    f"to {result.folder}")
+
+
+class Language(StrEnum):
+    id = "id"
+    en = "en"
+
+
+class Starter(StrEnum):
+    website = "website"
+    blank = "blank"
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="The new project folder.")],
+    language: Annotated[Language, typer.Option(help="Language of labels and text.")] = (
+        Language.id),
+    starter: Annotated[Starter, typer.Option(
+        help="website: the OurVoice website SOP made generic; blank: one example "
+             "procedure per pillar.")] = Starter.website,
+) -> None:
+    """Create a new SOP project that builds at once."""
+    with user_errors():
+        from .scaffold import init_project
+
+        written = init_project(folder, language=language.value, starter=starter.value)
+        typer.echo(f"created {folder} ({len(written)} files). Next: cd {folder} && sopgen serve")
+
+
+class Pillar(StrEnum):
+    management = "management"
+    technical = "technical"
+    content = "content"
+
+
+new_app = typer.Typer(help="Add something new to a project.", no_args_is_help=True)
+app.add_typer(new_app, name="new")
+
+
+@new_app.command("procedure")
+def new_procedure(
+    pillar: Annotated[Pillar, typer.Option(help="The pillar of the new procedure.")],
+    title: Annotated[str, typer.Option(help="Its title.")] = "",
+    project: ProjectArg = Path("."),
+) -> None:
+    """Add a procedure file with the next free id and every field explained."""
+    with user_errors():
+        from .scaffold import new_procedure as add_procedure
+
+        path = add_procedure(project, pillar=pillar.value, title=title)
+        typer.echo(f"created {path}")
+
+
+@app.command()
+def serve(
+    project: ProjectArg = Path("."),
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+) -> None:
+    """Preview the handbook in a browser; it rebuilds and reloads on every save."""
+    with user_errors():
+        import time
+
+        from .serve import start
+
+        try:
+            server = start(project, port=port, report=_echo)
+        except OSError as error:
+            from .errors import SopgenError
+
+            raise SopgenError(f"cannot listen on 127.0.0.1:{port}: {error.strerror}",
+                              hint="another program uses this port; try --port 8001") from None
+        typer.echo(f"Preview at {server.url} — edit and save; Ctrl+C to stop.")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            server.stop()
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to this file instead of printing.")] = None,
+) -> None:
+    """Print the JSON Schema of the YAML files, for editors."""
+    from .schema import schema_text
+
+    if output is None:
+        typer.echo(schema_text(), nl=False)
+    else:
+        output.write_text(schema_text(), encoding="utf-8")
+        typer.echo(f"wrote {output}")
 
 
 class DiffFormat(StrEnum):
@@ -169,6 +279,22 @@ def diff(
 
 def _echo(line: str) -> None:
     typer.echo(line, err=True)
+
+
+class _Progress:
+    """Stage lines with elapsed time on a terminal; silent when output is redirected."""
+
+    def __init__(self) -> None:
+        import sys
+        import time
+
+        self.enabled = sys.stderr.isatty()
+        self.started = time.perf_counter()
+        self.clock = time.perf_counter
+
+    def __call__(self, line: str) -> None:
+        if self.enabled:
+            typer.echo(f"[{self.clock() - self.started:5.1f} s] {line}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

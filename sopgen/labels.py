@@ -26,6 +26,7 @@ class Catalogue:
     labels: dict[str, str]
     choices: dict[str, str]
     messages: dict[str, str]
+    fields: dict[str, str]
 
     def label(self, key: str) -> str:
         return self.labels[key]
@@ -68,7 +69,8 @@ def _printable(value: Any) -> str:
 @cache
 def catalogue(code: str) -> Catalogue:
     data = tomllib.loads(resources.files("sopgen").joinpath(f"labels/{code}.toml").read_text())
-    return Catalogue(code, data["meta"], data["labels"], data["choices"], data["messages"])
+    return Catalogue(code, data["meta"], data["labels"], data["choices"], data["messages"],
+                     data.get("fields", {}))
 
 
 def languages() -> list[str]:

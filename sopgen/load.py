@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Loc, Problem, SopgenError, relative
-from .yamlread import LMap, LSeq, read_yaml
+from .yamlread import Budget, LMap, LSeq, read_yaml
 
 MAX_FILES = 5000
-MAX_TOTAL_BYTES = 64 * 1024 * 1024
+MAX_TOTAL_BYTES = 16 * 1024 * 1024  # ~40x a large real SOP; bounds time and memory
 
 SINGLE_KEYS = ("document", "pillars")
 LIST_KEYS = ("roles", "procedures", "glossary", "revisions")
@@ -55,7 +55,11 @@ class Project:
         return self.root / "releases"
 
     def show(self, path: Path) -> str:
-        return relative(path, self.root)
+        """``path`` as the user knows it; a symlink is named by where it is, not its target."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return relative(path, self.root)
 
 
 def content_files(project: Project) -> list[Path]:
@@ -75,9 +79,16 @@ def load_project(project: Project) -> tuple[LMap, list[Problem]]:
     if problems:
         return _empty(project), problems
     merged = _empty(project)
+    budget = Budget()  # one bound on values for the whole project, not per file
+    content = project.content.resolve()
     for path in files:
-        data, found = read_yaml(path, project.show(path))
+        if content not in path.resolve().parents:  # resolved: a symlink cannot lead out
+            problems.append(Problem(Loc(project.show(path)), "outside_project"))
+            continue  # never read; the other files still are, for their problems
+        data, found = read_yaml(path, project.show(path), budget)
         problems.extend(found)
+        if budget.nodes < 0:
+            break  # the limit is for the whole project: one message is enough
         if data is not None:
             _merge(merged, data, project.show(path), problems)
     return merged, problems
@@ -98,15 +109,17 @@ def _check_files(project: Project, files: list[Path]) -> list[Problem]:
         return [Problem(where, "no_content_files")]
     if len(files) > MAX_FILES:
         return [Problem(where, "too_many_files", {"count": len(files), "limit": MAX_FILES})]
-    problems = []
-    for path in files:
-        if project.content.resolve() not in path.resolve().parents:
-            problems.append(Problem(Loc(project.show(path)), "outside_project"))
-    total = sum(path.stat().st_size for path in files)
+    total = sum(_size(path) for path in files)
     if total > MAX_TOTAL_BYTES:
-        problems.append(Problem(where, "content_too_large", {"size": total,
-                                                              "limit": MAX_TOTAL_BYTES}))
-    return problems
+        return [Problem(where, "content_too_large", {"size": total, "limit": MAX_TOTAL_BYTES})]
+    return []
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # reported with its reason when the file is read
+        return 0
 
 
 def _empty(project: Project) -> LMap:

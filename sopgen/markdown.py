@@ -23,6 +23,7 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from .errors import Loc, Problem
+from .validate import MAX_ASSET_BYTES
 from .yamlread import located
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
@@ -42,6 +43,11 @@ class TextRenderer:
     problems: list[Problem] = field(default_factory=list)
     used_assets: set[str] = field(default_factory=set)
     _cache: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @cached_property
+    def html_finder(self) -> MarkdownIt:
+        """A parser that does see raw HTML, only to tell the author it was not used."""
+        return MarkdownIt("commonmark", {"html": True}).enable("table")
 
     @cached_property
     def parser(self) -> MarkdownIt:
@@ -71,8 +77,22 @@ class TextRenderer:
         key = (mode, text)
         if key not in self._cache:
             self._current = located(text, Loc("content"))
+            if "<" in text and self._has_raw_html(text):
+                self._warn("raw_html", {})
             self._cache[key] = render(text)
         return self._cache[key]
+
+    def _has_raw_html(self, text: str) -> bool:
+        tokens = self.html_finder.parse(text)
+        inline = (child for token in tokens for child in token.children or [])
+        return any(token.type == "html_block" for token in tokens) or any(
+            child.type == "html_inline" for child in inline)
+
+    def _warn(self, code: str, params: dict[str, object]) -> None:
+        """Report once: the same text is rendered for several formats."""
+        problem = Problem(self._current, code, params, severity="warning")
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     def _is_plain(self, text: str) -> bool:
         return not MARKDOWN_SYNTAX.search(text) and not (
@@ -138,8 +158,7 @@ class TextRenderer:
     def _link_allowed(self, href: str) -> bool:
         if SAFE_LINK.match(href) and not any(c in href for c in "\"'<>` \\"):
             return not href.startswith("#") or bool(re.fullmatch(r"#[a-z0-9-]+", href))
-        self.problems.append(Problem(self._current, "unsafe_link", {"url": href},
-                                     severity="warning"))
+        self._warn("unsafe_link", {"url": href})
         return False
 
     @staticmethod
@@ -149,13 +168,15 @@ class TextRenderer:
 
     def _image(self, token: Token) -> list[Token]:
         src = str(token.attrs.get("src", ""))
-        path = (self.assets.parent / src).resolve()
-        if ASSET_REF.match(src) and self.assets.resolve() in path.parents and path.is_file():
+        size = self._asset_size(src)
+        if size is not None and size <= MAX_ASSET_BYTES:
             self.used_assets.add(src)
-            token.attrs["src"] = data_uri(path)
+            token.attrs["src"] = data_uri((self.assets.parent / src).resolve())
             return [token]
-        self.problems.append(Problem(self._current, "image_not_asset", {"url": src},
-                                     severity="warning"))
+        if size is None:
+            self._warn("image_not_asset", {"url": src})
+        else:
+            self._warn("asset_too_large", {"path": src, "size": size, "limit": MAX_ASSET_BYTES})
         alt = Token("text", "", 0)
         alt.content = token.content
         return [alt]
@@ -176,6 +197,23 @@ class TextRenderer:
             return [token]
         pieces.append(_text(token.content[position:]))
         return [piece for piece in pieces if piece.type != "text" or piece.content]
+
+
+    def _asset_size(self, src: str) -> int | None:
+        """Size of the asset ``src`` names, or ``None`` unless it is a file in assets/.
+
+        Containment is checked on the resolved path, so ``..`` and symlinks cannot
+        lead out of content/assets/.
+        """
+        if not ASSET_REF.match(src):
+            return None
+        try:
+            path = (self.assets.parent / src).resolve()
+            if self.assets.resolve() not in path.parents or not path.is_file():
+                return None
+            return path.stat().st_size
+        except (OSError, ValueError):  # a name too long, a loop, no permission
+            return None
 
 
 def _text(content: str) -> Token:

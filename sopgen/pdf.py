@@ -34,15 +34,24 @@ def make_fetcher(allowed: list[Path]) -> Any:
             if scheme == "data":
                 return super().fetch(url, headers)
             if scheme == "file":
-                path = Path(unquote(urlsplit(url).path)).resolve()
-                if any(root == path or root in path.parents for root in roots) and \
-                        path.is_file():
+                path = _contained(Path(unquote(urlsplit(url).path)), roots)
+                if path is not None:
                     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                     return URLFetcherResponse(url, path.read_bytes(),
                                               {"Content-Type": kind}, 200)
-            raise Refused(f"not allowed: {url[:200]}")
+            raise Refused(f"not allowed: {url[:200]}")  # http(s), ftp, ... : no network
 
     return ContainedFetcher(allowed_protocols=("data", "file"), allow_redirects=False)
+
+
+def _contained(path: Path, roots: list[Path]) -> Path | None:
+    """``path`` resolved (symlinks and ``..`` followed) if it is a file inside a root."""
+    try:
+        resolved = path.resolve()
+        inside = any(root == resolved or root in resolved.parents for root in roots)
+        return resolved if inside and resolved.is_file() else None
+    except (OSError, ValueError):  # a name too long, a loop, a NUL byte
+        return None
 
 
 @contextmanager
@@ -74,7 +83,7 @@ def write_pdf(print_html: str, base: Path, allowed: list[Path], identifier: str)
         try:
             document = HTML(string=print_html, base_url=base.as_uri() + "/",
                             url_fetcher=make_fetcher(allowed)).render()
+            return document.write_pdf(pdf_identifier=identifier.encode())
         except Exception as error:  # a layout failure on hostile input is a user error
             raise SopgenError(f"the PDF could not be laid out: {error}",
                               hint="build with --format html to find the text at fault") from error
-        return document.write_pdf(pdf_identifier=identifier.encode())

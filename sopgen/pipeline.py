@@ -6,6 +6,7 @@ problem (in the document's language) if anything is wrong; warnings are returned
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from .errors import Problem, ValidationFailed
 from .labels import format_problems
 from .load import Project, load_file, load_project
 from .model import Handbook
+from .review import reviewer_warnings
 from .validate import asset_problems, language_of, validate
 from .yamlread import LMap
 
@@ -27,8 +29,13 @@ class Checked:
     raw: LMap
 
 
-def read_handbook(folder: Path | str, snapshot: Path | None = None) -> Checked:
-    """Load and validate a project (or one of its release snapshots)."""
+def read_handbook(folder: Path | str, snapshot: Path | None = None, *,
+                  today: dt.date | None = None) -> Checked:
+    """Load and validate a project (or one of its release snapshots).
+
+    Current content also gets reviewer warnings (reviews due on ``today``, unused roles
+    and terms, thin steps); a frozen snapshot is not reviewed again.
+    """
     project = Project.at(folder)
     if snapshot is None:
         raw, problems = load_project(project)
@@ -41,6 +48,8 @@ def read_handbook(folder: Path | str, snapshot: Path | None = None) -> Checked:
         problems += found
     if handbook is not None:
         problems += asset_problems(handbook, project.assets)
+        if snapshot is None:
+            problems += reviewer_warnings(handbook, today or dt.date.today(), raw.loc)
     fail_on_errors(problems, language)
     assert handbook is not None
     return Checked(project, handbook, format_problems(problems, language), raw)
@@ -49,3 +58,13 @@ def read_handbook(folder: Path | str, snapshot: Path | None = None) -> Checked:
 def fail_on_errors(problems: list[Problem], language: str) -> None:
     if any(p.severity == "error" for p in problems):
         raise ValidationFailed(format_problems(problems, language))
+
+
+def check_project(folder: Path | str, *, strict: bool = False,
+                  today: dt.date | None = None) -> Checked:
+    """``validate`` plus reviewer warnings; with ``strict`` a warning fails like an error."""
+    checked = read_handbook(folder, today=today)
+    if strict and checked.warnings:
+        raise ValidationFailed([line.replace(": warning: ", ": error: ", 1).replace(
+            ": peringatan: ", ": galat: ", 1) for line in checked.warnings])
+    return checked

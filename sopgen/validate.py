@@ -20,18 +20,27 @@ from typing import Any, Literal, get_args, get_origin
 
 from . import model
 from .errors import Loc, Problem
+from .labels import catalogue
 from .load import _suggest
 from .model import Handbook, Procedure, Step
 from .yamlread import LMap, LSeq, LStr, has_bad_chars, located
 
 MAX_TEXT = 50_000
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")
-ALLOWED_URL = re.compile(r"^(https?://[^\s/]+|mailto:[^\s@]+@[^\s@]+)", re.IGNORECASE)
+MAX_ASSET_BYTES = 10 * 1024 * 1024  # assets are inlined into every output format
+# A whole address, not a prefix: nothing that can end a Markdown link or an HTML
+# attribute early (quotes, angle brackets, backslash, backtick, spaces, controls).
+_URL_CHARS = r"[^\s\"'<>\\`\x00-\x1f\x7f]"
+ALLOWED_URL = re.compile(
+    rf"(?:https?://[^\s/\"'<>\\`@\x00-\x1f\x7f]+(?:/{_URL_CHARS}*)?"
+    rf"|mailto:[^\s@\"'<>\\`\x00-\x1f\x7f]+@{_URL_CHARS}+)",
+    re.IGNORECASE,
+)
 
 
 def validate(raw: LMap) -> tuple[Handbook | None, list[Problem]]:
     """Convert and cross-check; the handbook is ``None`` when any error was found."""
-    converter = _Converter()
+    converter = _Converter(language_of(raw))
     handbook = converter.dataclass(Handbook, raw, raw.loc)
     problems = converter.problems
     if isinstance(handbook, Handbook):
@@ -54,8 +63,13 @@ def hints(cls: type) -> dict[str, Any]:
 
 
 class _Converter:
-    def __init__(self) -> None:
+    def __init__(self, language: str) -> None:
         self.problems: list[Problem] = []
+        self.words = catalogue(language).messages
+
+    def kind(self, raw: object) -> str:
+        """What was found instead, in the words of the document's language."""
+        return self.words[f"kind_{_kind(raw)}"]
 
     def fail(self, loc: Loc, code: str, **params: object) -> None:
         self.problems.append(Problem(loc, code, params))
@@ -64,11 +78,12 @@ class _Converter:
         if isinstance(raw, LStr) and cls is Step:  # a plain string is a step's text
             return Step(text=self.text(raw, raw.loc, _field(Step, "text")))
         if not isinstance(raw, LMap):
-            self.fail(located(raw, loc), "expected_mapping", kind=_kind(raw),
+            self.fail(located(raw, loc), "expected_mapping", kind=self.kind(raw),
                       fields=", ".join(f.name for f in dataclasses.fields(cls)))
             return None
         known = {f.name: f for f in dataclasses.fields(cls)}
-        self._unknown_keys(cls, raw, known)
+        if not self._unknown_keys(cls, raw, known):
+            return None  # "- Open menu: Plugins": one clear message, not three
         values: dict[str, Any] = {}
         missing = False
         for name, f in known.items():
@@ -88,14 +103,16 @@ class _Converter:
             values[name] = converted
         return None if missing else cls(**values)
 
-    def _unknown_keys(self, cls: type, raw: LMap, known: dict[str, Any]) -> None:
+    def _unknown_keys(self, cls: type, raw: LMap, known: dict[str, Any]) -> bool:
+        """Report keys the model does not have; False for a step read as a mapping."""
         for key in raw:
             if key in known:
                 continue
-            code = "unknown_key"
-            if cls is Step and len(raw) == 1:
-                code = "step_colon"  # "- Buka menu: Plugin" reads as a mapping
-            self.fail(raw.key_locs[key], code, **_suggest(key, list(known)))
+            if cls is Step and len(raw) == 1:  # "- Buka menu: Plugin" reads as a mapping
+                self.fail(raw.key_locs[key], "step_colon", key=key)
+                return False
+            self.fail(raw.key_locs[key], "unknown_key", **_suggest(key, list(known)))
+        return True
 
     def value(self, tp: Any, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> Any:
         origin = get_origin(tp)
@@ -120,22 +137,22 @@ class _Converter:
         elif isinstance(raw, LSeq):
             raw_items, locs = list(raw), raw.item_locs
         else:
-            self.fail(located(raw, loc), "expected_list_field", field=f.name, kind=_kind(raw))
+            self.fail(located(raw, loc), "expected_list_field", field=f.name, kind=self.kind(raw))
             return None
         items = []
         for item, item_loc in zip(raw_items, locs, strict=True):
             if item is None:
                 self.fail(item_loc, "empty_item", field=f.name)
                 continue
-            converted = self.value(item_type, item, item_loc, f)
-            if converted is not None:
-                items.append(converted)
+            items.append(self.value(item_type, item, item_loc, f))
+        if len(items) < len(raw_items) or None in items:
+            return None  # each bad item is reported; "missing field" would only confuse
         return items
 
     def text(self, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> str | None:
         if not isinstance(raw, LStr):
             code = "text_is_mapping" if isinstance(raw, LMap) else "expected_text"
-            self.fail(located(raw, loc), code, field=f.name, kind=_kind(raw))
+            self.fail(located(raw, loc), code, field=f.name, kind=self.kind(raw))
             return None
         if len(raw) > MAX_TEXT:
             self.fail(raw.loc, "text_too_long", field=f.name, limit=MAX_TEXT)
@@ -307,7 +324,7 @@ def _urls(handbook: Handbook, root: Loc) -> list[Problem]:
     if handbook.document.organisation.website:
         urls.append(handbook.document.organisation.website)
     return [Problem(located(url, root), "bad_url", {"url": url})
-            for url in urls if not ALLOWED_URL.match(url) or has_bad_chars(url)]
+            for url in urls if not ALLOWED_URL.fullmatch(url) or has_bad_chars(url)]
 
 
 def asset_problems(handbook: Handbook, assets: Path) -> list[Problem]:
@@ -321,6 +338,18 @@ def asset_problems(handbook: Handbook, assets: Path) -> list[Problem]:
         return [Problem(where, "asset_outside", {"path": logo})]
     if path.suffix.lower() not in IMAGE_TYPES:
         return [Problem(where, "asset_type", {"path": logo, "types": ", ".join(IMAGE_TYPES)})]
-    if not path.is_file():
+    size = _file_size(path)
+    if size is None:
         return [Problem(where, "asset_missing", {"path": logo})]
+    if size > MAX_ASSET_BYTES:
+        return [Problem(where, "asset_too_large",
+                        {"path": logo, "size": size, "limit": MAX_ASSET_BYTES})]
     return []
+
+
+def _file_size(path: Path) -> int | None:
+    """Size of a regular file, or ``None`` when there is none we may read."""
+    try:
+        return path.stat().st_size if path.is_file() else None
+    except OSError:
+        return None

@@ -1,14 +1,18 @@
 """Write stage: put rendered files in place atomically, never losing earlier output.
 
 Files are written into a staging folder next to the target, fsynced, and the folder
-is swapped in with two renames. An interrupted swap leaves ``.old-NAME-*`` behind,
-which the next build puts back. A lock file serialises builds of the same output
-folder, so two builds at once cannot interleave. Released outputs are immutable:
-an existing file is kept as it is, never replaced.
+is swapped in with one atomic exchange (Linux ``renameat2(RENAME_EXCHANGE)``), so a
+reader sees either the old folder or the new one, never none. Where the exchange is
+not supported it takes two renames; a build interrupted between them leaves
+``.old-NAME-*`` behind, which the next build puts back. A lock file serialises
+builds of the same output folder, so two builds at once cannot interleave. Released
+outputs are immutable: an existing file is kept as it is, never replaced.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import fcntl
 import os
 import shutil
@@ -17,6 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .errors import SopgenError
 
 
 @dataclass
@@ -55,10 +61,25 @@ def recover(output_root: Path) -> None:
 def write_folder(output_root: Path, name: str, files: dict[str, bytes], *,
                  immutable: bool = False) -> Written:
     """Replace ``output_root/name`` with its old files plus ``files``, in one swap."""
+    for relative in [name, *files]:  # names come from validated ids; check anyway
+        parts = Path(relative).parts
+        if not parts or Path(relative).is_absolute() or ".." in parts:
+            raise ValueError(f"not a relative path inside the output: {relative!r}")
+    try:
+        return _write_folder(output_root, name, files, immutable)
+    except OSError as error:  # a full disk or a read-only folder is not a sopgen bug
+        raise SopgenError(f"could not write to {output_root}: {error.strerror or error}",
+                          hint="check that the folder exists, has free space and that you "
+                               "may write to it; earlier outputs are unchanged") from error
+
+
+def _write_folder(output_root: Path, name: str, files: dict[str, bytes],
+                  immutable: bool) -> Written:
     result = Written()
     with locked(output_root):
         target = output_root / name
         staging = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=output_root))
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp's 0700 would hide a published site
         try:
             _carry_over(target, staging, files, immutable, result)
             for relative, data in files.items():
@@ -109,11 +130,37 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _swap(staging: Path, target: Path, output_root: Path) -> None:
-    if target.exists():
+    """Put ``staging`` in place of ``target``; afterwards ``staging`` holds the old files."""
+    if not target.exists():
+        os.rename(staging, target)
+    elif not _exchange(staging, target):
         old = output_root / f".old-{target.name}-{os.getpid()}"
         os.rename(target, old)
         os.rename(staging, target)
         shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(staging, target)
     _fsync_dir(output_root)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one step; ``False`` where the system cannot do that."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:  # not glibc >= 2.28 (e.g. musl, macOS)
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                       _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EPERM):
+        return False  # old kernel, or a file system without exchange: use two renames
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

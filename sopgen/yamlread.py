@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -50,7 +50,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
-MAX_NODES = 500_000  # per file, and for a whole project together (see ``Budget``)
+MAX_NODES = 200_000  # per file, and for a whole project together (see ``Budget``)
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _STANDARD_TAGS = {
@@ -89,7 +89,7 @@ class LSeq(list):
 class Budget:
     """How many more values may be read; shared by all files of one project."""
 
-    nodes: int = MAX_NODES
+    nodes: int = field(default_factory=lambda: MAX_NODES)  # read when made, not imported
 
 
 def located(value: object, fallback: Loc) -> Loc:

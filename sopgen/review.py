@@ -1,0 +1,93 @@
+"""Reviewer warnings: what a careful reviewer would raise about content that is valid.
+
+These never stop a build; ``sopgen check --strict`` turns them into errors. ``today``
+is a parameter so that the same content always gives the same warnings in tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from .diff import flatten
+from .errors import Loc, Problem
+from .labels import catalogue, languages
+from .model import Handbook, Procedure
+from .validate import markdown_texts
+from .yamlread import located
+
+WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def reviewer_warnings(handbook: Handbook, today: dt.date, root: Loc) -> list[Problem]:
+    warnings: list[Problem] = []
+    warnings += _document_overdue(handbook, today, root)
+    for procedure in handbook.procedures:
+        warnings += _procedure_warnings(procedure, handbook.document.review_cycle_months,
+                                        today, root)
+    warnings += _placeholders(handbook, root)
+    warnings += _unused_roles(handbook, root)
+    warnings += _unused_terms(handbook, root)
+    return warnings
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.month - 1 + months
+    return day.replace(year=day.year + index // 12, month=index % 12 + 1, day=min(day.day, 28))
+
+
+def _warning(value: object, root: Loc, code: str, **params: object) -> Problem:
+    return Problem(located(value, root), code, params, severity="warning")
+
+
+def _document_overdue(handbook: Handbook, today: dt.date, root: Loc) -> list[Problem]:
+    doc = handbook.document
+    due = doc.next_review or add_months(doc.effective_date, doc.review_cycle_months)
+    if due < today:
+        return [_warning(doc.id, root, "document_review_overdue", due=due.isoformat())]
+    return []
+
+
+def _procedure_warnings(procedure: Procedure, cycle: int, today: dt.date,
+                        root: Loc) -> Iterator[Problem]:
+    if procedure.last_reviewed is None:
+        yield _warning(procedure.id, root, "never_reviewed", id=procedure.id)
+    elif add_months(procedure.last_reviewed, cycle) < today:
+        yield _warning(procedure.id, root, "review_overdue", id=procedure.id,
+                       date=procedure.last_reviewed.isoformat(), months=cycle)
+    if not procedure.accountable:
+        yield _warning(procedure.id, root, "no_accountable", id=procedure.id)
+    for number, step in flatten(procedure.steps):
+        if len(WORD.findall(step.text)) < 2:
+            yield _warning(step.text, root, "thin_step", id=procedure.id, number=number,
+                           text=step.text.strip())
+
+
+def _unused_roles(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    used = {handbook.document.owner}
+    for p in handbook.procedures:
+        used |= {*p.responsible, p.accountable, *p.consulted, *p.informed}
+        used |= {step.role for _, step in flatten(p.steps)}
+    for role in handbook.roles:
+        if role.id not in used:
+            yield _warning(role.id, root, "unused_role", id=role.id)
+
+
+def _unused_terms(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    procedures_text = " ".join(text for p in handbook.procedures
+                               for text in [p.title, *markdown_texts(p)]).casefold()
+    for term in handbook.glossary:
+        variants = [term.term, *re.findall(r"\(([^)]+)\)", term.term)]
+        variants += [re.sub(r"\s*\([^)]*\)", "", term.term)]
+        if not any(v.strip().casefold() in procedures_text for v in variants if v.strip()):
+            yield _warning(term.term, root, "unused_term", term=term.term)
+
+
+def _placeholders(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    """Text still starting with the "FILL IN:" marker that ``sopgen new`` writes."""
+    markers = tuple(catalogue(code).fields["placeholder"] for code in languages())
+    for procedure in handbook.procedures:
+        for text in [procedure.title, *markdown_texts(procedure)]:
+            if text.strip().startswith(markers):
+                yield _warning(text, root, "placeholder", id=procedure.id, text=text.strip())

@@ -1,0 +1,410 @@
+"""One test per validation rule: the exact ``file:line:col`` and message, in both languages.
+
+Every case writes a small, realistic mistake into a copy of the mini fixture and reads
+it through the library (``read_handbook``), which must raise ``ValidationFailed``
+whose ``lines()`` hold the message. The expected line is built here from the label
+catalogue itself, so each rule is checked in English and in Bahasa Indonesia (the
+document's ``language``); an English fragment per case keeps the wording honest.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from sopgen import load, validate, yamlread
+from sopgen.errors import ValidationFailed
+from sopgen.pipeline import read_handbook
+from tests.conftest import write
+
+LABELS = Path(__file__).resolve().parent.parent / "sopgen" / "labels"
+SOURCES = Path(__file__).resolve().parent.parent / "sopgen"
+
+
+def messages(language: str) -> dict[str, str]:
+    return tomllib.loads((LABELS / f"{language}.toml").read_text())["messages"]
+
+
+class Kind(str):
+    """A parameter that is a word of the catalogue (``kind_text`` ...), not literal."""
+
+
+class Patched(str):
+    """A parameter that is the value a case patched in, e.g. a lowered limit."""
+
+
+def _nodes_in(project: Path, name: str) -> int:
+    budget = yamlread.Budget()
+    yamlread.read_yaml(project / "content" / name, name, budget)
+    return yamlread.MAX_NODES - budget.nodes
+
+
+def procedure(extra: str = "", **fields: str | None) -> str:
+    """A one-procedure file; line 2 is ``id``, 5 ``purpose``, 7 ``frequency``, 8 ``steps``."""
+    values: dict[str, str | None] = {
+        "id": "MAN-02", "title": "Extra", "pillar": "management", "purpose": "Extra purpose.",
+        "responsible": "[admin]", "frequency": "daily", "steps": "\n    - Do it.",
+    }
+    values.update(fields)
+    body = "".join(f"  {key}: {value}\n" for key, value in values.items() if value is not None)
+    return "procedure:\n" + body.replace(": \n", ":\n") + extra
+
+
+def on_document(old: str, new: str) -> Callable[[Path], None]:
+    """Change the first ``old`` in the fixture's document.yaml."""
+    def change(project: Path) -> None:
+        path = project / "content" / "document.yaml"
+        text = path.read_text()
+        assert old in text
+        path.write_text(text.replace(old, new, 1))
+    return change
+
+
+def extra(text: str | bytes, name: str = "content/extra.yaml") -> Callable[[Path], None]:
+    def add(project: Path) -> None:
+        if isinstance(text, bytes):
+            (project / name).write_bytes(text)
+        else:
+            write(project, name, text)
+    return add
+
+
+@dataclass
+class Case:
+    code: str
+    setup: Callable[[Path], None]
+    where: str  # exactly as printed: file:line:col, or file alone
+    params: dict[str, object]
+    english: str  # a fragment of the English line, written out by hand
+    patch: dict[str, object] = field(default_factory=dict)  # "module.NAME": value
+
+
+ROLES_ALLOWED = "admin, coordinator"
+TOP_KEYS = "document, pillars, roles, procedures, glossary, revisions, procedure"
+PROCEDURE_FIELDS = ("id, title, pillar, purpose, responsible, frequency, steps, scope, "
+                    "out_of_scope, accountable, consulted, informed, trigger, prerequisites, "
+                    "tools, checklist, records, references, related, last_reviewed")
+FREQUENCIES = "daily, weekly, monthly, quarterly, yearly, event"
+
+
+def _outside_link(project: Path) -> None:
+    secret = project.parent / "outside.yaml"
+    secret.write_text("glossary:\n  - term: Secret\n    definition: Read from outside.\n")
+    (project / "content" / "extra.yaml").symlink_to(secret)
+
+
+def _asset(name: str, data: bytes) -> Callable[[Path], None]:
+    def add(project: Path) -> None:
+        (project / "content" / "assets" / name).write_bytes(data)
+    return add
+
+
+def _both(*steps: Callable[[Path], None]) -> Callable[[Path], None]:
+    def run(project: Path) -> None:
+        for step in steps:
+            step(project)
+    return run
+
+
+CASES = [
+    Case("yaml_syntax", extra("roles:\n  - id: a\n   title: b\n"), "content/extra.yaml:3:4",
+         {"detail": "did not find expected '-' indicator"}, "this is not valid YAML"),
+    Case("empty_file", extra("# to be written\n\n"), "content/extra.yaml:1:1", {},
+         "the file is empty"),
+    Case("file_too_large", extra("# padding\n" * 500 + "glossary: []\n"), "content/extra.yaml",
+         {"size": 5013, "limit": 4000}, "the file is 5013 bytes, more than the limit of 4000",
+         patch={"yamlread.MAX_FILE_BYTES": 4000}),
+    Case("not_utf8", extra(b"glossary:\n  - term: Caf\xe9\n    definition: Latin-1.\n"),
+         "content/extra.yaml:2:14", {}, "is not UTF-8 text"),
+    Case("tab", extra("glossary:\n\t- term: Backup\n"), "content/extra.yaml:2:1", {},
+         "a tab character is used for indentation"),
+    Case("too_deep", extra("glossary: " + "[" * 40 + "]" * 40 + "\n"), "content/extra.yaml:1:43",
+         {"limit": 32}, "nested more than 32 levels deep"),
+    Case("too_many_values", extra("glossary: [" + "a," * 200 + "a]\n"),
+         "content/extra.yaml:1:206", {"limit": Patched("MAX_NODES")}, "the content holds more than",
+         patch={"yamlread.MAX_NODES": lambda project: _nodes_in(project, "document.yaml") + 100}),
+    Case("alias", extra("glossary:\n  - term: &t Backup\n    definition: *t\n"),
+         "content/extra.yaml:3:17", {}, "anchors and aliases (& and *) are not supported"),
+    Case("tag", extra("glossary:\n  - term: !!python/object/apply:os.system [id]\n"
+                      "    definition: x\n"),
+         "content/extra.yaml:2:11", {"tag": "!!python/object/apply:os.system"},
+         "the YAML tag '!!python/object/apply:os.system' is not allowed"),
+    Case("merge_key", extra("glossary:\n  - <<: {term: Backup}\n    definition: x\n"),
+         "content/extra.yaml:2:5", {}, "the merge key '<<' is not supported"),
+    Case("complex_key", extra("glossary:\n  - ? [term, word]\n    : Backup\n"),
+         "content/extra.yaml:2:7", {}, "a key must be plain text"),
+    Case("duplicate_key", extra("glossary:\n  - term: Backup\n    definition: A copy.\n"
+                                "    term: Restore\n"),
+         "content/extra.yaml:4:5", {"key": "term", "first_line": 2},
+         "the key 'term' appears twice in this mapping (first on line 2)"),
+    Case("unreadable", extra("glossary: []\n"), "content/extra.yaml",
+         {"detail": "Permission denied"}, "the file cannot be read (Permission denied)"),
+    Case("outside_project", _outside_link, "content/extra.yaml", {},
+         "this file is a link that points outside the project"),
+    Case("file_not_mapping", extra("- Backup\n- Restore\n"), "content/extra.yaml:1:1",
+         {"keys": TOP_KEYS}, "the file must start with one of these keys"),
+    Case("unknown_key", extra("glosary:\n  - term: Backup\n    definition: A copy.\n"),
+         "content/extra.yaml:1:1",
+         {"key": "glosary", "suggestion": "glossary", "allowed": TOP_KEYS},
+         "unknown key 'glosary' (did you mean 'glossary'?)"),
+    Case("unknown_key", extra(procedure(titel="Extra")), "content/extra.yaml:10:3",
+         {"key": "titel", "suggestion": "title", "allowed": PROCEDURE_FIELDS},
+         "unknown key 'titel' (did you mean 'title'?)"),
+    Case("duplicate_section", extra("pillars:\n  management:\n    title: Again\n"),
+         "content/extra.yaml:1:1", {"key": "pillars", "first": "content/document.yaml:23:1"},
+         "'pillars' is already defined in content/document.yaml:23:1"),
+    Case("expected_list", extra("glossary: Backup\n"), "content/extra.yaml:1:11",
+         {"key": "glossary"}, "'glossary' must be a list"),
+    Case("expected_mapping", extra("glossary:\n  - Backup\n"), "content/extra.yaml:2:5",
+         {"kind": Kind("text"), "fields": "term, definition"},
+         "expected a mapping of fields but found text"),
+    Case("step_colon", extra(procedure(steps="\n    - Open the menu: Plugins")),
+         "content/extra.yaml:9:7", {"key": "Open the menu"},
+         "this step was read as a field called 'Open the menu'"),
+    Case("missing_field", extra(procedure(title=None)), "content/extra.yaml:2:3",
+         {"field": "title"}, "the required field 'title' is missing or empty"),
+    Case("expected_list_field", extra(procedure(steps="\n    first: Do it.")),
+         "content/extra.yaml:9:5", {"field": "steps", "kind": Kind("mapping")},
+         "'steps' must be a list, but found a mapping of fields"),
+    Case("empty_item", extra(procedure(steps="\n    -\n    - Do it.")),
+         "content/extra.yaml:9:6", {"field": "steps"}, "an item of 'steps' is empty"),
+    Case("text_is_mapping", extra(procedure(purpose="\n    Note: read this first.")),
+         "content/extra.yaml:6:5", {"field": "purpose"},
+         "'purpose' must be text, but it was read as fields"),
+    Case("expected_text", extra(procedure(title="[Extra, More]")), "content/extra.yaml:3:10",
+         {"field": "title", "kind": Kind("list")}, "'title' must be text, but found a list"),
+    Case("text_too_long", extra(procedure(purpose="Word " * 80 + "end.")),
+         "content/extra.yaml:5:12", {"field": "purpose", "limit": 400},
+         "'purpose' is longer than 400 characters", patch={"validate.MAX_TEXT": 400}),
+    Case("invisible_char", extra(procedure(id="MAN-\u200b02")), "content/extra.yaml:2:7",
+         {"value": "MAN-\\u200b02", "char": "U+200B"},
+         "the id 'MAN-\\u200b02' contains an invisible or direction-changing character"),
+    Case("bad_procedure_id", extra(procedure(id="man-2")), "content/extra.yaml:2:7",
+         {"value": "man-2", "example": "TEK-05"}, "'man-2' is not a valid procedure id"),
+    Case("bad_role_id", extra("roles:\n  - id: Web_Admin\n    title: Web administrator\n"),
+         "content/extra.yaml:2:9", {"value": "Web_Admin"}, "'Web_Admin' is not a valid role id"),
+    Case("bad_document_id", on_document("id: SOP-MINI", "id: SOP MINI"),
+         "content/document.yaml:2:7", {"value": "SOP MINI", "example": "SOP-SK-WEB"},
+         "'SOP MINI' is not a valid document id"),
+    Case("bad_version", on_document('version: "1.2.0"', "version: 1.10"),
+         "content/document.yaml:9:12", {"value": "1.10"}, "'1.10' is not a version number"),
+    Case("bad_asset_path", on_document("logo: assets/logo.svg", "logo: /etc/passwd"),
+         "content/document.yaml:8:11", {"value": "/etc/passwd"},
+         "'/etc/passwd' is not a valid file name"),
+    Case("bad_choice", extra(procedure(frequency="weekley")), "content/extra.yaml:7:14",
+         {"value": "weekley", "suggestion": "weekly", "allowed": FREQUENCIES},
+         "'weekley' is not allowed here (did you mean 'weekly'?)"),
+    Case("bad_date", extra(procedure(last_reviewed="2024-02-30")), "content/extra.yaml:10:18",
+         {"value": "2024-02-30"}, "'2024-02-30' is not a date"),
+    Case("bad_number", on_document("review_cycle_months: 12", "review_cycle_months: twelve"),
+         "content/document.yaml:14:24", {"value": "twelve"}, "'twelve' is not a whole number"),
+    Case("duplicate_role", extra("roles:\n  - id: admin\n    title: Second admin\n"),
+         "content/extra.yaml:2:9", {"id": "admin", "first": "content/document.yaml:39:9"},
+         "the role id 'admin' is used twice (first at content/document.yaml:39:9)"),
+    Case("duplicate_procedure", extra(procedure(id="TEK-01")), "content/procedures.yaml:16:9",
+         {"id": "TEK-01", "first": "content/extra.yaml:2:7"},  # files merge in path order
+         "the procedure id 'TEK-01' is used twice (first at content/extra.yaml:2:7)"),
+    Case("unknown_role", extra(procedure(responsible="[admn]")), "content/extra.yaml:6:17",
+         {"id": "admn", "suggestion": "admin", "allowed": ROLES_ALLOWED},
+         "there is no role with id 'admn' (did you mean 'admin'?)"),
+    Case("unknown_procedure", extra(procedure(related="[TEK-02]")), "content/extra.yaml:10:13",
+         {"id": "TEK-02", "suggestion": "TEK-01"},
+         "there is no procedure with id 'TEK-02' (did you mean 'TEK-01'?)"),
+    Case("unknown_mention", extra(procedure(purpose="Do this after TEK-09.")),
+         "content/extra.yaml:5:12", {"id": "TEK-09", "suggestion": "TEK-01"},
+         "the text mentions TEK-09, but there is no such procedure"),
+    Case("event_needs_trigger", extra(procedure(frequency="event")), "content/extra.yaml:2:7",
+         {"id": "MAN-02"}, "procedure MAN-02 happens on an event but says not which"),
+    Case("bad_url", extra(procedure("  references:\n    - title: Docs\n"
+                                    "      url: javascript:alert(1)\n")),
+         "content/extra.yaml:12:12", {"url": "javascript:alert(1)"},
+         "'javascript:alert(1)' is not an allowed address"),
+    Case("asset_outside", on_document("logo: assets/logo.svg", "logo: assets/../../secret.png"),
+         "content/document.yaml:8:11", {"path": "assets/../../secret.png"},
+         "'assets/../../secret.png' is outside content/assets/"),
+    Case("asset_type", _both(_asset("logo.txt", b"MINI"),
+                             on_document("logo: assets/logo.svg", "logo: assets/logo.txt")),
+         "content/document.yaml:8:11",
+         {"path": "assets/logo.txt", "types": ".png, .jpg, .jpeg, .svg"},
+         "'assets/logo.txt' is not a supported image"),
+    Case("asset_missing", on_document("logo: assets/logo.svg", "logo: assets/nope.png"),
+         "content/document.yaml:8:11", {"path": "assets/nope.png"},
+         "the file 'assets/nope.png' does not exist"),
+    Case("asset_too_large", _asset("logo.svg", b"<svg/>" + b" " * 94),
+         "content/document.yaml:8:11", {"path": "assets/logo.svg", "size": 100, "limit": 50},
+         "the image 'assets/logo.svg' is 100 bytes, more than the limit of 50",
+         patch={"validate.MAX_ASSET_BYTES": 50}),
+]
+
+MODULES = {"yamlread": yamlread, "load": load, "validate": validate}
+
+
+def expected_line(case: Case, language: str, patched: dict[str, object]) -> str:
+    words = messages(language)
+    params = {key: words[f"kind_{value}"] if isinstance(value, Kind)
+              else patched[value] if isinstance(value, Patched) else value
+              for key, value in case.params.items()}
+    suggestion = params.get("suggestion")
+    params["did_you_mean"] = words["did_you_mean"].format(suggestion=suggestion) \
+        if suggestion else ""
+    text = words[case.code].format_map(_Blank(params))
+    return f"{case.where}: {words['error']}: {text}"
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def problems_of(project: Path) -> list[str]:
+    """The error lines (reviewer warnings, printed after them, are not what we test)."""
+    with pytest.raises(ValidationFailed) as failure:
+        read_handbook(project)
+    errors = (f": {messages(language)['error']}: " for language in ("en", "id"))
+    markers = tuple(errors)
+    return [line for line in failure.value.lines() if any(m in line for m in markers)]
+
+
+def in_language(project: Path, language: str) -> None:
+    path = project / "content" / "document.yaml"
+    path.write_text(path.read_text().replace("language: en", f"language: {language}"))
+
+
+def _case_id(case: Case) -> str:
+    same = [c for c in CASES if c.code == case.code]
+    return case.code if len(same) == 1 else f"{case.code}-{same.index(case) + 1}"
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_rule(case: Case, language: str, mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    in_language(mini, language)
+    case.setup(mini)
+    patched: dict[str, object] = {}
+    for name, value in case.patch.items():
+        module, attribute = name.split(".")
+        patched[attribute] = value(mini) if callable(value) else value
+        monkeypatch.setattr(MODULES[module], attribute, patched[attribute])
+    if case.code == "unreadable":
+        _refuse_reading(monkeypatch, "extra.yaml")
+    lines = problems_of(mini)
+    assert lines == [expected_line(case, language, patched)]
+    if language == "en":
+        assert case.english in lines[0]
+
+
+def _refuse_reading(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """A file the user may not read (chmod does not stop root, so refuse in Python)."""
+    original = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == name:
+            raise PermissionError(13, "Permission denied", str(self))
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+
+# ------------------------------------------------ rules that know no document language
+
+@pytest.mark.parametrize(("setup", "patch", "line"), [
+    (None, {}, "content: error: there are no .yaml files in this folder — add the SOP's "
+               "YAML files, or create a project with: sopgen init"),
+    ("three", {"MAX_FILES": 2}, "content: error: 3 YAML files found, more than the limit "
+                                "of 2 — merge some of them"),
+    ("big", {"MAX_TOTAL_BYTES": 100}, "content: error: the content is {size} bytes, more "
+                                       "than the limit of 100 — split the SOP into several "
+                                       "projects"),
+], ids=["no_content_files", "too_many_files", "content_too_large"])
+def test_project_level_rules_before_any_file_is_read(
+        mini: Path, monkeypatch: pytest.MonkeyPatch, setup: str | None,
+        patch: dict[str, int], line: str) -> None:
+    """No file has been read yet, so there is no document language: English is used."""
+    for name, value in patch.items():
+        monkeypatch.setattr(load, name, value)
+    if setup is None:
+        for path in (mini / "content").glob("*.yaml"):
+            path.unlink()
+    else:
+        in_language(mini, "id")
+        write(mini, "content/extra.yaml", "glossary: []\n")
+    size = sum(p.stat().st_size for p in (mini / "content").glob("*.yaml"))
+    assert problems_of(mini) == [line.format(size=size)]
+
+
+# ------------------------------------------------------------ coverage of the catalogue
+
+def test_every_rule_the_reader_can_emit_has_a_case() -> None:
+    """A message code used in the loader or validator but not tested above fails here."""
+    source = "".join((SOURCES / name).read_text()
+                     for name in ("yamlread.py", "load.py", "validate.py"))
+    emitted = {code for code in messages("en") if re.search(rf"[\"']{code}[\"']", source)}
+    emitted |= {f"bad_{name}" for name in ("procedure_id", "role_id", "document_id",
+                                           "version", "asset_path")}  # built as bad_{name}
+    emitted -= {"error", "warning"} | {code for code in emitted if code.startswith("kind_")}
+    tested = {case.code for case in CASES} | {"no_content_files", "too_many_files",
+                                              "content_too_large"}
+    assert emitted - tested == set()
+
+
+def test_catalogues_have_the_same_messages() -> None:
+    english, indonesian = messages("en"), messages("id")
+    assert set(english) == set(indonesian)
+    for code, text in english.items():
+        assert set(re.findall(r"\{(\w+)\}", text)) == \
+            set(re.findall(r"\{(\w+)\}", indonesian[code])), code
+
+
+# ------------------------------------------------------------- reported all together
+
+def test_content_problems_in_two_files_are_reported_together(mini: Path) -> None:
+    write(mini, "content/a.yaml", "roles:\n  - id: Web_Admin\n    title: Web\n")
+    write(mini, "content/b.yaml", procedure(frequency="weekley", last_reviewed="soon"))
+    lines = problems_of(mini)
+    assert [line.split(": error: ")[0] for line in lines] == [
+        "content/a.yaml:2:9", "content/b.yaml:7:14", "content/b.yaml:10:18"]
+
+
+def test_yaml_problems_in_two_files_are_reported_together(mini: Path) -> None:
+    write(mini, "content/a.yaml", "roles: [\n")
+    write(mini, "content/b.yaml", "glossary:\n\t- term: Tab\n")
+    write(mini, "content/c.yaml", "glossary:\n  - term: a\n    term: b\n")
+    lines = problems_of(mini)
+    assert [line.split(": error: ")[0] for line in lines] == [
+        "content/a.yaml:2:1", "content/b.yaml:2:1", "content/c.yaml:3:5"]
+    assert "not valid YAML" in lines[0] and "tab" in lines[1] and "twice" in lines[2]
+
+
+# ---------------------------------------------------------------- nothing is guessed
+
+GUESSES = ["yes", "no", "on", "off", "1.10", "012", "0x1F", "1e3", "2024-01-01", ".inf", "null x"]
+
+
+def test_values_that_look_like_other_types_stay_text_in_every_output(mini: Path) -> None:
+    from sopgen.build import build_project
+
+    entries = "".join(f"  - term: {value}\n    definition: {value}\n" for value in GUESSES)
+    write(mini, "content/words.yaml", "glossary:\n" + entries)
+    write(mini, "content/extra.yaml", procedure(title="1.10", steps="\n    - yes\n    - '012'"))
+    result = build_project(mini, formats=["md", "html"])
+    markdown = next(result.folder.glob("*.md")).read_text()
+    html = next(result.folder.glob("*.html")).read_text()
+    for value in GUESSES:
+        assert f"| {value} | {value} |" in markdown
+        assert f">{value}</dt>" in html
+    assert "### MAN-02 1.10" in markdown and "1. yes\n" in markdown and "2. 012\n" in markdown
+    for wrong in ("True", "False", "| 1.1 |", "| 12 |", "| 31 |", "1000.0"):
+        assert wrong not in markdown
+
+
+def test_unquoted_version_is_reported_as_written_never_as_a_float(mini: Path) -> None:
+    in_language(mini, "id")
+    on_document('version: "1.2.0"', "version: 1.10")(mini)
+    lines = problems_of(mini)
+    assert lines == ["content/document.yaml:9:12: galat: '1.10' bukan nomor versi — tulis "
+                     "tiga angka seperti \"2.0.0\", dengan tanda kutip"]
