@@ -1,0 +1,118 @@
+"""The sample SOP in content/: complete, resolvable, and labelled in its own language."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from sopgen.build import build_project
+from sopgen.diff import flatten
+from sopgen.labels import catalogue
+from sopgen.model import PILLARS, RECURRING
+from sopgen.pipeline import read_handbook
+from tests.conftest import ROOT
+from tests.pdfread import Pdf
+
+SAMPLE = read_handbook(ROOT).handbook
+
+
+@pytest.mark.parametrize("procedure", SAMPLE.procedures, ids=lambda p: p.id)
+def test_every_procedure_has_the_required_parts(procedure) -> None:
+    assert procedure.purpose.strip() and procedure.scope.strip()
+    assert procedure.responsible and procedure.accountable
+    assert len(procedure.steps) >= 4
+    assert all(len(step.text.split()) >= 3 for _, step in flatten(procedure.steps))
+    assert procedure.records and procedure.references and procedure.checklist
+    assert procedure.frequency in (*RECURRING, "event")
+    if procedure.frequency == "event":
+        assert procedure.trigger.strip()
+    assert all(ref.url.startswith("https://") for ref in procedure.references)
+
+
+def test_every_role_and_cross_reference_resolves() -> None:
+    roles = {role.id for role in SAMPLE.roles}
+    ids = {p.id for p in SAMPLE.procedures}
+    for p in SAMPLE.procedures:
+        assert {*p.responsible, p.accountable, *p.consulted, *p.informed} <= roles
+        assert {s.role for _, s in flatten(p.steps) if s.role} <= roles
+        assert set(p.related) <= ids
+        text = " ".join([p.purpose, p.scope, p.out_of_scope,
+                         *(s.text for _, s in flatten(p.steps))])
+        assert set(re.findall(r"\b(?:MAN|TEK|KON)-\d+\b", text)) <= ids
+
+
+def test_pillars_topics_and_glossary_are_covered() -> None:
+    counts = {pillar: len(SAMPLE.procedures_in(pillar)) for pillar in PILLARS}
+    assert counts == {"management": 13, "technical": 20, "content": 15}
+    assert len(SAMPLE.glossary) >= 30
+    assert [r.version for r in SAMPLE.revisions] == ["1.0.0", "2.0.0"]
+    titles = " ".join(p.title.lower() for p in SAMPLE.procedures)
+    for topic in ("cadangan", "dua faktor", "ddos", "diretas", "doxing", "pribadi",
+                  "moderasi", "hak jawab"):
+        assert topic in titles, topic
+
+
+# ------------------------------------------------------------------ labels by language
+
+class Labels(HTMLParser):
+    """Texts the theme prints itself: row/column headers, section headings, captions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self._open: str | None = None
+        self._buffer = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if (tag == "th" and dict(attrs).get("scope")) or tag in ("h4", "caption"):
+            self._open, self._buffer = tag, ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._open:
+            self.found.append(" ".join(self._buffer.split()))
+            self._open = None
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self._buffer += data
+
+
+def build_in(language: str, tmp: Path) -> Path:
+    project = tmp / language
+    shutil.copytree(ROOT / "content", project / "content")
+    document = project / "content" / "dokumen.yaml"
+    document.write_text(document.read_text().replace("  language: id\n",
+                                                     f"  language: {language}\n"))
+    return build_project(project, output=tmp / f"out-{language}").folder
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("languages")
+    return {language: build_in(language, tmp) for language in ("en", "id")}
+
+
+@pytest.mark.parametrize(("language", "other"), [("en", "id"), ("id", "en")])
+def test_template_words_come_from_the_document_language(built, language: str,
+                                                        other: str) -> None:
+    ours, theirs = catalogue(language), catalogue(other)
+    own_words = set(ours.labels.values()) | set(ours.choices.values())
+    foreign = (set(theirs.labels.values()) | set(theirs.choices.values())) - own_words
+    parser = Labels()
+    parser.feed(next(built[language].glob("*.html")).read_text())
+    assert len(parser.found) > 300
+    assert [text for text in parser.found if text in foreign] == []
+    assert [text for text in parser.found if text not in own_words] == []
+    markdown = next(built[language].glob("*.md")).read_text()
+    headings = re.findall(r"^#### (.+)$", markdown, flags=re.MULTILINE)
+    assert headings and set(headings) <= own_words
+    months = {"en": "February", "id": "Februari"}
+    assert f"1 {months[language]} 2026" in markdown
+    pdf = Pdf.open(next(built[language].glob("*.pdf")))
+    page = ours.labels["page_of"].format(page=3, pages=len(pdf.pages))
+    assert page in pdf.pages[2]
+    assert theirs.labels["page_of"].split("{")[0] not in pdf.pages[2]
