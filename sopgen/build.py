@@ -9,12 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .labels import format_problems
 from .pipeline import Checked, read_handbook
 from .releases import freeze, is_released, read_release, revision_changes
 from .render import THEME_PACKAGE, render_formats
 from .write import write_folder
+
+if TYPE_CHECKING:
+    from .artefacts import Extras
 
 FORMATS = ("md", "html", "pdf")
 
@@ -30,19 +34,23 @@ class BuildResult:
 
 def build_project(folder: Path | str, *, formats: list[str] | tuple[str, ...] = FORMATS,
                   output: Path | None = None,
-                  report: Callable[[str], None] | None = None) -> BuildResult:
+                  report: Callable[[str], None] | None = None,
+                  extras: Extras | None = None) -> BuildResult:
     """Build the project's current content into ``output/<version>[-draft]/``."""
     checked = read_handbook(folder)
     draft = not is_released(checked)
-    return build_checked(checked, formats=formats, output=output, draft=draft, report=report)
+    return build_checked(checked, formats=formats, output=output, draft=draft, report=report,
+                         extras=extras)
 
 
 def build_release(folder: Path | str, version: str, *,
                   formats: list[str] | tuple[str, ...] = FORMATS, output: Path | None = None,
-                  report: Callable[[str], None] | None = None) -> BuildResult:
+                  report: Callable[[str], None] | None = None,
+                  extras: Extras | None = None) -> BuildResult:
     """Rebuild a released version from its snapshot; existing files are kept as they are."""
     checked = read_release(folder, version)
-    return build_checked(checked, formats=formats, output=output, draft=False, report=report)
+    return build_checked(checked, formats=formats, output=output, draft=False, report=report,
+                         extras=extras)
 
 
 def release_project(folder: Path | str, *, output: Path | None = None,
@@ -55,9 +63,17 @@ def release_project(folder: Path | str, *, output: Path | None = None,
 
 def build_checked(checked: Checked, *, formats: list[str] | tuple[str, ...] = FORMATS,
                   output: Path | None = None, draft: bool = True,
-                  report: Callable[[str], None] | None = None) -> BuildResult:
-    files, warnings = render_files(checked, formats, draft=draft, report=report)
+                  report: Callable[[str], None] | None = None,
+                  extras: Extras | None = None) -> BuildResult:
     output_root = output if output is not None else checked.project.root / "output"
+    if extras is None:
+        files, warnings = render_files(checked, formats, draft=draft, report=report,
+                                       cache=output_root / ".cache" / "pdf")
+    else:  # artefacts and role handbooks: see artefacts.py
+        from .artefacts import render_with_extras
+
+        files, warnings = render_with_extras(checked, formats, extras, draft=draft,
+                                             report=report)
     version = checked.handbook.document.version
     name = f"{version}-draft" if draft else version
     written = write_folder(output_root, name, files, immutable=not draft)
@@ -66,30 +82,48 @@ def build_checked(checked: Checked, *, formats: list[str] | tuple[str, ...] = FO
 
 
 def render_files(checked: Checked, formats: list[str] | tuple[str, ...], *, draft: bool,
-                 report: Callable[[str], None] | None = None) -> tuple[dict[str, bytes],
-                                                                      list[str]]:
-    """Every output file of the build, in memory, with the renderer's warnings."""
+                 report: Callable[[str], None] | None = None,
+                 changes: dict[str, list[str]] | None = None,
+                 cache: Path | None = None) -> tuple[dict[str, bytes], list[str]]:
+    """Every output file of the build, in memory, with the renderer's warnings.
+
+    ``changes`` (computed from ``checked`` when not given) lets a role handbook show
+    the changes of the whole document rather than a diff against its own cut-down self.
+    """
     if report:
         report(f"rendering {', '.join(formats)} …")
     rendered = render_formats(checked.handbook, checked.project.root, list(formats),
-                              draft=draft, changes=revision_changes(checked))
+                              draft=draft,
+                              changes=revision_changes(checked) if changes is None else changes)
     files = dict(rendered.files)
     print_name = next((name for name in files if name.endswith(".print.html")), None)
     if print_name:
         if report:
             report("laying out the PDF …")
-        files[print_name.replace(".print.html", ".pdf")] = make_pdf(checked, files[print_name])
+        files[print_name.replace(".print.html", ".pdf")] = make_pdf(
+            checked, files[print_name], cache=cache, report=report)
         del files[print_name]
     warnings = format_problems(rendered.problems, checked.handbook.document.language)
     return files, warnings
 
 
-def make_pdf(checked: Checked, print_html: bytes) -> bytes:
+def make_pdf(checked: Checked, print_html: bytes, *, cache: Path | None = None,
+             report: Callable[[str], None] | None = None) -> bytes:
+    """The PDF of ``print_html``: laid out in parallel parts (see paginate.py), or as one
+    WeasyPrint document when SOPGEN_PDF_ENGINE=single (the plain reference path)."""
+    import os
     from importlib import resources
 
+    from .labels import catalogue
+    from .paginate import Engine, write_pdf_parallel
     from .pdf import write_pdf
 
     theme = Path(str(resources.files(THEME_PACKAGE[0]).joinpath(THEME_PACKAGE[1])))
     doc = checked.handbook.document
     allowed = [theme, checked.project.assets]
-    return write_pdf(print_html.decode(), theme, allowed, f"{doc.id}-{doc.version}")
+    identifier = f"{doc.id}-{doc.version}"
+    if os.environ.get("SOPGEN_PDF_ENGINE") == "single":
+        return write_pdf(print_html.decode(), theme, allowed, identifier)
+    engine = Engine(theme, allowed, identifier, catalogue(doc.language).label("page_short"),
+                    cache=cache, report=report)
+    return write_pdf_parallel(print_html.decode(), engine)

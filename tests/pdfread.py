@@ -19,7 +19,11 @@ class Pdf:
 
     @property
     def pages(self) -> list[str]:
-        return [page.extract_text() or "" for page in self.reader.pages]
+        """Each page's text as a reader sees it: laid out by position, lines joined."""
+        return ["\n".join(" ".join(line.split()) for line in
+                            (page.extract_text(extraction_mode="layout") or "").splitlines()
+                            if line.strip())
+                for page in self.reader.pages]
 
     def outline(self) -> list[tuple[int, str, int]]:
         """(level, title, 1-based page) for every bookmark, in order."""
