@@ -57,7 +57,7 @@ STAMP_CSS = """
 .stamp-page { position: relative; height: 1px; break-after: page; }
 .stamp-page.first { page: cover; }
 .stamp { position: absolute; text-align: right; white-space: nowrap; line-height: 1.2; }
-.stamp.xref { color: #57606a; text-align: left; }
+.stamp.xref { color: #57606a; }
 """
 
 
@@ -407,8 +407,9 @@ def write_pdf_parallel(print_html: str, engine: Engine) -> bytes:
     return join(laid_out, stamp, placed, engine.identifier)
 
 
+SECTION_ID = re.compile(r'<(?:section|nav)\b[^>]*\bid="([^"]+)"')
 BOOKMARKED = re.compile(
-    r'<h2 class="chapter[^"]*">(?P<chapter>.*?)</h2>|'
+    r'<h2 class="chapter[^"]*"[^>]*>(?P<chapter>.*?)</h2>|'
     r'<article class="procedure" id="(?P<id>[^"]+)">\s*<h3 class="procedure-title">'
     r"(?P<title>.*?)</h3>", re.DOTALL)
 
@@ -424,10 +425,10 @@ def _bookmarks_from_html(parts: list[tuple[str | None, str]], laid_out: list[Lai
 
     ids_in_order = []
     for _, html in parts:
-        section = re.search(r'<(?:section|nav)[^>]*\bid="([^"]+)"', html)
         for match in BOOKMARKED.finditer(html):
-            if match.group("chapter") is not None:
-                ident = section.group(1) if section else None
+            if match.group("chapter") is not None:  # the chapter's id is on its container
+                containers = SECTION_ID.findall(html, 0, match.start())
+                ident = containers[-1] if containers else None
                 ids_in_order.append((1, _text(match.group("chapter"), unescape), ident))
             else:
                 ids_in_order.append((2, _text(match.group("title"), unescape), match.group("id")))

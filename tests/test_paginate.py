@@ -1,0 +1,95 @@
+"""The parallel PDF engine: same document as a from-scratch build, reusing unchanged parts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sopgen.build import build_project
+from sopgen.paginate import add_slots, split
+from tests.pdfread import Pdf
+
+
+def pdf_of(result) -> Path:
+    return next(result.folder.glob("*.pdf"))
+
+
+def test_incremental_rebuild_equals_a_build_from_scratch(mini: Path, tmp_path: Path) -> None:
+    messages: list[str] = []
+    build_project(mini, formats=["pdf"], report=messages.append)
+    first = [m for m in messages if m.startswith("laying out")][-1]
+    procedures = mini / "content" / "procedures.yaml"
+    procedures.write_text(procedures.read_text().replace(
+        "- Check facts and consent.", "- Check the facts, the sources and the consent."))
+    messages.clear()
+    incremental = build_project(mini, formats=["pdf"], report=messages.append)
+    again = [m for m in messages if m.startswith("laying out")][-1]
+    total = int(first.split(" of ")[1].split()[0])
+    assert first.startswith(f"laying out {total} of {total}")
+    assert again.startswith(f"laying out 1 of {total}")  # only the edited part
+    scratch = build_project(mini, formats=["pdf"], output=tmp_path / "scratch")
+    assert pdf_of(incremental).read_bytes() == pdf_of(scratch).read_bytes()
+    new, fresh = Pdf.open(pdf_of(incremental)), Pdf.open(pdf_of(scratch))
+    assert new.pages == fresh.pages and new.outline() == fresh.outline()
+    assert "Check the facts, the sources and the consent." in "".join(new.pages)
+
+
+def test_cache_keeps_only_what_the_last_build_used(mini: Path) -> None:
+    build_project(mini, formats=["pdf"])
+    cache = mini / "output" / ".cache" / "pdf"
+    before = set(cache.iterdir())
+    procedures = mini / "content" / "procedures.yaml"
+    procedures.write_text(procedures.read_text().replace("Schedule the post.",
+                                                         "Schedule the post for Tuesday."))
+    build_project(mini, formats=["pdf"])
+    after = set(cache.iterdir())
+    assert len(after) == len(before) and after != before
+
+
+@pytest.mark.parametrize("engine", ["parallel", "single"])
+def test_both_engines_number_contents_and_bookmarks_alike(mini: Path, tmp_path: Path,
+                                                          monkeypatch, engine: str) -> None:
+    if engine == "single":
+        monkeypatch.setenv("SOPGEN_PDF_ENGINE", "single")
+    pdf = Pdf.open(pdf_of(build_project(mini, formats=["pdf"], output=tmp_path)))
+    outline = pdf.outline()
+    contents = next(i for i, text in enumerate(pdf.pages) if "Contents" in text.split("\n"))
+    printed = pdf.toc_numbers(contents)
+    for level, title, page in outline:
+        if level == 2:
+            assert printed[title.split()[0]] == page
+    assert [title for _, title, _ in outline] == [
+        "Document control", "Contents", "Management", "MAN-01 Review this SOP", "Technical",
+        "TEK-01 Back up the database", "Content", "KON-01 Publish a post", "RACI matrix",
+        "Roles", "Glossary", "Revision history"]
+
+
+def test_links_jump_to_the_right_page(mini: Path, tmp_path: Path) -> None:
+    pdf = Pdf.open(pdf_of(build_project(mini, formats=["pdf"], output=tmp_path)))
+    reader = pdf.reader
+    targets = {}
+    for index, page in enumerate(reader.pages):
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            destination = annotation.get("/Dest")
+            if destination is not None:
+                targets.setdefault(index, set()).add(reader.get_page_number(destination[0]))
+    pages = {title.split()[0]: page for level, title, page in pdf.outline() if level == 2}
+    contents = next(i for i, text in enumerate(pdf.pages) if "Contents" in text.split("\n"))
+    assert {pages["MAN-01"] - 1, pages["TEK-01"] - 1, pages["KON-01"] - 1} <= targets[contents]
+
+
+def test_split_and_slots() -> None:
+    html = ('<html><head></head><body><div class="running">r</div>'
+            '<!-- sopgen:part --><p>cover</p>'
+            '<!-- sopgen:part pillar=technical --><p>See <a href="#tek-01" class="xref">TEK-01</a>'
+            ' and <a class="pgref" href="#kon-01">KON</a> and <a href="https://x.org">x</a></p>'
+            "</body></html>")
+    head, preamble, parts, tail = split(html)
+    assert head.endswith("<body>") and preamble == '<div class="running">r</div>'
+    assert [pillar for pillar, _ in parts] == [None, "technical"] and tail == "</body></html>"
+    slots: dict = {}
+    with_slots = add_slots(parts[1][1], slots, "p.")
+    assert [(s.target, s.kind) for s in slots.values()] == [("tek-01", "xref"), ("kon-01", "pgref")]
+    assert with_slots.count('class="pg"') == 2 and "(p. " in with_slots
