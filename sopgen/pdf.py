@@ -77,13 +77,31 @@ def captured_weasyprint_log() -> Iterator[list[str]]:
 
 def write_pdf(print_html: str, base: Path, allowed: list[Path], identifier: str) -> bytes:
     """The PDF bytes for ``print_html``; the same input always gives the same bytes."""
+    return pdf_bytes(lay_out(print_html, base, allowed), identifier)
+
+
+def lay_out(print_html: str, base: Path, allowed: list[Path], *, forms: bool = False) -> Any:
+    """The laid-out pages, before writing: a caller may inspect them and lay out again.
+
+    ``forms`` turns <input> elements into fillable PDF form fields.
+    """
     from weasyprint import HTML
 
-    with captured_weasyprint_log():
-        try:
-            document = HTML(string=print_html, base_url=base.as_uri() + "/",
-                            url_fetcher=make_fetcher(allowed)).render()
-            return document.write_pdf(pdf_identifier=identifier.encode())
-        except Exception as error:  # a layout failure on hostile input is a user error
-            raise SopgenError(f"the PDF could not be laid out: {error}",
-                              hint="build with --format html to find the text at fault") from error
+    with captured_weasyprint_log(), _layout_errors():
+        return HTML(string=print_html, base_url=base.as_uri() + "/",
+                    url_fetcher=make_fetcher(allowed)).render(pdf_forms=forms or None)
+
+
+def pdf_bytes(document: Any, identifier: str, *, forms: bool = False) -> bytes:
+    with captured_weasyprint_log(), _layout_errors():
+        return document.write_pdf(pdf_identifier=identifier.encode(), pdf_forms=forms or None)
+
+
+@contextmanager
+def _layout_errors() -> Iterator[None]:
+    """A layout failure on hostile input is a user error, not a traceback."""
+    try:
+        yield
+    except Exception as error:
+        raise SopgenError(f"the PDF could not be laid out: {error}",
+                          hint="build with --format html to find the text at fault") from error

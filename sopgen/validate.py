@@ -88,7 +88,7 @@ class _Converter:
         missing = False
         for name, f in known.items():
             value = raw.get(name)
-            if value is None or value == "":
+            if _blank(value):
                 if _required(f):
                     self.fail(raw.loc, "missing_field", field=name, doc=f.metadata["doc"])
                     missing = True
@@ -141,7 +141,7 @@ class _Converter:
             return None
         items = []
         for item, item_loc in zip(raw_items, locs, strict=True):
-            if item is None:
+            if _blank(item):
                 self.fail(item_loc, "empty_item", field=f.name)
                 continue
             items.append(self.value(item_type, item, item_loc, f))
@@ -202,6 +202,11 @@ class _Converter:
             return int(text)
         self.fail(located(raw, loc), "bad_number", value=str(raw))
         return None
+
+
+def _blank(value: object) -> bool:
+    """Nothing written: no value, or only spaces and line breaks (e.g. a quoted "\\r")."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _field(cls: type, name: str) -> dataclasses.Field[Any]:

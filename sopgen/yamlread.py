@@ -50,7 +50,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
-MAX_NODES = 200_000  # per file, and for a whole project together (see ``Budget``)
+MAX_NODES = 100_000  # per file, and for a whole project together (see ``Budget``)
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _STANDARD_TAGS = {
