@@ -73,6 +73,10 @@ class TextRenderer:
     def markdown_inline(self, text: str) -> str:
         return self._cached("md", text.strip(), self._markdown_block).replace("\n", " ")
 
+    def markdown_cell(self, text: str) -> str:
+        """One line of Markdown for a table cell: a "|" would end the cell, so escape it."""
+        return re.sub(r"(?<!\\)\|", r"\\|", self.markdown_inline(text))
+
     def _cached(self, mode: str, text: str, render: Callable[[str], str]) -> str:
         key = (mode, text)
         if key not in self._cache:

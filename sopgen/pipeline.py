@@ -46,6 +46,8 @@ def read_handbook(folder: Path | str, snapshot: Path | None = None, *,
     if not any(p.severity == "error" for p in problems):
         handbook, found = validate(raw)
         problems += found
+    else:  # report the readable files' own mistakes now too, not in a second round
+        problems += [p for p in validate(raw)[1] if _local(p, raw)]
     if handbook is not None:
         problems += asset_problems(handbook, project.assets)
         if snapshot is None:
@@ -53,6 +55,15 @@ def read_handbook(folder: Path | str, snapshot: Path | None = None, *,
     fail_on_errors(problems, language)
     assert handbook is not None
     return Checked(project, handbook, format_problems(problems, language), raw)
+
+
+# Problems that may only be echoes of a file that could not be read.
+_NEEDS_EVERY_FILE = {"unknown_role", "unknown_procedure", "unknown_mention", "duplicate_role",
+                     "duplicate_procedure"}
+
+
+def _local(problem: Problem, raw: LMap) -> bool:
+    return problem.code not in _NEEDS_EVERY_FILE and problem.loc.file != raw.loc.file
 
 
 def fail_on_errors(problems: list[Problem], language: str) -> None:
