@@ -28,6 +28,8 @@ from .yamlread import located
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
 ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")
+INDENTED = re.compile(r"^[ \t]", re.MULTILINE)
+PARAGRAPH_BREAK = re.compile(r"\n{3,}")
 HEADING_SHIFT = 3  # a "# Title" inside a field becomes <h4>, below pillar/procedure/section
 # Text with none of these characters renders the same as escaped plain text.
 MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>&!#|~\n]|^\s*([-+]|\d+[.)])\s|^\s*>|:/")
@@ -116,6 +118,9 @@ class TextRenderer:
         return html
 
     def _markdown_block(self, text: str) -> str:
+        if self._is_plain(text) and not INDENTED.search(text.strip()):
+            return PARAGRAPH_BREAK.sub("\n\n", "\n".join(
+                line.rstrip() for line in text.strip().splitlines()))  # as mdformat would
         import mdformat_tables
         from mdformat.renderer import MDRenderer  # only the .md handbook needs it
 
