@@ -73,7 +73,7 @@ def build_checked(checked: Checked, *, formats: list[str] | tuple[str, ...] = FO
         from .artefacts import render_with_extras
 
         files, warnings = render_with_extras(checked, formats, extras, draft=draft,
-                                             report=report)
+                                             report=report, cache=output_root / ".cache" / "pdf")
     version = checked.handbook.document.version
     name = f"{version}-draft" if draft else version
     written = write_folder(output_root, name, files, immutable=not draft)

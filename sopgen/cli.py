@@ -17,6 +17,7 @@ import typer
 from . import __version__
 
 if TYPE_CHECKING:
+    from .artefacts import Extras
     from .build import BuildResult
 
 app = typer.Typer(
@@ -63,7 +64,7 @@ def user_errors() -> Iterator[None]:
     except SopgenError as error:
         for line in error.lines():
             typer.echo(line, err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(getattr(error, "exit_code", 1)) from None
 
 
 def _warn(lines: list[str]) -> None:
@@ -100,6 +101,19 @@ def check(
                    f"{len(checked.warnings)} warning(s)")
 
 
+def _artefact_names(values: list[str] | None) -> list[str]:
+    """``-a raci,calendar -a checklists`` → the names, each checked."""
+    names = [name.strip() for value in values or [] for name in value.split(",") if name.strip()]
+    if names:
+        from .artefacts import ARTEFACTS
+
+        for name in names:
+            if name not in ARTEFACTS:
+                raise typer.BadParameter(f"'{name}' is not an artefact — use one of: "
+                                         f"{', '.join(ARTEFACTS)}")
+    return list(dict.fromkeys(names))
+
+
 @app.command()
 def build(
     project: ProjectArg = Path("."),
@@ -108,6 +122,18 @@ def build(
     output: OutputOption = None,
     release: Annotated[str | None, typer.Option(
         "--release", help="Rebuild this released version from its snapshot.")] = None,
+    artefacts: Annotated[list[str] | None, typer.Option(
+        "--artefacts", "-a", callback=_artefact_names,
+        help="Also build: raci, checklists, calendar, acknowledgements "
+             "(comma-separated or repeated).")] = None,
+    everything: Annotated[bool, typer.Option(
+        "--all", help="Every format and every artefact.")] = False,
+    role: Annotated[str | None, typer.Option(
+        "--role", help="Build only what this role does or approves (a role id).")] = None,
+    fillable: Annotated[bool, typer.Option(
+        "--fillable", help="Checklist sheets with fillable PDF form fields.")] = False,
+    site_url: Annotated[str, typer.Option(
+        "--site-url", help="Address of the published site, for links in the calendar.")] = "",
 ) -> None:
     """Build the handbook into OUTPUT/<version>/ as Markdown, HTML and PDF.
 
@@ -116,14 +142,29 @@ def build(
     with user_errors():
         from .build import build_project, build_release
 
-        formats = [f.value for f in format] if format else ["md", "html", "pdf"]
+        formats = [f.value for f in format] if format and not everything else ["md", "html",
+                                                                                "pdf"]
+        extras = _extras(artefacts or [], everything, role, fillable, site_url)
         if release:
             result = build_release(project, release, formats=formats, output=output,
-                                   report=_Progress())
+                                   report=_Progress(), extras=extras)
         else:
             result = build_project(project, formats=formats, output=output,
-                                   report=_Progress())
+                                   report=_Progress(), extras=extras)
         _report_build(result)
+
+
+def _extras(names: list[str], everything: bool, role: str | None, fillable: bool,
+            site_url: str) -> Extras | None:
+    """What the build adds to the handbook; None keeps the plain build exactly as it was."""
+    from .artefacts import ARTEFACTS, Extras
+
+    chosen = list(ARTEFACTS) if everything else names
+    if fillable and "checklists" not in chosen:
+        chosen = [*chosen, "checklists"]  # asking for fillable sheets is asking for sheets
+    if not chosen and role is None:
+        return None
+    return Extras(artefacts=tuple(chosen), role=role, fillable=fillable, site_url=site_url)
 
 
 def _report_build(result: BuildResult) -> None:

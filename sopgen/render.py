@@ -19,7 +19,7 @@ from typing import Any, TypedDict
 import jinja2
 from markupsafe import Markup
 
-from . import model
+from . import model, raci
 from .labels import Catalogue, catalogue
 from .markdown import TextRenderer, data_uri
 from .model import Document, Handbook, Procedure
@@ -195,10 +195,12 @@ class Renderer:
             "date": words.date,
             "role_title": lambda role_id: self.handbook.role(role_id).title,
             "css_content": css_content,
+            "raci": lambda procedure, role_id: raci.cell(procedure, role_id, words),
         }
         if markdown:
             filters["md"] = lambda text: MdText(self.text.markdown(text))
             filters["md_inline"] = lambda text: MdText(self.text.markdown_inline(text))
+            filters["md_cell"] = lambda text: MdText(self.text.markdown_cell(text))
             filters["raw"] = MdText
             filters["md_item"] = self._md_item
             filters["md_quote"] = self._md_quote
