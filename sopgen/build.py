@@ -115,14 +115,14 @@ def make_pdf(checked: Checked, print_html: bytes, *, cache: Path | None = None,
     from importlib import resources
 
     from .labels import catalogue
-    from .paginate import Engine, write_pdf_parallel
+    from .paginate import Engine, can_split, write_pdf_parallel
     from .pdf import _layout_errors, write_pdf
 
     theme = Path(str(resources.files(THEME_PACKAGE[0]).joinpath(THEME_PACKAGE[1])))
     doc = checked.handbook.document
     allowed = [theme, checked.project.assets]
     identifier = f"{doc.id}-{doc.version}"
-    if os.environ.get("SOPGEN_PDF_ENGINE") == "single":
+    if os.environ.get("SOPGEN_PDF_ENGINE") == "single" or not can_split(print_html.decode()):
         return write_pdf(print_html.decode(), theme, allowed, identifier)
     engine = Engine(theme, allowed, identifier, catalogue(doc.language).label("page_short"),
                     cache=cache, report=report)

@@ -387,6 +387,11 @@ def _add_outline(writer: Any, placed: Placed, laid_out: list[LaidOut]) -> None:
 
 # ------------------------------------------------------------------ the whole
 
+def can_split(print_html: str) -> bool:
+    """A project's own print template may lack the part markers: then lay it out whole."""
+    return "<body>" in print_html and "</body>" in print_html and bool(PART.search(print_html))
+
+
 def write_pdf_parallel(print_html: str, engine: Engine) -> bytes:
     from weasyprint import HTML
 

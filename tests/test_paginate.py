@@ -93,3 +93,14 @@ def test_split_and_slots() -> None:
     with_slots = add_slots(parts[1][1], slots, "p.")
     assert [(s.target, s.kind) for s in slots.values()] == [("tek-01", "xref"), ("kon-01", "pgref")]
     assert with_slots.count('class="pg"') == 2 and "(p. " in with_slots
+
+
+def test_print_template_without_part_markers_is_laid_out_whole(mini: Path,
+                                                               tmp_path: Path) -> None:
+    from tests.conftest import write
+
+    write(mini, "templates/print.html.j2",
+          "<!DOCTYPE html><html lang=\"en\"><head><title>{{ doc.title }}</title></head>"
+          "<body><h1>{{ doc.title }}</h1><p>Own theme</p></body></html>\n")
+    pdf = Pdf.open(pdf_of(build_project(mini, formats=["pdf"], output=tmp_path)))
+    assert len(pdf.pages) == 1 and "Own theme" in pdf.pages[0]
