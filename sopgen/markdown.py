@@ -28,7 +28,9 @@ from .yamlread import located
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
 ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")
-INDENTED = re.compile(r"^[ \t]", re.MULTILINE)
+# Markdown that our policy rewrites (raw HTML, links, images, headings, escapes, code where
+# an id must not become a link): only such text goes through the Markdown re-serialiser.
+NEEDS_REWRITE = re.compile(r"[<>\[\]`\\&]|://|^ {0,3}#|^\s*(=+|-+)\s*$", re.MULTILINE)
 PARAGRAPH_BREAK = re.compile(r"\n{3,}")
 HEADING_SHIFT = 3  # a "# Title" inside a field becomes <h4>, below pillar/procedure/section
 # Text with none of these characters renders the same as escaped plain text.
@@ -45,6 +47,7 @@ class TextRenderer:
     problems: list[Problem] = field(default_factory=list)
     used_assets: set[str] = field(default_factory=set)
     _cache: dict[tuple[str, str], str] = field(default_factory=dict)
+    _token_cache: dict[str, list[Token]] = field(default_factory=dict)
 
     @cached_property
     def html_finder(self) -> MarkdownIt:
@@ -101,32 +104,50 @@ class TextRenderer:
             self.problems.append(problem)
 
     def _is_plain(self, text: str) -> bool:
-        return not MARKDOWN_SYNTAX.search(text) and not (
-            self.mention and self.mention.search(text))
+        """One line with no Markdown syntax: escaping it gives the same result as parsing."""
+        return not MARKDOWN_SYNTAX.search(text)
+
+    def _tokens(self, text: str) -> list[Token]:
+        """Parse once; the HTML and the Markdown handbook both render from these tokens."""
+        tokens = self._token_cache.get(text)
+        if tokens is None:
+            tokens = self._token_cache[text] = self.parser.parse(text)
+        return tokens
+
+    def _with_links(self, text: str, link: Callable[[str, str], str]) -> str:
+        if not self.mention:
+            return text
+        return self.mention.sub(lambda m: link(m.group(), self.procedure_links[m.group()])
+                                if m.group() in self.procedure_links else m.group(), text)
+
+    def _plain_html(self, text: str) -> str:
+        return self._with_links(str(escape(text.strip())),
+                                lambda ident, href: f'<a href="{href}" class="xref">{ident}</a>')
 
     def _html_block(self, text: str) -> str:
         if self._is_plain(text):
-            return f"<p>{escape(text.strip())}</p>\n"
-        return self.parser.render(text)
+            return f"<p>{self._plain_html(text)}</p>\n"
+        return self.parser.renderer.render(self._tokens(text), self.parser.options, {})
 
     def _html_inline(self, text: str) -> str:
         if self._is_plain(text):
-            return str(escape(text.strip()))
-        html = self.parser.render(text).strip()
+            return self._plain_html(text)
+        html = self._html_block(text).strip()
         if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
             html = html[3:-4]
         return html
 
     def _markdown_block(self, text: str) -> str:
-        if self._is_plain(text) and not INDENTED.search(text.strip()):
-            return PARAGRAPH_BREAK.sub("\n\n", "\n".join(
-                line.rstrip() for line in text.strip().splitlines()))  # as mdformat would
+        if self._is_plain(text) or not NEEDS_REWRITE.search(text):
+            # Nothing our policy would change: the author's Markdown is already the output.
+            lines = "\n".join(line.rstrip() for line in text.strip().splitlines())
+            return self._with_links(PARAGRAPH_BREAK.sub("\n\n", lines),
+                                    lambda ident, href: f"[{ident}]({href})")
         import mdformat_tables
         from mdformat.renderer import MDRenderer  # only the .md handbook needs it
 
-        tokens = self.parser.parse(text)
         options = {"parser_extension": [mdformat_tables], "mdformat": {"number": True}}
-        return MDRenderer().render(tokens, options, {}).strip()
+        return MDRenderer().render(self._tokens(text), options, {}).strip()
 
     # --- the policy, as a markdown-it core rule
 

@@ -88,8 +88,13 @@ def escape_markdown(value: Any) -> Any:
     """Plain text printed into Markdown cannot become markup, links or HTML."""
     if isinstance(value, MdText) or not isinstance(value, str):
         return value
+    if not _MARKDOWN_SPECIAL.search(value):  # most values: nothing to do, skip the rewrites
+        return value
     text = re.sub(r"\s*\n\s*", " ", value)
     return re.sub(r"([\\`*_\[\]{}<>#|~!&])", r"\\\1", text)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]{}<>#|~!&\n]")
 
 
 def next_review(doc: Document) -> dt.date:
@@ -211,20 +216,69 @@ class Renderer:
         env.filters.update(filters)
 
 
+TEMPLATES = {"md": ("handbook.md.j2", ".md"), "html": ("handbook.html.j2", ".html"),
+             "pdf": ("print.html.j2", ".print.html")}
+PARALLEL_FROM = 150  # procedures; below this a second process costs more than it saves
+
+
 def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *,
                    draft: bool = False, changes: dict[str, list[str]] | None = None) -> Rendered:
-    """Render each text format in memory; the PDF gets its print HTML from here."""
+    """Render each text format in memory; the PDF gets its print HTML from here.
+
+    A large handbook renders its formats side by side in forked processes: each
+    format is independent, and Markdown parsing is most of the time.
+    """
     renderer = Renderer(handbook, project_root, draft=draft, changes=changes)
+    wanted = [f for f in TEMPLATES if f in formats]
+    if len(wanted) > 1 and len(handbook.procedures) >= PARALLEL_FROM and _cores() > 1:
+        results = _render_in_parallel(renderer, wanted)
+    else:
+        results = [_render_one(renderer, f) for f in wanted]
     stem = renderer.context()["file_stem"]
-    files: dict[str, bytes] = {}
-    if "md" in formats:
-        markdown = tidy_markdown(renderer.render("handbook.md.j2", markdown=True))
-        files[f"{stem}.md"] = markdown.encode()
-    if "html" in formats:
-        files[f"{stem}.html"] = renderer.render("handbook.html.j2").encode()
-    if "pdf" in formats:
-        files[f"{stem}.print.html"] = renderer.render("print.html.j2").encode()
-    return Rendered(files, renderer.text.problems, renderer.text.used_assets)
+    files = {f"{stem}{TEMPLATES[f][1]}": data for f, (data, _, _) in zip(wanted, results,
+                                                                       strict=True)}
+    problems: list[Any] = []
+    for _, found, _ in results:  # each process reports the same texts' problems once
+        problems += [p for p in found if p not in problems]
+    used = {asset for _, _, assets in results for asset in assets}
+    return Rendered(files, problems, used)
+
+
+def _render_one(renderer: Renderer, fmt: str) -> tuple[bytes, list[Any], set[str]]:
+    text = renderer.render(TEMPLATES[fmt][0], markdown=fmt == "md")
+    if fmt == "md":
+        text = tidy_markdown(text)
+    return text.encode(), list(renderer.text.problems), set(renderer.text.used_assets)
+
+
+_FORKED: Renderer | None = None  # what forked workers render from, inherited not pickled
+
+
+def _render_forked(fmt: str) -> tuple[bytes, list[Any], set[str]]:
+    assert _FORKED is not None
+    return _render_one(_FORKED, fmt)
+
+
+def _render_in_parallel(renderer: Renderer, wanted: list[str]
+                        ) -> list[tuple[bytes, list[Any], set[str]]]:
+    global _FORKED
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    _FORKED = renderer
+    try:
+        with ProcessPoolExecutor(max_workers=min(len(wanted), _cores()),
+                                 mp_context=get_context("fork")) as pool:
+            return list(pool.map(_render_forked, wanted))
+    finally:
+        _FORKED = None
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
 
 
 def tidy_markdown(text: str) -> str:
