@@ -25,7 +25,6 @@ from .releases import read_release, released_versions, revision_changes
 from .render import Links, Renderer
 from .write import write_folder
 
-STATIC = ("site.css", "site.js")
 SECTION_PAGES = ("roles", "glossary", "revisions", "search")
 
 
@@ -120,8 +119,9 @@ class VersionSite:
         for section in SECTION_PAGES:
             pages[f"{section}.html"] = self.page(f"site/{section}.html.j2", f"{section}.html")
         pages["search-index.js"] = self.search_index().encode()
-        for name in STATIC:
-            pages[name] = self.renderer.source(f"site/{name}").encode()
+        pages["site.css"] = (self.renderer.source("content.css")  # first: site.css overrides
+                             + self.renderer.source("site/site.css")).encode()
+        pages["site.js"] = self.renderer.source("site/site.js").encode()
         return pages
 
     def _pillar(self, key: str) -> dict[str, Any]:
