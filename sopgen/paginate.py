@@ -116,7 +116,7 @@ class Engine:
     base: Path
     allowed: list[Path]
     identifier: str
-    page_label: str
+    page_label: str  # "p." / "hlm.": printed before a cross-reference's page number
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     cache: Path | None = None
     report: Callable[[str], None] | None = None
@@ -202,9 +202,10 @@ def layout(job: Job) -> LaidOut:
     return LaidOut(pdf, pages)
 
 
-def lay_out_all(chunks: list[Chunk], engine: Engine) -> list[LaidOut]:
+def lay_out_all(chunks: list[str], engine: Engine, what: str) -> tuple[list[LaidOut],
+                                                                       list[str]]:
     """Every chunk laid out: from the cache when its HTML is unchanged, else in parallel."""
-    keys = [_cache_key(chunk.html) for chunk in chunks]
+    keys = [_cache_key(chunk) for chunk in chunks]
     results: dict[int, LaidOut] = {}
     missing = []
     for index, key in enumerate(keys):
@@ -213,15 +214,14 @@ def lay_out_all(chunks: list[Chunk], engine: Engine) -> list[LaidOut]:
             results[index] = cached
         else:
             missing.append(index)
-    jobs = [Job(chunks[i].html, engine.base.as_uri() + "/", [str(p) for p in engine.allowed],
+    jobs = [Job(chunks[i], engine.base.as_uri() + "/", [str(p) for p in engine.allowed],
                 engine.identifier) for i in missing]
     if engine.report:
-        engine.report(f"laying out {len(jobs)} of {len(chunks)} parts of the PDF …")
+        engine.report(f"laying out {len(jobs)} of {len(chunks)} {what} …")
     for index, laid_out in zip(missing, _run(jobs, engine.workers), strict=True):
         results[index] = laid_out
         _to_cache(engine.cache, keys[index], laid_out)
-    _prune_cache(engine.cache, set(keys))
-    return [results[i] for i in range(len(chunks))]
+    return [results[i] for i in range(len(chunks))], keys
 
 
 def _run(jobs: list[Job], workers: int) -> list[LaidOut]:
@@ -291,66 +291,95 @@ class Placed:
         return cls(pages, anchor_page)
 
 
-def stamp_html(head: str, placed: Placed, slots: dict[str, Slot]) -> str:
-    """One page per page of the handbook, holding only its numbers and its footer."""
+def stamp_chunks(head: str, placed: Placed, slots: dict[str, Slot],
+                 sizes: list[int]) -> list[str]:
+    """For each chunk, a document of as many pages holding only numbers and footers.
+
+    Numbering starts at the chunk's first page and the total is written out, so a
+    chunk's stamp depends only on its own numbers: unchanged stamps come from the cache.
+    """
     origin = placed.pages[0].anchors.get("sopgen-origin", [0, 0, 0, 0])
-    pages = []
-    for index, page in enumerate(placed.pages):
-        spans = []
-        for name, rect in page.anchors.items():
-            slot = slots.get(name)
-            target = placed.anchor_page.get(slot.target) if slot else None
-            if slot is None or target is None:
-                continue
-            x1, y1, x2, y2 = rect
-            size = max((y2 - y1) / 1.2, 1)
-            text = f"{target + 1})" if slot.kind == "xref" else f"{target + 1}"
-            spans.append(f'<span class="stamp {slot.kind}" style="left:{x1 - origin[0]:.3f}px;'
-                         f"top:{y1 - origin[1]:.3f}px;width:{x2 - x1:.3f}px;"
-                         f'font-size:{size:.3f}px">{text}</span>')
-        first = " first" if index == 0 else ""
-        pages.append(f'<div class="stamp-page{first}">{"".join(spans)}</div>')
+    total = len(placed.pages)
     stamp_head = re.sub(r"<title>.*?</title>", "", head, flags=re.DOTALL)
-    return stamp_head.replace("</head>", f"<style>{STAMP_CSS}</style></head>") + \
-        "".join(pages) + "</body></html>"
+    stamp_head = stamp_head.replace("counter(pages)", f'"{total}"')
+    documents, first = [], 0
+    for size in sizes:
+        pages = [_stamp_page(placed, index, slots, origin) for index in range(first, first + size)]
+        style = f"{STAMP_CSS}@page :first {{ counter-reset: page {first + 1}; }}"
+        documents.append(stamp_head.replace("</head>", f"<style>{style}</style></head>")
+                         + "".join(pages) + "</body></html>")
+        first += size
+    return documents
 
 
-def join(laid_out: list[LaidOut], stamp: bytes, placed: Placed, identifier: str) -> bytes:
-    """The chunk PDFs as one document, stamped, linked and bookmarked."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, ByteStringObject, NameObject
+def _stamp_page(placed: Placed, index: int, slots: dict[str, Slot], origin: list[float]) -> str:
+    spans = []
+    for name, rect in placed.pages[index].anchors.items():
+        slot = slots.get(name)
+        target = placed.anchor_page.get(slot.target) if slot else None
+        if slot is None or target is None:
+            continue
+        x1, y1, x2, y2 = rect
+        size = max((y2 - y1) / 1.2, 1)
+        text = f"{target + 1})" if slot.kind == "xref" else f"{target + 1}"
+        spans.append(f'<span class="stamp {slot.kind}" style="left:{x1 - origin[0]:.3f}px;'
+                     f"top:{y1 - origin[1]:.3f}px;width:{x2 - x1:.3f}px;"
+                     f'font-size:{size:.3f}px">{text}</span>')
+    first = " first" if index == 0 else ""
+    return f'<div class="stamp-page{first}">{"".join(spans)}</div>'
 
-    writer = PdfWriter()
-    for chunk in laid_out:
-        writer.append(PdfReader(io.BytesIO(chunk.pdf)), import_outline=False)
-    stamp_pages = PdfReader(io.BytesIO(stamp)).pages
-    first = PdfReader(io.BytesIO(laid_out[0].pdf))
-    for index, page in enumerate(writer.pages):
-        page.merge_page(stamp_pages[index])
-        _drop_internal_links(page)
-    _add_links(writer, placed)
-    _add_outline(writer, placed, laid_out)
-    if first.metadata:
-        writer.add_metadata({key: value for key, value in first.metadata.items()})
-    language = first.trailer["/Root"].get("/Lang")
-    if language is not None:
-        writer._root_object[NameObject("/Lang")] = language
-    digest = ByteStringObject(hashlib.md5(identifier.encode(), usedforsecurity=False).digest())
-    writer._ID = ArrayObject([digest, digest])
+
+def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed) -> bytes:
+    """The chunk PDFs as one document, stamped, linked and bookmarked (qpdf via pikepdf:
+    joining and overlaying hundreds of pages is C++ work, not Python)."""
+    import pikepdf
+
+    joined = pikepdf.Pdf.new()
+    sources = []  # pikepdf copies lazily: keep every source open until saved
+    for chunk, stamp in zip(laid_out, stamps, strict=True):
+        source = pikepdf.Pdf.open(io.BytesIO(chunk.pdf))
+        overlay = pikepdf.Pdf.open(io.BytesIO(stamp.pdf))
+        sources += [source, overlay]
+        for number, (page, stamp_page) in enumerate(zip(source.pages, overlay.pages,
+                                                        strict=True)):
+            _drop_internal_links(page)
+            _overlay(source, page, stamp_page, pikepdf.Name(f"/SopgenStamp{number}"))
+        joined.pages.extend(source.pages)
+    _add_links(joined, placed)
+    _add_outline(joined, placed)
+    first = sources[0]
+    for key, value in first.docinfo.items():
+        joined.docinfo[key] = value
+    if "/Lang" in first.Root:
+        joined.Root.Lang = first.Root.Lang
     out = io.BytesIO()
-    writer.write(out)
+    joined.save(out, deterministic_id=True,
+                object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
 
 
-def _drop_internal_links(page: Any) -> None:
-    from pypdf.generic import ArrayObject, NameObject
+def _overlay(owner: Any, page: Any, stamp_page: Any, name: Any) -> None:
+    """``Page.add_overlay``, but with a fixed resource name: its random one breaks
+    reproducible output. Pages of a chunk share one /Resources, hence a name per page."""
+    import pikepdf
 
-    annotations = page.get("/Annots")
-    if annotations is None:
+    form = owner.copy_foreign(stamp_page.as_form_xobject())
+    name = page.add_resource(form, pikepdf.Name.XObject, name)
+    placement = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox),
+                                                 allow_shrink=True, allow_expand=True)
+    page.contents_add(b"q\n", prepend=True)
+    page.contents_add(b"Q\n" + placement, prepend=False)
+    page.contents_coalesce()
+
+
+def _drop_internal_links(page: Any) -> None:
+    """WeasyPrint's own internal links name destinations that joining loses; we redo them."""
+    import pikepdf
+
+    if "/Annots" not in page.obj:
         return
-    kept = ArrayObject(a for a in annotations.get_object()
-                       if not _is_internal_link(a.get_object()))
-    page[NameObject("/Annots")] = kept
+    kept = [a for a in page.obj.Annots if not _is_internal_link(a)]
+    page.obj.Annots = pikepdf.Array(kept)
 
 
 def _is_internal_link(annotation: Any) -> bool:
@@ -360,29 +389,41 @@ def _is_internal_link(annotation: Any) -> bool:
     return "/Dest" in annotation or (action is not None and action.get("/S") == "/GoTo")
 
 
-def _add_links(writer: Any, placed: Placed) -> None:
-    from pypdf.annotations import Link
+def _add_links(joined: Any, placed: Placed) -> None:
+    import pikepdf
 
     for index, page in enumerate(placed.pages):
+        annotations = []
         for target, (x1, y1, x2, y2) in page.links:
             destination = placed.anchor_page.get(target)
             if destination is None:
                 continue
-            height = page.height
-            rect = (x1 * PX_TO_PT, (height - y2) * PX_TO_PT, x2 * PX_TO_PT,
-                    (height - y1) * PX_TO_PT)
-            writer.add_annotation(index, Link(rect=rect, target_page_index=destination))
+            rect = [x1 * PX_TO_PT, (page.height - y2) * PX_TO_PT, x2 * PX_TO_PT,
+                    (page.height - y1) * PX_TO_PT]
+            annotations.append(joined.make_indirect(pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=rect,
+                Border=[0, 0, 0],
+                Dest=[joined.pages[destination].obj, pikepdf.Name.Fit])))
+        if annotations:
+            pdf_page = joined.pages[index].obj
+            existing = list(pdf_page.Annots) if "/Annots" in pdf_page else []
+            pdf_page.Annots = pikepdf.Array(existing + annotations)
 
 
-def _add_outline(writer: Any, placed: Placed, laid_out: list[LaidOut]) -> None:
-    parents: dict[int, Any] = {}
-    for index, page in enumerate(placed.pages):
-        for level, label, _ in page.bookmarks:
-            parent = parents.get(level - 1)
-            parents[level] = writer.add_outline_item(title=label, page_number=index,
-                                                     parent=parent)
-            for deeper in [lvl for lvl in parents if lvl > level]:
-                del parents[deeper]
+def _add_outline(joined: Any, placed: Placed) -> None:
+    from pikepdf import OutlineItem
+
+    with joined.open_outline() as outline:
+        parents: dict[int, Any] = {}
+        for index, page in enumerate(placed.pages):
+            for level, label, _ in page.bookmarks:
+                item = OutlineItem(label, index)
+                siblings = parents[level - 1].children if level > 1 and level - 1 in parents \
+                    else outline.root
+                siblings.append(item)
+                parents[level] = item
+                for deeper in [lvl for lvl in parents if lvl > level]:
+                    del parents[deeper]
 
 
 # ------------------------------------------------------------------ the whole
@@ -393,23 +434,19 @@ def can_split(print_html: str) -> bool:
 
 
 def write_pdf_parallel(print_html: str, engine: Engine) -> bytes:
-    from weasyprint import HTML
-
-    from .pdf import captured_weasyprint_log, make_fetcher
-
     head, preamble, parts, _ = split(print_html)
     slots: dict[str, Slot] = {}
     parts = [(pillar, add_slots(html, slots, engine.page_label)) for pillar, html in parts]
-    chunks = make_chunks(head, preamble, parts, engine.workers)
-    laid_out = lay_out_all(chunks, engine)
+    chunks = [chunk.html for chunk in make_chunks(head, preamble, parts, engine.workers)]
+    laid_out, keys = lay_out_all(chunks, engine, "parts of the PDF")
     placed = Placed.of(laid_out)
-    _bookmarks_from_html(parts, laid_out, placed)
+    _bookmarks_from_html(parts, placed)
+    stamp_html = stamp_chunks(head, placed, slots, [len(c.pages) for c in laid_out])
+    stamps, stamp_keys = lay_out_all(stamp_html, engine, "page-number layers")
+    _prune_cache(engine.cache, set(keys) | set(stamp_keys))
     if engine.report:
         engine.report(f"joining {len(placed.pages)} pages …")
-    with captured_weasyprint_log():
-        stamp = HTML(string=stamp_html(head, placed, slots), base_url=engine.base.as_uri() + "/",
-                     url_fetcher=make_fetcher(engine.allowed)).write_pdf()
-    return join(laid_out, stamp, placed, engine.identifier)
+    return join(laid_out, stamps, placed)
 
 
 SECTION_ID = re.compile(r'<(?:section|nav)\b[^>]*\bid="([^"]+)"')
@@ -419,8 +456,7 @@ BOOKMARKED = re.compile(
     r"(?P<title>.*?)</h3>", re.DOTALL)
 
 
-def _bookmarks_from_html(parts: list[tuple[str | None, str]], laid_out: list[LaidOut],
-                         placed: Placed) -> None:
+def _bookmarks_from_html(parts: list[tuple[str | None, str]], placed: Placed) -> None:
     """Chapters are level 1, procedures level 2, each on the page its anchor landed on.
 
     WeasyPrint's own bookmarks are switched off in chunks (a chunk starting inside a

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -12,18 +14,21 @@ from pypdf import PdfReader
 @dataclass
 class Pdf:
     reader: PdfReader
+    path: Path
 
     @classmethod
     def open(cls, path: Path) -> Pdf:
-        return cls(PdfReader(str(path)))
+        return cls(PdfReader(str(path)), path)
 
-    @property
+    @cached_property
     def pages(self) -> list[str]:
-        """Each page's text as a reader sees it: laid out by position, lines joined."""
-        return ["\n".join(" ".join(line.split()) for line in
-                            (page.extract_text(extraction_mode="layout") or "").splitlines()
-                            if line.strip())
-                for page in self.reader.pages]
+        """Each page's text as a reader sees it, by position (poppler's pdftotext, which
+        also reads text drawn from form XObjects, like every PDF viewer)."""
+        text = subprocess.run(["pdftotext", "-layout", str(self.path), "-"], check=True,
+                              capture_output=True, text=True).stdout
+        pages = text.split("\f")[:len(self.reader.pages)]
+        return ["\n".join(" ".join(line.split()) for line in page.splitlines() if line.strip())
+                for page in pages]
 
     def outline(self) -> list[tuple[int, str, int]]:
         """(level, title, 1-based page) for every bookmark, in order."""

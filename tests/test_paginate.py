@@ -18,16 +18,18 @@ def pdf_of(result) -> Path:
 def test_incremental_rebuild_equals_a_build_from_scratch(mini: Path, tmp_path: Path) -> None:
     messages: list[str] = []
     build_project(mini, formats=["pdf"], report=messages.append)
-    first = [m for m in messages if m.startswith("laying out")][-1]
+    first = next(m for m in messages if m.endswith("parts of the PDF …"))
     procedures = mini / "content" / "procedures.yaml"
     procedures.write_text(procedures.read_text().replace(
         "- Check facts and consent.", "- Check the facts, the sources and the consent."))
     messages.clear()
     incremental = build_project(mini, formats=["pdf"], report=messages.append)
-    again = [m for m in messages if m.startswith("laying out")][-1]
+    again = next(m for m in messages if m.endswith("parts of the PDF …"))
+    layers = next(m for m in messages if m.endswith("page-number layers …"))
     total = int(first.split(" of ")[1].split()[0])
     assert first.startswith(f"laying out {total} of {total}")
     assert again.startswith(f"laying out 1 of {total}")  # only the edited part
+    assert layers.startswith("laying out 0 of")  # no page number moved: every layer reused
     scratch = build_project(mini, formats=["pdf"], output=tmp_path / "scratch")
     assert pdf_of(incremental).read_bytes() == pdf_of(scratch).read_bytes()
     new, fresh = Pdf.open(pdf_of(incremental)), Pdf.open(pdf_of(scratch))
