@@ -30,7 +30,10 @@ SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
 ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")
 # Markdown that our policy rewrites (raw HTML, links, images, headings, escapes, code where
 # an id must not become a link): only such text goes through the Markdown re-serialiser.
-NEEDS_REWRITE = re.compile(r"[<>\[\]`\\&]|://|^ {0,3}#|^\s*(=+|-+)\s*$", re.MULTILINE)
+NEEDS_REWRITE = re.compile(r"[<>\[\]\\&]|``|://|^ {0,3}#|^\s*(=+|-+)\s*$", re.MULTILINE)
+CODE_SPAN = re.compile(r"(`[^`]*`)")
+# One line without block markers is one paragraph: inline parsing renders it the same.
+BLOCK_SYNTAX = re.compile(r"\n|^\s*([-+*>#=]|\d+[.)])|\||^ {4}")
 PARAGRAPH_BREAK = re.compile(r"\n{3,}")
 HEADING_SHIFT = 3  # a "# Title" inside a field becomes <h4>, below pillar/procedure/section
 # Text with none of these characters renders the same as escaped plain text.
@@ -127,6 +130,8 @@ class TextRenderer:
     def _html_block(self, text: str) -> str:
         if self._is_plain(text):
             return f"<p>{self._plain_html(text)}</p>\n"
+        if not BLOCK_SYNTAX.search(text.strip()):  # one paragraph: skip the block parser
+            return f"<p>{self.parser.renderInline(text.strip())}</p>\n"
         return self.parser.renderer.render(self._tokens(text), self.parser.options, {})
 
     def _html_inline(self, text: str) -> str:
@@ -138,11 +143,14 @@ class TextRenderer:
         return html
 
     def _markdown_block(self, text: str) -> str:
-        if self._is_plain(text) or not NEEDS_REWRITE.search(text):
-            # Nothing our policy would change: the author's Markdown is already the output.
+        if self._is_plain(text) or not (NEEDS_REWRITE.search(text) or text.count("`") % 2):
+            # Nothing our policy would change: the author's Markdown is already the output,
+            # with ids linked outside `code` (the odd pieces of the split).
             lines = "\n".join(line.rstrip() for line in text.strip().splitlines())
-            return self._with_links(PARAGRAPH_BREAK.sub("\n\n", lines),
-                                    lambda ident, href: f"[{ident}]({href})")
+            pieces = CODE_SPAN.split(PARAGRAPH_BREAK.sub("\n\n", lines))
+            return "".join(piece if index % 2 else self._with_links(
+                piece, lambda ident, href: f"[{ident}]({href})")
+                for index, piece in enumerate(pieces))
         import mdformat_tables
         from mdformat.renderer import MDRenderer  # only the .md handbook needs it
 

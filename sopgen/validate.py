@@ -81,7 +81,7 @@ class _Converter:
             self.fail(located(raw, loc), "expected_mapping", kind=self.kind(raw),
                       fields=", ".join(f.name for f in dataclasses.fields(cls)))
             return None
-        known = {f.name: f for f in dataclasses.fields(cls)}
+        known = _fields_by_name(cls)
         if not self._unknown_keys(cls, raw, known):
             return None  # "- Open menu: Plugins": one clear message, not three
         values: dict[str, Any] = {}
@@ -209,6 +209,11 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+@cache
+def _fields_by_name(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    return {f.name: f for f in dataclasses.fields(cls)}
+
+
 def _field(cls: type, name: str) -> dataclasses.Field[Any]:
     return next(f for f in dataclasses.fields(cls) if f.name == name)
 
@@ -314,14 +319,26 @@ def _mentions(handbook: Handbook, procedure_ids: set[str], root: Loc) -> list[Pr
 
 def markdown_texts(obj: object) -> Iterator[str]:
     """Every Markdown text value in the handbook, for checks that read prose."""
-    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
-        value = getattr(obj, f.name)
-        values = value if isinstance(value, list) else [value]
-        for item in values:
-            if dataclasses.is_dataclass(item):
+    for name, markdown in _prose_fields(type(obj)):
+        value = getattr(obj, name)
+        for item in value if isinstance(value, list) else (value,):
+            if isinstance(item, str):
+                if markdown and item:
+                    yield item
+            elif item is not None:
                 yield from markdown_texts(item)
-            elif f.metadata.get("markdown") and isinstance(item, str) and item:
-                yield item
+
+
+@cache
+def _prose_fields(cls: type) -> tuple[tuple[str, bool], ...]:
+    """The fields of ``cls`` that hold Markdown or other model objects (walked once)."""
+    plan = []
+    for f in dataclasses.fields(cls):
+        inner = hints(cls)[f.name]
+        nested = any(dataclasses.is_dataclass(arg) for arg in (inner, *get_args(inner)))
+        if f.metadata.get("markdown") or nested:
+            plan.append((f.name, bool(f.metadata.get("markdown"))))
+    return tuple(plan)
 
 
 def _urls(handbook: Handbook, root: Loc) -> list[Problem]:
