@@ -188,8 +188,8 @@ def _change_lines(changes: list[Change], words: Catalogue, indent: str) -> list[
     lines = []
     for change in changes:
         lines.append(f"{indent}{_field_label(change.what, words)}:")
-        lines.append(f"{indent}  - {change.old or '—'}")
-        lines.append(f"{indent}  + {change.new or '—'}")
+        lines.append(f"{indent}  - {_one_line(change.old) or '—'}")
+        lines.append(f"{indent}  + {_one_line(change.new) or '—'}")
     return lines
 
 
@@ -198,10 +198,15 @@ def _step_lines(changes: list[Change], words: Catalogue, indent: str) -> list[st
     for change in changes:
         lines.append(f"{indent}{words.label('step')} {change.what}:")
         if change.old:
-            lines.append(f"{indent}  - {change.old}")
+            lines.append(f"{indent}  - {_one_line(change.old)}")
         if change.new:
-            lines.append(f"{indent}  + {change.new}")
+            lines.append(f"{indent}  + {_one_line(change.new)}")
     return lines
+
+
+def _one_line(text: str) -> str:
+    """A value on one terminal line, whatever line breaks the YAML had."""
+    return " ".join(text.split())
 
 
 def as_markdown(diff: HandbookDiff, words: Catalogue) -> str:

@@ -25,7 +25,7 @@ from .releases import read_release, released_versions, revision_changes
 from .render import Links, Renderer
 from .write import write_folder
 
-SECTION_PAGES = ("roles", "glossary", "revisions", "search")
+SECTION_PAGES = ("roles", "raci", "glossary", "revisions", "search")
 
 
 class SiteLinks(Links):

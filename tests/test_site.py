@@ -111,7 +111,7 @@ def test_version_selector_moves_between_versions(site: Path, page) -> None:
     assert page.url.endswith("/latest/tek-05.html")
 
 
-@pytest.mark.parametrize("name", ["index.html", "tek-05.html", "search.html"])
+@pytest.mark.parametrize("name", ["index.html", "tek-05.html", "search.html", "raci.html"])
 def test_axe_reports_no_violations(site: Path, page, name: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -123,7 +123,7 @@ def test_axe_reports_no_violations(site: Path, page, name: str) -> None:
 def test_layout_fits_a_phone(site: Path, chromium) -> None:
     context = chromium.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     phone = context.new_page()
-    for name in ("index.html", "tek-05.html", "management.html"):
+    for name in ("index.html", "tek-05.html", "management.html", "raci.html"):
         phone.goto((site / "latest" / name).as_uri())
         overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, (name, overflow)
