@@ -44,7 +44,7 @@ def file_stem(doc: Document, *, draft: bool, role: str | None = None) -> str:
 def check_site_url(url: str, language: str) -> None:
     """Refuse a --site-url that is not an absolute web address: it goes into the calendar
     as a URI as it is, so it must be one a calendar may open."""
-    if url and not SITE_URL.match(url):
+    if url and not SITE_URL.fullmatch(url):
         problem = Problem(Loc("--site-url"), "bad_site_url", {"url": url})
         raise UsageError(format_problems([problem], language))
 

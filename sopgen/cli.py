@@ -65,6 +65,11 @@ def user_errors() -> Iterator[None]:
         for line in error.lines():
             typer.echo(line, err=True)
         raise typer.Exit(getattr(error, "exit_code", 1)) from None
+    except OSError as error:  # a folder that cannot be written, a full disk, ...
+        where = f"{error.filename}: " if error.filename else ""
+        typer.echo(f"{where}error: {error.strerror or error} — check the path and its "
+                   "permissions", err=True)
+        raise typer.Exit(1) from None
 
 
 def _warn(lines: list[str]) -> None:
@@ -254,7 +259,7 @@ def new_procedure(
 @app.command()
 def serve(
     project: ProjectArg = Path("."),
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.", min=0, max=65535)] = 8000,
 ) -> None:
     """Preview the handbook in a browser; it rebuilds and reloads on every save."""
     with user_errors():
@@ -283,13 +288,14 @@ def schema(
         "--output", "-o", help="Write to this file instead of printing.")] = None,
 ) -> None:
     """Print the JSON Schema of the YAML files, for editors."""
-    from .schema import schema_text
+    with user_errors():
+        from .schema import schema_text
 
-    if output is None:
-        typer.echo(schema_text(), nl=False)
-    else:
-        output.write_text(schema_text(), encoding="utf-8")
-        typer.echo(f"wrote {output}")
+        if output is None:
+            typer.echo(schema_text(), nl=False)
+        else:
+            output.write_text(schema_text(), encoding="utf-8")
+            typer.echo(f"wrote {output}")
 
 
 class DiffFormat(StrEnum):

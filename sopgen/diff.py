@@ -14,7 +14,7 @@ import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .labels import Catalogue
+from .labels import Catalogue, printable
 from .model import Handbook, Procedure, Reference, Step
 
 SKIPPED_FIELDS = ("id", "steps")
@@ -170,11 +170,11 @@ def as_terminal(diff: HandbookDiff, words: Catalogue) -> str:
     for heading, procedures in (("diff_added", diff.added), ("diff_removed", diff.removed)):
         if procedures:
             out += ["", f"{words.label(heading)}:"]
-            out += [f"  {p.id} {p.title}" for p in procedures]
+            out += [f"  {p.id} {_one_line(p.title)}" for p in procedures]
     if diff.changed:
         out += ["", f"{words.label('diff_changed')}:"]
         for change in diff.changed:
-            out.append(f"  {change.id} {change.title}")
+            out.append(f"  {change.id} {_one_line(change.title)}")
             out += _change_lines(change.fields, words, "    ")
             out += _step_lines(change.steps, words, "    ")
     for heading, changes in (("document_control", diff.document), ("roles", diff.roles),
@@ -205,8 +205,9 @@ def _step_lines(changes: list[Change], words: Catalogue, indent: str) -> list[st
 
 
 def _one_line(text: str) -> str:
-    """A value on one terminal line, whatever line breaks the YAML had."""
-    return " ".join(text.split())
+    """A value on one terminal line, whatever line breaks the YAML had, and with control
+    characters made visible: content must not drive the user's terminal."""
+    return printable(" ".join(text.split()))
 
 
 def as_markdown(diff: HandbookDiff, words: Catalogue) -> str:

@@ -12,16 +12,14 @@ library's ``calendar`` module.)
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
 
 from . import model
 from .labels import Catalogue
-from .model import Document, Handbook, Procedure
+from .model import Document, Handbook, Procedure, add_months, review_due
 from .raci import by_pillar
-from .render import next_review
 
 PRODID = "-//sopgen//SOP maintenance calendar//EN"
 RRULES = {
@@ -71,13 +69,6 @@ def fold(line: str) -> bytes:
         current += encoded
     pieces.append(current)
     return b"\r\n".join(pieces) + b"\r\n"
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus whole months, kept inside the target month (31 Jan + 1 → 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def series_start(effective: dt.date, frequency: str) -> dt.date:
@@ -153,7 +144,7 @@ class CalendarBuilder:
         lines = [f"{label('owner')}: {self.roles([self.doc.owner])}",
                  f"{label('review_cycle')}: {self.doc.review_cycle_months} {label('months')}",
                  "", *self.footer(url)]
-        return Event(uid=f"next-review.{self.doc.id}@sopgen", start=next_review(self.doc),
+        return Event(uid=f"next-review.{self.doc.id}@sopgen", start=review_due(self.doc),
                      summary=self.summary(label("calendar_review").format(title=title)),
                      description="\n".join(lines), url=url)
 
@@ -161,7 +152,7 @@ class CalendarBuilder:
         """Procedure reviews due well before the SOP's own review; that review covers the
         rest, so a calendar does not fill up with reviews a week apart from it."""
         events = []
-        covered_from = next_review(self.doc) - COVERED_BY_SOP_REVIEW
+        covered_from = review_due(self.doc) - COVERED_BY_SOP_REVIEW
         for p in by_pillar(self.handbook):
             if p.last_reviewed is None:
                 continue

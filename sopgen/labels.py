@@ -44,7 +44,7 @@ class Catalogue:
 
     def message(self, problem: Problem) -> str:
         """One line: ``file:line:col: error: what is wrong — what to do``."""
-        params = {key: _printable(value) for key, value in problem.params.items()}
+        params = {key: printable(value) for key, value in problem.params.items()}
         suggestion = params.get("suggestion")
         params["did_you_mean"] = (
             self.messages["did_you_mean"].format(suggestion=suggestion) if suggestion else ""
@@ -58,7 +58,7 @@ class _Defaults(dict):  # a message may not use every parameter, nor get every o
         return ""
 
 
-def _printable(value: Any) -> str:
+def printable(value: Any) -> str:
     """User text inside a message, with control characters made visible."""
     text = str(value)
     if text.isprintable():

@@ -205,6 +205,20 @@ class Handbook:
         return next(p for p in self.procedures if p.id == procedure_id)
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus whole months, kept inside the target month (31 Jan + 1 → 28/29 Feb)."""
+    import calendar
+
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def review_due(doc: Document) -> dt.date:
+    """The stated next review, or the effective date plus the review cycle."""
+    return doc.next_review or add_months(doc.effective_date, doc.review_cycle_months)
+
+
 def anchor(kind: str, ident: str) -> str:
     """The HTML id of a procedure, role, term or pillar; ids are validated ASCII."""
     slug = re.sub(r"[^a-z0-9]+", "-", ident.lower()).strip("-")

@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -32,13 +33,15 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from .parallel import available_cores
+
 PART = re.compile(r"<!-- sopgen:part(?: pillar=([a-z]+))? -->")
 LINK = re.compile(r'<a\b(?P<attrs>[^>]*\bclass="(?P<class>xref|pgref)"[^>]*)>(?P<body>.*?)</a>',
                   re.DOTALL)
 HREF = re.compile(r'href="#([^"]+)"')
 PILLAR_TITLE = re.compile(r'<h2 class="chapter pillar-title">(.*?)</h2>', re.DOTALL)
 PX_TO_PT = 0.75
-PARTS_PER_CHUNK_MAX = 6
+PARTS_PER_CHUNK = 4
 FIGURE_SPACES = "&#8199;&#8199;&#8199;&#8199;"
 
 CHUNK_CSS = """
@@ -117,7 +120,7 @@ class Engine:
     allowed: list[Path]
     identifier: str
     page_label: str  # "p." / "hlm.": printed before a cross-reference's page number
-    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    workers: int = field(default_factory=available_cores)
     cache: Path | None = None
     report: Callable[[str], None] | None = None
 
@@ -153,14 +156,15 @@ def add_slots(html: str, slots: dict[str, Slot], page_label: str) -> str:
     return LINK.sub(replace, html)
 
 
-def make_chunks(head: str, preamble: str, parts: list[tuple[str | None, str]],
-                workers: int) -> list[Chunk]:
+def make_chunks(head: str, preamble: str, parts: list[tuple[str | None, str]]) -> list[Chunk]:
     """Group parts into chunks of a few parts each, cut at part boundaries only.
 
     The grouping depends on the number of parts, not their size, so editing one
     procedure changes one chunk's HTML and leaves the others' cache entries valid.
     """
-    per_chunk = max(1, min(PARTS_PER_CHUNK_MAX, -(-len(parts) // (workers * 4))))
+    # A fixed number, not one derived from the core count: the same content must give
+    # the same chunks, hence the same PDF bytes, on every machine.
+    per_chunk = PARTS_PER_CHUNK
     titles = {pillar: PILLAR_TITLE.search(html).group(1)  # type: ignore[union-attr]
               for pillar, html in parts if pillar and PILLAR_TITLE.search(html)}
     chunk_head = head.replace("</head>", f"<style>{CHUNK_CSS}</style></head>")
@@ -258,8 +262,9 @@ def _to_cache(cache: Path | None, key: str, laid_out: LaidOut) -> None:
         return
     cache.mkdir(parents=True, exist_ok=True)
     for name, data in ((f"{key}.pdf", laid_out.pdf), (f"{key}.json", laid_out.to_json().encode())):
-        temporary = cache / f".{name}.tmp"
-        temporary.write_bytes(data)
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=cache)
+        with os.fdopen(handle, "wb") as out:  # a unique name: two builds may share a cache
+            out.write(data)
         os.replace(temporary, cache / name)
 
 
@@ -268,7 +273,7 @@ def _prune_cache(cache: Path | None, keep: set[str]) -> None:
     if cache is None or not cache.is_dir():
         return
     for path in cache.iterdir():
-        if path.name.split(".")[0] not in keep:
+        if path.name.split(".")[0] not in keep and not path.name.startswith("."):
             path.unlink(missing_ok=True) if path.is_file() else shutil.rmtree(path)
 
 
@@ -437,7 +442,7 @@ def write_pdf_parallel(print_html: str, engine: Engine) -> bytes:
     head, preamble, parts, _ = split(print_html)
     slots: dict[str, Slot] = {}
     parts = [(pillar, add_slots(html, slots, engine.page_label)) for pillar, html in parts]
-    chunks = [chunk.html for chunk in make_chunks(head, preamble, parts, engine.workers)]
+    chunks = [chunk.html for chunk in make_chunks(head, preamble, parts)]
     laid_out, keys = lay_out_all(chunks, engine, "parts of the PDF")
     placed = Placed.of(laid_out)
     _bookmarks_from_html(parts, placed)

@@ -7,7 +7,7 @@ problem (in the document's language) if anything is wrong; warnings are returned
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import Problem, ValidationFailed
@@ -27,6 +27,7 @@ class Checked:
     handbook: Handbook
     warnings: list[str]
     raw: LMap
+    problems: list[Problem] = field(default_factory=list)  # the warnings, unformatted
 
 
 def read_handbook(folder: Path | str, snapshot: Path | None = None, *,
@@ -54,7 +55,7 @@ def read_handbook(folder: Path | str, snapshot: Path | None = None, *,
             problems += reviewer_warnings(handbook, today or dt.date.today(), raw.loc)
     fail_on_errors(problems, language)
     assert handbook is not None
-    return Checked(project, handbook, format_problems(problems, language), raw)
+    return Checked(project, handbook, format_problems(problems, language), raw, problems)
 
 
 # Problems that may only be echoes of a file that could not be read.
@@ -75,7 +76,8 @@ def check_project(folder: Path | str, *, strict: bool = False,
                   today: dt.date | None = None) -> Checked:
     """``validate`` plus reviewer warnings; with ``strict`` a warning fails like an error."""
     checked = read_handbook(folder, today=today)
-    if strict and checked.warnings:
-        raise ValidationFailed([line.replace(": warning: ", ": error: ", 1).replace(
-            ": peringatan: ", ": galat: ", 1) for line in checked.warnings])
+    if strict and checked.problems:
+        raise ValidationFailed(format_problems(
+            [replace(p, severity="error") for p in checked.problems],
+            checked.handbook.document.language))
     return checked

@@ -43,7 +43,7 @@ def snapshot_path(checked: Checked, version: str | None = None) -> Path:
 
 
 def released_versions(releases: Path) -> list[str]:
-    names = [path.stem for path in releases.glob("*.yaml") if VERSION.match(path.stem)]
+    names = [path.stem for path in releases.glob("*.yaml") if VERSION.fullmatch(path.stem)]
     return sorted(names, key=version_key)
 
 
@@ -113,7 +113,7 @@ def read_release(folder: Path | str, version: str) -> Checked:
     """A released version, read back from its snapshot and validated like content."""
     project = Project.at(folder)
     path = project.releases / f"{version}.yaml"
-    if not VERSION.match(version) or not path.is_file():
+    if not VERSION.fullmatch(version) or not path.is_file():
         known = ", ".join(released_versions(project.releases)) or "—"
         problem = Problem(Loc(project.show(project.releases)), "no_release",
                           {"version": version, "known": known})

@@ -20,9 +20,11 @@ import jinja2
 from markupsafe import Markup
 
 from . import model, raci
+from .errors import Loc, SopgenError, relative
 from .labels import Catalogue, catalogue
 from .markdown import TextRenderer, data_uri
-from .model import Document, Handbook, Procedure
+from .model import Handbook, Procedure
+from .parallel import available_cores
 from .validate import mention_pattern
 
 THEME_PACKAGE = ("sopgen", "themes/default")
@@ -97,15 +99,6 @@ def escape_markdown(value: Any) -> Any:
 _MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]{}<>#|~!&\n]")
 
 
-def next_review(doc: Document) -> dt.date:
-    """The stated next review, or the effective date plus the review cycle."""
-    if doc.next_review:
-        return doc.next_review
-    months = doc.effective_date.month - 1 + doc.review_cycle_months
-    year, month = doc.effective_date.year + months // 12, months % 12 + 1
-    return doc.effective_date.replace(year=year, month=month, day=min(doc.effective_date.day, 28))
-
-
 def css_content(label: str) -> Markup:
     """A label with {page}/{pages} as a CSS ``content`` value, e.g. "Page " counter(page)."""
     parts = re.split(r"\{(page|pages)\}", label)
@@ -116,6 +109,21 @@ def css_content(label: str) -> Markup:
 
 def _css_escape(text: str) -> str:
     return re.sub(r'[\\"<>&\n]', lambda m: f"\\{ord(m.group()):x} ", text)
+
+
+def template_error(error: jinja2.TemplateError, root: Path) -> SopgenError:
+    """A template mistake as a user error naming the template file and line."""
+    name, line = getattr(error, "filename", None), getattr(error, "lineno", 0) or 0
+    if name is None:  # a runtime error: Jinja's traceback frames point into the template
+        import traceback
+
+        frames = [f for f in traceback.extract_tb(error.__traceback__)
+                  if f.filename.endswith((".j2", ".html", ".css", ".md"))]
+        name, line = (frames[-1].filename, frames[-1].lineno or 0) if frames else (None, 0)
+    where = Loc(relative(Path(name), root) if name else "templates", line)
+    return SopgenError(f"the template cannot be used: {error.message or error}", where,
+                       hint="correct the template in templates/, or remove it to use the "
+                            "built-in one")
 
 
 class Links:
@@ -146,8 +154,15 @@ class Renderer:
         self.text = TextRenderer(targets, mention_pattern(set(targets)),
                                  project_root / "content" / "assets")
         self.words = catalogue(handbook.document.language)
+        self._environments: dict[bool, jinja2.Environment] = {}
+        self._context: Context | None = None
 
     def context(self) -> Context:
+        if self._context is None:  # built once: it inlines the logo
+            self._context = self._make_context()
+        return self._context
+
+    def _make_context(self) -> Context:
         doc = self.handbook.document
         logo_path = self.root / "content" / doc.organisation.logo
         suffix = "-draft" if self.draft else ""
@@ -160,7 +175,7 @@ class Renderer:
             logo=data_uri(logo_path) if doc.organisation.logo else "",
             language=doc.language,
             file_stem=f"{doc.id}-{doc.version}{suffix}",
-            next_review=next_review(doc),
+            next_review=model.review_due(doc),
             changes=self.changes,
         )
 
@@ -171,10 +186,16 @@ class Renderer:
                           procedures=self.handbook.procedures_in(key))
 
     def render(self, template: str, *, markdown: bool = False, **extra: Any) -> str:
-        env = environment(self.root / "templates", markdown=markdown)
-        env.globals["href"] = self.links.href
-        self._install_filters(env, markdown)
-        return env.get_template(template).render(**self.context(), **extra)
+        env = self._environments.get(markdown)
+        if env is None:  # one environment per kind: templates compile once per build
+            env = self._environments[markdown] = environment(self.root / "templates",
+                                                             markdown=markdown)
+            env.globals["href"] = self.links.href
+            self._install_filters(env, markdown)
+        try:
+            return env.get_template(template).render(**self.context(), **extra)
+        except jinja2.TemplateError as error:  # a project's own template is the user's code
+            raise template_error(error, self.root) from error
 
     def source(self, template: str) -> str:
         """A theme file as it is (CSS, JavaScript): served, never rendered."""
@@ -230,7 +251,7 @@ def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *
     """
     renderer = Renderer(handbook, project_root, draft=draft, changes=changes)
     wanted = [f for f in TEMPLATES if f in formats]
-    if len(wanted) > 1 and len(handbook.procedures) >= PARALLEL_FROM and _cores() > 1:
+    if len(wanted) > 1 and len(handbook.procedures) >= PARALLEL_FROM and available_cores() > 1:
         results = _render_in_parallel(renderer, wanted)
     else:
         results = [_render_one(renderer, f) for f in wanted]
@@ -267,18 +288,13 @@ def _render_in_parallel(renderer: Renderer, wanted: list[str]
 
     _FORKED = renderer
     try:
-        with ProcessPoolExecutor(max_workers=min(len(wanted), _cores()),
+        with ProcessPoolExecutor(max_workers=min(len(wanted), available_cores()),
                                  mp_context=get_context("fork")) as pool:
             return list(pool.map(_render_forked, wanted))
     finally:
         _FORKED = None
 
 
-def _cores() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1)
 
 
 def tidy_markdown(text: str) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from .diff import flatten
 from .errors import Loc, Problem
 from .labels import catalogue, languages
-from .model import Handbook, Procedure
+from .model import Handbook, Procedure, add_months, review_due
 from .validate import markdown_texts
 from .yamlread import located
 
@@ -32,18 +32,13 @@ def reviewer_warnings(handbook: Handbook, today: dt.date, root: Loc) -> list[Pro
     return warnings
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.month - 1 + months
-    return day.replace(year=day.year + index // 12, month=index % 12 + 1, day=min(day.day, 28))
-
-
 def _warning(value: object, root: Loc, code: str, **params: object) -> Problem:
     return Problem(located(value, root), code, params, severity="warning")
 
 
 def _document_overdue(handbook: Handbook, today: dt.date, root: Loc) -> list[Problem]:
     doc = handbook.document
-    due = doc.next_review or add_months(doc.effective_date, doc.review_cycle_months)
+    due = review_due(doc)
     if due < today:
         return [_warning(doc.id, root, "document_review_overdue", due=due.isoformat())]
     return []

@@ -104,7 +104,7 @@ def _owner(raw: LMap) -> str:
 
 
 def _valid_id(procedure: LMap) -> bool:
-    return bool(PROCEDURE_ID.match(str(procedure.get("id", ""))))
+    return bool(PROCEDURE_ID.fullmatch(str(procedure.get("id", ""))))
 
 
 def _common(values: list[str]) -> str:

@@ -60,6 +60,8 @@ class Preview:
             errors: list[str] = []
         except SopgenError as error:
             html, errors = b"", error.lines()
+        except Exception as error:  # the watcher must outlive anything a save can cause
+            html, errors = b"", [f"error: {type(error).__name__}: {error}"]
         with self.lock:
             if html:
                 self.good_html = html
@@ -99,8 +101,11 @@ def snapshot(project: Project) -> tuple[tuple[str, int, int], ...]:
     for folder in (project.content, project.templates):
         if folder.is_dir():
             for path in folder.rglob("*"):
-                if path.is_file():
+                try:
                     stat = path.stat()
+                except OSError:  # an editor's temporary file, gone again already
+                    continue
+                if path.is_file():
                     entries.append((str(path), stat.st_mtime_ns, stat.st_size))
     return tuple(sorted(entries))
 
@@ -118,6 +123,10 @@ def watch(preview: Preview, stop: threading.Event, report: Callable[[str], None]
 def handler_for(preview: Preview) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
+            if host not in ("127.0.0.1", "localhost"):  # no DNS rebinding to the draft
+                self.send_error(HTTPStatus.FORBIDDEN)
+                return
             if self.path == "/__sopgen/state":
                 with preview.lock:
                     body = json.dumps({"build": preview.build,

@@ -157,6 +157,9 @@ class _Converter:
         if len(raw) > MAX_TEXT:
             self.fail(raw.loc, "text_too_long", field=f.name, limit=MAX_TEXT)
             return None
+        if "\r" in raw:  # Markdown reads a lone CR as a line break: make it one
+            normalised = LStr(raw.replace("\r\n", "\n").replace("\r", "\n"))
+            normalised.loc, raw = raw.loc, normalised
         pattern = f.metadata.get("pattern")
         if pattern is not None:
             return self.identifier(raw, pattern, f)
@@ -172,7 +175,7 @@ class _Converter:
             self.fail(raw.loc, "invisible_char", value=raw.encode("unicode_escape").decode(),
                       char=bad)
             return None
-        if not pattern.match(raw):
+        if not pattern.fullmatch(raw):  # match() would let "2.0.0\n" through ($ before \n)
             self.fail(raw.loc, f"bad_{_pattern_name(pattern)}", value=raw,
                       example=f.metadata.get("example") or "")
             return None
@@ -180,7 +183,9 @@ class _Converter:
 
     def choice(self, allowed: tuple[str, ...], raw: object, loc: Loc) -> str | None:
         if isinstance(raw, LStr) and raw.strip() in allowed:
-            return raw.strip()
+            value = LStr(raw.strip())  # keeps its place, for messages about the choice
+            value.loc = raw.loc
+            return value
         suggestion = _suggest(str(raw), list(allowed))["suggestion"] if raw else ""
         self.fail(located(raw, loc), "bad_choice", value=str(raw), allowed=", ".join(allowed),
                   suggestion=suggestion)
@@ -188,7 +193,7 @@ class _Converter:
 
     def date(self, raw: object, loc: Loc) -> dt.date | None:
         text = raw.strip() if isinstance(raw, LStr) else ""
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        if re.fullmatch(r"(19|20|21)\d{2}-\d{2}-\d{2}", text):  # years we can add months to
             try:
                 return dt.date.fromisoformat(text)
             except ValueError:

@@ -59,14 +59,18 @@ def recover(output_root: Path) -> None:
 
 
 def write_folder(output_root: Path, name: str, files: dict[str, bytes], *,
-                 immutable: bool = False) -> Written:
-    """Replace ``output_root/name`` with its old files plus ``files``, in one swap."""
+                 immutable: bool = False, replace: bool = False) -> Written:
+    """Replace ``output_root/name`` with its old files plus ``files``, in one swap.
+
+    With ``replace`` the old files are dropped: the folder holds exactly ``files`` (a
+    published site must not keep pages that a newer release removed).
+    """
     for relative in [name, *files]:  # names come from validated ids; check anyway
         parts = Path(relative).parts
         if not parts or Path(relative).is_absolute() or ".." in parts:
             raise ValueError(f"not a relative path inside the output: {relative!r}")
     try:
-        return _write_folder(output_root, name, files, immutable)
+        return _write_folder(output_root, name, files, immutable, replace)
     except OSError as error:  # a full disk or a read-only folder is not a sopgen bug
         raise SopgenError(f"could not write to {output_root}: {error.strerror or error}",
                           hint="check that the folder exists, has free space and that you "
@@ -74,14 +78,15 @@ def write_folder(output_root: Path, name: str, files: dict[str, bytes], *,
 
 
 def _write_folder(output_root: Path, name: str, files: dict[str, bytes],
-                  immutable: bool) -> Written:
+                  immutable: bool, replace: bool) -> Written:
     result = Written()
     with locked(output_root):
         target = output_root / name
         staging = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=output_root))
         os.chmod(staging, 0o777 & ~_umask())  # mkdtemp's 0700 would hide a published site
         try:
-            _carry_over(target, staging, files, immutable, result)
+            if not replace:
+                _carry_over(target, staging, files, immutable, result)
             for relative, data in files.items():
                 if (target / relative).exists() and immutable:
                     continue

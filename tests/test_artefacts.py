@@ -28,9 +28,9 @@ from sopgen.diff import flatten
 from sopgen.ical import add_months, fold, series_start
 from sopgen.labels import catalogue
 from sopgen.model import PILLARS, RECURRING, Handbook, Procedure
+from sopgen.model import review_due as next_review
 from sopgen.pipeline import read_handbook
 from sopgen.releases import freeze
-from sopgen.render import next_review
 from sopgen.sheets import SHEET_ROWS, log_sheet
 from tests.conftest import ROOT
 from tests.htmlread import Page

@@ -1,0 +1,109 @@
+"""Mistakes outside the YAML (templates, paths, ports) and odd values are user errors too."""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sopgen.build import build_project, release_project
+from sopgen.cli import app
+from sopgen.errors import SopgenError, ValidationFailed
+from sopgen.model import add_months
+from sopgen.pipeline import read_handbook
+from tests.conftest import write
+
+runner = CliRunner()
+
+
+def test_a_broken_project_template_names_file_and_line(mini: Path, tmp_path: Path) -> None:
+    write(mini, "templates/handbook.md.j2", "# {{ doc.title }}\n{{ doc.titel }}\n")
+    with pytest.raises(SopgenError) as caught:
+        build_project(mini, formats=["md"], output=tmp_path)
+    assert caught.value.lines()[0].startswith("templates/handbook.md.j2:2:0: error: the "
+                                              "template cannot be used")
+    write(mini, "templates/handbook.md.j2", "{% if %}\n")
+    result = runner.invoke(app, ["build", str(mini), "-f", "md", "-o", str(tmp_path)])
+    assert result.exit_code == 1 and "templates/handbook.md.j2:1" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("value", ['"2.1.0\\n"', "|\n    2.1.0"])
+def test_a_version_with_a_line_break_is_refused(mini: Path, value: str) -> None:
+    document = mini / "content" / "document.yaml"
+    document.write_text(document.read_text().replace('version: "1.2.0"', f"version: {value}", 1))
+    with pytest.raises(ValidationFailed, match="is not a version number"):
+        read_handbook(mini)
+
+
+def test_carriage_returns_become_line_breaks(mini: Path, tmp_path: Path) -> None:
+    write(mini, "content/extra.yaml", 'glossary:\n  - term: "CR"\n    definition: "a\\rb"\n')
+    assert read_handbook(mini).handbook.glossary[-1].definition == "a\nb"
+
+
+def test_months_are_added_without_losing_the_day() -> None:
+    assert add_months(dt.date(2025, 5, 31), 12) == dt.date(2026, 5, 31)
+    assert add_months(dt.date(2025, 1, 31), 1) == dt.date(2025, 2, 28)
+
+
+def test_far_future_dates_are_refused_not_crashing(mini: Path) -> None:
+    document = mini / "content" / "document.yaml"
+    document.write_text(document.read_text().replace("effective_date: 2024-03-01",
+                                                     "effective_date: 9999-06-01"))
+    with pytest.raises(ValidationFailed, match="is not a date"):
+        read_handbook(mini)
+
+
+def test_diff_shows_control_characters_instead_of_sending_them(mini: Path) -> None:
+    release_project(mini, output=mini / "out")
+    procedures = mini / "content" / "procedures.yaml"
+    procedures.write_text(procedures.read_text().replace(
+        "title: Back up the database", 'title: "Back up \\e]0;pwned\\a"'))
+    result = runner.invoke(app, ["diff", "1.2.0", "current", str(mini)])
+    assert result.exit_code == 0 and "\x1b" not in result.output and "\\x1b" in result.output
+
+
+def test_publish_drops_pages_a_newer_release_removed(mini: Path) -> None:
+    from sopgen.site import publish
+
+    release_project(mini)
+    assert (publish(mini).folder / "latest" / "kon-01.html").is_file()
+    document = mini / "content" / "document.yaml"
+    document.write_text(document.read_text().replace('  version: "1.2.0"\n',
+                                                     '  version: "1.3.0"\n', 1)
+                        + '  - version: "1.3.0"\n    date: 2024-06-01\n    author: A\n'
+                          "    summary: KON-01 removed.\n")
+    procedures = mini / "content" / "procedures.yaml"
+    procedures.write_text(procedures.read_text().split("  - id: KON-01")[0])
+    release_project(mini)
+    site = publish(mini).folder
+    assert not (site / "latest" / "kon-01.html").exists()
+    assert (site / "1.2.0" / "kon-01.html").is_file()
+
+
+def test_cli_turns_file_system_errors_into_one_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["schema", "-o", str(tmp_path / "missing" / "s.json")])
+    assert result.exit_code == 1 and "error:" in result.output
+    assert "Traceback" not in result.output
+    (tmp_path / "afile").write_text("x")
+    result = runner.invoke(app, ["init", str(tmp_path / "afile")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_serve_answers_only_to_its_own_host_name(mini: Path) -> None:
+    from sopgen.serve import start
+
+    server = start(mini, port=0, report=lambda line: None)
+    try:
+        request = urllib.request.Request(server.url, headers={"Host": "attacker.example"})
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(request, timeout=5)
+        assert caught.value.code == 403
+        with urllib.request.urlopen(server.url, timeout=5) as response:
+            assert response.status == 200
+    finally:
+        server.stop()
