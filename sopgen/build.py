@@ -93,6 +93,7 @@ def render_files(checked: Checked, formats: list[str] | tuple[str, ...], *, draf
     if report:
         report(f"rendering {', '.join(formats)} …")
     rendered = render_formats(checked.handbook, checked.project.root, list(formats),
+                              assets=checked.project.assets,
                               draft=draft,
                               changes=revision_changes(checked) if changes is None else changes)
     files = dict(rendered.files)

@@ -27,6 +27,7 @@ class Project:
     """Where a project's parts live; every path is resolved once, here."""
 
     root: Path
+    assets_dir: Path | None = None  # a release reads the assets frozen with it
 
     @classmethod
     def at(cls, folder: Path | str) -> Project:
@@ -44,7 +45,7 @@ class Project:
 
     @property
     def assets(self) -> Path:
-        return self.content / "assets"
+        return self.assets_dir or self.content / "assets"
 
     @property
     def templates(self) -> Path:

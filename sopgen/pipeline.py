@@ -31,13 +31,15 @@ class Checked:
 
 
 def read_handbook(folder: Path | str, snapshot: Path | None = None, *,
-                  today: dt.date | None = None) -> Checked:
+                  today: dt.date | None = None, assets: Path | None = None) -> Checked:
     """Load and validate a project (or one of its release snapshots).
 
     Current content also gets reviewer warnings (reviews due on ``today``, unused roles
     and terms, thin steps); a frozen snapshot is not reviewed again.
     """
     project = Project.at(folder)
+    if assets is not None:
+        project = replace(project, assets_dir=assets)
     if snapshot is None:
         raw, problems = load_project(project)
     else:

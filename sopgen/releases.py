@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from pathlib import Path
 
 import yaml
@@ -103,6 +104,7 @@ def freeze(checked: Checked) -> Path:
     path = snapshot_path(checked)
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
+        _freeze_assets(checked, path.parent / checked.handbook.document.version / "assets")
         temporary = path.with_suffix(".yaml.tmp")
         temporary.write_text(snapshot_text(checked.raw), encoding="utf-8")
         os.replace(temporary, path)
@@ -118,7 +120,8 @@ def read_release(folder: Path | str, version: str) -> Checked:
         problem = Problem(Loc(project.show(project.releases)), "no_release",
                           {"version": version, "known": known})
         fail_on_errors([problem], "en")
-    return read_handbook(folder, snapshot=path)
+    frozen = project.releases / version / "assets"  # absent for releases made before
+    return read_handbook(folder, snapshot=path, assets=frozen if frozen.is_dir() else None)
 
 
 def read_version(folder: Path | str, ref: str) -> Checked:
@@ -149,3 +152,12 @@ def revision_changes(checked: Checked) -> dict[str, list[str]]:
             continue
         changes[version] = summary_lines(compare(before, after), words)
     return changes
+
+
+def _freeze_assets(checked: Checked, target: Path) -> None:
+    """Copy the images with the release: renaming or changing one later must not change
+    (or break) a released version."""
+    source = checked.project.assets
+    if source.is_dir() and not target.exists():
+        shutil.copytree(source, target, ignore=lambda folder, names: [
+            name for name in names if (Path(folder) / name).is_symlink()])  # links stay out

@@ -144,15 +144,15 @@ class Renderer:
 
     def __init__(self, handbook: Handbook, project_root: Path, *, draft: bool = False,
                  links: Links | None = None, changes: dict[str, list[str]] | None = None,
-                 ) -> None:
+                 assets: Path | None = None) -> None:
         self.handbook = handbook
         self.changes = changes or {}
         self.root = project_root
         self.draft = draft
         self.links = links or Links()
         targets = {p.id: self.links.href("procedure", p.id) for p in handbook.procedures}
-        self.text = TextRenderer(targets, mention_pattern(set(targets)),
-                                 project_root / "content" / "assets")
+        self.assets = assets or project_root / "content" / "assets"
+        self.text = TextRenderer(targets, mention_pattern(set(targets)), self.assets)
         self.words = catalogue(handbook.document.language)
         self._environments: dict[bool, jinja2.Environment] = {}
         self._context: Context | None = None
@@ -164,7 +164,7 @@ class Renderer:
 
     def _make_context(self) -> Context:
         doc = self.handbook.document
-        logo_path = self.root / "content" / doc.organisation.logo
+        logo_path = self.assets.parent / doc.organisation.logo
         suffix = "-draft" if self.draft else ""
         return Context(
             handbook=self.handbook,
@@ -243,13 +243,14 @@ PARALLEL_FROM = 150  # procedures; below this a second process costs more than i
 
 
 def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *,
-                   draft: bool = False, changes: dict[str, list[str]] | None = None) -> Rendered:
+                   draft: bool = False, changes: dict[str, list[str]] | None = None,
+                   assets: Path | None = None) -> Rendered:
     """Render each text format in memory; the PDF gets its print HTML from here.
 
     A large handbook renders its formats side by side in forked processes: each
     format is independent, and Markdown parsing is most of the time.
     """
-    renderer = Renderer(handbook, project_root, draft=draft, changes=changes)
+    renderer = Renderer(handbook, project_root, draft=draft, changes=changes, assets=assets)
     wanted = [f for f in TEMPLATES if f in formats]
     if len(wanted) > 1 and len(handbook.procedures) >= PARALLEL_FROM and available_cores() > 1:
         results = _render_in_parallel(renderer, wanted)

@@ -164,7 +164,8 @@ def checklists_pdf(checked: Checked, stem: str, *, draft: bool, fillable: bool =
     handbook = checked.handbook
     # Only the sheets' procedures are link targets, so a mention of another stays text.
     sheet_book = dataclasses.replace(handbook, procedures=recurring(handbook))
-    renderer = Renderer(sheet_book, checked.project.root, draft=draft)
+    renderer = Renderer(sheet_book, checked.project.root, draft=draft,
+                        assets=checked.project.assets)
     sheets = [log_sheet(p, renderer.words) for p in sheet_book.procedures]
 
     def html_for(density: dict[str, int]) -> str:
@@ -180,7 +181,8 @@ def acknowledgements_pdf(checked: Checked, stem: str, *, draft: bool,
                          role_id: str | None = None) -> bytes:
     """One page per role: "I have read and understood version X", its procedures, lines
     for name, signature and date."""
-    renderer = Renderer(checked.handbook, checked.project.root, draft=draft)
+    renderer = Renderer(checked.handbook, checked.project.root, draft=draft,
+                        assets=checked.project.assets)
     sheets = ack_sheets(checked.handbook, role_id)
 
     def html_for(density: dict[str, int]) -> str:

@@ -101,6 +101,7 @@ class VersionSite:
         self.pages_of = pages_of
         self.pdf_name = pdf_name
         self.renderer = Renderer(self.handbook, checked.project.root, links=SiteLinks(),
+                                 assets=checked.project.assets,
                                  changes=revision_changes(checked))
 
     def pages(self) -> dict[str, bytes]:
@@ -166,7 +167,8 @@ def plain_text(procedure: model.Procedure) -> str:
 def version_index(releases: dict[str, Checked], versions: list[str]) -> str:
     """The site's root page: every released version, newest first."""
     latest = releases[versions[-1]]
-    renderer = Renderer(latest.handbook, latest.project.root, links=SiteLinks())
+    renderer = Renderer(latest.handbook, latest.project.root, links=SiteLinks(),
+                        assets=latest.project.assets)
     rows = [{"version": v, "date": releases[v].handbook.document.effective_date,
              "status": releases[v].handbook.document.status} for v in reversed(versions)]
     return renderer.render("site/versions.html.j2", rows=rows, latest=versions[-1])

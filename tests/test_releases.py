@@ -168,3 +168,11 @@ def test_diff_command_output_formats(base: Path) -> None:
     assert "### TEK-01 Back up the database" in markdown.output
     missing = runner.invoke(app, ["diff", "0.9.0", "current", str(base)])
     assert missing.exit_code == 1 and "there is no release 0.9.0" in missing.output
+
+
+def test_a_release_keeps_its_own_images(mini: Path, tmp_path: Path) -> None:
+    release_project(mini)
+    assert (mini / "releases" / "1.2.0" / "assets" / "logo.svg").is_file()
+    (mini / "content" / "assets" / "logo.svg").unlink()  # the organisation changes its logo
+    rebuilt = build_release(mini, "1.2.0", formats=["html"], output=tmp_path)
+    assert "data:image/svg+xml;base64," in next(rebuilt.folder.glob("*.html")).read_text()
