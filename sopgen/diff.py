@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .labels import Catalogue, printable
-from .model import Handbook, Procedure, Reference, Step
+from .model import Handbook, Procedure, Reference, Step, flatten
 
 SKIPPED_FIELDS = ("id", "steps")
 
@@ -94,16 +94,6 @@ def _keyed_changes(old: dict[str, str], new: dict[str, str]) -> list[Change]:
     keys = list(old) + [key for key in new if key not in old]
     return [Change(key, old.get(key, ""), new.get(key, "")) for key in keys
             if old.get(key) != new.get(key)]
-
-
-def flatten(steps: list[Step], prefix: str = "") -> list[tuple[str, Step]]:
-    """Steps with their printed numbers: 1, 2, 2.1, 2.2, 3 …"""
-    result = []
-    for index, step in enumerate(steps, start=1):
-        number = f"{prefix}{index}"
-        result.append((number, step))
-        result += flatten(step.substeps, f"{number}.")
-    return result
 
 
 def _step_changes(old_steps: list[Step], new_steps: list[Step]) -> Iterator[Change]:

@@ -205,6 +205,16 @@ class Handbook:
         return next(p for p in self.procedures if p.id == procedure_id)
 
 
+def flatten(steps: list[Step], prefix: str = "") -> list[tuple[str, Step]]:
+    """Steps with their printed numbers: 1, 2, 2.1, 2.2, 3 …"""
+    result = []
+    for index, step in enumerate(steps, start=1):
+        number = f"{prefix}{index}"
+        result.append((number, step))
+        result += flatten(step.substeps, f"{number}.")
+    return result
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """``day`` plus whole months, kept inside the target month (31 Jan + 1 → 28/29 Feb)."""
     import calendar

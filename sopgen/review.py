@@ -10,10 +10,9 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from .diff import flatten
 from .errors import Loc, Problem
 from .labels import catalogue, languages
-from .model import Handbook, Procedure, add_months, review_due
+from .model import Handbook, Procedure, add_months, flatten, review_due
 from .validate import markdown_texts
 from .yamlread import located
 

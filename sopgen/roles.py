@@ -12,7 +12,7 @@ import dataclasses
 from .errors import Loc, Problem, ValidationFailed
 from .labels import catalogue, format_problems
 from .load import _suggest
-from .model import Document, Handbook, Procedure, Step
+from .model import Document, Handbook, Procedure, Step, flatten
 from .raci import by_pillar
 
 
@@ -24,12 +24,7 @@ class UsageError(ValidationFailed):
 
 def step_roles(steps: list[Step]) -> set[str]:
     """Roles named on any step or substep."""
-    found: set[str] = set()
-    for step in steps:
-        if step.role:
-            found.add(step.role)
-        found |= step_roles(step.substeps)
-    return found
+    return {step.role for _, step in flatten(steps) if step.role}
 
 
 def does_or_approves(procedure: Procedure, role_id: str) -> bool:

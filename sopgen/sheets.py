@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from . import model
-from .diff import flatten
 from .labels import Catalogue
-from .model import Handbook, Procedure, Role
+from .model import Handbook, Procedure, Role, flatten
 from .pipeline import Checked
 from .raci import by_pillar
 from .render import Renderer

@@ -155,7 +155,7 @@ class VersionSite:
 
 def plain_text(procedure: model.Procedure) -> str:
     """The words of a procedure for search, without Markdown punctuation."""
-    from .diff import flatten
+    from .model import flatten
 
     parts = [procedure.purpose, procedure.scope, procedure.trigger,
              *(step.text for _, step in flatten(procedure.steps)),

@@ -22,7 +22,7 @@ from . import model
 from .errors import Loc, Problem
 from .labels import catalogue
 from .load import _suggest
-from .model import Handbook, Procedure, Step
+from .model import Handbook, Procedure, Step, flatten
 from .yamlread import LMap, LSeq, LStr, has_bad_chars, located
 
 MAX_TEXT = 50_000
@@ -280,7 +280,7 @@ def _procedure_refs(procedure: Procedure, role_ids: set[str], procedure_ids: set
                     root: Loc) -> list[Problem]:
     problems: list[Problem] = []
     roles = [*procedure.responsible, procedure.accountable, *procedure.consulted,
-             *procedure.informed, *(s.role for s in _all_steps(procedure.steps))]
+             *procedure.informed, *(s.role for _, s in flatten(procedure.steps))]
     for role in roles:
         problems += _missing_role(role, role_ids, root)
     for related in procedure.related:
@@ -293,11 +293,6 @@ def _procedure_refs(procedure: Procedure, role_ids: set[str], procedure_ids: set
                                 {"id": procedure.id}))
     return problems
 
-
-def _all_steps(steps: list[Step]) -> Iterator[Step]:
-    for step in steps:
-        yield step
-        yield from _all_steps(step.substeps)
 
 
 def mention_pattern(procedure_ids: set[str]) -> re.Pattern[str] | None:

@@ -24,10 +24,9 @@ from typer.testing import CliRunner
 from sopgen.artefacts import ARTEFACTS, Extras
 from sopgen.build import build_project, build_release
 from sopgen.cli import app
-from sopgen.diff import flatten
 from sopgen.ical import add_months, fold, series_start
 from sopgen.labels import catalogue
-from sopgen.model import PILLARS, RECURRING, Handbook, Procedure
+from sopgen.model import PILLARS, RECURRING, Handbook, Procedure, flatten
 from sopgen.model import review_due as next_review
 from sopgen.pipeline import read_handbook
 from sopgen.releases import freeze

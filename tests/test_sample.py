@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from sopgen.build import build_project
-from sopgen.diff import flatten
 from sopgen.labels import catalogue
-from sopgen.model import PILLARS, RECURRING
+from sopgen.model import PILLARS, RECURRING, flatten
 from sopgen.pipeline import read_handbook
 from tests.conftest import ROOT
 from tests.pdfread import Pdf
