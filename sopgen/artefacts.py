@@ -18,8 +18,8 @@ from pathlib import Path
 from .errors import Loc, Problem
 from .ical import SITE_URL, ics_bytes
 from .labels import catalogue, format_problems
-from .model import Document
 from .pipeline import Checked
+from .render import file_stem
 from .roles import UsageError, role_handbook
 
 ARTEFACTS = ("raci", "checklists", "calendar", "acknowledgements")
@@ -33,12 +33,6 @@ class Extras:
     role: str | None = None
     fillable: bool = False  # checklist sheets with PDF form fields
     site_url: str = ""  # where the published site is, for links in the calendar
-
-
-def file_stem(doc: Document, *, draft: bool, role: str | None = None) -> str:
-    """``SOP-SK-WEB-2.0.0``, ``…-draft``, ``…-editor``: what every file name starts with."""
-    stem = f"{doc.id}-{doc.version}" + ("-draft" if draft else "")
-    return f"{stem}-{role}" if role else stem
 
 
 def check_site_url(url: str, language: str) -> None:

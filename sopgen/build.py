@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .labels import format_problems
 from .pipeline import Checked, read_handbook
 from .releases import freeze, is_released, read_release, revision_changes
-from .render import THEME_PACKAGE, render_formats
+from .render import render_formats, theme_folder
 from .write import write_folder
 
 if TYPE_CHECKING:
@@ -113,13 +113,12 @@ def make_pdf(checked: Checked, print_html: bytes, *, cache: Path | None = None,
     """The PDF of ``print_html``: laid out in parallel parts (see paginate.py), or as one
     WeasyPrint document when SOPGEN_PDF_ENGINE=single (the plain reference path)."""
     import os
-    from importlib import resources
 
     from .labels import catalogue
     from .paginate import Engine, can_split, write_pdf_parallel
     from .pdf import _layout_errors, write_pdf
 
-    theme = Path(str(resources.files(THEME_PACKAGE[0]).joinpath(THEME_PACKAGE[1])))
+    theme = theme_folder()
     doc = checked.handbook.document
     allowed = [theme, checked.project.assets]
     identifier = f"{doc.id}-{doc.version}"

@@ -23,11 +23,24 @@ from . import model, raci
 from .errors import Loc, SopgenError, relative
 from .labels import Catalogue, catalogue
 from .markdown import TextRenderer, data_uri
-from .model import Handbook, Procedure
+from .model import Document, Handbook, Procedure
 from .parallel import available_cores
 from .validate import mention_pattern
 
 THEME_PACKAGE = ("sopgen", "themes/default")
+
+
+def theme_folder() -> Path:
+    """The built-in theme on disk: the PDF's URL fetcher may read only inside it."""
+    from importlib import resources
+
+    return Path(str(resources.files(THEME_PACKAGE[0]).joinpath(THEME_PACKAGE[1])))
+
+
+def file_stem(doc: Document, *, draft: bool, role: str | None = None) -> str:
+    """``SOP-SK-WEB-2.0.0``, ``…-draft``, ``…-editor``: what every file name starts with."""
+    stem = f"{doc.id}-{doc.version}" + ("-draft" if draft else "")
+    return f"{stem}-{role}" if role else stem
 
 
 class MdText(str):
@@ -165,7 +178,6 @@ class Renderer:
     def _make_context(self) -> Context:
         doc = self.handbook.document
         logo_path = self.assets.parent / doc.organisation.logo
-        suffix = "-draft" if self.draft else ""
         return Context(
             handbook=self.handbook,
             doc=doc,
@@ -174,7 +186,7 @@ class Renderer:
             draft=self.draft,
             logo=data_uri(logo_path) if doc.organisation.logo else "",
             language=doc.language,
-            file_stem=f"{doc.id}-{doc.version}{suffix}",
+            file_stem=file_stem(doc, draft=self.draft),
             next_review=model.review_due(doc),
             changes=self.changes,
         )

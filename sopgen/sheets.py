@@ -15,8 +15,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from . import model
@@ -24,7 +22,7 @@ from .labels import Catalogue
 from .model import Handbook, Procedure, Role, flatten
 from .pipeline import Checked
 from .raci import by_pillar
-from .render import Renderer
+from .render import Renderer, theme_folder
 from .roles import role_procedures
 
 # frequency → (rows on one sheet, label key of the period the sheet covers)
@@ -98,10 +96,6 @@ def ack_sheets(handbook: Handbook, role_id: str | None) -> list[AckSheet]:
     roles = [r for r in handbook.roles if role_id is None or r.id == role_id]
     return [AckSheet(role=r, anchor=model.anchor("role", r.id),
                      procedures=role_procedures(handbook, r.id)) for r in roles]
-
-
-def theme_folder() -> Path:
-    return Path(str(resources.files("sopgen").joinpath("themes/default")))
 
 
 def pages_by_sheet(document: Any, anchors: list[str]) -> dict[str, list[Any]]:
