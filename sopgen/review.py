@@ -25,9 +25,10 @@ def reviewer_warnings(handbook: Handbook, today: dt.date, root: Loc) -> list[Pro
     for procedure in handbook.procedures:
         warnings += _procedure_warnings(procedure, handbook.document.review_cycle_months,
                                         today, root)
-    warnings += _placeholders(handbook, root)
+    prose = [(p, [p.title, *markdown_texts(p)]) for p in handbook.procedures]  # walked once
+    warnings += _placeholders(prose, root)
     warnings += _unused_roles(handbook, root)
-    warnings += _unused_terms(handbook, root)
+    warnings += _unused_terms(handbook, prose, root)
     return warnings
 
 
@@ -68,9 +69,11 @@ def _unused_roles(handbook: Handbook, root: Loc) -> Iterator[Problem]:
             yield _warning(role.id, root, "unused_role", id=role.id)
 
 
-def _unused_terms(handbook: Handbook, root: Loc) -> Iterator[Problem]:
-    procedures_text = " ".join(text for p in handbook.procedures
-                               for text in [p.title, *markdown_texts(p)]).casefold()
+Prose = list[tuple[Procedure, list[str]]]
+
+
+def _unused_terms(handbook: Handbook, prose: Prose, root: Loc) -> Iterator[Problem]:
+    procedures_text = " ".join(text for _, texts in prose for text in texts).casefold()
     for term in handbook.glossary:
         variants = [term.term, *re.findall(r"\(([^)]+)\)", term.term)]
         variants += [re.sub(r"\s*\([^)]*\)", "", term.term)]
@@ -78,10 +81,10 @@ def _unused_terms(handbook: Handbook, root: Loc) -> Iterator[Problem]:
             yield _warning(term.term, root, "unused_term", term=term.term)
 
 
-def _placeholders(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+def _placeholders(prose: Prose, root: Loc) -> Iterator[Problem]:
     """Text still starting with the "FILL IN:" marker that ``sopgen new`` writes."""
     markers = tuple(catalogue(code).fields["placeholder"] for code in languages())
-    for procedure in handbook.procedures:
-        for text in [procedure.title, *markdown_texts(procedure)]:
+    for procedure, texts in prose:
+        for text in texts:
             if text.strip().startswith(markers):
                 yield _warning(text, root, "placeholder", id=procedure.id, text=text.strip())

@@ -264,7 +264,7 @@ class _Builder:
                 continue
             result[key] = value
             result.key_locs[key] = self.loc(event)
-            result.value_locs[key] = self.loc(value_event)
+            result.value_locs[key] = getattr(value, "loc", None) or self.loc(value_event)
         return result
 
     def _key(self, event: Event, depth: int) -> str | None:
@@ -286,8 +286,9 @@ class _Builder:
         result = LSeq()
         result.loc, result.item_locs = self.loc(start), []
         while not isinstance(event := self.next(), SequenceEndEvent):
-            result.append(self.node(event, depth + 1))
-            result.item_locs.append(self.loc(event))
+            item = self.node(event, depth + 1)
+            result.append(item)
+            result.item_locs.append(getattr(item, "loc", None) or self.loc(event))
         return result
 
 
