@@ -14,7 +14,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -430,13 +430,7 @@ def test_huge_file_is_refused_before_it_is_read(mini: Path,
     huge = mini / "content" / "huge.yaml"
     with open(huge, "wb") as handle:
         handle.truncate(6 * 1024 * 1024)  # sparse: costs no disk, but stat() says 6 MiB
-    original = Path.read_bytes
-
-    def read_bytes(self: Path) -> bytes:
-        assert self.name != "huge.yaml", "the huge file was read"
-        return original(self)
-
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    forbid_reading(monkeypatch, lambda path: path.name == "huge.yaml")
     assert read_errors(mini) == [
         "content/huge.yaml: error: the file is 6291456 bytes, more than the limit of 5242880 "
         "— split it into several files"]
@@ -490,13 +484,7 @@ def test_symlinked_asset_to_a_system_file_is_not_read(mini: Path,
     (mini / "content" / "assets" / "evil.png").symlink_to(PASSWD)
     path = mini / "content" / "document.yaml"
     path.write_text(path.read_text().replace("assets/logo.svg", "assets/evil.png"))
-    original = Path.read_bytes
-
-    def read_bytes(self: Path) -> bytes:
-        assert self.resolve() != PASSWD, "the secret was read"
-        return original(self)
-
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    forbid_reading(monkeypatch, lambda path: path.resolve() == PASSWD)
     assert read_errors(mini) == [
         "content/document.yaml:8:11: error: 'assets/evil.png' is outside content/assets/ — "
         "put the file in content/assets/ and refer to it as assets/NAME"]
@@ -530,3 +518,14 @@ def test_unwritable_output_is_a_clear_error(mini: Path, tmp_path: Path) -> None:
     with pytest.raises(SopgenError) as failure:
         build_project(mini, formats=["md"], output=blocker / "out")
     assert "could not write to" in failure.value.lines()[0]
+
+
+def forbid_reading(monkeypatch: pytest.MonkeyPatch, forbidden: Callable[[Path], bool]) -> None:
+    """Fail the test if sopgen reads (``Path.read_bytes``) a file it must leave alone."""
+    original = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        assert not forbidden(self), f"{self} was read"
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
