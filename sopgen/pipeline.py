@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import Problem, ValidationFailed
+from .gcpause import paused_gc
 from .labels import format_problems
 from .load import Project, load_file, load_project
 from .model import Handbook
@@ -37,6 +38,12 @@ def read_handbook(folder: Path | str, snapshot: Path | None = None, *,
     Current content also gets reviewer warnings (reviews due on ``today``, unused roles
     and terms, thin steps); a frozen snapshot is not reviewed again.
     """
+    with paused_gc(keep=True):
+        return _read_handbook(folder, snapshot, today, assets)
+
+
+def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | None,
+                   assets: Path | None) -> Checked:
     project = Project.at(folder)
     if assets is not None:
         project = replace(project, assets_dir=assets)

@@ -21,11 +21,12 @@ from markupsafe import Markup
 
 from . import model, raci
 from .errors import Loc, SopgenError, relative
+from .gcpause import paused_gc
 from .labels import Catalogue, catalogue
 from .markdown import TextRenderer, data_uri
 from .model import Document, Handbook, Procedure
 from .parallel import available_cores
-from .validate import mention_pattern
+from .validate import markdown_texts, mention_pattern
 
 THEME_PACKAGE = ("sopgen", "themes/default")
 
@@ -259,12 +260,19 @@ def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *
                    assets: Path | None = None) -> Rendered:
     """Render each text format in memory; the PDF gets its print HTML from here.
 
-    A large handbook renders its formats side by side in forked processes: each
-    format is independent, and Markdown parsing is most of the time.
+    A large handbook renders in forked processes (see ``_render_in_parallel``); the
+    bytes and warnings are the same either way.
     """
-    renderer = Renderer(handbook, project_root, draft=draft, changes=changes, assets=assets)
+    with paused_gc():
+        return _render_formats(Renderer(handbook, project_root, draft=draft, changes=changes,
+                                        assets=assets), formats)
+
+
+def _render_formats(renderer: Renderer, formats: list[str]) -> Rendered:
+    handbook = renderer.handbook
     wanted = [f for f in TEMPLATES if f in formats]
-    if len(wanted) > 1 and len(handbook.procedures) >= PARALLEL_FROM and available_cores() > 1:
+    if len(handbook.procedures) >= PARALLEL_FROM and available_cores() > 1 and (
+            len(wanted) > 1 or "md" not in wanted):
         results = _render_in_parallel(renderer, wanted)
     else:
         results = [_render_one(renderer, f) for f in wanted]
@@ -293,25 +301,48 @@ def _render_forked(fmt: str) -> tuple[bytes, list[Any], set[str]]:
     return _render_one(_FORKED, fmt)
 
 
+def _html_part(part: int, parts: int) -> tuple[list[str], list[Any], set[str]]:
+    assert _FORKED is not None
+    return _FORKED.text.html_ahead(_texts_to_parse(_FORKED)[part::parts])
+
+
+def _texts_to_parse(renderer: Renderer) -> list[str]:
+    return renderer.text.parsed_texts(markdown_texts(renderer.handbook))
+
+
 def _render_in_parallel(renderer: Renderer, wanted: list[str]
                         ) -> list[tuple[bytes, list[Any], set[str]]]:
+    """Markdown-it is most of the time, so it gets every core.
+
+    Workers (forked: they inherit the handbook) render the Markdown handbook and, in
+    parts, the HTML of every text that needs parsing. This process takes those HTML
+    pieces into its cache, then renders the HTML and print templates.
+    """
     global _FORKED
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
+    html_like = [f for f in wanted if f != "md"]
+    parts = min(available_cores(), 4) if html_like else 0  # more cost more to hand over
+    workers = min(available_cores(), parts + ("md" in wanted))
     _FORKED = renderer
     try:
-        with ProcessPoolExecutor(max_workers=min(len(wanted), available_cores()),
-                                 mp_context=get_context("fork")) as pool:
-            return list(pool.map(_render_forked, wanted))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+            ahead = [pool.submit(_html_part, part, parts) for part in range(parts)]
+            markdown = pool.submit(_render_forked, "md") if "md" in wanted else None
+            texts = _texts_to_parse(renderer)
+            for part, future in enumerate(ahead):
+                renderer.text.adopt_html(texts[part::parts], *future.result())
+            results = {fmt: _render_one(renderer, fmt) for fmt in html_like}
+            if markdown is not None:
+                results["md"] = markdown.result()
     finally:
         _FORKED = None
-
-
+    return [results[fmt] for fmt in wanted]
 
 
 def tidy_markdown(text: str) -> str:
     """One blank line between blocks, whatever the template's conditionals left."""
-    text = re.sub(r"([^\n])\n(#{1,6} |<a id=)", r"\1\n\n\2", text)
-    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))  # faster than a regex
+    text = re.sub(r"\n(?=#{1,6} |<a id=)", "\n\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -33,7 +33,6 @@ from yaml.events import (
     Event,
     MappingEndEvent,
     MappingStartEvent,
-    NodeEvent,
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
@@ -214,18 +213,18 @@ class _Builder:
 
     def node(self, event: Event, depth: int) -> object:
         self._count(event, depth)
-        if isinstance(event, AliasEvent):
+        kind = type(event)  # exact types: this runs once per value of every file
+        if kind is ScalarEvent:
+            value: object = self.scalar(event)  # type: ignore[arg-type]
+        elif kind is MappingStartEvent:
+            value = self.mapping(event, depth)  # type: ignore[arg-type]
+        elif kind is SequenceStartEvent:
+            value = self.sequence(event, depth)  # type: ignore[arg-type]
+        else:
+            assert isinstance(event, AliasEvent)
             self.fail(event, "alias")
             raise _Stop  # an alias is where "billion laughs" starts: read no further
-        assert isinstance(event, NodeEvent)
-        tag = getattr(event, "tag", None)
-        if isinstance(event, MappingStartEvent):
-            value: object = self.mapping(event, depth)
-        elif isinstance(event, SequenceStartEvent):
-            value = self.sequence(event, depth)
-        else:
-            assert isinstance(event, ScalarEvent)
-            value = self.scalar(event)
+        tag = event.tag  # type: ignore[attr-defined]
         if tag not in _STANDARD_TAGS:
             self.fail(event, "tag", tag=_shown_tag(str(tag)))
             return None
@@ -252,7 +251,7 @@ class _Builder:
     def mapping(self, start: MappingStartEvent, depth: int) -> LMap:
         result = LMap()
         result.loc, result.key_locs, result.value_locs = self.loc(start), {}, {}
-        while not isinstance(event := self.next(), MappingEndEvent):
+        while type(event := self.next()) is not MappingEndEvent:
             key = self._key(event, depth)
             value_event = self.next()
             value = self.node(value_event, depth + 1)
@@ -285,7 +284,7 @@ class _Builder:
     def sequence(self, start: SequenceStartEvent, depth: int) -> LSeq:
         result = LSeq()
         result.loc, result.item_locs = self.loc(start), []
-        while not isinstance(event := self.next(), SequenceEndEvent):
+        while type(event := self.next()) is not SequenceEndEvent:
             item = self.node(event, depth + 1)
             result.append(item)
             result.item_locs.append(getattr(item, "loc", None) or self.loc(event))
