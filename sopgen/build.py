@@ -116,7 +116,7 @@ def make_pdf(checked: Checked, print_html: bytes, *, cache: Path | None = None,
 
     from .labels import catalogue
     from .paginate import Engine, can_split, write_pdf_parallel
-    from .pdf import _layout_errors, write_pdf
+    from .pdf import write_pdf
 
     theme = theme_folder()
     doc = checked.handbook.document
@@ -126,5 +126,4 @@ def make_pdf(checked: Checked, print_html: bytes, *, cache: Path | None = None,
         return write_pdf(print_html.decode(), theme, allowed, identifier)
     engine = Engine(theme, allowed, identifier, catalogue(doc.language).label("page_short"),
                     cache=cache, report=report)
-    with _layout_errors():  # also what a worker process raised
-        return write_pdf_parallel(print_html.decode(), engine)
+    return write_pdf_parallel(print_html.decode(), engine)

@@ -27,13 +27,11 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from .parallel import available_cores
+from .parallel import available_cores, forked_pool
 
 PART = re.compile(r"<!-- sopgen:part(?: pillar=([a-z]+))? -->")
 LINK = re.compile(r'<a\b(?P<attrs>[^>]*\bclass="(?P<class>xref|pgref)"[^>]*)>(?P<body>.*?)</a>',
@@ -192,9 +190,9 @@ def layout(job: Job) -> LaidOut:
     """Lay one chunk out (in a worker process) and record where everything landed."""
     from weasyprint import HTML
 
-    from .pdf import captured_weasyprint_log, make_fetcher
+    from .pdf import captured_weasyprint_log, layout_errors, make_fetcher
 
-    with captured_weasyprint_log():
+    with captured_weasyprint_log(), layout_errors():
         document = HTML(string=job.html, base_url=job.base_url,
                         url_fetcher=make_fetcher([Path(p) for p in job.allowed])).render()
         pages = [PageInfo(page.width, page.height,
@@ -233,8 +231,7 @@ def _run(jobs: list[Job], workers: int) -> list[LaidOut]:
         return [layout(job) for job in jobs]
     import weasyprint  # noqa: F401 - imported once here, inherited by forked workers
 
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
-                             mp_context=get_context("fork")) as pool:
+    with forked_pool(min(workers, len(jobs)), "laying out the PDF") as pool:
         return list(pool.map(layout, jobs))
 
 

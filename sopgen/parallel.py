@@ -1,11 +1,40 @@
-"""How many cores this process may really use (a container's CPU set, not the host's)."""
+"""Worker processes: how many cores we may use, and a pool that fails as a user error."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from .errors import SopgenError
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 
 def available_cores() -> int:
+    """The cores this process may really use (a container's CPU set, not the host's)."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+@contextmanager
+def forked_pool(workers: int, doing: str) -> Iterator[ProcessPoolExecutor]:
+    """Worker processes forked from this one, so they inherit the handbook unpickled.
+
+    A worker killed from outside (most often by the kernel, out of memory) breaks the
+    pool; the user then gets one line saying so instead of a traceback.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+            yield pool
+    except BrokenProcessPool as error:
+        raise SopgenError(f"a worker process {doing} stopped unexpectedly",
+                          hint="the machine may be out of memory: close other programs "
+                               "and build again") from error

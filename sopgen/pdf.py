@@ -87,21 +87,42 @@ def lay_out(print_html: str, base: Path, allowed: list[Path], *, forms: bool = F
     """
     from weasyprint import HTML
 
-    with captured_weasyprint_log(), _layout_errors():
+    with captured_weasyprint_log(), layout_errors():
         return HTML(string=print_html, base_url=base.as_uri() + "/",
                     url_fetcher=make_fetcher(allowed)).render(pdf_forms=forms or None)
 
 
 def pdf_bytes(document: Any, identifier: str, *, forms: bool = False) -> bytes:
-    with captured_weasyprint_log(), _layout_errors():
+    with captured_weasyprint_log(), layout_errors():
         return document.write_pdf(pdf_identifier=identifier.encode(), pdf_forms=forms or None)
 
 
+# Where a layout exception was raised says whose it is: inside WeasyPrint or a library it
+# calls, it is input that could not be laid out (the user's); anywhere else, a bug in
+# sopgen, which must keep its traceback.
+LAYOUT_LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "html5lib",
+                    "fontTools", "PIL", "pyphen")
+
+
 @contextmanager
-def _layout_errors() -> Iterator[None]:
+def layout_errors() -> Iterator[None]:
     """A layout failure on hostile input is a user error, not a traceback."""
     try:
         yield
+    except SopgenError:
+        raise
     except Exception as error:
-        raise SopgenError(f"the PDF could not be laid out: {error}",
+        exhausted = isinstance(error, (RecursionError, MemoryError))  # on any deep input
+        if not exhausted and not _raised_in(error, LAYOUT_LIBRARIES):
+            raise
+        raise SopgenError(f"the PDF could not be laid out: {type(error).__name__}: {error}",
                           hint="build with --format html to find the text at fault") from error
+
+
+def _raised_in(error: BaseException, packages: tuple[str, ...]) -> bool:
+    """Whether the innermost frame of ``error``'s traceback is in one of ``packages``."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    module = tb.tb_frame.f_globals.get("__name__", "") if tb is not None else ""
+    return module.split(".")[0] in packages

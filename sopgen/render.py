@@ -25,7 +25,7 @@ from .gcpause import paused_gc
 from .labels import Catalogue, catalogue
 from .markdown import TextRenderer, data_uri
 from .model import Document, Handbook, Procedure
-from .parallel import available_cores
+from .parallel import available_cores, forked_pool
 from .validate import markdown_texts, mention_pattern
 
 THEME_PACKAGE = ("sopgen", "themes/default")
@@ -319,15 +319,12 @@ def _render_in_parallel(renderer: Renderer, wanted: list[str]
     pieces into its cache, then renders the HTML and print templates.
     """
     global _FORKED
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
     html_like = [f for f in wanted if f != "md"]
     parts = min(available_cores(), 4) if html_like else 0  # more cost more to hand over
     workers = min(available_cores(), parts + ("md" in wanted))
     _FORKED = renderer
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        with forked_pool(workers, "rendering the handbook") as pool:
             ahead = [pool.submit(_html_part, part, parts) for part in range(parts)]
             markdown = pool.submit(_render_forked, "md") if "md" in wanted else None
             texts = _texts_to_parse(renderer)

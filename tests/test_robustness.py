@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -12,7 +14,7 @@ from typer.testing import CliRunner
 
 from sopgen.build import build_project, release_project
 from sopgen.cli import app
-from sopgen.errors import SopgenError, ValidationFailed
+from sopgen.errors import Loc, SopgenError, ValidationFailed
 from sopgen.model import add_months
 from sopgen.pipeline import read_handbook
 from tests.conftest import write
@@ -107,3 +109,67 @@ def test_serve_answers_only_to_its_own_host_name(mini: Path) -> None:
             assert response.status == 200
     finally:
         server.stop()
+
+
+# ------------------------------------------------ failures while laying out the PDF
+
+def _raising_inside_weasyprint(message: str):  # type: ignore[no-untyped-def]
+    """A replacement for a WeasyPrint function whose frame belongs to WeasyPrint, as a
+    failure deep in its layout code would."""
+    namespace: dict[str, object] = {"__name__": "weasyprint.layout.fake"}
+    exec(f"def render(*args, **kwargs):\n    raise ValueError({message!r})\n", namespace)
+    return namespace["render"]
+
+
+@pytest.mark.parametrize("engine", ["parallel", "single"])
+def test_input_weasyprint_cannot_lay_out_is_one_line_with_a_hint(
+        mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
+    import weasyprint
+
+    monkeypatch.setenv("SOPGEN_PDF_ENGINE", engine)
+    monkeypatch.setattr(weasyprint.HTML, "render", _raising_inside_weasyprint("no room"))
+    result = runner.invoke(app, ["build", str(mini), "-f", "pdf", "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("error: the PDF could not be laid out: ValueError: "
+                                     "no room — build with --format html to find the text "
+                                     "at fault")
+
+
+def test_a_bug_in_sopgen_during_the_pdf_keeps_its_traceback(
+        mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sopgen import paginate
+
+    def broken_join(*args: object) -> bytes:
+        raise KeyError("our own mistake")
+
+    monkeypatch.setattr(paginate, "join", broken_join)
+    with pytest.raises(KeyError, match="our own mistake"):  # not dressed up as the user's
+        build_project(mini, formats=["pdf"], output=tmp_path)
+
+
+def _killed(job: object) -> None:
+    """A PDF worker as the kernel leaves it when memory runs out."""
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_killed_from_outside_is_one_line(
+        mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sopgen import paginate
+
+    monkeypatch.setattr(paginate, "layout", _killed)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})  # two workers, always
+    with pytest.raises(SopgenError) as caught:
+        build_project(mini, formats=["pdf"], output=tmp_path)
+    assert caught.value.lines() == ["error: a worker process laying out the PDF stopped "
+                                    "unexpectedly — the machine may be out of memory: close "
+                                    "other programs and build again"]
+
+
+def test_an_error_crosses_processes_whole() -> None:
+    import pickle
+
+    error = SopgenError("what", Loc("content/a.yaml", 3, 4), hint="do this")
+    again = pickle.loads(pickle.dumps(error))
+    assert again.lines() == error.lines() == ["content/a.yaml:3:4: error: what — do this"]
+    failed = pickle.loads(pickle.dumps(ValidationFailed(["one", "two"])))
+    assert failed.lines() == ["one", "two"]
