@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -233,3 +234,22 @@ def anchor(kind: str, ident: str) -> str:
     """The HTML id of a procedure, role, term or pillar; ids are validated ASCII."""
     slug = re.sub(r"[^a-z0-9]+", "-", ident.lower()).strip("-")
     return slug if kind == "procedure" else f"{kind}-{slug}"
+
+
+def term_anchors(glossary: list[Term]) -> list[str]:
+    """An HTML id per glossary entry, made from its term, so that a link to a term keeps
+    working when other terms are added or reordered. Accents are dropped
+    ("Kebijakan privasi" → ``term-kebijakan-privasi``); a term with no Latin letters or
+    digits gets its position, and an id already taken a number."""
+    taken: set[str] = set()
+    ids = []
+    for position, entry in enumerate(glossary, start=1):
+        folded = unicodedata.normalize("NFKD", entry.term).encode("ascii", "ignore").decode()
+        base = anchor("term", folded)
+        ident = base if base != "term-" else f"term-{position}"
+        suffix = 2
+        while ident in taken:
+            ident, suffix = f"{base}-{suffix}", suffix + 1
+        taken.add(ident)
+        ids.append(ident)
+    return ids

@@ -97,6 +97,7 @@ def environment(templates: Path | None, *, markdown: bool) -> jinja2.Environment
         finalize=escape_markdown if markdown else None,
     )
     env.globals["anchor"] = model.anchor
+    env.globals["term_anchors"] = model.term_anchors
     return env
 
 

@@ -146,9 +146,10 @@ class VersionSite:
         entries = [{"id": p.id, "title": p.title, "url": f"{model.anchor('procedure', p.id)}.html",
                     "pillar": getattr(self.handbook.pillars, p.pillar).title,
                     "text": plain_text(p)} for p in self.handbook.procedures]
-        entries += [{"id": "", "title": t.term, "url": f"glossary.html#term-{i}",
+        glossary = self.handbook.glossary
+        entries += [{"id": "", "title": t.term, "url": f"glossary.html#{ident}",
                      "pillar": "", "text": t.definition}
-                    for i, t in enumerate(self.handbook.glossary, start=1)]
+                    for ident, t in zip(model.term_anchors(glossary), glossary, strict=True)]
         data = json.dumps(entries, ensure_ascii=True, separators=(",", ":"))
         return f"window.SOPGEN_SEARCH = {data};\n"
 

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -249,6 +249,8 @@ def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
     problems: list[Problem] = []
     problems += _duplicates([r.id for r in handbook.roles], "duplicate_role")
     problems += _duplicates([p.id for p in handbook.procedures], "duplicate_procedure")
+    problems += _duplicates([t.term for t in handbook.glossary], "duplicate_term",
+                            same=lambda term: " ".join(term.casefold().split()))
     role_ids = {r.id for r in handbook.roles}
     procedure_ids = {p.id for p in handbook.procedures}
     problems += _missing_role(handbook.document.owner, role_ids, root)
@@ -259,14 +261,16 @@ def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
     return problems
 
 
-def _duplicates(ids: list[str], code: str) -> Iterator[Problem]:
+def _duplicates(ids: list[str], code: str,
+                same: Callable[[str], str] = str) -> Iterator[Problem]:
+    """Each id after its first use; ``same`` says which spellings count as one."""
     first: dict[str, str] = {}
     for ident in ids:
         loc = located(ident, Loc("?"))
-        if ident in first:
-            yield Problem(loc, code, {"id": ident, "first": first[ident]})
+        if same(ident) in first:
+            yield Problem(loc, code, {"id": ident, "first": first[same(ident)]})
         else:
-            first[ident] = str(loc)
+            first[same(ident)] = str(loc)
 
 
 def _missing_role(role: str, role_ids: set[str], root: Loc) -> list[Problem]:
@@ -292,7 +296,6 @@ def _procedure_refs(procedure: Procedure, role_ids: set[str], procedure_ids: set
         problems.append(Problem(located(procedure.id, root), "event_needs_trigger",
                                 {"id": procedure.id}))
     return problems
-
 
 
 def mention_pattern(procedure_ids: set[str]) -> re.Pattern[str] | None:

@@ -43,3 +43,19 @@ def test_external_links_only_to_references(page: Page) -> None:
 
 def test_draft_banner_shown(page: Page) -> None:
     assert "Draft: this version has not been released" in page.text
+
+
+def test_term_ids_come_from_the_term_so_links_survive_new_terms() -> None:
+    from sopgen.model import Term, term_anchors
+
+    def ids(*terms: str) -> list[str]:
+        return term_anchors([Term(term, "Definition.") for term in terms])
+
+    assert ids("Cadangan (backup)", "Basis data") == ["term-cadangan-backup", "term-basis-data"]
+    assert ids("Akun", "Basis data")[1] == ids("Basis data")[0]  # one added before it
+    assert ids("Privasi é", "C", "C++", "ドメイン") == ["term-privasi-e", "term-c", "term-c-2",
+                                                      "term-4"]
+
+
+def test_glossary_entries_carry_their_term_ids(page: Page) -> None:
+    assert "term-backup" in page.ids

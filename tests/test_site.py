@@ -137,3 +137,13 @@ def test_pages_link_their_pdf_and_have_prev_next(site: Path) -> None:
     rels = {attrs.get("rel"): href for href, attrs in parsed.links
             if attrs.get("rel") in ("prev", "next")}
     assert rels.get("prev") == "tek-04.html" and rels.get("next") == "tek-06.html"
+
+
+def test_a_glossary_term_found_by_search_lands_on_its_entry(site: Path, page) -> None:
+    page.goto((site / "latest" / "search.html").as_uri() + "?q=Domain+Name+System")
+    link = page.locator("#search-page-results a", has_text="DNS (Domain Name System)").first
+    link.wait_for()
+    with page.expect_navigation():
+        link.click()
+    assert page.url.endswith("/latest/glossary.html#term-dns-domain-name-system")
+    assert page.inner_text(":target") == "DNS (Domain Name System)"

@@ -209,6 +209,9 @@ CASES = [
     Case("duplicate_procedure", extra(procedure(id="TEK-01")), "content/procedures.yaml:16:9",
          {"id": "TEK-01", "first": "content/extra.yaml:2:7"},  # files merge in path order
          "the procedure id 'TEK-01' is used twice (first at content/extra.yaml:2:7)"),
+    Case("duplicate_term", extra("glossary:\n  - term: backup\n    definition: Again.\n"),
+         "content/extra.yaml:2:11", {"id": "backup", "first": "content/document.yaml:44:11"},
+         "the glossary term 'backup' is defined twice (first at content/document.yaml:44:11)"),
     Case("unknown_role", extra(procedure(responsible="[admn]")), "content/extra.yaml:6:17",
          {"id": "admn", "suggestion": "admin", "allowed": ROLES_ALLOWED},
          "there is no role with id 'admn' (did you mean 'admin'?)"),
