@@ -48,10 +48,6 @@ class SopgenError(Exception):
         self.loc = loc
         self.hint = hint
 
-    def __reduce__(self) -> tuple[object, ...]:
-        """Whole across processes: a PDF worker's error reaches the user with its hint."""
-        return (type(self), (self.message, self.loc, self.hint))
-
     def lines(self) -> list[str]:
         """The error as the lines a user sees: ``file:line:col: error: what — hint``."""
         where = f"{self.loc}: " if self.loc else ""
@@ -68,9 +64,6 @@ class ValidationFailed(SopgenError):
     def __init__(self, messages: list[str]) -> None:
         super().__init__(f"{len(messages)} problem(s) found")
         self.messages = messages
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self.messages,))
 
     def lines(self) -> list[str]:
         return list(self.messages)

@@ -33,6 +33,7 @@ ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")
 # an id must not become a link): only such text goes through the Markdown re-serialiser.
 NEEDS_REWRITE = re.compile(r"[<>\[\]\\&]|``|://|^ {0,3}#|^\s*(=+|-+)\s*$", re.MULTILINE)
 CODE_SPAN = re.compile(r"(`[^`]*`)")
+Findings = list[tuple[str, dict[str, object]]]  # (message code, parameters), per text
 # One line without block markers is one paragraph: inline parsing renders it the same.
 BLOCK_SYNTAX = re.compile(r"\n|^\s*([-+*>#=]|\d+[.)])|\||^ {4}")
 PARAGRAPH_BREAK = re.compile(r"\n{3,}")
@@ -51,8 +52,11 @@ class TextRenderer:
     mention: re.Pattern[str] | None
     assets: Path
     problems: list[Problem] = field(default_factory=list)
-    used_assets: set[str] = field(default_factory=set)
     _cache: dict[tuple[str, str], str] = field(default_factory=dict)
+    # What the policy found in each text (in any mode), reported wherever the text is shown.
+    _findings: dict[str, Findings] = field(default_factory=dict)
+    _recording: Findings | None = None  # the findings of the text being rendered now
+    _current: Loc = Loc("content")
     _token_cache: dict[str, list[Token]] = field(default_factory=dict)
 
     @cached_property
@@ -83,7 +87,8 @@ class TextRenderer:
         return self._cached("md", text, self._markdown_block)
 
     def markdown_inline(self, text: str) -> str:
-        return self._cached("md", text.strip(), self._markdown_block).replace("\n", " ")
+        return self._cached("md_inline", text,
+                            lambda text: self._markdown_block(text.strip()).replace("\n", " "))
 
     def markdown_cell(self, text: str) -> str:
         """One line of Markdown for a table cell: a "|" would end the cell, so escape it."""
@@ -95,25 +100,52 @@ class TextRenderer:
         """The texts among ``texts`` that need the Markdown parser, once each, in order."""
         return [text for text in dict.fromkeys(texts) if not self._is_plain(text)]
 
-    def html_ahead(self, texts: list[str]) -> tuple[list[str], list[Problem], set[str]]:
-        """The HTML of ``texts``, with what rendering them reported, to hand over."""
-        return [self.html(text) for text in texts], self.problems, self.used_assets
+    def html_ahead(self, texts: list[str]) -> list[tuple[str, Findings]]:
+        """The HTML of each text and what the policy found in it, to hand to another
+        process. Nothing is reported: that happens where a template shows the text."""
+        recorded = []
+        for text in texts:
+            self._render_once("html", text, self._html_block)
+            recorded.append((self._cache["html", text], self._findings[text]))
+        return recorded
 
-    def adopt_html(self, texts: list[str], html: list[str], problems: list[Problem],
-                   used_assets: set[str]) -> None:
+    def adopt_html(self, texts: list[str], recorded: list[tuple[str, Findings]]) -> None:
         """Take what ``html_ahead`` gave in another process, as if rendered here."""
-        self._cache.update(zip([("html", text) for text in texts], html, strict=True))
-        self.problems += [problem for problem in problems if problem not in self.problems]
-        self.used_assets |= used_assets
+        for text, (html, findings) in zip(texts, recorded, strict=True):
+            self._cache["html", text] = html
+            self._add_findings(text, findings)
+
+    # --- one cache, and warnings wherever a text is shown
 
     def _cached(self, mode: str, text: str, render: Callable[[str], str]) -> str:
-        key = (mode, text)
-        if key not in self._cache:
-            self._current = located(text, Loc("content"))
+        """``render(text)``, once per mode; what the policy found in the text is reported
+        at every place the text is rendered, so each can be found and fixed."""
+        outer = self._current
+        self._current = located(text, Loc("content"))
+        try:
+            self._render_once(mode, text, render)
+            for code, params in self._findings[text]:
+                self._warn(code, params)
+        finally:
+            self._current = outer
+        return self._cache[mode, text]
+
+    def _render_once(self, mode: str, text: str, render: Callable[[str], str]) -> None:
+        if (mode, text) in self._cache:
+            return
+        outer, self._recording = self._recording, []
+        try:
             if "<" in text and self._has_raw_html(text):
-                self._warn("raw_html", {})
-            self._cache[key] = render(text)
-        return self._cache[key]
+                self._found("raw_html", {})
+            self._cache[mode, text] = render(text)
+            self._add_findings(text, self._recording)
+        finally:
+            self._recording = outer
+
+    def _add_findings(self, text: str, findings: Findings) -> None:
+        """Findings are the text's, not a mode's: a mode may reuse another's parse."""
+        known = self._findings.setdefault(text, [])
+        known += [finding for finding in findings if finding not in known]
 
     def _has_raw_html(self, text: str) -> bool:
         tokens = self.html_finder.parse(text)
@@ -121,8 +153,13 @@ class TextRenderer:
         return any(token.type == "html_block" for token in tokens) or any(
             child.type == "html_inline" for child in inline)
 
+    def _found(self, code: str, params: dict[str, object]) -> None:
+        """The policy found something in the text being rendered (reported by ``_cached``)."""
+        assert self._recording is not None
+        self._recording.append((code, params))
+
     def _warn(self, code: str, params: dict[str, object]) -> None:
-        """Report once: the same text is rendered for several formats."""
+        """Report once per place: the same text is rendered for several formats."""
         problem = Problem(self._current, code, params, severity="warning")
         if problem not in self.problems:
             self.problems.append(problem)
@@ -217,7 +254,7 @@ class TextRenderer:
     def _link_allowed(self, href: str) -> bool:
         if SAFE_LINK.match(href) and not any(c in href for c in "\"'<>` \\"):
             return not href.startswith("#") or bool(re.fullmatch(r"#[a-z0-9-]+", href))
-        self._warn("unsafe_link", {"url": href})
+        self._found("unsafe_link", {"url": href})
         return False
 
     @staticmethod
@@ -229,13 +266,12 @@ class TextRenderer:
         src = str(token.attrs.get("src", ""))
         size = self._asset_size(src)
         if size is not None and size <= MAX_ASSET_BYTES:
-            self.used_assets.add(src)
             token.attrs["src"] = data_uri((self.assets.parent / src).resolve())
             return [token]
         if size is None:
-            self._warn("image_not_asset", {"url": src})
+            self._found("image_not_asset", {"url": src})
         else:
-            self._warn("asset_too_large", {"path": src, "size": size, "limit": MAX_ASSET_BYTES})
+            self._found("asset_too_large", {"path": src, "size": size, "limit": MAX_ASSET_BYTES})
         alt = Token("text", "", 0)
         alt.content = token.content
         return [alt]

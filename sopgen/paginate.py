@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .parallel import available_cores, forked_pool
+from .parallel import available_cores, can_fork, forked_pool
 
 PART = re.compile(r"<!-- sopgen:part(?: pillar=([a-z]+))? -->")
 LINK = re.compile(r'<a\b(?P<attrs>[^>]*\bclass="(?P<class>xref|pgref)"[^>]*)>(?P<body>.*?)</a>',
@@ -227,7 +227,7 @@ def lay_out_all(chunks: list[str], engine: Engine, what: str) -> tuple[list[Laid
 
 
 def _run(jobs: list[Job], workers: int) -> list[LaidOut]:
-    if workers <= 1 or len(jobs) <= 1:
+    if workers <= 1 or len(jobs) <= 1 or not can_fork():
         return [layout(job) for job in jobs]
     import weasyprint  # noqa: F401 - imported once here, inherited by forked workers
 

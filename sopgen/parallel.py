@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -20,6 +21,15 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
+def can_fork() -> bool:
+    """Whether worker processes may be forked: more than one core, and only one thread.
+
+    A fork copies only the calling thread; a lock another thread held at that moment
+    (``sopgen serve`` answers requests on one) would stay locked in the child forever.
+    """
+    return available_cores() > 1 and threading.active_count() == 1
+
+
 @contextmanager
 def forked_pool(workers: int, doing: str) -> Iterator[ProcessPoolExecutor]:
     """Worker processes forked from this one, so they inherit the handbook unpickled.
@@ -35,6 +45,8 @@ def forked_pool(workers: int, doing: str) -> Iterator[ProcessPoolExecutor]:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
             yield pool
     except BrokenProcessPool as error:
+        if "terminated abruptly" not in str(error):  # say, a result that did not unpickle
+            raise
         raise SopgenError(f"a worker process {doing} stopped unexpectedly",
                           hint="the machine may be out of memory: close other programs "
                                "and build again") from error

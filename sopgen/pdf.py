@@ -97,9 +97,9 @@ def pdf_bytes(document: Any, identifier: str, *, forms: bool = False) -> bytes:
         return document.write_pdf(pdf_identifier=identifier.encode(), pdf_forms=forms or None)
 
 
-# Where a layout exception was raised says whose it is: inside WeasyPrint or a library it
-# calls, it is input that could not be laid out (the user's); anywhere else, a bug in
-# sopgen, which must keep its traceback.
+# Where a layout exception was raised says whose it is: in WeasyPrint or a library it
+# calls, it is input that could not be laid out (the user's); in sopgen, a bug, which
+# must keep its traceback. Frames of the standard library and of tests say neither.
 LAYOUT_LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "html5lib",
                     "fontTools", "PIL", "pyphen")
 
@@ -113,16 +113,22 @@ def layout_errors() -> Iterator[None]:
         raise
     except Exception as error:
         exhausted = isinstance(error, (RecursionError, MemoryError))  # on any deep input
-        if not exhausted and not _raised_in(error, LAYOUT_LIBRARIES):
+        if not exhausted and _raised_in(error) != "layout":
             raise
         raise SopgenError(f"the PDF could not be laid out: {type(error).__name__}: {error}",
                           hint="build with --format html to find the text at fault") from error
 
 
-def _raised_in(error: BaseException, packages: tuple[str, ...]) -> bool:
-    """Whether the innermost frame of ``error``'s traceback is in one of ``packages``."""
+def _raised_in(error: BaseException) -> str:
+    """Whose ``error`` is, "layout" or "sopgen": the innermost frame that is either's."""
+    frames = []
     tb = error.__traceback__
-    while tb is not None and tb.tb_next is not None:
+    while tb is not None:
+        frames.append(tb.tb_frame.f_globals.get("__name__", "").split(".")[0])
         tb = tb.tb_next
-    module = tb.tb_frame.f_globals.get("__name__", "") if tb is not None else ""
-    return module.split(".")[0] in packages
+    for package in reversed(frames):
+        if package in LAYOUT_LIBRARIES:
+            return "layout"
+        if package == "sopgen":
+            return "sopgen"
+    return "sopgen"

@@ -23,9 +23,9 @@ from . import model, raci
 from .errors import Loc, SopgenError, relative
 from .gcpause import paused_gc
 from .labels import Catalogue, catalogue
-from .markdown import TextRenderer, data_uri
+from .markdown import Findings, TextRenderer, data_uri
 from .model import Document, Handbook, Procedure
-from .parallel import available_cores, forked_pool
+from .parallel import available_cores, can_fork, forked_pool
 from .validate import markdown_texts, mention_pattern
 
 THEME_PACKAGE = ("sopgen", "themes/default")
@@ -77,7 +77,6 @@ class Rendered:
 
     files: dict[str, bytes]
     problems: list[Any]
-    used_assets: set[str]
 
 
 def environment(templates: Path | None, *, markdown: bool) -> jinja2.Environment:
@@ -262,7 +261,7 @@ def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *
     """Render each text format in memory; the PDF gets its print HTML from here.
 
     A large handbook renders in forked processes (see ``_render_in_parallel``); the
-    bytes and warnings are the same either way.
+    bytes and warnings are the same either way (tests/test_render.py checks).
     """
     with paused_gc():
         return _render_formats(Renderer(handbook, project_root, draft=draft, changes=changes,
@@ -270,58 +269,61 @@ def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *
 
 
 def _render_formats(renderer: Renderer, formats: list[str]) -> Rendered:
-    handbook = renderer.handbook
     wanted = [f for f in TEMPLATES if f in formats]
-    if len(handbook.procedures) >= PARALLEL_FROM and available_cores() > 1 and (
-            len(wanted) > 1 or "md" not in wanted):
+    html_like = [f for f in wanted if f != "md"]  # what parsing on several cores speeds up
+    if html_like and len(renderer.handbook.procedures) >= PARALLEL_FROM and can_fork():
         results = _render_in_parallel(renderer, wanted)
     else:
         results = [_render_one(renderer, f) for f in wanted]
     stem = renderer.context()["file_stem"]
-    files = {f"{stem}{TEMPLATES[f][1]}": data for f, (data, _, _) in zip(wanted, results,
-                                                                       strict=True)}
+    files = {f"{stem}{TEMPLATES[f][1]}": data for f, (data, _) in zip(wanted, results,
+                                                                    strict=True)}
     problems: list[Any] = []
-    for _, found, _ in results:  # each process reports the same texts' problems once
+    for _, found in results:  # each process reports the same texts' problems once
         problems += [p for p in found if p not in problems]
-    used = {asset for _, _, assets in results for asset in assets}
-    return Rendered(files, problems, used)
+    return Rendered(files, problems)
 
 
-def _render_one(renderer: Renderer, fmt: str) -> tuple[bytes, list[Any], set[str]]:
+Result = tuple[bytes, list[Any]]  # a file, and the problems found rendering it
+
+
+def _render_one(renderer: Renderer, fmt: str) -> Result:
     text = renderer.render(TEMPLATES[fmt][0], markdown=fmt == "md")
     if fmt == "md":
         text = tidy_markdown(text)
-    return text.encode(), list(renderer.text.problems), set(renderer.text.used_assets)
+    return text.encode(), list(renderer.text.problems)
 
 
 _FORKED: Renderer | None = None  # what forked workers render from, inherited not pickled
 
 
-def _render_forked(fmt: str) -> tuple[bytes, list[Any], set[str]]:
+def _render_forked(fmt: str) -> Result:
     assert _FORKED is not None
     return _render_one(_FORKED, fmt)
 
 
-def _html_part(part: int, parts: int) -> tuple[list[str], list[Any], set[str]]:
+def _html_part(part: int, parts: int) -> list[tuple[str, Findings]]:
     assert _FORKED is not None
     return _FORKED.text.html_ahead(_texts_to_parse(_FORKED)[part::parts])
 
 
 def _texts_to_parse(renderer: Renderer) -> list[str]:
+    """The same list in every process: workers inherit the handbook, so only the part
+    numbers cross to them, and the HTML comes back in this order."""
     return renderer.text.parsed_texts(markdown_texts(renderer.handbook))
 
 
-def _render_in_parallel(renderer: Renderer, wanted: list[str]
-                        ) -> list[tuple[bytes, list[Any], set[str]]]:
+def _render_in_parallel(renderer: Renderer, wanted: list[str]) -> list[Result]:
     """Markdown-it is most of the time, so it gets every core.
 
     Workers (forked: they inherit the handbook) render the Markdown handbook and, in
     parts, the HTML of every text that needs parsing. This process takes those HTML
-    pieces into its cache, then renders the HTML and print templates.
+    pieces into its cache, then renders the HTML and print templates, which report each
+    text's warnings where they show it.
     """
     global _FORKED
     html_like = [f for f in wanted if f != "md"]
-    parts = min(available_cores(), 4) if html_like else 0  # more cost more to hand over
+    parts = min(available_cores(), 4)  # beyond 4, handing the HTML back costs what it saves
     workers = min(available_cores(), parts + ("md" in wanted))
     _FORKED = renderer
     try:
@@ -330,7 +332,7 @@ def _render_in_parallel(renderer: Renderer, wanted: list[str]
             markdown = pool.submit(_render_forked, "md") if "md" in wanted else None
             texts = _texts_to_parse(renderer)
             for part, future in enumerate(ahead):
-                renderer.text.adopt_html(texts[part::parts], *future.result())
+                renderer.text.adopt_html(texts[part::parts], future.result())
             results = {fmt: _render_one(renderer, fmt) for fmt in html_like}
             if markdown is not None:
                 results["md"] = markdown.result()

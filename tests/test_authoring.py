@@ -246,3 +246,21 @@ def test_serve_refuses_a_folder_without_content(tmp_path: Path) -> None:
 
 def test_fixture_is_untouched() -> None:
     assert (FIXTURES / "mini" / "content" / "procedures.yaml").read_text().count("TEK-01") == 2
+
+
+def test_preview_holds_no_more_objects_after_many_failed_rebuilds(mini: Path) -> None:
+    """A broken template fails every save; what each failure made must not pile up."""
+    import gc
+
+    from sopgen.load import Project
+    from sopgen.serve import Preview
+
+    write(mini, "templates/handbook.html.j2", '{% import "_macros.html.j2" as m with context %}'
+          "{% for p in handbook.procedures %}{{ m.procedure(p) }}{% endfor %}{{ nope.attr }}")
+    preview = Preview(Project.at(mini))
+    counts = []
+    for _ in range(8):
+        preview.rebuild(lambda line: None)
+        counts.append(len(gc.get_objects()))
+    assert preview.errors and "'nope' is undefined" in preview.errors[0]
+    assert counts[-1] - counts[2] < 200, counts  # about 1,000 more a save when they piled up

@@ -139,16 +139,30 @@ def test_a_bug_in_sopgen_during_the_pdf_keeps_its_traceback(
         mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from sopgen import paginate
 
-    def broken_join(*args: object) -> bytes:
+    def broken_page_info(*args: object) -> None:
         raise KeyError("our own mistake")
 
-    monkeypatch.setattr(paginate, "join", broken_join)
-    with pytest.raises(KeyError, match="our own mistake"):  # not dressed up as the user's
+    # Raised while laying out, from sopgen's own code: a bug, not the user's input.
+    monkeypatch.setattr(paginate, "PageInfo", broken_page_info)
+    with pytest.raises(KeyError, match="our own mistake"):
         build_project(mini, formats=["pdf"], output=tmp_path)
+
+
+def test_a_failure_in_the_standard_library_under_weasyprint_is_the_users(
+        mini: Path, tmp_path: Path) -> None:
+    # A project's own print template with a URL that urllib cannot even split.
+    write(mini, "templates/print.html.j2", '<p><a href="//[::1/x">odd link</a></p>\n')
+    result = runner.invoke(app, ["build", str(mini), "-f", "pdf", "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: the PDF could not be laid out: ValueError")
+
+
+TEST_PROCESS = os.getpid()
 
 
 def _killed(job: object) -> None:
     """A PDF worker as the kernel leaves it when memory runs out."""
+    assert os.getpid() != TEST_PROCESS, "the PDF was laid out in the test's own process"
     os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -166,6 +180,7 @@ def test_a_worker_killed_from_outside_is_one_line(
 
 
 def test_an_error_crosses_processes_whole() -> None:
+    """A PDF worker's error reaches the user with its place and hint (pickled back)."""
     import pickle
 
     error = SopgenError("what", Loc("content/a.yaml", 3, 4), hint="do this")
