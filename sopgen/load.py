@@ -8,6 +8,7 @@ images, and ``releases/`` holding the frozen content of released versions.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,10 +66,33 @@ class Project:
 
 def content_files(project: Project) -> list[Path]:
     """Every YAML file under content/ (assets excluded), in a stable order."""
+    return [path for path in _visible_files(project) if _is_yaml(path)]
+
+
+def unread_files(project: Project) -> list[Problem]:
+    """Warnings for files that look like SOP content but are not read, so that a
+    procedure saved as ``TEK-02.yaml.txt`` (Windows hides the ``.txt``) is not lost."""
+    return [Problem(Loc(project.show(path)), "file_not_read", severity="warning")
+            for path in _visible_files(project)
+            if not _is_yaml(path) and MISNAMED_YAML.search(path.name)]
+
+
+# ".yaml" inside the name, or a text file: meant as content, most likely.
+MISNAMED_YAML = re.compile(r"\.(ya?ml)\b|\.txt$", re.IGNORECASE)
+
+
+def _is_yaml(path: Path) -> bool:
+    return path.suffix.lower() in (".yaml", ".yml")
+
+
+def _visible_files(project: Project) -> list[Path]:
+    """Files under content/ but not in assets/, skipping hidden ones: an editor's backup
+    (``.#TEK-01.yaml``) or the ``._TEK-01.yaml`` a Mac leaves on a USB stick."""
     files = [
         path for path in project.content.rglob("*")
-        if path.suffix in (".yaml", ".yml") and project.assets not in path.parents
-        and path.is_file()
+        if project.assets not in path.parents and path.is_file()
+        and not any(part.startswith(".")
+                    for part in path.relative_to(project.content).parts)
     ]
     return sorted(files, key=lambda p: p.relative_to(project.content).as_posix())
 
@@ -78,7 +102,8 @@ def load_project(project: Project) -> tuple[LMap, list[Problem]]:
     files = content_files(project)
     problems = _check_files(project, files)
     if problems:
-        return _empty(project), problems
+        return _empty(project), problems + unread_files(project)
+    problems = unread_files(project)
     merged = _empty(project)
     budget = Budget()  # one bound on values for the whole project, not per file
     content = project.content.resolve()

@@ -83,8 +83,15 @@ def fail_on_errors(problems: list[Problem], language: str) -> None:
 
 def check_project(folder: Path | str, *, strict: bool = False,
                   today: dt.date | None = None) -> Checked:
-    """``validate`` plus reviewer warnings; with ``strict`` a warning fails like an error."""
+    """``validate`` plus every warning a build would give, found without building;
+    with ``strict`` a warning fails like an error."""
+    from .render import text_problems  # Markdown and Jinja: only when checking this far
+
     checked = read_handbook(folder, today=today)
+    found = text_problems(checked.handbook, checked.project.root, assets=checked.project.assets)
+    problems = checked.problems + [p for p in found if p not in checked.problems]
+    language = checked.handbook.document.language
+    checked = replace(checked, problems=problems, warnings=format_problems(problems, language))
     if strict and checked.problems:
         raise ValidationFailed(format_problems(
             [replace(p, severity="error") for p in checked.problems],

@@ -268,6 +268,17 @@ def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *
                                         assets=assets), formats)
 
 
+def text_problems(handbook: Handbook, project_root: Path, *,
+                  assets: Path | None = None) -> list[Any]:
+    """What rendering would warn about in the Markdown fields (links and images removed,
+    raw HTML), found without rendering a template: ``sopgen check`` reports it too."""
+    renderer = Renderer(handbook, project_root, assets=assets)
+    with paused_gc():
+        for text in markdown_texts(handbook):
+            renderer.text.html(text)
+    return renderer.text.problems
+
+
 def _render_formats(renderer: Renderer, formats: list[str]) -> Rendered:
     wanted = [f for f in TEMPLATES if f in formats]
     html_like = [f for f in wanted if f != "md"]  # what parsing on several cores speeds up

@@ -57,6 +57,7 @@ _STANDARD_TAGS = {
       for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")),
 }
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_TEXT_AS_COMMENT = re.compile(r"[ \t]+#(?=\S)")
 _BAD_CHARS = re.compile(
     "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
@@ -108,11 +109,13 @@ def read_yaml(path: Path, shown_as: str,
     text = _read_text(path, shown_as, problems)
     if text is None:
         return None, problems
-    builder = _Builder(shown_as, yaml.parse(text, Loader=_Loader), budget or Budget())
+    builder = _Builder(shown_as, yaml.parse(text, Loader=_Loader), budget or Budget(),
+                       text.splitlines())
     data = builder.document()
     if data is None and not builder.problems:
         return None, [Problem(Loc(shown_as, 1, 1), "empty_file")]
-    return (None if builder.problems else data), builder.problems
+    failed = any(problem.severity == "error" for problem in builder.problems)
+    return (None if failed else data), builder.problems
 
 
 def _read_text(path: Path, shown_as: str, problems: list[Problem]) -> str | None:
@@ -128,6 +131,8 @@ def _read_text(path: Path, shown_as: str, problems: list[Problem]) -> str | None
         )
         return None
     try:
+        if b"\0" in raw:  # valid UTF-8, but only UTF-16 (saved without its mark) has them
+            raise UnicodeDecodeError("utf-8", raw, raw.index(b"\0"), len(raw), "NUL byte")
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
@@ -156,10 +161,12 @@ class _Stop(Exception):
 class _Builder:
     """Turns parser events into LStr/LMap/LSeq, collecting problems on the way."""
 
-    def __init__(self, shown_as: str, events: Iterator[Event], budget: Budget) -> None:
+    def __init__(self, shown_as: str, events: Iterator[Event], budget: Budget,
+                 lines: list[str]) -> None:
         self.name = shown_as
         self.events = events
         self.budget = budget
+        self.lines = lines
         self.problems: list[Problem] = []
 
     def fail(self, event: Event, code: str, **params: object) -> None:
@@ -246,7 +253,25 @@ class _Builder:
             return None
         value = LStr(event.value)
         value.loc = self.loc(event)
+        if plain:
+            self._comment_after(event)
         return value
+
+    def _comment_after(self, event: ScalarEvent) -> None:
+        """Warn when text goes on after `` #`` on its line: YAML drops it as a comment.
+
+        ``Call ext. 204 #2 first`` keeps only ``Call ext. 204``. A comment the author
+        meant, ``daily  # every morning``, has a space after ``#`` and is left alone.
+        """
+        end = event.end_mark
+        line = self.lines[end.line] if end.line < len(self.lines) else ""
+        found = _TEXT_AS_COMMENT.match(line, end.column)
+        if found:
+            hash_at = found.end() - 1  # 0-based
+            self.problems.append(Problem(Loc(self.name, end.line + 1, hash_at + 1),
+                                         "text_as_comment",
+                                         {"text": line[hash_at:].strip()[:60]},
+                                         severity="warning"))
 
     def mapping(self, start: MappingStartEvent, depth: int) -> LMap:
         result = LMap()

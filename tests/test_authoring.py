@@ -165,7 +165,7 @@ procedures:
   - id: TEK-02
     title: Thin
     pillar: technical
-    purpose: Shows thin steps.
+    purpose: Shows thin steps. ![flow](assets/flow.png) [run](javascript:alert(1))
     responsible: admin
     accountable: coordinator
     frequency: monthly
@@ -180,6 +180,9 @@ procedures:
     assert "step 1 of TEK-02 says only 'Check.'" in text
     assert "Restart the web server" not in text
     assert "procedure KON-01 names nobody accountable" in text
+    # What a build would remove from the text is found without building:
+    assert "extra.yaml:11:14: warning: the image 'assets/flow.png' was left out" in text
+    assert "extra.yaml:11:14: warning: the link to 'javascript:alert(1)' was removed" in text
     with pytest.raises(ValidationFailed) as caught:
         check_project(mini, strict=True, today=dt.date(2024, 6, 1))
     assert all(": error: " in line for line in caught.value.lines())

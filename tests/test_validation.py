@@ -340,6 +340,42 @@ def test_project_level_rules_before_any_file_is_read(
     assert problems_of(mini) == [line.format(size=size)]
 
 
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_text_cut_off_by_a_hash_is_a_warning_naming_what_was_lost(mini: Path,
+                                                                  language: str) -> None:
+    in_language(mini, language)
+    write(mini, "content/extra.yaml", procedure(
+        purpose="Call the editor on ext. 204 #2 before posting.",
+        frequency="daily  # every morning, before nine"))  # a comment meant as one
+    checked = read_handbook(mini)
+    said = messages(language)["text_as_comment"].format(text="#2 before posting.")
+    assert f"content/extra.yaml:5:40: {messages(language)['warning']}: {said}" in checked.warnings
+    assert not any("every morning" in line for line in checked.warnings)
+    assert checked.handbook.procedure("MAN-02").purpose == "Call the editor on ext. 204"
+
+
+def test_files_saved_under_the_wrong_name_are_named_not_lost(mini: Path) -> None:
+    write(mini, "content/TEK-02.YAML", procedure(id="TEK-02", pillar="technical"))
+    write(mini, "content/TEK-03.yaml.txt", procedure(id="TEK-03", pillar="technical"))
+    write(mini, "content/notes.txt", "Ideas for next year.\n")
+    write(mini, "content/._procedures.yaml", "\0\5\0\0Mac resource fork")
+    write(mini, "content/.backup/procedures.yaml", "this: [is not read")
+    checked = read_handbook(mini)
+    assert "TEK-02" in [p.id for p in checked.handbook.procedures]  # .YAML is YAML
+    unread = [line for line in checked.warnings if "is not read" in line]
+    assert unread == [
+        "content/TEK-03.yaml.txt: warning: this file is not read: only files ending in .yaml "
+        "are — if it holds SOP content, rename it to end in .yaml",
+        "content/notes.txt: warning: this file is not read: only files ending in .yaml are "
+        "— if it holds SOP content, rename it to end in .yaml"]
+
+
+def test_a_file_saved_as_utf16_without_a_mark_is_named_as_such(mini: Path) -> None:
+    (mini / "content" / "extra.yaml").write_bytes("glossary: []\n".encode("utf-16-le"))
+    assert problems_of(mini) == ["content/extra.yaml:1:2: error: the file is not UTF-8 text "
+                                 "— save it again as UTF-8 in your editor"]
+
+
 # ------------------------------------------------------------ coverage of the catalogue
 
 def test_every_rule_the_reader_can_emit_has_a_case() -> None:
@@ -351,7 +387,8 @@ def test_every_rule_the_reader_can_emit_has_a_case() -> None:
                                            "version", "asset_path")}  # built as bad_{name}
     emitted -= {"error", "warning"} | {code for code in emitted if code.startswith("kind_")}
     tested = {case.code for case in CASES} | {"no_content_files", "too_many_files",
-                                              "content_too_large"}
+                                              "content_too_large", "text_as_comment",
+                                              "file_not_read"}
     assert emitted - tested == set()
 
 
