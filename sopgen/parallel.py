@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,7 +44,8 @@ def forked_pool(workers: int, doing: str) -> Iterator[ProcessPoolExecutor]:
     from multiprocessing import get_context
 
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
+                                 initializer=_die_with, initargs=(os.getpid(),)) as pool:
             yield pool
     except BrokenProcessPool as error:
         if "terminated abruptly" not in str(error):  # say, a result that did not unpickle
@@ -50,3 +53,17 @@ def forked_pool(workers: int, doing: str) -> Iterator[ProcessPoolExecutor]:
         raise SopgenError(f"a worker process {doing} stopped unexpectedly",
                           hint="the machine may be out of memory: close other programs "
                                "and build again") from error
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with(parent: int) -> None:
+    """Make a worker end when the build that forked it is killed (``timeout``, a CI job
+    cancelled): otherwise it waits forever on a pipe its sibling workers keep open."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # killed before the line above took effect
+        os._exit(1)

@@ -9,6 +9,7 @@ SIGKILL, the way a power cut or an OOM killer would.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import pytest
 from sopgen import write
 from sopgen.build import build_project
 from sopgen.errors import ValidationFailed
+from sopgen.parallel import available_cores
 from tests.conftest import write as write_text
 
 DRAFT = "1.2.0-draft"
@@ -274,3 +276,45 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def _workers(pid: int) -> list[int]:
+    """Forked children of ``pid`` (same command line), not helpers such as ldconfig."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            forked = b"sopgen" in (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z" and forked:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(available_cores() < 2, reason="the PDF is laid out in workers on 2+ cores")
+def test_workers_of_a_killed_build_end_with_it(tmp_path: Path) -> None:
+    project = tmp_path / "sample"  # parts large enough to fill the pipe a worker answers on
+    shutil.copytree(ROOT / "content", project / "content")
+    build = subprocess.Popen([sys.executable, "-m", "sopgen", "build", str(project), "-f",
+                              "pdf"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    deadline = time.monotonic() + 60
+    while not workers and build.poll() is None and time.monotonic() < deadline:
+        workers = _workers(build.pid)
+        time.sleep(0.02)
+    assert workers, "the build laid out its PDF without worker processes"
+    build.send_signal(signal.SIGTERM)  # as timeout(1) or a cancelled CI job does
+    build.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(_alive, workers)), "workers outlived the build they belonged to"
