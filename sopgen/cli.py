@@ -19,6 +19,8 @@ from . import __version__
 if TYPE_CHECKING:
     from .artefacts import Extras
     from .build import BuildResult
+    from .labels import Catalogue
+    from .pipeline import Checked
 
 app = typer.Typer(
     help="SOP handbooks as code: YAML in, Markdown, HTML and PDF out.",
@@ -313,6 +315,8 @@ def diff(
 ) -> None:
     """Show what changed between two versions: procedures, fields and steps."""
     with user_errors():
+        from dataclasses import replace
+
         from .diff import as_html, as_markdown, as_terminal, compare
         from .labels import catalogue
         from .releases import read_version
@@ -320,8 +324,20 @@ def diff(
         before, after = read_version(project, old), read_version(project, new)
         words = catalogue(after.handbook.document.language)
         changes = compare(before.handbook, after.handbook)
+        changes = replace(changes, old_version=_version_shown(before, old, words),
+                          new_version=_version_shown(after, new, words))
         render = {"text": as_terminal, "md": as_markdown, "html": as_html}[format.value]
         typer.echo(render(changes, words), nl=False)
+
+
+def _version_shown(checked: Checked, ref: str, words: Catalogue) -> str:
+    """``1.3.0``, or ``1.3.0 (draft)`` for current content not released as its version."""
+    from .releases import is_released
+
+    version = checked.handbook.document.version
+    if ref == "current" and not is_released(checked):
+        return f"{version} ({words.label('draft').lower()})"
+    return version
 
 
 def _echo(line: str) -> None:

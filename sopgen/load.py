@@ -7,12 +7,14 @@ images, and ``releases/`` holding the frozen content of released versions.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Loc, Problem, SopgenError, relative
+from .model import Procedure
 from .yamlread import Budget, LMap, LSeq, read_yaml
 
 MAX_FILES = 5000
@@ -21,6 +23,8 @@ MAX_TOTAL_BYTES = 16 * 1024 * 1024  # ~40x a large real SOP; bounds time and mem
 SINGLE_KEYS = ("document", "pillars")
 LIST_KEYS = ("roles", "procedures", "glossary", "revisions")
 TOP_KEYS = (*SINGLE_KEYS, *LIST_KEYS, "procedure")
+# A procedure's fields written at the top of a file: its "procedure:" line is missing.
+PROCEDURE_FIELDS = {f.name for f in dataclasses.fields(Procedure)}
 
 
 @dataclass(frozen=True)
@@ -163,10 +167,15 @@ def _merge(merged: LMap, data: object, name: str, problems: list[Problem]) -> No
         problems.append(Problem(getattr(data, "loc", Loc(name, 1, 1)), "file_not_mapping",
                                 {"keys": ", ".join(TOP_KEYS)}))
         return
+    unknown = [key for key in data if key not in TOP_KEYS]
+    if len(set(unknown) & PROCEDURE_FIELDS) >= 2:  # one message, not one per field
+        problems.append(Problem(data.key_locs[unknown[0]], "procedure_line_missing"))
+        unknown = []
     for key, value in data.items():
         key_loc, value_loc = data.key_locs[key], data.value_locs[key]
         if key not in TOP_KEYS:
-            problems.append(Problem(key_loc, "unknown_key", _suggest(key, TOP_KEYS)))
+            if key in unknown:
+                problems.append(Problem(key_loc, "unknown_key", _suggest(key, TOP_KEYS)))
         elif key in SINGLE_KEYS:
             _merge_single(merged, key, value, key_loc, value_loc, problems)
         else:

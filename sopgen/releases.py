@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -86,6 +87,9 @@ def release_problems(checked: Checked) -> list[Problem]:
         return [Problem(where, "release_no_approval", params)]
     if not any(r.version == doc.version for r in checked.handbook.revisions):
         return [Problem(where, "release_no_revision", params)]
+    placeholders = [p for p in checked.problems if p.code == "placeholder"]
+    if placeholders:  # a release is for good: the text must be finished
+        return [replace(p, severity="error") for p in placeholders]
     snapshot = snapshot_path(checked)
     if snapshot.is_file() and not is_released(checked):
         return [Problem(where, "release_changed", {**params,

@@ -160,12 +160,18 @@ def test_diff_command_output_formats(base: Path) -> None:
     runner = CliRunner()
     text = runner.invoke(app, ["diff", "1.2.0", "current", str(base)])
     assert text.exit_code == 0, text.output
-    assert "Changes from version 1.2.0 to 1.3.0" in text.output
+    assert "Changes from version 1.2.0 to 1.3.0 (draft)" in text.output  # not released yet
     assert "- Open the backup plugin." in text.output
     html = runner.invoke(app, ["diff", "1.2.0", "current", str(base), "--format", "html"])
     assert "<b>" not in html.output and "&lt;b&gt;" in html.output
     markdown = runner.invoke(app, ["diff", "1.2.0", "current", str(base), "-f", "md"])
     assert "### TEK-01 Back up the database" in markdown.output
+    edit(base, "*UpdraftPlus* <b>now</b>", "the backup plugin")  # undo; then edit 1.2.0 anew
+    base.joinpath("content/document.yaml").write_text(
+        base.joinpath("content/document.yaml").read_text().replace('"1.3.0"', '"1.2.0"', 1))
+    edit(base, "title: Back up the database", "title: Back up the WordPress database")
+    same_version = runner.invoke(app, ["diff", "1.2.0", "current", str(base)])
+    assert "Changes from version 1.2.0 to 1.2.0 (draft)" in same_version.output
     missing = runner.invoke(app, ["diff", "0.9.0", "current", str(base)])
     assert missing.exit_code == 1 and "there is no release 0.9.0" in missing.output
 
@@ -176,3 +182,13 @@ def test_a_release_keeps_its_own_images(mini: Path, tmp_path: Path) -> None:
     (mini / "content" / "assets" / "logo.svg").unlink()  # the organisation changes its logo
     rebuilt = build_release(mini, "1.2.0", formats=["html"], output=tmp_path)
     assert "data:image/svg+xml;base64," in next(rebuilt.folder.glob("*.html")).read_text()
+
+
+def test_placeholder_text_cannot_be_released(mini: Path) -> None:
+    edit(mini, "title: Back up the database", "title: 'FILL IN: what this procedure does'")
+    with pytest.raises(ValidationFailed) as caught:
+        release_project(mini)
+    assert caught.value.lines() == [
+        "content/procedures.yaml:17:12: error: procedure TEK-01 still has placeholder text: "
+        "'FILL IN: what this procedure does' — replace it with the real text"]
+    assert not (mini / "releases").exists() and not (mini / "output").exists()

@@ -209,6 +209,10 @@ CASES = [
     Case("duplicate_procedure", extra(procedure(id="TEK-01")), "content/procedures.yaml:16:9",
          {"id": "TEK-01", "first": "content/extra.yaml:2:7"},  # files merge in path order
          "the procedure id 'TEK-01' is used twice (first at content/extra.yaml:2:7)"),
+    Case("procedure_line_missing", extra(procedure().replace("procedure:\n  ", "")
+                                         .replace("\n  ", "\n")),
+         "content/extra.yaml:1:1", {},
+         "these are the fields of a procedure, but the file does not say so"),
     Case("duplicate_term", extra("glossary:\n  - term: backup\n    definition: Again.\n"),
          "content/extra.yaml:2:11", {"id": "backup", "first": "content/document.yaml:44:11"},
          "the glossary term 'backup' is defined twice (first at content/document.yaml:44:11)"),
