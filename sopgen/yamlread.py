@@ -168,6 +168,7 @@ class _Builder:
         self.budget = budget
         self.lines = lines
         self.problems: list[Problem] = []
+        self.anchors: list[Problem] = []  # reported at the end, unless an alias comes
 
     def fail(self, event: Event, code: str, **params: object) -> None:
         self.problems.append(Problem(self.loc(event), code, params))
@@ -190,19 +191,43 @@ class _Builder:
             raise _Stop from None
 
     def _syntax_problem(self, e: yaml.MarkedYAMLError) -> None:
-        loc = mark_loc(self.name, e.problem_mark or e.context_mark)
+        mark = e.problem_mark or e.context_mark
+        loc = mark_loc(self.name, mark)
         detail = str(e.problem or e.context or "invalid YAML").strip()
         if "maximum nesting depth" in detail:  # libyaml's own limit (1000 levels)
             self.problems.append(Problem(loc, "too_deep", {"limit": MAX_DEPTH}))
-        else:
-            self.problems.append(Problem(loc, "yaml_syntax", {"detail": detail}))
+            return
+        explained = self._explain(mark.line if mark else 0, detail)
+        self.problems.append(explained or Problem(loc, "yaml_syntax", {"detail": detail}))
+
+    def _explain(self, line: int, detail: str) -> Problem | None:
+        """The usual cause of a syntax error in words: a quote left open, text that starts
+        with a character YAML reserves, or ': ' inside a text. ``None`` if none fits."""
+        for number in range(line - 1, -1, -1):  # a quote left open swallows lines below it
+            value = _VALUE.match(self.lines[number])
+            if value and value["text"][0] in "\"'" and _unclosed(value["text"]):
+                return Problem(Loc(self.name, number + 1, value.start("text") + 1),
+                               "yaml_unclosed_quote", {"quote": value["text"][0]})
+        value = _VALUE.match(self.lines[line]) if line < len(self.lines) else None
+        if value is None:
+            return None
+        where = Loc(self.name, line + 1, value.start("text") + 1)
+        text = value["text"] if len(value["text"]) <= 50 else value["text"][:47] + "…"
+        if value["text"][0] in _RESERVED_START:
+            return Problem(where, "yaml_special_start", {"text": text,
+                                                         "char": value["text"][0]})
+        if "mapping values are not allowed" in detail:
+            return Problem(where, "yaml_colon_in_text", {"text": text})
+        return None
 
     def document(self) -> object:
         """The one document of the file, or ``None`` when empty or refused."""
         try:
-            return self._document()
+            data = self._document()
         except _Stop:
             return None
+        self.problems += self.anchors
+        return data
 
     def _document(self) -> object:
         event = self.next()  # StreamStartEvent
@@ -229,8 +254,12 @@ class _Builder:
             value = self.sequence(event, depth)  # type: ignore[arg-type]
         else:
             assert isinstance(event, AliasEvent)
+            self.anchors.clear()  # anchors meant as anchors: the alias says it all
             self.fail(event, "alias")
             raise _Stop  # an alias is where "billion laughs" starts: read no further
+        if event.anchor is not None:  # "&copy thing" would lose "&copy" without a word
+            self.anchors.append(self._explain(event.start_mark.line, "")
+                                or Problem(self.loc(event), "alias"))
         tag = event.tag  # type: ignore[attr-defined]
         if tag not in _STANDARD_TAGS:
             self.fail(event, "tag", tag=_shown_tag(str(tag)))
@@ -314,6 +343,19 @@ class _Builder:
             result.append(item)
             result.item_locs.append(getattr(item, "loc", None) or self.loc(event))
         return result
+
+
+# The value on a line: after "- " markers and a "key: ", up to the end.
+_VALUE = re.compile(r"^\s*(?:-\s+)*(?:[^\s\"'#:][^#:]*:\s+)?(?P<text>[^\s#].*?)\s*$")
+_RESERVED_START = "`@*&!%[{\"'|>"  # characters YAML reads as markup at the start of a value
+
+
+def _unclosed(text: str) -> bool:
+    """Whether a quoted value is not closed on its own line."""
+    quote = text[0]
+    body = text[1:].replace("\\\\", "").replace('\\"', "") if quote == '"' else \
+        text[1:].replace("''", "")
+    return quote not in body
 
 
 def _shown_tag(tag: str) -> str:
