@@ -6,7 +6,7 @@ a ``SopgenError`` into one line per problem on stderr and exit code 1.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -29,12 +29,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-
-
-class Format(StrEnum):
-    md = "md"
-    html = "html"
-    pdf = "pdf"
 
 
 ProjectArg = Annotated[Path, typer.Argument(help="The project folder (holds content/).")]
@@ -108,6 +102,39 @@ def check(
                    f"{len(checked.warnings)} warning(s)")
 
 
+def _choose(value: str, allowed: tuple[str, ...], what: str,
+            aliases: dict[str, str] | None = None) -> str:
+    """``value`` as one of ``allowed`` (any case, or an alias), or a usage error that says
+    what was meant: click's own message leaks Python's "Value error," and has no hint."""
+    import difflib
+
+    key = value.strip().lower()
+    key = (aliases or {}).get(key, key)
+    if key in allowed:
+        return key
+    close = difflib.get_close_matches(key, [*allowed, *(aliases or {})], n=1)
+    meant = f" (did you mean '{(aliases or {}).get(close[0], close[0])}'?)" if close else ""
+    raise typer.BadParameter(f"'{value}' is not {what}{meant} — use one of: "
+                             f"{', '.join(allowed)}")
+
+
+def _one_of(allowed: tuple[str, ...], what: str,
+            aliases: dict[str, str] | None = None) -> Callable[[str], str]:
+    return lambda value: _choose(value, allowed, what, aliases)
+
+
+FORMATS = ("md", "html", "pdf")
+PILLARS = ("management", "technical", "content")
+PILLAR_WORDS = {"manajemen": "management", "teknis": "technical", "konten": "content"}
+
+
+def _format_names(values: list[str] | None) -> list[str]:
+    """``-f md,html -f pdf`` → the formats, each checked."""
+    names = [_choose(name, FORMATS, "a format") for value in values or []
+             for name in value.split(",") if name.strip()]
+    return list(dict.fromkeys(names))
+
+
 def _artefact_names(values: list[str] | None) -> list[str]:
     """``-a raci,calendar -a checklists`` → the names, each checked."""
     names = [name.strip() for value in values or [] for name in value.split(",") if name.strip()]
@@ -124,8 +151,9 @@ def _artefact_names(values: list[str] | None) -> list[str]:
 @app.command()
 def build(
     project: ProjectArg = Path("."),
-    format: Annotated[list[Format] | None, typer.Option(
-        "--format", "-f", help="Output format; repeat for several. Default: all.")] = None,
+    format: Annotated[list[str] | None, typer.Option(
+        "--format", "-f", callback=_format_names,
+        help="md, html or pdf (comma-separated or repeated). Default: all.")] = None,
     output: OutputOption = None,
     release: Annotated[str | None, typer.Option(
         "--release", help="Rebuild this released version from its snapshot.")] = None,
@@ -149,8 +177,7 @@ def build(
     with user_errors():
         from .build import build_project, build_release
 
-        formats = [f.value for f in format] if format and not everything else ["md", "html",
-                                                                                "pdf"]
+        formats = format if format and not everything else list(FORMATS)
         extras = _extras(artefacts or [], everything, role, fillable, site_url)
         if release:
             result = build_release(project, release, formats=formats, output=output,
@@ -207,11 +234,6 @@ def publish(project: ProjectArg = Path("."), output: OutputOption = None) -> Non
                    f"to {result.folder}")
 
 
-class Language(StrEnum):
-    id = "id"
-    en = "en"
-
-
 class Starter(StrEnum):
     website = "website"
     blank = "blank"
@@ -220,8 +242,9 @@ class Starter(StrEnum):
 @app.command()
 def init(
     folder: Annotated[Path, typer.Argument(help="The new project folder.")],
-    language: Annotated[Language, typer.Option(help="Language of labels and text.")] = (
-        Language.id),
+    language: Annotated[str, typer.Option(
+        callback=_one_of(("id", "en"), "a language"),
+        help="Language of labels and text: id or en.")] = "id",
     starter: Annotated[Starter, typer.Option(
         help="website: the OurVoice website SOP made generic; blank: one example "
              "procedure per pillar.")] = Starter.website,
@@ -230,14 +253,8 @@ def init(
     with user_errors():
         from .scaffold import init_project
 
-        written = init_project(folder, language=language.value, starter=starter.value)
+        written = init_project(folder, language=language, starter=starter.value)
         typer.echo(f"created {folder} ({len(written)} files). Next: cd {folder} && sopgen serve")
-
-
-class Pillar(StrEnum):
-    management = "management"
-    technical = "technical"
-    content = "content"
 
 
 new_app = typer.Typer(help="Add something new to a project.", no_args_is_help=True)
@@ -246,7 +263,10 @@ app.add_typer(new_app, name="new")
 
 @new_app.command("procedure")
 def new_procedure(
-    pillar: Annotated[Pillar, typer.Option(help="The pillar of the new procedure.")],
+    pillar: Annotated[str, typer.Option(
+        callback=_one_of(PILLARS, "a pillar", PILLAR_WORDS),
+        help="The pillar of the new procedure: management, technical or content "
+             "(manajemen, teknis, konten).")],
     title: Annotated[str, typer.Option(help="Its title.")] = "",
     project: ProjectArg = Path("."),
 ) -> None:
@@ -254,7 +274,7 @@ def new_procedure(
     with user_errors():
         from .scaffold import new_procedure as add_procedure
 
-        path = add_procedure(project, pillar=pillar.value, title=title)
+        path = add_procedure(project, pillar=pillar, title=title)
         typer.echo(f"created {path}")
 
 

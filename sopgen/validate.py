@@ -276,6 +276,9 @@ def _duplicates(ids: list[str], code: str,
 def _missing_role(role: str, role_ids: set[str], root: Loc) -> list[Problem]:
     if not role or role in role_ids:
         return []
+    if "," in role:  # "informed: admin, editor" is one text to YAML
+        items = ", ".join(part.strip() for part in role.split(",") if part.strip())
+        return [Problem(located(role, root), "roles_as_text", {"id": role, "items": items})]
     params = _suggest(role, sorted(role_ids))
     return [Problem(located(role, root), "unknown_role", {"id": role, **params})]
 

@@ -74,3 +74,16 @@ def test_every_command_is_documented_in_readme() -> None:
     for command in app.registered_commands:
         name = command.name or command.callback.__name__
         assert f"sopgen {name}" in readme, name
+
+
+def test_choices_take_any_case_commas_and_indonesian_pillar_names(mini: Path,
+                                                                 tmp_path: Path) -> None:
+    built = runner.invoke(app, ["build", str(mini), "-f", "md,HTML", "-o", str(tmp_path)])
+    assert built.exit_code == 0, built.output
+    assert sorted(p.suffix for p in (tmp_path / "1.2.0-draft").iterdir()) == [".html", ".md"]
+    made = runner.invoke(app, ["new", "procedure", "--pillar", "teknis", str(mini)])
+    assert made.exit_code == 0 and "TEK-02.yaml" in made.output
+    wrong = runner.invoke(app, ["new", "procedure", "--pillar", "tecnical", str(mini)])
+    assert wrong.exit_code == 2
+    assert "'tecnical' is not a pillar (did you mean 'technical'?)" in wrong.output
+    assert "Value error" not in wrong.output

@@ -228,6 +228,10 @@ CASES = [
     Case("duplicate_term", extra("glossary:\n  - term: backup\n    definition: Again.\n"),
          "content/extra.yaml:2:11", {"id": "backup", "first": "content/document.yaml:44:11"},
          "the glossary term 'backup' is defined twice (first at content/document.yaml:44:11)"),
+    Case("roles_as_text", extra(procedure(responsible="admin, coordinator")),
+         "content/extra.yaml:6:16", {"id": "admin, coordinator", "items": "admin, coordinator"},
+         "'admin, coordinator' is one text, not a list of roles — write it as a list: "
+         "[admin, coordinator]"),
     Case("unknown_role", extra(procedure(responsible="[admn]")), "content/extra.yaml:6:17",
          {"id": "admn", "suggestion": "admin", "allowed": ROLES_ALLOWED},
          "there is no role with id 'admn' (did you mean 'admin'?)"),
