@@ -61,6 +61,9 @@ def user_errors() -> Iterator[None]:
         for line in error.lines():
             typer.echo(line, err=True)
         raise typer.Exit(getattr(error, "exit_code", 1)) from None
+    except KeyboardInterrupt:  # Ctrl-C: outputs are written whole or not at all
+        typer.echo("interrupted — earlier outputs are as they were", err=True)
+        raise typer.Exit(130) from None
     except OSError as error:  # a folder that cannot be written, a full disk, ...
         where = f"{error.filename}: " if error.filename else ""
         typer.echo(f"{where}error: {error.strerror or error} — check the path and its "

@@ -36,13 +36,20 @@ class Project:
 
     @classmethod
     def at(cls, folder: Path | str) -> Project:
-        root = Path(folder).resolve()
-        if not (root / "content").is_dir():
-            raise SopgenError(
-                f"no content/ folder in {root}",
-                hint="run sopgen in a project folder, or create one with: sopgen init FOLDER",
-            )
-        return cls(root)
+        """The project at ``folder``, or the one whose content/ holds it: a user who
+        gives ``content/procedures.yaml`` or ``content`` means that project."""
+        given = Path(folder).resolve()
+        for root in (given, *given.parents):
+            if (root / "content").is_dir() and (root == given or root / "content" in
+                                                 (given, *given.parents)):
+                return cls(root)
+        near = [p.name for p in given.iterdir() if p.is_dir() and p.name.lower() == "content"] \
+            if given.is_dir() else []
+        raise SopgenError(
+            f"no content/ folder in {given}",
+            hint=f"rename {near[0]}/ to content/, in small letters" if near else
+            "run sopgen in a project folder, or create one with: sopgen init FOLDER",
+        )
 
     @property
     def content(self) -> Path:

@@ -188,3 +188,14 @@ def test_an_error_crosses_processes_whole() -> None:
     assert again.lines() == error.lines() == ["content/a.yaml:3:4: error: what — do this"]
     failed = pickle.loads(pickle.dumps(ValidationFailed(["one", "two"])))
     assert failed.lines() == ["one", "two"]
+
+
+def test_a_file_or_folder_inside_a_project_means_that_project(mini: Path,
+                                                               tmp_path: Path) -> None:
+    for inside in ("content/procedures.yaml", "content"):
+        result = runner.invoke(app, ["validate", str(mini / inside)])
+        assert result.exit_code == 0 and "OK, 3 procedures" in result.stdout
+    (tmp_path / "other" / "Content").mkdir(parents=True)
+    result = runner.invoke(app, ["validate", str(tmp_path / "other")])
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith("— rename Content/ to content/, in small letters")
