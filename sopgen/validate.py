@@ -89,8 +89,10 @@ class _Converter:
         for name, f in known.items():
             value = raw.get(name)
             if _blank(value):
-                if _required(f):
-                    self.fail(raw.loc, "missing_field", field=name, doc=f.metadata["doc"])
+                if _required(f):  # at the empty key if written, else where the item starts
+                    code = "missing_section" if cls is Handbook else "missing_field"
+                    self.fail(raw.key_locs.get(name, raw.loc), code, field=name,
+                              doc=f.metadata["doc"])
                     missing = True
                 continue
             converted = self.value(hints(cls)[name], value, raw.value_locs[name], f)

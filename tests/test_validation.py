@@ -166,8 +166,12 @@ CASES = [
     Case("step_colon", extra(procedure(steps="\n    - Open the menu: Plugins")),
          "content/extra.yaml:9:7", {"key": "Open the menu"},
          "this step was read as a field called 'Open the menu'"),
+    Case("missing_section", lambda project: (project / "content" / "procedures.yaml").unlink(),
+         "content", {"field": "procedures"}, "no file in content/ has a 'procedures:' section"),
     Case("missing_field", extra(procedure(title=None)), "content/extra.yaml:2:3",
          {"field": "title"}, "the required field 'title' is missing or empty"),
+    Case("missing_field", extra(procedure(steps="")), "content/extra.yaml:8:3",  # the key
+         {"field": "steps"}, "the required field 'steps' is missing or empty"),
     Case("expected_list_field", extra(procedure(steps="\n    first: Do it.")),
          "content/extra.yaml:9:5", {"field": "steps", "kind": Kind("mapping")},
          "'steps' must be a list, but found a mapping of fields"),
