@@ -344,6 +344,11 @@ def diff(
         from .labels import catalogue
         from .releases import read_version
 
+        if Path(old).is_dir() and not Path(project).is_dir():
+            from .errors import SopgenError
+
+            raise SopgenError(f"'{old}' is a folder, not a version",
+                              hint="the project comes last: sopgen diff OLD NEW PROJECT")
         before, after = read_version(project, old), read_version(project, new)
         words = catalogue(after.handbook.document.language)
         changes = compare(before.handbook, after.handbook)

@@ -120,9 +120,12 @@ def read_release(folder: Path | str, version: str) -> Checked:
     project = Project.at(folder)
     path = project.releases / f"{version}.yaml"
     if not VERSION.fullmatch(version) or not path.is_file():
-        known = ", ".join(released_versions(project.releases)) or "—"
-        problem = Problem(Loc(project.show(project.releases)), "no_release",
-                          {"version": version, "known": known})
+        known = ", ".join(released_versions(project.releases))
+        where = Loc(project.show(project.releases))
+        if known:
+            problem = Problem(where, "no_release", {"version": version, "known": known})
+        else:
+            problem = Problem(where, "no_release_yet", {"version": version})
         fail_on_errors([problem], "en")
     frozen = project.releases / version / "assets"  # absent for releases made before
     return read_handbook(folder, snapshot=path, assets=frozen if frozen.is_dir() else None)

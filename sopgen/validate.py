@@ -20,7 +20,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from . import model
 from .errors import Loc, Problem
-from .labels import catalogue
+from .labels import catalogue, languages
 from .load import _suggest
 from .model import Handbook, Procedure, Step, flatten
 from .yamlread import LMap, LSeq, LStr, has_bad_chars, located
@@ -188,7 +188,8 @@ class _Converter:
             value = LStr(raw.strip())  # keeps its place, for messages about the choice
             value.loc = raw.loc
             return value
-        suggestion = _suggest(str(raw), list(allowed))["suggestion"] if raw else ""
+        suggestion = _choice_named(str(raw), allowed) or (
+            _suggest(str(raw), list(allowed))["suggestion"] if raw else "")
         self.fail(located(raw, loc), "bad_choice", value=str(raw), allowed=", ".join(allowed),
                   suggestion=suggestion)
         return None
@@ -242,6 +243,17 @@ def _pattern_name(pattern: re.Pattern[str]) -> str:
              model.DOCUMENT_ID: "document_id", model.VERSION: "version",
              model.ASSET_PATH: "asset_path"}
     return names[pattern]
+
+
+def _choice_named(value: str, allowed: tuple[str, ...]) -> str:
+    """The choice whose printed name, in any language, is ``value``: "harian" → daily.
+    Staff write the word the handbook shows them, not the key."""
+    wanted = " ".join(value.casefold().split())
+    for code in languages():
+        for key, name in catalogue(code).choices.items():
+            if key in allowed and name.casefold() == wanted:
+                return key
+    return ""
 
 
 # ---------------------------------------------------------------- cross-checks

@@ -192,3 +192,16 @@ def test_placeholder_text_cannot_be_released(mini: Path) -> None:
         "content/procedures.yaml:17:12: error: procedure TEK-01 still has placeholder text: "
         "'FILL IN: what this procedure does' — replace it with the real text"]
     assert not (mini / "releases").exists() and not (mini / "output").exists()
+
+
+def test_editing_released_content_builds_a_draft_and_says_to_raise_the_version(
+        mini: Path) -> None:
+    release_project(mini)
+    edit(mini, "title: Back up the database", "title: Back up the WordPress database")
+    result = build_project(mini, formats=["md"])
+    assert result.draft and result.folder.name == "1.2.0-draft"
+    assert ("content/document.yaml:9:12: warning: version 1.2.0 is released, and the content "
+            "has changed since — this builds as a draft; raise version (to 1.2.1, say) before "
+            "the next release") in result.warnings
+    edit(mini, "title: Back up the WordPress database", "title: Back up the database")
+    assert not any("is released" in w for w in build_project(mini, formats=["md"]).warnings)

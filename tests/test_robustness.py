@@ -199,3 +199,14 @@ def test_a_file_or_folder_inside_a_project_means_that_project(mini: Path,
     result = runner.invoke(app, ["validate", str(tmp_path / "other")])
     assert result.exit_code == 1
     assert result.stderr.strip().endswith("— rename Content/ to content/, in small letters")
+
+
+def test_release_and_diff_mix_ups_say_what_to_do(mini: Path) -> None:
+    none_yet = runner.invoke(app, ["build", str(mini), "--release", "9.9.9"])
+    assert none_yet.exit_code == 1
+    assert "nothing is released yet; release the current content with: sopgen release" \
+        in none_yet.stderr
+    swapped = runner.invoke(app, ["diff", str(mini), "1.2.0", "current"])
+    assert swapped.exit_code == 1
+    assert swapped.stderr.strip() == (f"error: '{mini}' is a folder, not a version — the "
+                                      "project comes last: sopgen diff OLD NEW PROJECT")

@@ -203,6 +203,9 @@ CASES = [
     Case("bad_choice", extra(procedure(frequency="weekley")), "content/extra.yaml:7:14",
          {"value": "weekley", "suggestion": "weekly", "allowed": FREQUENCIES},
          "'weekley' is not allowed here (did you mean 'weekly'?)"),
+    Case("bad_choice", extra(procedure(frequency="Harian")), "content/extra.yaml:7:14",
+         {"value": "Harian", "suggestion": "daily", "allowed": FREQUENCIES},
+         "'Harian' is not allowed here (did you mean 'daily'?)"),  # the word the PDF shows
     Case("bad_date", extra(procedure(last_reviewed="2024-02-30")), "content/extra.yaml:10:18",
          {"value": "2024-02-30"}, "'2024-02-30' is not a date"),
     Case("bad_number", on_document("review_cycle_months: 12", "review_cycle_months: twelve"),
