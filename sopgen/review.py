@@ -27,6 +27,7 @@ def reviewer_warnings(handbook: Handbook, today: dt.date, root: Loc) -> list[Pro
                                         today, root)
     prose = [(p, [p.title, *markdown_texts(p)]) for p in handbook.procedures]  # walked once
     warnings += _placeholders(prose, root)
+    warnings += _starter_values(handbook, root)
     warnings += _unused_roles(handbook, root)
     warnings += _unused_terms(handbook, prose, root)
     return warnings
@@ -79,6 +80,18 @@ def _unused_terms(handbook: Handbook, prose: Prose, root: Loc) -> Iterator[Probl
         variants += [re.sub(r"\s*\([^)]*\)", "", term.term)]
         if not any(v.strip().casefold() in procedures_text for v in variants if v.strip()):
             yield _warning(term.term, root, "unused_term", term=term.term)
+
+
+# The organisation as `sopgen init` writes it (tests/test_authoring.py keeps this in step).
+STARTER_VALUES = {"Nama Organisasi Anda", "Your Organisation", "Kota, Indonesia",
+                  "https://www.contoh.or.id"}
+
+
+def _starter_values(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    org = handbook.document.organisation
+    for value in (org.name, org.address, org.website):
+        if value in STARTER_VALUES:
+            yield _warning(value, root, "starter_value", text=value)
 
 
 def _placeholders(prose: Prose, root: Loc) -> Iterator[Problem]:

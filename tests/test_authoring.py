@@ -48,6 +48,10 @@ def test_init_makes_a_project_that_builds_at_once(tmp_path: Path, starter: str, 
             (target / "sopgen.schema.json").resolve()
     built = build_project(target, formats=["md", "html"])
     assert built.draft and len(built.written) == 2
+    org = checked.handbook.document.organisation
+    untouched = [value for value in (org.name, org.address, org.website) if value]
+    example = [p.params["text"] for p in checked.problems if p.code == "starter_value"]
+    assert example == untouched  # check names each one until it is replaced
 
 
 def test_website_starter_is_generic_and_in_step_with_the_sample(tmp_path: Path) -> None:
