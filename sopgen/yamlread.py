@@ -57,6 +57,9 @@ _STANDARD_TAGS = {
       for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")),
 }
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_LOOK_ALIKE = re.compile("(?P<char>\u00a0)")  # a non-breaking space in the indentation
+# ... or after a field name: "title:\u00a0x", or a full-width colon "title： x".
+_KEY_LOOK_ALIKE = re.compile("^[ ]*(?:-[ ]+)?[A-Za-z_]+:?(?P<char>[\u00a0\uff1a])")
 _TEXT_AS_COMMENT = re.compile(r"[ \t]+#(?=\S)")
 _BAD_CHARS = re.compile(
     "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
@@ -144,9 +147,17 @@ def _read_text(path: Path, shown_as: str, problems: list[Problem]) -> str | None
 
 def _check_text(text: str, shown_as: str, problems: list[Problem]) -> str | None:
     for number, line_text in enumerate(text.splitlines(), start=1):
-        indent = len(line_text) - len(line_text.lstrip(" \t"))
+        indent = len(line_text) - len(line_text.lstrip(" \t\u00a0"))
         if "\t" in line_text[:indent]:
             problems.append(Problem(Loc(shown_as, number, line_text.index("\t") + 1), "tab"))
+            return None
+        # Look-alikes pasted from a word processor: YAML reads them as text, not structure.
+        look_alike = _LOOK_ALIKE.search(line_text[:indent + 1]) or _KEY_LOOK_ALIKE.match(
+            line_text)
+        if look_alike:
+            char = look_alike.group("char")
+            problems.append(Problem(Loc(shown_as, number, look_alike.start("char") + 1),
+                                    "look_alike", {"char": f"U+{ord(char):04X}"}))
             return None
     if all(not s.strip() or s.lstrip().startswith("#") for s in text.splitlines()):
         problems.append(Problem(Loc(shown_as, 1, 1), "empty_file"))
@@ -216,8 +227,19 @@ class _Builder:
         if value["text"][0] in _RESERVED_START:
             return Problem(where, "yaml_special_start", {"text": text,
                                                          "char": value["text"][0]})
-        if "mapping values are not allowed" in detail:
+        colon_misplaced = ("mapping values are not allowed" in detail
+                           or "could not find expected ':'" in detail)
+        if not colon_misplaced:
+            return None
+        if "mapping values" in detail and (": " in value["text"] or
+                                           value["text"].endswith(":")):
             return Problem(where, "yaml_colon_in_text", {"text": text})
+        above = line - 1  # "title Back up" above "purpose: x": the colon is missing there
+        while above >= 0 and not self.lines[above].strip():
+            above -= 1
+        if above >= 0 and _NO_COLON.match(self.lines[above]):
+            column = len(self.lines[above]) - len(self.lines[above].lstrip()) + 1
+            return Problem(Loc(self.name, above + 1, column), "yaml_missing_colon")
         return None
 
     def document(self) -> object:
@@ -347,6 +369,7 @@ class _Builder:
 
 # The value on a line: after "- " markers and a "key: ", up to the end.
 _VALUE = re.compile(r"^\s*(?:-\s+)*(?:[^\s\"'#:][^#:]*:\s+)?(?P<text>[^\s#].*?)\s*$")
+_NO_COLON = re.compile(r"^\s*[A-Za-z_]+\s[^:]*$")  # "title Back up the database"
 _RESERVED_START = "`@*&!%[{\"'|>"  # characters YAML reads as markup at the start of a value
 
 
