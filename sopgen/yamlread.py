@@ -213,34 +213,43 @@ class _Builder:
 
     def _explain(self, line: int, detail: str) -> Problem | None:
         """The usual cause of a syntax error in words: a quote left open, text that starts
-        with a character YAML reserves, or ': ' inside a text. ``None`` if none fits."""
-        for number in range(line - 1, -1, -1):  # a quote left open swallows lines below it
+        with a character YAML reserves, ': ' inside a text, or a field name without its
+        ':'. ``None`` if none fits, and the parser's own words are shown."""
+        return self._unclosed_quote_above(line) or self._odd_value(line, detail)
+
+    def _unclosed_quote_above(self, line: int) -> Problem | None:
+        """A quote left open swallows the lines below it; the error shows up far away."""
+        for number in range(line - 1, -1, -1):
             value = _VALUE.match(self.lines[number])
             if value and value["text"][0] in "\"'" and _unclosed(value["text"]):
                 return Problem(Loc(self.name, number + 1, value.start("text") + 1),
                                "yaml_unclosed_quote", {"quote": value["text"][0]})
+        return None
+
+    def _odd_value(self, line: int, detail: str) -> Problem | None:
         value = _VALUE.match(self.lines[line]) if line < len(self.lines) else None
         if value is None:
             return None
         where = Loc(self.name, line + 1, value.start("text") + 1)
         text = value["text"] if len(value["text"]) <= 50 else value["text"][:47] + "…"
-        if value["text"][0] in _RESERVED_START:
-            return Problem(where, "yaml_special_start", {"text": text,
-                                                         "char": value["text"][0]})
-        colon_misplaced = ("mapping values are not allowed" in detail
-                           or "could not find expected ':'" in detail)
-        if not colon_misplaced:
-            return None
-        if "mapping values" in detail and (": " in value["text"] or
-                                           value["text"].endswith(":")):
+        if text[0] in _RESERVED_START:
+            return Problem(where, "yaml_special_start", {"text": text, "char": text[0]})
+        if "mapping values are not allowed" in detail and (": " in value["text"] or
+                                                           value["text"].endswith(":")):
             return Problem(where, "yaml_colon_in_text", {"text": text})
-        above = line - 1  # "title Back up" above "purpose: x": the colon is missing there
+        if "mapping values are not allowed" in detail or "expected ':'" in detail:
+            return self._missing_colon_above(line)
+        return None
+
+    def _missing_colon_above(self, line: int) -> Problem | None:
+        """``title Back up`` above ``purpose: x``: YAML notices only on the next line."""
+        above = line - 1
         while above >= 0 and not self.lines[above].strip():
             above -= 1
-        if above >= 0 and _NO_COLON.match(self.lines[above]):
-            column = len(self.lines[above]) - len(self.lines[above].lstrip()) + 1
-            return Problem(Loc(self.name, above + 1, column), "yaml_missing_colon")
-        return None
+        if above < 0 or not _NO_COLON.match(self.lines[above]):
+            return None
+        column = len(self.lines[above]) - len(self.lines[above].lstrip()) + 1
+        return Problem(Loc(self.name, above + 1, column), "yaml_missing_colon")
 
     def document(self) -> object:
         """The one document of the file, or ``None`` when empty or refused."""
