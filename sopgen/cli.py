@@ -83,9 +83,11 @@ def validate(project: ProjectArg = Path(".")) -> None:
         from .pipeline import read_handbook
 
         checked = read_handbook(project)
-        _warn(checked.warnings)
         count = len(checked.handbook.procedures)
-        typer.echo(f"{checked.project.show(checked.project.content)}: OK, {count} procedures")
+        more = f"; {len(checked.warnings)} warning(s): see sopgen check" if checked.warnings \
+            else ""
+        typer.echo(f"{checked.project.show(checked.project.content)}: OK, {count} procedures"
+                   f"{more}")
 
 
 @app.command()

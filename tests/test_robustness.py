@@ -210,3 +210,15 @@ def test_release_and_diff_mix_ups_say_what_to_do(mini: Path) -> None:
     assert swapped.exit_code == 1
     assert swapped.stderr.strip() == (f"error: '{mini}' is a folder, not a version — the "
                                       "project comes last: sopgen diff OLD NEW PROJECT")
+
+
+def test_output_that_is_a_file_and_validate_counts_warnings(mini: Path) -> None:
+    document = mini / "content" / "document.yaml"
+    result = runner.invoke(app, ["build", str(mini), "-f", "md", "-o", str(document)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"error: could not write to {document}: it is a file, not "
+                                     "a folder — give --output a folder; earlier outputs are "
+                                     "unchanged")
+    checked = runner.invoke(app, ["validate", str(mini)])
+    assert checked.exit_code == 0 and checked.stderr == ""
+    assert "OK, 3 procedures; 5 warning(s): see sopgen check" in checked.stdout
