@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Loc, Problem, SopgenError, relative
-from .model import Procedure
+from .model import Document, Procedure, Role
 from .yamlread import Budget, LMap, LSeq, read_yaml
 
 MAX_FILES = 5000
@@ -23,8 +23,16 @@ MAX_TOTAL_BYTES = 16 * 1024 * 1024  # ~40x a large real SOP; bounds time and mem
 SINGLE_KEYS = ("document", "pillars")
 LIST_KEYS = ("roles", "procedures", "glossary", "revisions")
 TOP_KEYS = (*SINGLE_KEYS, *LIST_KEYS, "procedure")
-# A procedure's fields written at the top of a file: its "procedure:" line is missing.
-PROCEDURE_FIELDS = {f.name for f in dataclasses.fields(Procedure)}
+
+
+def _own_fields(cls: type, *others: type) -> set[str]:
+    return ({f.name for f in dataclasses.fields(cls)}
+            - {f.name for other in others for f in dataclasses.fields(other)})
+
+
+# A section's own fields at the top of a file: its "procedure:" or "document:" is missing.
+SECTION_FIELDS = {"procedure": _own_fields(Procedure, Document, Role),
+                  "document": _own_fields(Document, Procedure, Role)}
 
 
 @dataclass(frozen=True)
@@ -175,9 +183,11 @@ def _merge(merged: LMap, data: object, name: str, problems: list[Problem]) -> No
                                 {"keys": ", ".join(TOP_KEYS)}))
         return
     unknown = [key for key in data if key not in TOP_KEYS]
-    if len(set(unknown) & PROCEDURE_FIELDS) >= 2:  # one message, not one per field
-        problems.append(Problem(data.key_locs[unknown[0]], "procedure_line_missing"))
-        unknown = []
+    for section, fields in SECTION_FIELDS.items():
+        if unknown and len(set(unknown) & fields) >= 2:  # one message, not one per field
+            problems.append(Problem(data.key_locs[unknown[0]], "section_line_missing",
+                                    {"section": section}))
+            unknown = []
     for key, value in data.items():
         key_loc, value_loc = data.key_locs[key], data.value_locs[key]
         if key not in TOP_KEYS:

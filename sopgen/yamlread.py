@@ -57,9 +57,8 @@ _STANDARD_TAGS = {
       for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")),
 }
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_LOOK_ALIKE = re.compile("(?P<char>\u00a0)")  # a non-breaking space in the indentation
-# ... or after a field name: "title:\u00a0x", or a full-width colon "title： x".
-_KEY_LOOK_ALIKE = re.compile("^[ ]*(?:-[ ]+)?[A-Za-z_]+:?(?P<char>[\u00a0\uff1a])")
+_LOOK_ALIKE = re.compile("^(?:[ ]*(?P<char>\u00a0)[ \u00a0]*(?:-[ ]|[A-Za-z_]+:)"
+                         "|[ ]*(?:-[ ]+)?[A-Za-z_]+(?::(?P<after>\u00a0)|(?P<wide>\uff1a)))")
 _TEXT_AS_COMMENT = re.compile(r"[ \t]+#(?=\S)")
 _BAD_CHARS = re.compile(
     "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
@@ -147,17 +146,17 @@ def _read_text(path: Path, shown_as: str, problems: list[Problem]) -> str | None
 
 def _check_text(text: str, shown_as: str, problems: list[Problem]) -> str | None:
     for number, line_text in enumerate(text.splitlines(), start=1):
-        indent = len(line_text) - len(line_text.lstrip(" \t\u00a0"))
+        indent = len(line_text) - len(line_text.lstrip(" \t"))
         if "\t" in line_text[:indent]:
             problems.append(Problem(Loc(shown_as, number, line_text.index("\t") + 1), "tab"))
             return None
-        # Look-alikes pasted from a word processor: YAML reads them as text, not structure.
-        look_alike = _LOOK_ALIKE.search(line_text[:indent + 1]) or _KEY_LOOK_ALIKE.match(
-            line_text)
+        # Look-alikes pasted from a word processor, where YAML reads them as text instead of
+        # structure: before a field or list item, or as a field's colon. In text they are fine.
+        look_alike = _LOOK_ALIKE.match(line_text)
         if look_alike:
-            char = look_alike.group("char")
-            problems.append(Problem(Loc(shown_as, number, look_alike.start("char") + 1),
-                                    "look_alike", {"char": f"U+{ord(char):04X}"}))
+            group = next(name for name in ("char", "after", "wide") if look_alike[name])
+            problems.append(Problem(Loc(shown_as, number, look_alike.start(group) + 1),
+                                    "look_alike", {"char": f"U+{ord(look_alike[group]):04X}"}))
             return None
     if all(not s.strip() or s.lstrip().startswith("#") for s in text.splitlines()):
         problems.append(Problem(Loc(shown_as, 1, 1), "empty_file"))
@@ -180,6 +179,7 @@ class _Builder:
         self.lines = lines
         self.problems: list[Problem] = []
         self.anchors: list[Problem] = []  # reported at the end, unless an alias comes
+        self.last_scalar: ScalarEvent | None = None
 
     def fail(self, event: Event, code: str, **params: object) -> None:
         self.problems.append(Problem(self.loc(event), code, params))
@@ -208,48 +208,108 @@ class _Builder:
         if "maximum nesting depth" in detail:  # libyaml's own limit (1000 levels)
             self.problems.append(Problem(loc, "too_deep", {"limit": MAX_DEPTH}))
             return
-        explained = self._explain(mark.line if mark else 0, detail)
+        if "scanning a quoted scalar" in str(e.context) and e.context_mark:  # never closed
+            self.problems.append(Problem(mark_loc(self.name, e.context_mark),
+                                         "yaml_unclosed_quote",
+                                         {"quote": self._char_at(e.context_mark)}))
+            return
+        explained = self._explain(mark, detail, str(e.context or "")) if mark else None
         self.problems.append(explained or Problem(loc, "yaml_syntax", {"detail": detail}))
 
-    def _explain(self, line: int, detail: str) -> Problem | None:
-        """The usual cause of a syntax error in words: a quote left open, text that starts
-        with a character YAML reserves, ': ' inside a text, or a field name without its
-        ':'. ``None`` if none fits, and the parser's own words are shown."""
-        return self._unclosed_quote_above(line) or self._odd_value(line, detail)
+    def _anchor(self, event: Event) -> Problem:
+        """An anchor is most often text that starts with '&': say so, with the text."""
+        line = self.lines[event.start_mark.line] if event.start_mark.line < len(self.lines) \
+            else ""
+        value = _VALUE.match(line)
+        if value is None or not value["text"].startswith("&"):
+            return Problem(self.loc(event), "alias")
+        text = value["text"] if len(value["text"]) <= 50 else value["text"][:47] + "…"
+        return Problem(Loc(self.name, event.start_mark.line + 1, value.start("text") + 1),
+                       "yaml_special_start", {"text": text, "char": "&"})
 
-    def _unclosed_quote_above(self, line: int) -> Problem | None:
-        """A quote left open swallows the lines below it; the error shows up far away."""
-        for number in range(line - 1, -1, -1):
-            value = _VALUE.match(self.lines[number])
-            if value and value["text"][0] in "\"'" and _unclosed(value["text"]):
-                return Problem(Loc(self.name, number + 1, value.start("text") + 1),
-                               "yaml_unclosed_quote", {"quote": value["text"][0]})
-        return None
+    # --- a syntax error in words, at the line to change; None keeps libyaml's own words
 
-    def _odd_value(self, line: int, detail: str) -> Problem | None:
-        value = _VALUE.match(self.lines[line]) if line < len(self.lines) else None
+    def _explain(self, mark: yaml.Mark, detail: str, context: str) -> Problem | None:
+        """The usual causes: a quote left open, text that starts with a character YAML
+        reserves, ': ' inside a text, or a field name without its ':'."""
+        return self._open_quote(mark) or self._odd_value(mark, detail, context)
+
+    def _char_at(self, mark: yaml.Mark) -> str:
+        line = self.lines[mark.line] if mark.line < len(self.lines) else ""
+        return line[mark.column:mark.column + 1] or '"'
+
+    def _open_quote(self, mark: yaml.Mark) -> Problem | None:
+        """A quote left open swallows the lines below it, up to the next quote; the error
+        comes right where that quote closed it, far below the mistake."""
+        last = self.last_scalar
+        if last is None or last.style not in ("\"", "'") or \
+                last.start_mark.line == last.end_mark.line or last.end_mark.line != mark.line:
+            return None
+        return Problem(mark_loc(self.name, last.start_mark), "yaml_unclosed_quote",
+                       {"quote": last.style})
+
+    def _odd_value(self, mark: yaml.Mark, detail: str, context: str) -> Problem | None:
+        line = self.lines[mark.line] if mark.line < len(self.lines) else ""
+        value = _VALUE.match(line)
         if value is None:
             return None
-        where = Loc(self.name, line + 1, value.start("text") + 1)
-        text = value["text"] if len(value["text"]) <= 50 else value["text"][:47] + "…"
-        if text[0] in _RESERVED_START:
-            return Problem(where, "yaml_special_start", {"text": text, "char": text[0]})
-        if "mapping values are not allowed" in detail and (": " in value["text"] or
-                                                           value["text"].endswith(":")):
-            return Problem(where, "yaml_colon_in_text", {"text": text})
-        if "mapping values are not allowed" in detail or "expected ':'" in detail:
-            return self._missing_colon_above(line)
+        start, text = value.start("text"), value["text"]
+        shown = text if len(text) <= 50 else text[:47] + "…"
+        where = Loc(self.name, mark.line + 1, start + 1)
+        reserved = (("cannot start any token" in detail and mark.column == start)
+                    or (("alias" in context or "anchor" in context) and text[0] in "*&")
+                    or (("expected '-' indicator" in detail or "expected key" in detail)
+                        and mark.column > start and _closed_then_more(text)))
+        if reserved:
+            return Problem(where, "yaml_special_start", {"text": shown, "char": text[0]})
+        if "mapping values are not allowed" in detail:
+            return self._colon(mark, start, text, shown, where)
+        if "could not find expected ':'" in detail:
+            return self._missing_colon_above(mark.line)
         return None
+
+    def _colon(self, mark: yaml.Mark, start: int, text: str, shown: str,
+               where: Loc) -> Problem | None:
+        """': ' where YAML did not expect a field: inside a text, in a line that goes on
+        a text from above, or after a field whose own ':' is missing."""
+        if mark.column > start and ": " in text:
+            return Problem(where, "yaml_colon_in_text", {"text": shown})
+        if not self._continues(mark.line):
+            return self._missing_colon_above(mark.line)
+        whole = self.lines[mark.line].strip()
+        if _FIELD.match(whole):  # "title: x" indented under a text: an indentation slip
+            return None
+        column = len(self.lines[mark.line]) - len(self.lines[mark.line].lstrip()) + 1
+        return Problem(Loc(self.name, mark.line + 1, column), "yaml_colon_in_text",
+                       {"text": whole if len(whole) <= 50 else whole[:47] + "…"})
 
     def _missing_colon_above(self, line: int) -> Problem | None:
         """``title Back up`` above ``purpose: x``: YAML notices only on the next line."""
-        above = line - 1
-        while above >= 0 and not self.lines[above].strip():
-            above -= 1
-        if above < 0 or not _NO_COLON.match(self.lines[above]):
+        above = self._line_above(line)
+        if above is None or not _NO_COLON.match(self.lines[above]) or self._continues(above):
             return None
-        column = len(self.lines[above]) - len(self.lines[above].lstrip()) + 1
+        text = self.lines[above]
+        column = len(text) - len(text.lstrip(" -")) + 1
         return Problem(Loc(self.name, above + 1, column), "yaml_missing_colon")
+
+    def _continues(self, line: int) -> bool:
+        """Whether ``line`` goes on a plain text begun on a field's line above it."""
+        above = self._line_above(line)
+        if above is None:
+            return False
+        field = _INLINE_VALUE.match(self.lines[above])
+        if field:
+            return _indent(self.lines[line]) > field.start("key")
+        return _indent(self.lines[line]) == _indent(self.lines[above]) and \
+            ":" not in self.lines[above] and self._continues(above)
+
+    def _line_above(self, line: int) -> int | None:
+        """The nearest line above that holds something other than a comment."""
+        for number in range(line - 1, -1, -1):
+            text = self.lines[number].strip()
+            if text and not text.startswith("#"):
+                return number
+        return None
 
     def document(self) -> object:
         """The one document of the file, or ``None`` when empty or refused."""
@@ -289,8 +349,7 @@ class _Builder:
             self.fail(event, "alias")
             raise _Stop  # an alias is where "billion laughs" starts: read no further
         if event.anchor is not None:  # "&copy thing" would lose "&copy" without a word
-            self.anchors.append(self._explain(event.start_mark.line, "")
-                                or Problem(self.loc(event), "alias"))
+            self.anchors.append(self._anchor(event))
         tag = event.tag  # type: ignore[attr-defined]
         if tag not in _STANDARD_TAGS:
             self.fail(event, "tag", tag=_shown_tag(str(tag)))
@@ -307,6 +366,7 @@ class _Builder:
             raise _Stop
 
     def scalar(self, event: ScalarEvent) -> LStr | None:
+        self.last_scalar = event  # a quote left open ends right before the error it causes
         plain = not event.style  # None from the Python parser, "" from libyaml
         if (plain and event.tag is None and _NULL.match(event.value)) or \
                 event.tag == _YAML_TAG + "null":
@@ -378,16 +438,22 @@ class _Builder:
 
 # The value on a line: after "- " markers and a "key: ", up to the end.
 _VALUE = re.compile(r"^\s*(?:-\s+)*(?:[^\s\"'#:][^#:]*:\s+)?(?P<text>[^\s#].*?)\s*$")
-_NO_COLON = re.compile(r"^\s*[A-Za-z_]+\s[^:]*$")  # "title Back up the database"
-_RESERVED_START = "`@*&!%[{\"'|>"  # characters YAML reads as markup at the start of a value
+_NO_COLON = re.compile(r"^\s*(?:-\s+)?[A-Za-z_]+\s[^:]*$")  # "title Back up the database"
+_FIELD = re.compile(r"^(?:-\s+)?[A-Za-z_]+:(\s|$)")  # "title: …", "- id: …"
+# A field with its value on the same line (not a "|" or ">" block, not empty).
+_INLINE_VALUE = re.compile(r"^\s*(?:-\s+)?(?P<key>[A-Za-z_]+):[ \t]+(?![|>][-+0-9]*\s*$)\S")
+_CLOSERS = {'"': '"', "'": "'", "[": "]", "{": "}"}
 
 
-def _unclosed(text: str) -> bool:
-    """Whether a quoted value is not closed on its own line."""
-    quote = text[0]
-    body = text[1:].replace("\\\\", "").replace('\\"', "") if quote == '"' else \
-        text[1:].replace("''", "")
-    return quote not in body
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _closed_then_more(text: str) -> bool:
+    """``"Publish" button``, ``[ ] Check``: a quote or bracket closed, then more text."""
+    closer = _CLOSERS.get(text[0])
+    end = text.find(closer, 1) if closer else -1
+    return end != -1 and bool(text[end + 1:].strip())
 
 
 def _shown_tag(tag: str) -> str:

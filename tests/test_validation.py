@@ -216,9 +216,9 @@ CASES = [
     Case("duplicate_procedure", extra(procedure(id="TEK-01")), "content/procedures.yaml:16:9",
          {"id": "TEK-01", "first": "content/extra.yaml:2:7"},  # files merge in path order
          "the procedure id 'TEK-01' is used twice (first at content/extra.yaml:2:7)"),
-    Case("procedure_line_missing", extra(procedure().replace("procedure:\n  ", "")
-                                         .replace("\n  ", "\n")),
-         "content/extra.yaml:1:1", {},
+    Case("section_line_missing", extra(procedure().replace("procedure:\n  ", "")
+                                       .replace("\n  ", "\n")),
+         "content/extra.yaml:1:1", {"section": "procedure"},
          "these are the fields of a procedure, but the file does not say so"),
     Case("yaml_special_start", extra(procedure(steps="\n    - **Never** post at night.")),
          "content/extra.yaml:9:7", {"text": "**Never** post at night.", "char": "*"},
