@@ -11,20 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import Problem
 from .labels import format_problems
 from .pipeline import Checked, read_handbook
-from .releases import (
-    freeze,
-    is_released,
-    next_version,
-    read_release,
-    revision_changes,
-    snapshot_path,
-)
+from .releases import edited_release, freeze, is_released, read_release, revision_changes
 from .render import render_formats, theme_folder
 from .write import write_folder
-from .yamlread import located
 
 if TYPE_CHECKING:
     from .artefacts import Extras
@@ -50,12 +41,8 @@ def build_project(folder: Path | str, *, formats: list[str] | tuple[str, ...] = 
     draft = not is_released(checked)
     result = build_checked(checked, formats=formats, output=output, draft=draft,
                            report=report, extras=extras)
-    if draft and snapshot_path(checked).is_file():  # edited after its release
-        doc = checked.handbook.document
-        problem = Problem(located(doc.version, checked.raw.loc), "released_then_edited",
-                          {"version": doc.version, "suggestion": next_version(doc.version)},
-                          severity="warning")
-        result.warnings.extend(format_problems([problem], doc.language))
+    result.warnings.extend(format_problems(edited_release(checked),
+                                           checked.handbook.document.language))
     return result
 
 

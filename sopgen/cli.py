@@ -84,8 +84,7 @@ def validate(project: ProjectArg = Path(".")) -> None:
 
         checked = read_handbook(project)
         count = len(checked.handbook.procedures)
-        more = f"; {len(checked.warnings)} warning(s): see sopgen check" if checked.warnings \
-            else ""
+        more = "; sopgen check lists the warnings" if checked.warnings else ""
         typer.echo(f"{checked.project.show(checked.project.content)}: OK, {count} procedures"
                    f"{more}")
 

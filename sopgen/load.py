@@ -47,17 +47,20 @@ class Project:
         """The project at ``folder``, or the one whose content/ holds it: a user who
         gives ``content/procedures.yaml`` or ``content`` means that project."""
         given = Path(folder).resolve()
+        if not given.exists():
+            raise SopgenError(f"there is no folder {given}",
+                              hint="check the path; sopgen takes the project folder")
+        near = [p.name for p in given.iterdir() if p.is_dir() and p.name.lower() == "content"
+                and p.name != "content"] if given.is_dir() else []
+        if near and not (given / "content").is_dir():
+            raise SopgenError(f"no content/ folder in {given}",
+                              hint=f"rename {near[0]}/ to content/, in small letters")
         for root in (given, *given.parents):
             if (root / "content").is_dir() and (root == given or root / "content" in
                                                  (given, *given.parents)):
                 return cls(root)
-        near = [p.name for p in given.iterdir() if p.is_dir() and p.name.lower() == "content"] \
-            if given.is_dir() else []
-        raise SopgenError(
-            f"no content/ folder in {given}",
-            hint=f"rename {near[0]}/ to content/, in small letters" if near else
-            "run sopgen in a project folder, or create one with: sopgen init FOLDER",
-        )
+        raise SopgenError(f"no content/ folder in {given}", hint="run sopgen in a project "
+                          "folder, or create one with: sopgen init FOLDER")
 
     @property
     def content(self) -> Path:
@@ -92,12 +95,25 @@ def unread_files(project: Project) -> list[Problem]:
     """Warnings for files that look like SOP content but are not read, so that a
     procedure saved as ``TEK-02.yaml.txt`` (Windows hides the ``.txt``) is not lost."""
     return [Problem(Loc(project.show(path)), "file_not_read", severity="warning")
-            for path in _visible_files(project)
-            if not _is_yaml(path) and MISNAMED_YAML.search(path.name)]
+            for path in _visible_files(project) if not _is_yaml(path) and _looks_like_yaml(path)]
 
 
-# ".yaml" inside the name, or a text file: meant as content, most likely.
-MISNAMED_YAML = re.compile(r"\.(ya?ml)\b|\.txt$", re.IGNORECASE)
+MISNAMED_YAML = re.compile(r"\.ya?ml\.", re.IGNORECASE)  # TEK-02.yaml.txt, x.yml.bak
+SECTION_LINE = re.compile(r"^(?:" + "|".join(TOP_KEYS) + r"):", re.MULTILINE)
+
+
+def _looks_like_yaml(path: Path) -> bool:
+    """A name with ".yaml." in it, or a text file that starts a section: meant as content."""
+    if MISNAMED_YAML.search(path.name):
+        return True
+    if path.suffix.lower() != ".txt":
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return bool(SECTION_LINE.search(head))
 
 
 def _is_yaml(path: Path) -> bool:

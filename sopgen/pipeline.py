@@ -85,10 +85,12 @@ def check_project(folder: Path | str, *, strict: bool = False,
                   today: dt.date | None = None) -> Checked:
     """``validate`` plus every warning a build would give, found without building;
     with ``strict`` a warning fails like an error."""
+    from .releases import edited_release
     from .render import text_problems  # Markdown and Jinja: only when checking this far
 
     checked = read_handbook(folder, today=today)
     found = text_problems(checked.handbook, checked.project.root, assets=checked.project.assets)
+    found += edited_release(checked)
     problems = checked.problems + [p for p in found if p not in checked.problems]
     language = checked.handbook.document.language
     checked = replace(checked, problems=problems, warnings=format_problems(problems, language))

@@ -102,6 +102,16 @@ def release_problems(checked: Checked) -> list[Problem]:
     return []
 
 
+def edited_release(checked: Checked) -> list[Problem]:
+    """A warning when content released as its version has been edited since."""
+    doc = checked.handbook.document
+    if not snapshot_path(checked).is_file() or is_released(checked):
+        return []
+    return [Problem(located(doc.version, checked.raw.loc), "released_then_edited",
+                    {"version": doc.version, "suggestion": next_version(doc.version)},
+                    severity="warning")]
+
+
 def freeze(checked: Checked) -> Path:
     """Write the snapshot of the current content (atomically); refuse if not releasable."""
     fail_on_errors(release_problems(checked), checked.handbook.document.language)

@@ -59,7 +59,7 @@ _STANDARD_TAGS = {
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _LOOK_ALIKE = re.compile("^(?:[ ]*(?P<char>\u00a0)[ \u00a0]*(?:-[ ]|[A-Za-z_]+:)"
                          "|[ ]*(?:-[ ]+)?[A-Za-z_]+(?::(?P<after>\u00a0)|(?P<wide>\uff1a)))")
-_TEXT_AS_COMMENT = re.compile(r"[ \t]+#(?=\S)")
+_TEXT_AS_COMMENT = re.compile(r"[ \t]+#(?=[^\s#=*_~-])")  # not "#---", "##", "# note"
 _BAD_CHARS = re.compile(
     "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
@@ -439,7 +439,7 @@ class _Builder:
 # The value on a line: after "- " markers and a "key: ", up to the end.
 _VALUE = re.compile(r"^\s*(?:-\s+)*(?:[^\s\"'#:][^#:]*:\s+)?(?P<text>[^\s#].*?)\s*$")
 _NO_COLON = re.compile(r"^\s*(?:-\s+)?[A-Za-z_]+\s[^:]*$")  # "title Back up the database"
-_FIELD = re.compile(r"^(?:-\s+)?[A-Za-z_]+:(\s|$)")  # "title: …", "- id: …"
+_FIELD = re.compile(r"^(?:-\s+)?[A-Za-z_][\w-]*:(\s|$)")  # "title: …", "- id: …"
 # A field with its value on the same line (not a "|" or ">" block, not empty).
 _INLINE_VALUE = re.compile(r"^\s*(?:-\s+)?(?P<key>[A-Za-z_]+):[ \t]+(?![|>][-+0-9]*\s*$)\S")
 _CLOSERS = {'"': '"', "'": "'", "[": "]", "{": "}"}

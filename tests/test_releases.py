@@ -10,7 +10,7 @@ import pytest
 from sopgen.build import build_project, build_release, release_project
 from sopgen.diff import compare
 from sopgen.errors import ValidationFailed
-from sopgen.pipeline import read_handbook
+from sopgen.pipeline import check_project, read_handbook
 from sopgen.releases import read_release
 
 REVISION_130 = """  - version: "1.3.0"
@@ -203,5 +203,6 @@ def test_editing_released_content_builds_a_draft_and_says_to_raise_the_version(
     assert ("content/document.yaml:9:12: warning: version 1.2.0 is released, and the content "
             "has changed since — this builds as a draft; raise version (to 1.2.1, say) before "
             "the next release") in result.warnings
+    assert any("version 1.2.0 is released" in w for w in check_project(mini).warnings)
     edit(mini, "title: Back up the WordPress database", "title: Back up the database")
     assert not any("is released" in w for w in build_project(mini, formats=["md"]).warnings)

@@ -190,15 +190,17 @@ def test_an_error_crosses_processes_whole() -> None:
     assert failed.lines() == ["one", "two"]
 
 
-def test_a_file_or_folder_inside_a_project_means_that_project(mini: Path,
-                                                               tmp_path: Path) -> None:
+def test_a_file_or_folder_inside_a_project_means_that_project(mini: Path) -> None:
     for inside in ("content/procedures.yaml", "content"):
         result = runner.invoke(app, ["validate", str(mini / inside)])
         assert result.exit_code == 0 and "OK, 3 procedures" in result.stdout
-    (tmp_path / "other" / "Content").mkdir(parents=True)
-    result = runner.invoke(app, ["validate", str(tmp_path / "other")])
+    nested = mini / "content" / "other"  # a misnamed project inside another's content/
+    (nested / "Content").mkdir(parents=True)
+    result = runner.invoke(app, ["validate", str(nested)])
     assert result.exit_code == 1
     assert result.stderr.strip().endswith("— rename Content/ to content/, in small letters")
+    missing = runner.invoke(app, ["build", str(mini / "content" / "no-such-folder")])
+    assert missing.exit_code == 1 and "there is no folder" in missing.stderr
 
 
 def test_release_and_diff_mix_ups_say_what_to_do(mini: Path) -> None:
@@ -221,4 +223,4 @@ def test_output_that_is_a_file_and_validate_counts_warnings(mini: Path) -> None:
                                      "unchanged")
     checked = runner.invoke(app, ["validate", str(mini)])
     assert checked.exit_code == 0 and checked.stderr == ""
-    assert "OK, 3 procedures; 5 warning(s): see sopgen check" in checked.stdout
+    assert "OK, 3 procedures; sopgen check lists the warnings" in checked.stdout

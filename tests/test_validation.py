@@ -389,7 +389,8 @@ def test_text_cut_off_by_a_hash_is_a_warning_naming_what_was_lost(mini: Path,
 def test_files_saved_under_the_wrong_name_are_named_not_lost(mini: Path) -> None:
     write(mini, "content/TEK-02.YAML", procedure(id="TEK-02", pillar="technical"))
     write(mini, "content/TEK-03.yaml.txt", procedure(id="TEK-03", pillar="technical"))
-    write(mini, "content/notes.txt", "Ideas for next year.\n")
+    write(mini, "content/notes.txt", "Ideas for next year.\n")  # not content: no warning
+    write(mini, "content/TEK-04.txt", procedure(id="TEK-04", pillar="technical"))
     write(mini, "content/._procedures.yaml", "\0\5\0\0Mac resource fork")
     write(mini, "content/.backup/procedures.yaml", "this: [is not read")
     checked = read_handbook(mini)
@@ -398,7 +399,7 @@ def test_files_saved_under_the_wrong_name_are_named_not_lost(mini: Path) -> None
     assert unread == [
         "content/TEK-03.yaml.txt: warning: this file is not read: only files ending in .yaml "
         "are — if it holds SOP content, rename it to end in .yaml",
-        "content/notes.txt: warning: this file is not read: only files ending in .yaml are "
+        "content/TEK-04.txt: warning: this file is not read: only files ending in .yaml are "
         "— if it holds SOP content, rename it to end in .yaml"]
 
 
@@ -406,6 +407,35 @@ def test_a_file_saved_as_utf16_without_a_mark_is_named_as_such(mini: Path) -> No
     (mini / "content" / "extra.yaml").write_bytes("glossary: []\n".encode("utf-16-le"))
     assert problems_of(mini) == ["content/extra.yaml:1:2: error: the file is not UTF-8 text "
                                  "— save it again as UTF-8 in your editor"]
+
+
+BLOCK = "|\n    \"Backups are boring until you need one,\n    says the admin.\""
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    # a text going on over lines, with ": " in its second line: that line, not the one above
+    ({"purpose": "Publish only what was checked\n    by two people. Rule: ask first."},
+     "content/extra.yaml:6:5: error: the text 'by two people. Rule: ask first.' contains"),
+    # a missing ':' above a list written [like, this]: the line without it, not the list
+    ({"title": None, "pillar": "management\n  scope The database."},
+     "content/extra.yaml:4:3: error: this line has no ':' after its field name"),
+    # a quoted title indented too far is not "text to quote"
+    ({"title": None, "pillar": "management\n      title: \"Publish a post\""},
+     "content/extra.yaml:4:12: error: this is not valid YAML: mapping values are not allowed"),
+    # a block whose line starts with a quote is fine; the mistake below is what is named
+    ({"purpose": BLOCK, "frequency": "daily\n  trigger A post is ready."},
+     "content/extra.yaml:10:3: error: this line has no ':' after its field name"),
+])
+def test_syntax_errors_are_named_where_they_are(mini: Path, fields: dict[str, str | None],
+                                                expected: str) -> None:
+    write(mini, "content/extra.yaml", procedure(**fields))
+    assert problems_of(mini)[0].startswith(expected)
+
+
+def test_non_breaking_spaces_inside_text_are_fine(mini: Path) -> None:
+    write(mini, "content/extra.yaml", procedure(purpose="Rp\u00a0500.000 at most.",
+                                                scope="|\n    One.\n    \u00a0\n    Two."))
+    assert read_handbook(mini).handbook.procedure("MAN-02").purpose == "Rp\u00a0500.000 at most."
 
 
 # ------------------------------------------------------------ coverage of the catalogue
