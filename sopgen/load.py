@@ -49,7 +49,8 @@ class Project:
         given = Path(folder).resolve()
         if not given.exists():
             raise SopgenError(f"there is no folder {given}",
-                              hint="check the path; sopgen takes the project folder")
+                              hint="check the path, or create a project with: sopgen init "
+                                   "FOLDER")
         near = [p.name for p in given.iterdir() if p.is_dir() and p.name.lower() == "content"
                 and p.name != "content"] if given.is_dir() else []
         if near and not (given / "content").is_dir():

@@ -52,7 +52,7 @@ def test_build_defaults_to_project_output_folder(mini: Path) -> None:
 def test_missing_project_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", str(tmp_path / "nowhere")])
     assert result.exit_code == 1
-    assert "no content/ folder" in result.output and "sopgen init" in result.output
+    assert "there is no folder" in result.output and "sopgen init" in result.output
 
 
 def test_unknown_format_is_refused(mini: Path) -> None:
