@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 from .errors import Loc, Problem
 from .labels import catalogue, languages
-from .model import Handbook, Procedure, add_months, flatten, review_due
+from .model import PILLARS, Handbook, Procedure, add_months, flatten, review_due
 from .validate import markdown_texts
 from .yamlread import located
 
@@ -28,6 +29,7 @@ def reviewer_warnings(handbook: Handbook, today: dt.date, root: Loc) -> list[Pro
     prose = [(p, [p.title, *markdown_texts(p)]) for p in handbook.procedures]  # walked once
     warnings += _placeholders(prose, root)
     warnings += _starter_values(handbook, root)
+    warnings += _prefix_of_another_pillar(handbook, root)
     warnings += _unused_roles(handbook, root)
     warnings += _unused_terms(handbook, prose, root)
     return warnings
@@ -49,6 +51,9 @@ def _procedure_warnings(procedure: Procedure, cycle: int, today: dt.date,
                         root: Loc) -> Iterator[Problem]:
     if procedure.last_reviewed is None:
         yield _warning(procedure.id, root, "never_reviewed", id=procedure.id)
+    elif procedure.last_reviewed > today:  # a typo in the year, most often
+        yield _warning(procedure.id, root, "reviewed_in_future", id=procedure.id,
+                       date=procedure.last_reviewed.isoformat())
     elif add_months(procedure.last_reviewed, cycle) < today:
         yield _warning(procedure.id, root, "review_overdue", id=procedure.id,
                        date=procedure.last_reviewed.isoformat(), months=cycle)
@@ -58,6 +63,22 @@ def _procedure_warnings(procedure: Procedure, cycle: int, today: dt.date,
         if len(WORD.findall(step.text)) < 2:
             yield _warning(step.text, root, "thin_step", id=procedure.id, number=number,
                            text=step.text.strip())
+
+
+def _prefix_of_another_pillar(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    """``KON-09`` filed under technical, when KON- is what the content pillar uses."""
+    uses = Counter((p.id.split("-")[0], p.pillar) for p in handbook.procedures)
+    usual: dict[str, str] = {}  # id prefix → the pillar that uses it most, if only one does
+    for prefix in {prefix for prefix, _ in uses}:
+        counts = sorted(((uses[prefix, pillar], pillar) for pillar in PILLARS), reverse=True)
+        if counts[0][0] > counts[1][0]:
+            usual[prefix] = counts[0][1]
+    for procedure in handbook.procedures:
+        expected = usual.get(procedure.id.split("-")[0], procedure.pillar)
+        if expected != procedure.pillar:
+            yield _warning(procedure.pillar, root, "prefix_of_other_pillar", id=procedure.id,
+                           pillar=getattr(handbook.pillars, procedure.pillar).title,
+                           usual=getattr(handbook.pillars, expected).title)
 
 
 def _unused_roles(handbook: Handbook, root: Loc) -> Iterator[Problem]:

@@ -184,6 +184,8 @@ procedures:
     assert "step 1 of TEK-02 says only 'Check.'" in text
     assert "Restart the web server" not in text
     assert "procedure KON-01 names nobody accountable" in text
+    assert ("extra.yaml:9:13: warning: procedure TEK-02 is in the pillar 'Technical', but its "
+            "prefix" not in text)  # TEK- is the technical pillar's
     # What a build would remove from the text is found without building:
     assert "extra.yaml:11:14: warning: the image 'assets/flow.png' was left out" in text
     assert "extra.yaml:11:14: warning: the link to 'javascript:alert(1)' was removed" in text
@@ -271,3 +273,29 @@ def test_preview_holds_no_more_objects_after_many_failed_rebuilds(mini: Path) ->
         counts.append(len(gc.get_objects()))
     assert preview.errors and "'nope' is undefined" in preview.errors[0]
     assert counts[-1] - counts[2] < 200, counts  # about 1,000 more a save when they piled up
+
+
+def test_check_questions_a_future_review_and_an_id_from_another_pillar(mini: Path) -> None:
+    write(mini, "content/extra.yaml", """\
+procedure:
+  id: KON-05
+  title: Filed under the wrong pillar
+  pillar: technical
+  purpose: Shows the prefix check.
+  responsible: [admin]
+  frequency: monthly
+  last_reviewed: 2099-01-01
+  steps: [Check the backups again.]
+""")
+    write(mini, "content/more.yaml", procedure_file("KON-06", "content"))
+    text = "\n".join(check_project(mini, today=dt.date(2024, 6, 1)).warnings)
+    assert ("content/extra.yaml:2:7: warning: procedure KON-05 says it was last reviewed on "
+            "2099-01-01, which is still to come — correct the date") in text
+    assert ("content/extra.yaml:4:11: warning: procedure KON-05 is in the pillar 'Technical', "
+            "but its prefix is the one the pillar 'Content' uses — change pillar or id") in text
+
+
+def procedure_file(ident: str, pillar: str) -> str:
+    return (f"procedure:\n  id: {ident}\n  title: Another\n  pillar: {pillar}\n"
+            "  purpose: One more.\n  responsible: [admin]\n  frequency: monthly\n"
+            "  steps: [Check the backups again.]\n")
