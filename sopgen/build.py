@@ -7,7 +7,7 @@ that cannot be laid out) leaves earlier outputs exactly as they were.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,12 +38,11 @@ def build_project(folder: Path | str, *, formats: list[str] | tuple[str, ...] = 
                   extras: Extras | None = None) -> BuildResult:
     """Build the project's current content into ``output/<version>[-draft]/``."""
     checked = read_handbook(folder)
-    draft = not is_released(checked)
-    result = build_checked(checked, formats=formats, output=output, draft=draft,
-                           report=report, extras=extras)
-    result.warnings.extend(format_problems(edited_release(checked),
-                                           checked.handbook.document.language))
-    return result
+    released = is_released(checked)
+    if not released:
+        checked = replace(checked, problems=checked.problems + edited_release(checked, False))
+    return build_checked(checked, formats=formats, output=output, draft=not released,
+                         report=report, extras=extras)
 
 
 def build_release(folder: Path | str, version: str, *,

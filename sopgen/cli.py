@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -110,14 +109,15 @@ def _choose(value: str, allowed: tuple[str, ...], what: str,
             aliases: dict[str, str] | None = None) -> str:
     """``value`` as one of ``allowed`` (any case, or an alias), or a usage error that says
     what was meant: click's own message leaks Python's "Value error," and has no hint."""
-    import difflib
+    from .load import _suggest
 
+    aliases = aliases or {}
     key = value.strip().lower()
-    key = (aliases or {}).get(key, key)
+    key = aliases.get(key, key)
     if key in allowed:
         return key
-    close = difflib.get_close_matches(key, [*allowed, *(aliases or {})], n=1)
-    meant = f" (did you mean '{(aliases or {}).get(close[0], close[0])}'?)" if close else ""
+    close = _suggest(key, [*allowed, *aliases])["suggestion"]
+    meant = f" (did you mean '{aliases.get(close, close)}'?)" if close else ""
     raise typer.BadParameter(f"'{value}' is not {what}{meant} — use one of: "
                              f"{', '.join(allowed)}")
 
@@ -127,29 +127,28 @@ def _one_of(allowed: tuple[str, ...], what: str,
     return lambda value: _choose(value, allowed, what, aliases)
 
 
+def _names(values: list[str] | None, allowed: tuple[str, ...], what: str) -> list[str]:
+    """``-f md,html -f pdf`` → the names, each checked, each once."""
+    names = [_choose(name, allowed, what) for value in values or []
+             for name in value.split(",") if name.strip()]
+    return list(dict.fromkeys(names))
+
+
 FORMATS = ("md", "html", "pdf")
 PILLARS = ("management", "technical", "content")
 PILLAR_WORDS = {"manajemen": "management", "teknis": "technical", "konten": "content"}
 
 
 def _format_names(values: list[str] | None) -> list[str]:
-    """``-f md,html -f pdf`` → the formats, each checked."""
-    names = [_choose(name, FORMATS, "a format") for value in values or []
-             for name in value.split(",") if name.strip()]
-    return list(dict.fromkeys(names))
+    return _names(values, FORMATS, "a format")
 
 
 def _artefact_names(values: list[str] | None) -> list[str]:
-    """``-a raci,calendar -a checklists`` → the names, each checked."""
-    names = [name.strip() for value in values or [] for name in value.split(",") if name.strip()]
-    if names:
-        from .artefacts import ARTEFACTS
+    if not values:
+        return []
+    from .artefacts import ARTEFACTS
 
-        for name in names:
-            if name not in ARTEFACTS:
-                raise typer.BadParameter(f"'{name}' is not an artefact — use one of: "
-                                         f"{', '.join(ARTEFACTS)}")
-    return list(dict.fromkeys(names))
+    return _names(values, ARTEFACTS, "an artefact")
 
 
 @app.command()
@@ -238,26 +237,22 @@ def publish(project: ProjectArg = Path("."), output: OutputOption = None) -> Non
                    f"to {result.folder}")
 
 
-class Starter(StrEnum):
-    website = "website"
-    blank = "blank"
-
-
 @app.command()
 def init(
     folder: Annotated[Path, typer.Argument(help="The new project folder.")],
     language: Annotated[str, typer.Option(
         callback=_one_of(("id", "en"), "a language"),
         help="Language of labels and text: id or en.")] = "id",
-    starter: Annotated[Starter, typer.Option(
+    starter: Annotated[str, typer.Option(
+        callback=_one_of(("website", "blank"), "a starter"),
         help="website: the OurVoice website SOP made generic; blank: one example "
-             "procedure per pillar.")] = Starter.website,
+             "procedure per pillar.")] = "website",
 ) -> None:
     """Create a new SOP project that builds at once."""
     with user_errors():
         from .scaffold import init_project
 
-        written = init_project(folder, language=language, starter=starter.value)
+        written = init_project(folder, language=language, starter=starter)
         typer.echo(f"created {folder} ({len(written)} files). Next: cd {folder} && sopgen serve")
 
 
@@ -324,18 +319,14 @@ def schema(
             typer.echo(f"wrote {output}")
 
 
-class DiffFormat(StrEnum):
-    text = "text"
-    md = "md"
-    html = "html"
-
-
 @app.command()
 def diff(
     old: Annotated[str, typer.Argument(help="Old version, e.g. 1.0.0.")],
     new: Annotated[str, typer.Argument(help="New version, or 'current' for content/.")],
     project: ProjectArg = Path("."),
-    format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.text,
+    format: Annotated[str, typer.Option(
+        "--format", "-f", callback=_one_of(("text", "md", "html"), "a diff format"),
+        help="text, md or html.")] = "text",
 ) -> None:
     """Show what changed between two versions: procedures, fields and steps."""
     with user_errors():
@@ -355,7 +346,7 @@ def diff(
         changes = compare(before.handbook, after.handbook)
         changes = replace(changes, old_version=_version_shown(before, old, words),
                           new_version=_version_shown(after, new, words))
-        render = {"text": as_terminal, "md": as_markdown, "html": as_html}[format.value]
+        render = {"text": as_terminal, "md": as_markdown, "html": as_html}[format]
         typer.echo(render(changes, words), nl=False)
 
 

@@ -87,16 +87,14 @@ class Project:
             return relative(path, self.root)
 
 
-def content_files(project: Project) -> list[Path]:
-    """Every YAML file under content/ (assets excluded), in a stable order."""
-    return [path for path in _visible_files(project) if _is_yaml(path)]
-
-
-def unread_files(project: Project) -> list[Problem]:
-    """Warnings for files that look like SOP content but are not read, so that a
-    procedure saved as ``TEK-02.yaml.txt`` (Windows hides the ``.txt``) is not lost."""
-    return [Problem(Loc(project.show(path)), "file_not_read", severity="warning")
-            for path in _visible_files(project) if not _is_yaml(path) and _looks_like_yaml(path)]
+def content_files(project: Project) -> tuple[list[Path], list[Problem]]:
+    """Every YAML file under content/ (assets excluded) in a stable order, and warnings for
+    files that look like SOP content but are not read: a procedure saved as
+    ``TEK-02.yaml.txt`` (Windows hides the ``.txt``) must not be lost without a word."""
+    visible = _visible_files(project)
+    unread = [Problem(Loc(project.show(path)), "file_not_read", severity="warning")
+              for path in visible if not _is_yaml(path) and _looks_like_yaml(path)]
+    return [path for path in visible if _is_yaml(path)], unread
 
 
 MISNAMED_YAML = re.compile(r"\.ya?ml\.", re.IGNORECASE)  # TEK-02.yaml.txt, x.yml.bak
@@ -135,11 +133,11 @@ def _visible_files(project: Project) -> list[Path]:
 
 def load_project(project: Project) -> tuple[LMap, list[Problem]]:
     """Read and merge all content files; problems from every file are collected."""
-    files = content_files(project)
+    files, unread = content_files(project)
     problems = _check_files(project, files)
     if problems:
-        return _empty(project), problems + unread_files(project)
-    problems = unread_files(project)
+        return _empty(project), problems + unread
+    problems = unread
     merged = _empty(project)
     budget = Budget()  # one bound on values for the whole project, not per file
     content = project.content.resolve()

@@ -26,9 +26,13 @@ class Checked:
 
     project: Project
     handbook: Handbook
-    warnings: list[str]
     raw: LMap
-    problems: list[Problem] = field(default_factory=list)  # the warnings, unformatted
+    problems: list[Problem] = field(default_factory=list)  # warnings, before formatting
+
+    @property
+    def warnings(self) -> list[str]:
+        """The warnings as lines, in the document's language and in file order."""
+        return format_problems(self.problems, self.handbook.document.language)
 
 
 def read_handbook(folder: Path | str, snapshot: Path | None = None, *,
@@ -64,7 +68,7 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
             problems += reviewer_warnings(handbook, today or dt.date.today(), raw.loc)
     fail_on_errors(problems, language)
     assert handbook is not None
-    return Checked(project, handbook, format_problems(problems, language), raw, problems)
+    return Checked(project, handbook, raw, problems)
 
 
 # Problems that may only be echoes of a file that could not be read.
@@ -91,9 +95,8 @@ def check_project(folder: Path | str, *, strict: bool = False,
     checked = read_handbook(folder, today=today)
     found = text_problems(checked.handbook, checked.project.root, assets=checked.project.assets)
     found += edited_release(checked)
-    problems = checked.problems + [p for p in found if p not in checked.problems]
-    language = checked.handbook.document.language
-    checked = replace(checked, problems=problems, warnings=format_problems(problems, language))
+    checked = replace(checked, problems=checked.problems + [p for p in found
+                                                             if p not in checked.problems])
     if strict and checked.problems:
         raise ValidationFailed(format_problems(
             [replace(p, severity="error") for p in checked.problems],

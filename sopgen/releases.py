@@ -102,10 +102,12 @@ def release_problems(checked: Checked) -> list[Problem]:
     return []
 
 
-def edited_release(checked: Checked) -> list[Problem]:
-    """A warning when content released as its version has been edited since."""
+def edited_release(checked: Checked, released: bool | None = None) -> list[Problem]:
+    """A warning when content released as its version has been edited since
+    (``released``: what ``is_released`` said, when the caller already asked)."""
     doc = checked.handbook.document
-    if not snapshot_path(checked).is_file() or is_released(checked):
+    if not snapshot_path(checked).is_file() or \
+            (is_released(checked) if released is None else released):
         return []
     return [Problem(located(doc.version, checked.raw.loc), "released_then_edited",
                     {"version": doc.version, "suggestion": next_version(doc.version)},
