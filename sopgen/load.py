@@ -198,17 +198,19 @@ def _merge(merged: LMap, data: object, name: str, problems: list[Problem]) -> No
                                 {"keys": ", ".join(TOP_KEYS)}))
         return
     unknown = [key for key in data if key not in TOP_KEYS]
-    for section, fields in SECTION_FIELDS.items():
-        if unknown and len(set(unknown) & fields) >= 2:  # one message, not one per field
-            problems.append(Problem(data.key_locs[unknown[0]], "section_line_missing",
-                                    {"section": section}))
-            unknown = []
+    section = next((name for name, fields in SECTION_FIELDS.items()
+                    if len(fields.intersection(unknown)) >= 2), None)
+    if section:  # one message, not one per field
+        problems.append(Problem(data.key_locs[unknown[0]], "section_line_missing",
+                                {"section": section}))
+    else:
+        problems += [Problem(data.key_locs[key], "unknown_key", _suggest(key, TOP_KEYS))
+                     for key in unknown]
     for key, value in data.items():
         key_loc, value_loc = data.key_locs[key], data.value_locs[key]
-        if key not in TOP_KEYS:
-            if key in unknown:
-                problems.append(Problem(key_loc, "unknown_key", _suggest(key, TOP_KEYS)))
-        elif key in SINGLE_KEYS:
+        if key in unknown:
+            continue
+        if key in SINGLE_KEYS:
             _merge_single(merged, key, value, key_loc, value_loc, problems)
         else:
             _merge_list(merged, key, value, key_loc, value_loc, problems)

@@ -135,8 +135,8 @@ class TextRenderer:
             return
         outer, self._recording = self._recording, []
         try:
-            if "<" in text and self._has_raw_html(text):
-                self._found("raw_html", {})
+            if text not in self._findings and "<" in text and self._has_raw_html(text):
+                self._found("raw_html", {})  # once per text: it is a second full parse
             self._cache[mode, text] = render(text)
             self._add_findings(text, self._recording)
         finally:

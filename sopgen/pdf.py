@@ -113,22 +113,20 @@ def layout_errors() -> Iterator[None]:
         raise
     except Exception as error:
         exhausted = isinstance(error, (RecursionError, MemoryError))  # on any deep input
-        if not exhausted and _raised_in(error) != "layout":
+        if not exhausted and not _raised_in_layout(error):
             raise
         raise SopgenError(f"the PDF could not be laid out: {type(error).__name__}: {error}",
                           hint="build with --format html to find the text at fault") from error
 
 
-def _raised_in(error: BaseException) -> str:
-    """Whose ``error`` is, "layout" or "sopgen": the innermost frame that is either's."""
+def _raised_in_layout(error: BaseException) -> bool:
+    """Whether the innermost frame of ``error`` that is sopgen's or a layout library's is
+    the library's."""
     frames = []
     tb = error.__traceback__
     while tb is not None:
         frames.append(tb.tb_frame.f_globals.get("__name__", "").split(".")[0])
         tb = tb.tb_next
-    for package in reversed(frames):
-        if package in LAYOUT_LIBRARIES:
-            return "layout"
-        if package == "sopgen":
-            return "sopgen"
-    return "sopgen"
+    owner = next((package for package in reversed(frames)
+                  if package == "sopgen" or package in LAYOUT_LIBRARIES), "sopgen")
+    return owner != "sopgen"

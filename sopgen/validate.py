@@ -248,10 +248,10 @@ def _pattern_name(pattern: re.Pattern[str]) -> str:
 def _choice_named(value: str, allowed: tuple[str, ...]) -> str:
     """The choice whose printed name, in any language, is ``value``: "harian" → daily.
     Staff write the word the handbook shows them, not the key."""
-    wanted = " ".join(value.casefold().split())
+    wanted = _folded(value)
     for code in languages():
         for key, name in catalogue(code).choices.items():
-            if key in allowed and name.casefold() == wanted:
+            if key in allowed and _folded(name) == wanted:
                 return key
     return ""
 
@@ -264,7 +264,7 @@ def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
     problems += _duplicates([r.id for r in handbook.roles], "duplicate_role")
     problems += _duplicates([p.id for p in handbook.procedures], "duplicate_procedure")
     problems += _duplicates([t.term for t in handbook.glossary], "duplicate_term",
-                            same=lambda term: " ".join(term.casefold().split()))
+                            same=_folded)
     role_ids = {r.id for r in handbook.roles}
     procedure_ids = {p.id for p in handbook.procedures}
     problems += _missing_role(handbook.document.owner, role_ids, root)
@@ -280,11 +280,16 @@ def _duplicates(ids: list[str], code: str,
     """Each id after its first use; ``same`` says which spellings count as one."""
     first: dict[str, str] = {}
     for ident in ids:
-        loc = located(ident, Loc("?"))
-        if same(ident) in first:
-            yield Problem(loc, code, {"id": ident, "first": first[same(ident)]})
+        loc, key = located(ident, Loc("?")), same(ident)
+        if key in first:
+            yield Problem(loc, code, {"id": ident, "first": first[key]})
         else:
-            first[same(ident)] = str(loc)
+            first[key] = str(loc)
+
+
+def _folded(text: str) -> str:
+    """Text compared as people read it: case and runs of spaces do not count."""
+    return " ".join(text.casefold().split())
 
 
 def _missing_role(role: str, role_ids: set[str], root: Loc) -> list[Problem]:

@@ -154,7 +154,7 @@ def _check_text(text: str, shown_as: str, problems: list[Problem]) -> str | None
         # structure: before a field or list item, or as a field's colon. In text they are fine.
         look_alike = _LOOK_ALIKE.match(line_text)
         if look_alike:
-            group = next(name for name in ("char", "after", "wide") if look_alike[name])
+            group = look_alike.lastgroup or "char"
             problems.append(Problem(Loc(shown_as, number, look_alike.start(group) + 1),
                                     "look_alike", {"char": f"U+{ord(look_alike[group]):04X}"}))
             return None
@@ -178,7 +178,7 @@ class _Builder:
         self.budget = budget
         self.lines = lines
         self.problems: list[Problem] = []
-        self.anchors: list[Problem] = []  # reported at the end, unless an alias comes
+        self.anchors: list[Problem] = []  # reported at the end; an alias stops reading first
         self.last_scalar: ScalarEvent | None = None
 
     def fail(self, event: Event, code: str, **params: object) -> None:
@@ -218,14 +218,12 @@ class _Builder:
 
     def _anchor(self, event: Event) -> Problem:
         """An anchor is most often text that starts with '&': say so, with the text."""
-        line = self.lines[event.start_mark.line] if event.start_mark.line < len(self.lines) \
-            else ""
+        line = self._line(event.start_mark.line)
         value = _VALUE.match(line)
         if value is None or not value["text"].startswith("&"):
             return Problem(self.loc(event), "alias")
-        text = value["text"] if len(value["text"]) <= 50 else value["text"][:47] + "…"
         return Problem(Loc(self.name, event.start_mark.line + 1, value.start("text") + 1),
-                       "yaml_special_start", {"text": text, "char": "&"})
+                       "yaml_special_start", {"text": _shown(value["text"]), "char": "&"})
 
     # --- a syntax error in words, at the line to change; None keeps libyaml's own words
 
@@ -234,9 +232,11 @@ class _Builder:
         reserves, ': ' inside a text, or a field name without its ':'."""
         return self._open_quote(mark) or self._odd_value(mark, detail, context)
 
+    def _line(self, number: int) -> str:
+        return self.lines[number] if number < len(self.lines) else ""
+
     def _char_at(self, mark: yaml.Mark) -> str:
-        line = self.lines[mark.line] if mark.line < len(self.lines) else ""
-        return line[mark.column:mark.column + 1] or '"'
+        return self._line(mark.line)[mark.column:mark.column + 1] or '"'
 
     def _open_quote(self, mark: yaml.Mark) -> Problem | None:
         """A quote left open swallows the lines below it, up to the next quote; the error
@@ -249,12 +249,11 @@ class _Builder:
                        {"quote": last.style})
 
     def _odd_value(self, mark: yaml.Mark, detail: str, context: str) -> Problem | None:
-        line = self.lines[mark.line] if mark.line < len(self.lines) else ""
-        value = _VALUE.match(line)
+        value = _VALUE.match(self._line(mark.line))
         if value is None:
             return None
         start, text = value.start("text"), value["text"]
-        shown = text if len(text) <= 50 else text[:47] + "…"
+        shown = _shown(text)
         where = Loc(self.name, mark.line + 1, start + 1)
         reserved = (("cannot start any token" in detail and mark.column == start)
                     or (("alias" in context or "anchor" in context) and text[0] in "*&")
@@ -279,9 +278,8 @@ class _Builder:
         whole = self.lines[mark.line].strip()
         if _FIELD.match(whole):  # "title: x" indented under a text: an indentation slip
             return None
-        column = len(self.lines[mark.line]) - len(self.lines[mark.line].lstrip()) + 1
-        return Problem(Loc(self.name, mark.line + 1, column), "yaml_colon_in_text",
-                       {"text": whole if len(whole) <= 50 else whole[:47] + "…"})
+        return Problem(Loc(self.name, mark.line + 1, _indent(self.lines[mark.line]) + 1),
+                       "yaml_colon_in_text", {"text": _shown(whole)})
 
     def _missing_colon_above(self, line: int) -> Problem | None:
         """``title Back up`` above ``purpose: x``: YAML notices only on the next line."""
@@ -345,7 +343,6 @@ class _Builder:
             value = self.sequence(event, depth)  # type: ignore[arg-type]
         else:
             assert isinstance(event, AliasEvent)
-            self.anchors.clear()  # anchors meant as anchors: the alias says it all
             self.fail(event, "alias")
             raise _Stop  # an alias is where "billion laughs" starts: read no further
         if event.anchor is not None:  # "&copy thing" would lose "&copy" without a word
@@ -384,7 +381,7 @@ class _Builder:
         meant, ``daily  # every morning``, has a space after ``#`` and is left alone.
         """
         end = event.end_mark
-        line = self.lines[end.line] if end.line < len(self.lines) else ""
+        line = self._line(end.line)
         found = _TEXT_AS_COMMENT.match(line, end.column)
         if found:
             hash_at = found.end() - 1  # 0-based
@@ -443,6 +440,11 @@ _FIELD = re.compile(r"^(?:-\s+)?[A-Za-z_][\w-]*:(\s|$)")  # "title: …", "- id:
 # A field with its value on the same line (not a "|" or ">" block, not empty).
 _INLINE_VALUE = re.compile(r"^\s*(?:-\s+)?(?P<key>[A-Za-z_]+):[ \t]+(?![|>][-+0-9]*\s*$)\S")
 _CLOSERS = {'"': '"', "'": "'", "[": "]", "{": "}"}
+
+
+def _shown(text: str) -> str:
+    """A value as a message quotes it: at most 50 characters."""
+    return text if len(text) <= 50 else text[:47] + "…"
 
 
 def _indent(line: str) -> int:
