@@ -145,20 +145,26 @@ def _read_text(path: Path, shown_as: str, problems: list[Problem]) -> str | None
 
 
 def _check_text(text: str, shown_as: str, problems: list[Problem]) -> str | None:
-    for number, line_text in enumerate(text.splitlines(), start=1):
-        indent = len(line_text) - len(line_text.lstrip(" \t"))
-        if "\t" in line_text[:indent]:
-            problems.append(Problem(Loc(shown_as, number, line_text.index("\t") + 1), "tab"))
-            return None
+    lines = text.splitlines()
+    if "\t" in text:  # walk the lines only when there is something to find
+        for number, line_text in enumerate(lines, start=1):
+            indent = len(line_text) - len(line_text.lstrip(" \t"))
+            if "\t" in line_text[:indent]:
+                problems.append(Problem(Loc(shown_as, number, line_text.index("\t") + 1),
+                                        "tab"))
+                return None
+    if "\u00a0" in text or "\uff1a" in text:
         # Look-alikes pasted from a word processor, where YAML reads them as text instead of
-        # structure: before a field or list item, or as a field's colon. In text they are fine.
-        look_alike = _LOOK_ALIKE.match(line_text)
-        if look_alike:
-            group = look_alike.lastgroup or "char"
-            problems.append(Problem(Loc(shown_as, number, look_alike.start(group) + 1),
-                                    "look_alike", {"char": f"U+{ord(look_alike[group]):04X}"}))
-            return None
-    if all(not s.strip() or s.lstrip().startswith("#") for s in text.splitlines()):
+        # structure: before a field or list item, or as a field's colon. In text, fine.
+        for number, line_text in enumerate(lines, start=1):
+            look_alike = _LOOK_ALIKE.match(line_text)
+            if look_alike:
+                group = look_alike.lastgroup or "char"
+                problems.append(Problem(Loc(shown_as, number, look_alike.start(group) + 1),
+                                        "look_alike",
+                                        {"char": f"U+{ord(look_alike[group]):04X}"}))
+                return None
+    if all(not s.strip() or s.lstrip().startswith("#") for s in lines):
         problems.append(Problem(Loc(shown_as, 1, 1), "empty_file"))
         return None
     return text
@@ -177,6 +183,7 @@ class _Builder:
         self.events = events
         self.budget = budget
         self.lines = lines
+        self.lines_with_hash = {n for n, line in enumerate(lines) if "#" in line}
         self.problems: list[Problem] = []
         self.anchors: list[Problem] = []  # reported at the end; an alias stops reading first
         self.last_scalar: ScalarEvent | None = None
@@ -370,7 +377,7 @@ class _Builder:
             return None
         value = LStr(event.value)
         value.loc = self.loc(event)
-        if plain:
+        if plain and event.end_mark.line in self.lines_with_hash:
             self._comment_after(event)
         return value
 
