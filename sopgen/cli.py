@@ -18,8 +18,6 @@ from . import __version__
 if TYPE_CHECKING:
     from .artefacts import Extras
     from .build import BuildResult
-    from .labels import Catalogue
-    from .pipeline import Checked
 
 app = typer.Typer(
     help="SOP handbooks as code: YAML in, Markdown, HTML and PDF out.",
@@ -330,34 +328,14 @@ def diff(
 ) -> None:
     """Show what changed between two versions: procedures, fields and steps."""
     with user_errors():
-        from dataclasses import replace
-
-        from .diff import as_html, as_markdown, as_terminal, compare
-        from .labels import catalogue
-        from .releases import read_version
+        from .api import diff_texts
 
         if Path(old).is_dir() and not Path(project).is_dir():
             from .errors import SopgenError
 
             raise SopgenError(f"'{old}' is a folder, not a version",
                               hint="the project comes last: sopgen diff OLD NEW PROJECT")
-        before, after = read_version(project, old), read_version(project, new)
-        words = catalogue(after.handbook.document.language)
-        changes = compare(before.handbook, after.handbook)
-        changes = replace(changes, old_version=_version_shown(before, old, words),
-                          new_version=_version_shown(after, new, words))
-        render = {"text": as_terminal, "md": as_markdown, "html": as_html}[format]
-        typer.echo(render(changes, words), nl=False)
-
-
-def _version_shown(checked: Checked, ref: str, words: Catalogue) -> str:
-    """``1.3.0``, or ``1.3.0 (draft)`` for current content not released as its version."""
-    from .releases import is_released
-
-    version = checked.handbook.document.version
-    if ref == "current" and not is_released(checked):
-        return f"{version} ({words.label('draft').lower()})"
-    return version
+        typer.echo(diff_texts(project, old, new, (format,))[format], nl=False)
 
 
 def _echo(line: str) -> None:

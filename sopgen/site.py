@@ -55,20 +55,30 @@ def publish(folder: Path | str, *, output: Path | None = None,
         fail_on_errors([Problem(Loc(project.show(project.releases)), "nothing_released")], "en")
     output_root = output if output is not None else project.root / "output"
     releases = {version: read_release(project.root, version) for version in versions}
-    pages_of = {version: page_names(checked) for version, checked in releases.items()}
-    files: dict[str, bytes] = {}
+    pdfs = {}
     for version, checked in releases.items():
         if report:
             report(f"publishing {version} …")
-        pdf_name, pdf = released_pdf(checked, output_root, report)
+        pdfs[version] = released_pdf(checked, output_root, report)
+    write_folder(output_root, "site", site_files(releases, versions, pdfs), replace=True)
+    return PublishResult(output_root / "site", versions, versions[-1])
+
+
+def site_files(releases: dict[str, Checked], versions: list[str],
+               pdfs: dict[str, bytes]) -> dict[str, bytes]:
+    """Every file of the site, in memory: each version's pages and PDF, ``latest/``, the index."""
+    pages_of = {version: page_names(checked) for version, checked in releases.items()}
+    files: dict[str, bytes] = {}
+    for version, checked in releases.items():
+        doc = checked.handbook.document
+        pdf_name = f"{doc.id}-{doc.version}.pdf"
         site = VersionSite(checked, versions, pages_of, pdf_name)
-        for name, data in {**site.pages(), pdf_name: pdf}.items():
+        for name, data in {**site.pages(), pdf_name: pdfs[version]}.items():
             files[f"{version}/{name}"] = data
             if version == versions[-1]:
                 files[f"latest/{name}"] = data
     files["index.html"] = version_index(releases, versions).encode()
-    write_folder(output_root, "site", files, replace=True)
-    return PublishResult(output_root / "site", versions, versions[-1])
+    return files
 
 
 def page_names(checked: Checked) -> set[str]:
@@ -79,14 +89,13 @@ def page_names(checked: Checked) -> set[str]:
 
 
 def released_pdf(checked: Checked, output_root: Path,
-                 report: Callable[[str], None] | None) -> tuple[str, bytes]:
+                 report: Callable[[str], None] | None) -> bytes:
     """The release's PDF from output/<version>/, built first if it is not there yet."""
     doc = checked.handbook.document
-    name = f"{doc.id}-{doc.version}.pdf"
-    path = output_root / doc.version / name
+    path = output_root / doc.version / f"{doc.id}-{doc.version}.pdf"
     if not path.is_file():
         build_checked(checked, formats=["pdf"], output=output_root, draft=False, report=report)
-    return name, path.read_bytes()
+    return path.read_bytes()
 
 
 class VersionSite:
