@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from .artefacts import Extras, artefact_files, focus
-from .diff import as_html, as_markdown, as_terminal, compare
-from .labels import Catalogue, catalogue
-from .pipeline import Checked, read_handbook
-from .releases import is_released, read_release, read_version, revision_changes
-from .releases import released_versions as _released_versions
-from .render import file_stem, render_formats
-from .schema import schema_text
-from .site import site_files
+from sopgen.commands.publish import site_files
+from sopgen.commands.schema import schema_text
+from sopgen.core.catalogue import Catalogue, catalogue
+from sopgen.outputs.artefacts import Extras, artefact_files, focus
+from sopgen.outputs.diff import as_html, as_markdown, as_terminal, compare
+from sopgen.reading.handbook import Checked, read_handbook
+from sopgen.reading.releases import is_released, read_release, read_version, revision_changes
+from sopgen.reading.releases import released_versions as _released_versions
+from sopgen.rendering.render import file_stem, render_formats
 
 __all__ = ["diff_texts", "read_handbook", "released_versions", "schema_text", "site_pages",
            "text_outputs"]

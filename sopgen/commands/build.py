@@ -11,14 +11,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .labels import format_problems
-from .pipeline import Checked, read_handbook
-from .releases import edited_release, freeze, is_released, read_release, revision_changes
-from .render import render_formats, theme_folder
-from .write import write_folder
+from sopgen.core.catalogue import format_problems
+from sopgen.core.write import write_folder
+from sopgen.reading.handbook import Checked, read_handbook
+from sopgen.reading.releases import (
+    edited_release,
+    freeze,
+    is_released,
+    read_release,
+    revision_changes,
+)
+from sopgen.rendering.render import render_formats, theme_folder
 
 if TYPE_CHECKING:
-    from .artefacts import Extras
+    from sopgen.outputs.artefacts import Extras
 
 FORMATS = ("md", "html", "pdf")
 
@@ -72,7 +78,7 @@ def build_checked(checked: Checked, *, formats: list[str] | tuple[str, ...] = FO
         files, warnings = render_files(checked, formats, draft=draft, report=report,
                                        cache=output_root / ".cache" / "pdf")
     else:  # artefacts and role handbooks: see artefacts.py
-        from .artefacts import render_with_extras
+        from sopgen.outputs.artefacts import render_with_extras
 
         files, warnings = render_with_extras(checked, formats, extras, draft=draft,
                                              report=report, cache=output_root / ".cache" / "pdf")
@@ -116,9 +122,9 @@ def make_pdf(checked: Checked, print_html: bytes, *, cache: Path | None = None,
     WeasyPrint document when SOPGEN_PDF_ENGINE=single (the plain reference path)."""
     import os
 
-    from .labels import catalogue
-    from .paginate import Engine, can_split, write_pdf_parallel
-    from .pdf import write_pdf
+    from sopgen.core.catalogue import catalogue
+    from sopgen.rendering.paginate import Engine, can_split, write_pdf_parallel
+    from sopgen.rendering.pdf import write_pdf
 
     theme = theme_folder()
     doc = checked.handbook.document

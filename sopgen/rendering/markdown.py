@@ -23,9 +23,9 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from .errors import Loc, Problem
-from .validate import MAX_ASSET_BYTES
-from .yamlread import located
+from sopgen.core.errors import Loc, Problem
+from sopgen.reading.validate import MAX_ASSET_BYTES
+from sopgen.reading.yamlread import located
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
 ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")

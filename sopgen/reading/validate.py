@@ -18,12 +18,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-from . import model
-from .errors import Loc, Problem
-from .labels import catalogue, languages
-from .load import _suggest
-from .model import Handbook, Procedure, Step, flatten
-from .yamlread import LMap, LSeq, LStr, has_bad_chars, located
+from sopgen.core import model
+from sopgen.core.catalogue import catalogue, languages
+from sopgen.core.errors import Loc, Problem
+from sopgen.core.model import Handbook, Procedure, Step, flatten
+from sopgen.reading.load import _suggest
+from sopgen.reading.yamlread import LMap, LSeq, LStr, has_bad_chars, located
 
 MAX_TEXT = 50_000
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")

@@ -11,11 +11,11 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from .errors import Loc, Problem
-from .labels import catalogue, languages
-from .model import PILLARS, Handbook, Procedure, add_months, flatten, review_due
-from .validate import markdown_texts
-from .yamlread import located
+from sopgen.core.catalogue import catalogue, languages
+from sopgen.core.errors import Loc, Problem
+from sopgen.core.model import PILLARS, Handbook, Procedure, add_months, flatten, review_due
+from sopgen.reading.validate import markdown_texts
+from sopgen.reading.yamlread import located
 
 WORD = re.compile(r"[^\W\d_]{2,}")
 

@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from .errors import Problem
+from sopgen.core.errors import Problem
 
 
 @dataclass(frozen=True)

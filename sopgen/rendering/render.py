@@ -19,14 +19,15 @@ from typing import Any, TypedDict
 import jinja2
 from markupsafe import Markup
 
-from . import model, raci
-from .errors import Loc, SopgenError, relative
-from .gcpause import paused_gc
-from .labels import Catalogue, catalogue
-from .markdown import Findings, TextRenderer, data_uri
-from .model import Document, Handbook, Procedure
-from .parallel import available_cores, can_fork, forked_pool
-from .validate import markdown_texts, mention_pattern
+from sopgen.core import model
+from sopgen.core.catalogue import Catalogue, catalogue
+from sopgen.core.errors import Loc, SopgenError, relative
+from sopgen.core.gcpause import paused_gc
+from sopgen.core.model import Document, Handbook, Procedure
+from sopgen.core.parallel import available_cores, can_fork, forked_pool
+from sopgen.outputs import raci
+from sopgen.reading.validate import markdown_texts, mention_pattern
+from sopgen.rendering.markdown import Findings, TextRenderer, data_uri
 
 THEME_PACKAGE = ("sopgen", "themes/default")
 

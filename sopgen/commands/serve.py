@@ -20,8 +20,8 @@ from pathlib import Path
 
 from markupsafe import escape
 
-from .errors import SopgenError
-from .load import Project
+from sopgen.core.errors import SopgenError
+from sopgen.reading.load import Project
 
 RELOAD_SCRIPT = b"""<script>
 (function () {
@@ -49,8 +49,8 @@ class Preview:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def rebuild(self, report: Callable[[str], None]) -> None:
-        from .build import render_files
-        from .pipeline import read_handbook
+        from sopgen.commands.build import render_files
+        from sopgen.reading.handbook import read_handbook
 
         started = time.perf_counter()
         try:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from .errors import SopgenError
+from sopgen.core.errors import SopgenError
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor

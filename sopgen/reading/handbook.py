@@ -10,14 +10,14 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import Problem, ValidationFailed
-from .gcpause import paused_gc
-from .labels import format_problems
-from .load import Project, load_file, load_project
-from .model import Handbook
-from .review import reviewer_warnings
-from .validate import asset_problems, language_of, validate
-from .yamlread import LMap
+from sopgen.core.catalogue import format_problems
+from sopgen.core.errors import Problem, ValidationFailed
+from sopgen.core.gcpause import paused_gc
+from sopgen.core.model import Handbook
+from sopgen.reading.load import Project, load_file, load_project
+from sopgen.reading.review import reviewer_warnings
+from sopgen.reading.validate import asset_problems, language_of, validate
+from sopgen.reading.yamlread import LMap
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,10 @@ def check_project(folder: Path | str, *, strict: bool = False,
                   today: dt.date | None = None) -> Checked:
     """``validate`` plus every warning a build would give, found without building;
     with ``strict`` a warning fails like an error."""
-    from .releases import edited_release
-    from .render import text_problems  # Markdown and Jinja: only when checking this far
+    from sopgen.reading.releases import edited_release
+    from sopgen.rendering.render import (
+        text_problems,  # Markdown and Jinja: only when checking this far
+    )
 
     checked = read_handbook(folder, today=today)
     found = text_problems(checked.handbook, checked.project.root, assets=checked.project.assets)

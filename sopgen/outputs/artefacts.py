@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Loc, Problem
-from .ical import SITE_URL, ics_bytes
-from .labels import catalogue, format_problems
-from .pipeline import Checked
-from .render import file_stem
-from .roles import UsageError, role_handbook
+from sopgen.core.catalogue import catalogue, format_problems
+from sopgen.core.errors import Loc, Problem
+from sopgen.outputs.calendar import SITE_URL, ics_bytes
+from sopgen.outputs.roles import UsageError, role_handbook
+from sopgen.reading.handbook import Checked
+from sopgen.rendering.render import file_stem
 
 ARTEFACTS = ("raci", "checklists", "calendar", "acknowledgements")
 
@@ -54,8 +54,8 @@ def render_with_extras(checked: Checked, formats: list[str] | tuple[str, ...], e
                        *, draft: bool, report: Callable[[str], None] | None = None,
                        cache: Path | None = None) -> tuple[dict[str, bytes], list[str]]:
     """The handbook formats (of the role's handbook, for a role build) plus the artefacts."""
-    from .build import render_files
-    from .releases import revision_changes
+    from sopgen.commands.build import render_files
+    from sopgen.reading.releases import revision_changes
 
     check_site_url(extras.site_url, checked.handbook.document.language)
     focused = focus(checked, extras.role)  # changes stay those of the whole document
@@ -71,7 +71,7 @@ def render_with_extras(checked: Checked, formats: list[str] | tuple[str, ...], e
 def artefact_files(checked: Checked, stem: str, extras: Extras, *, draft: bool,
                    report: Callable[[str], None] | None = None) -> dict[str, bytes]:
     """Each artefact asked for, by file name, in memory."""
-    from . import raci, sheets
+    from sopgen.outputs import raci, sheets
 
     handbook = checked.handbook
     words = catalogue(handbook.document.language)

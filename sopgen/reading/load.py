@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Loc, Problem, SopgenError, relative
-from .model import Document, Procedure, Role
-from .yamlread import Budget, LMap, LSeq, read_yaml
+from sopgen.core.errors import Loc, Problem, SopgenError, relative
+from sopgen.core.model import Document, Procedure, Role
+from sopgen.reading.yamlread import Budget, LMap, LSeq, read_yaml
 
 MAX_FILES = 5000
 MAX_TOTAL_BYTES = 16 * 1024 * 1024  # ~40x a large real SOP; bounds time and memory

@@ -14,12 +14,12 @@ from collections import Counter
 from importlib import resources
 from pathlib import Path
 
-from .errors import SopgenError
-from .labels import catalogue
-from .load import Project, load_project
-from .model import PILLARS, PROCEDURE_ID
-from .schema import SCHEMA_FILE, schema_text
-from .yamlread import LMap
+from sopgen.commands.schema import SCHEMA_FILE, schema_text
+from sopgen.core.catalogue import catalogue
+from sopgen.core.errors import SopgenError
+from sopgen.core.model import PILLARS, PROCEDURE_ID
+from sopgen.reading.load import Project, load_project
+from sopgen.reading.yamlread import LMap
 
 STARTERS = {("website", "id"): "website", ("blank", "id"): "blank-id",
             ("blank", "en"): "blank-en"}

@@ -15,9 +15,9 @@ import types
 import typing
 from typing import Any, Literal, get_args, get_origin
 
-from . import __version__
-from .model import Handbook, Procedure, Step
-from .validate import hints
+from sopgen import __version__
+from sopgen.core.model import Handbook, Procedure, Step
+from sopgen.reading.validate import hints
 
 SCHEMA_FILE = "sopgen.schema.json"
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from .errors import Loc, Problem, ValidationFailed
-from .labels import catalogue, format_problems
-from .load import _suggest
-from .model import Document, Handbook, Procedure, Step, flatten
-from .raci import by_pillar
+from sopgen.core.catalogue import catalogue, format_problems
+from sopgen.core.errors import Loc, Problem, ValidationFailed
+from sopgen.core.model import Document, Handbook, Procedure, Step, flatten
+from sopgen.outputs.raci import by_pillar
+from sopgen.reading.load import _suggest
 
 
 class UsageError(ValidationFailed):
@@ -71,7 +71,7 @@ def role_handbook(handbook: Handbook, role_id: str) -> Handbook:
 
 def _role_document(handbook: Handbook, role_id: str) -> Document:
     """Document control of the booklet: the role in its title, a note on what it holds."""
-    from .render import escape_markdown
+    from sopgen.rendering.render import escape_markdown
 
     doc = handbook.document
     words = catalogue(doc.language)

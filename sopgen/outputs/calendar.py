@@ -16,10 +16,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from . import model
-from .labels import Catalogue
-from .model import Document, Handbook, Procedure, add_months, review_due
-from .raci import by_pillar
+from sopgen.core import model
+from sopgen.core.catalogue import Catalogue
+from sopgen.core.model import Document, Handbook, Procedure, add_months, review_due
+from sopgen.outputs.raci import by_pillar
 
 PRODID = "-//sopgen//SOP maintenance calendar//EN"
 RRULES = {

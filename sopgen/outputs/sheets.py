@@ -17,13 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import model
-from .labels import Catalogue
-from .model import Handbook, Procedure, Role, flatten
-from .pipeline import Checked
-from .raci import by_pillar
-from .render import Renderer, theme_folder
-from .roles import role_procedures
+from sopgen.core import model
+from sopgen.core.catalogue import Catalogue
+from sopgen.core.model import Handbook, Procedure, Role, flatten
+from sopgen.outputs.raci import by_pillar
+from sopgen.outputs.roles import role_procedures
+from sopgen.reading.handbook import Checked
+from sopgen.rendering.render import Renderer, theme_folder
 
 # frequency → (rows on one sheet, label key of the period the sheet covers)
 SHEET_ROWS: dict[str, tuple[int, str]] = {
@@ -132,7 +132,7 @@ def fitted_pdf(checked: Checked, html_for: Callable[[dict[str, int]], str],
     The pages of every pass are then put together in order (WeasyPrint can join pages
     of several laid-out documents) — which is why sheets print no page numbers.
     """
-    from .pdf import lay_out, pdf_bytes
+    from sopgen.rendering.pdf import lay_out, pdf_bytes
 
     theme = theme_folder()
     density = dict(start)

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import yaml
 
-from .errors import Loc, Problem
-from .load import Project
-from .model import VERSION
-from .pipeline import Checked, fail_on_errors, read_handbook
-from .yamlread import LMap, LSeq, located
+from sopgen.core.errors import Loc, Problem
+from sopgen.core.model import VERSION
+from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
+from sopgen.reading.load import Project
+from sopgen.reading.yamlread import LMap, LSeq, located
 
 HEADER = "# sopgen release snapshot: the frozen content of this version. Do not edit.\n"
 
@@ -151,9 +151,9 @@ def read_version(folder: Path | str, ref: str) -> Checked:
 def revision_changes(checked: Checked) -> dict[str, list[str]]:
     """For each revision-history entry, the computed list of what changed since the
     version before it — where both versions can still be read (snapshots or content)."""
-    from .diff import compare, summary_lines
-    from .errors import SopgenError
-    from .labels import catalogue
+    from sopgen.core.catalogue import catalogue
+    from sopgen.core.errors import SopgenError
+    from sopgen.outputs.diff import compare, summary_lines
 
     current = checked.handbook.document.version
     known = set(released_versions(checked.project.releases))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 import io
 
-from .labels import Catalogue
-from .model import PILLARS, Handbook, Procedure
+from sopgen.core.catalogue import Catalogue
+from sopgen.core.model import PILLARS, Handbook, Procedure
 
 KINDS = ("r", "a", "c", "i")  # label keys raci_r … raci_i, in the order a cell lists them
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula

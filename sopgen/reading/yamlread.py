@@ -39,7 +39,7 @@ from yaml.events import (
     StreamEndEvent,
 )
 
-from .errors import Loc, Problem
+from sopgen.core.errors import Loc, Problem
 
 try:  # libyaml is ~15x faster; the pure-Python parser gives the same events.
     from yaml import CSafeLoader as _Loader

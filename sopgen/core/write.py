@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import SopgenError
+from sopgen.core.errors import SopgenError
 
 
 @dataclass

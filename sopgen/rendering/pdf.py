@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .errors import SopgenError
+from sopgen.core.errors import SopgenError
 
 
 class Refused(ValueError):

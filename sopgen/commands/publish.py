@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import model
-from .build import build_checked
-from .errors import Loc, Problem
-from .load import Project
-from .pipeline import Checked, fail_on_errors
-from .releases import read_release, released_versions, revision_changes
-from .render import Links, Renderer
-from .write import write_folder
+from sopgen.commands.build import build_checked
+from sopgen.core import model
+from sopgen.core.errors import Loc, Problem
+from sopgen.core.write import write_folder
+from sopgen.reading.handbook import Checked, fail_on_errors
+from sopgen.reading.load import Project
+from sopgen.reading.releases import read_release, released_versions, revision_changes
+from sopgen.rendering.render import Links, Renderer
 
 SECTION_PAGES = ("roles", "raci", "glossary", "revisions", "search")
 
@@ -165,7 +165,7 @@ class VersionSite:
 
 def plain_text(procedure: model.Procedure) -> str:
     """The words of a procedure for search, without Markdown punctuation."""
-    from .model import flatten
+    from sopgen.core.model import flatten
 
     parts = [procedure.purpose, procedure.scope, procedure.trigger,
              *(step.text for _, step in flatten(procedure.steps)),

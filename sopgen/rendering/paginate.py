@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .parallel import available_cores, can_fork, forked_pool
+from sopgen.core.parallel import available_cores, can_fork, forked_pool
 
 PART = re.compile(r"<!-- sopgen:part(?: pillar=([a-z]+))? -->")
 LINK = re.compile(r'<a\b(?P<attrs>[^>]*\bclass="(?P<class>xref|pgref)"[^>]*)>(?P<body>.*?)</a>',
@@ -190,7 +190,7 @@ def layout(job: Job) -> LaidOut:
     """Lay one chunk out (in a worker process) and record where everything landed."""
     from weasyprint import HTML
 
-    from .pdf import captured_weasyprint_log, layout_errors, make_fetcher
+    from sopgen.rendering.pdf import captured_weasyprint_log, layout_errors, make_fetcher
 
     with captured_weasyprint_log(), layout_errors():
         document = HTML(string=job.html, base_url=job.base_url,
@@ -238,7 +238,7 @@ def _run(jobs: list[Job], workers: int) -> list[LaidOut]:
 def _cache_key(html: str) -> str:
     import weasyprint
 
-    from . import __version__
+    from sopgen import __version__
 
     digest = hashlib.sha256(f"{__version__}|{weasyprint.__version__}|".encode())
     digest.update(html.encode())

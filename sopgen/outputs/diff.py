@@ -14,8 +14,8 @@ import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .labels import Catalogue, printable
-from .model import Handbook, Procedure, Reference, Step, flatten
+from sopgen.core.catalogue import Catalogue, printable
+from sopgen.core.model import Handbook, Procedure, Reference, Step, flatten
 
 SKIPPED_FIELDS = ("id", "steps")
 
@@ -202,7 +202,7 @@ def _one_line(text: str) -> str:
 
 def as_markdown(diff: HandbookDiff, words: Catalogue) -> str:
     """The terminal text recast as Markdown, with user text escaped."""
-    from .render import escape_markdown
+    from sopgen.rendering.render import escape_markdown
 
     title = words.label("diff_title").format(old=diff.old_version, new=diff.new_version)
     out = [f"# {title}", ""]
