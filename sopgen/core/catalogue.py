@@ -8,6 +8,7 @@ A catalogue is ``labels/<code>.toml`` with tables ``labels`` (template words),
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -50,7 +51,8 @@ class Catalogue:
             self.messages["did_you_mean"].format(suggestion=suggestion) if suggestion else ""
         )
         text = self.messages[problem.code].format_map(_Defaults(params))
-        return f"{problem.loc}: {self.messages[problem.severity]}: {text}"
+        where = f"{problem.loc}: " if problem.loc.file else ""
+        return f"{where}{self.messages[problem.severity]}: {text}"
 
 
 class _Defaults(dict):  # a message may not use every parameter, nor get every one
@@ -85,3 +87,10 @@ def format_problems(problems: list[Problem], language: str = "en") -> list[str]:
     ordered = sorted(problems, key=lambda p: (p.severity != "error", p.loc.file, p.loc.line,
                                               p.loc.col))
     return [words.message(p) for p in ordered]
+
+
+def suggest(key: str, allowed: tuple[str, ...] | list[str]) -> dict[str, object]:
+    """Message parameters for an unknown ``key``: the closest allowed value, and all."""
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    return {"key": key, "suggestion": close[0] if close else "", "allowed": ", ".join(allowed)}
+

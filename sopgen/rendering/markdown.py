@@ -24,7 +24,7 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from sopgen.core.errors import Loc, Problem
-from sopgen.reading.validate import MAX_ASSET_BYTES
+from sopgen.core.model import MAX_ASSET_BYTES
 from sopgen.reading.yamlread import located
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
