@@ -35,6 +35,10 @@ class Catalogue:
     def choice(self, key: str) -> str:
         return self.choices.get(key, key)
 
+    def edition(self, audience: str) -> str:
+        """The name of an edition: "Internal edition", "Edisi Internal"."""
+        return self.labels["edition_name"].format(name=self.choice(audience))
+
     def date(self, value: dt.date | None) -> str:
         """A date as people write it in this language: "31 Mei 2013", "31 May 2013"."""
         if value is None:

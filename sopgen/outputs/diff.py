@@ -17,9 +17,15 @@ from dataclasses import dataclass, field
 
 from sopgen.core.catalogue import Catalogue, catalogue, printable
 from sopgen.core.errors import SopgenError
-from sopgen.core.model import Handbook, Procedure, Reference, Step, flatten
+from sopgen.core.model import Handbook, Procedure, Reference, Step, Visibility, flatten
+from sopgen.outputs.editions import edition_handbook
 from sopgen.reading.handbook import Checked
-from sopgen.reading.releases import read_release, released_versions, version_key
+from sopgen.reading.releases import (
+    SnapshotModified,
+    read_release,
+    released_versions,
+    version_key,
+)
 
 SKIPPED_FIELDS = ("id", "steps")
 
@@ -241,9 +247,10 @@ def as_html(diff: HandbookDiff, words: Catalogue) -> str:
             f"<title>{title}</title>\n</head>\n<body>\n{body}</body>\n</html>\n")
 
 
-def revision_changes(checked: Checked) -> dict[str, list[str]]:
+def revision_changes(checked: Checked, edition: Visibility | None = None) -> dict[str, list[str]]:
     """For each revision-history entry, the computed list of what changed since the
-    version before it — where both versions can still be read (snapshots or content)."""
+    version before it — where both versions can still be read (snapshots or content);
+    in an edition, only what that edition holds."""
     current = checked.handbook.document.version
     known = set(released_versions(checked.project.releases))
     versions = sorted({r.version for r in checked.handbook.revisions}, key=version_key)
@@ -256,7 +263,10 @@ def revision_changes(checked: Checked) -> dict[str, list[str]]:
             before = read_release(checked.project.root, previous).handbook
             after = (checked.handbook if version == current
                      else read_release(checked.project.root, version).handbook)
+        except SnapshotModified:  # a hand-edited release is refused everywhere
+            raise
         except SopgenError:  # an old snapshot that no longer reads: no list, not a failure
             continue
-        changes[version] = summary_lines(compare(before, after), words)
+        changes[version] = summary_lines(compare(edition_handbook(before, edition),
+                                                 edition_handbook(after, edition)), words)
     return changes

@@ -36,7 +36,7 @@ def spreadsheet_safe(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def csv_bytes(handbook: Handbook, words: Catalogue, *, draft: bool) -> bytes:
+def csv_bytes(handbook: Handbook, words: Catalogue, *, draft: bool, edition: str) -> bytes:
     """The matrix as CSV: a caption row naming document and version, then the table.
 
     UTF-8 with a byte-order mark, because Excel reads a CSV without one in the
@@ -46,6 +46,7 @@ def csv_bytes(handbook: Handbook, words: Catalogue, *, draft: bool) -> bytes:
     caption = [words.label("raci"), doc.id, f"{words.label('version')} {doc.version}"]
     if draft:
         caption.append(words.label("draft"))
+    caption.append(words.edition(edition))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for row in [caption, *rows(handbook, words)]:

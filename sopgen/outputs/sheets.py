@@ -147,13 +147,14 @@ def fitted_pdf(checked: Checked, html_for: Callable[[dict[str, int]], str],
     return pdf_bytes(joined, identifier, forms=forms)
 
 
-def checklists_pdf(checked: Checked, stem: str, *, draft: bool, fillable: bool = False) -> bytes:
+def checklists_pdf(checked: Checked, stem: str, *, draft: bool, edition: str,
+                   fillable: bool = False) -> bytes:
     """One landscape page per recurring procedure: steps and checks to tick, and a log."""
     handbook = checked.handbook
     # Only the sheets' procedures are link targets, so a mention of another stays text.
     sheet_book = dataclasses.replace(handbook, procedures=model.recurring(handbook))
     renderer = Renderer(sheet_book, checked.project.root, draft=draft,
-                        assets=checked.project.assets)
+                        assets=checked.project.assets, edition=edition)
     sheets = [log_sheet(p, renderer.words) for p in sheet_book.procedures]
 
     def html_for(density: dict[str, int]) -> str:
@@ -162,15 +163,16 @@ def checklists_pdf(checked: Checked, stem: str, *, draft: bool, fillable: bool =
         return renderer.render("checklists.html.j2", sheets=chosen, fillable=fillable)
 
     start = {s.anchor: first_density(s.procedure) for s in sheets}
-    return fitted_pdf(checked, html_for, start, f"{stem}-checklists", forms=fillable)
+    name = f"{stem}-checklists" + ("-fillable" if fillable else "")
+    return fitted_pdf(checked, html_for, start, name, forms=fillable)
 
 
-def acknowledgements_pdf(checked: Checked, stem: str, *, draft: bool,
+def acknowledgements_pdf(checked: Checked, stem: str, *, draft: bool, edition: str,
                          role_id: str | None = None) -> bytes:
     """One page per role: "I have read and understood version X", its procedures, lines
     for name, signature and date."""
     renderer = Renderer(checked.handbook, checked.project.root, draft=draft,
-                        assets=checked.project.assets)
+                        assets=checked.project.assets, edition=edition)
     sheets = ack_sheets(checked.handbook, role_id)
 
     def html_for(density: dict[str, int]) -> str:

@@ -220,19 +220,38 @@ def lay_out_all(chunks: list[str], engine: Engine, what: str) -> tuple[list[Laid
                 engine.identifier) for i in missing]
     if engine.report:
         engine.report(f"laying out {len(jobs)} of {len(chunks)} {what} …")
-    for index, laid_out in zip(missing, _run(jobs, engine.workers), strict=True):
+    progress = _counter(engine.report, len(jobs), what)
+    for index, laid_out in zip(missing, _run(jobs, engine.workers, progress), strict=True):
         results[index] = laid_out
         _to_cache(engine.cache, keys[index], laid_out)
     return [results[i] for i in range(len(chunks))], keys
 
 
-def _run(jobs: list[Job], workers: int) -> list[LaidOut]:
+def _counter(report: Callable[[str], None] | None, total: int,
+             what: str) -> Callable[[], None]:
+    """A tick per chunk laid out, so a long layout shows it is moving (also in a CI log)."""
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if report and total > 1:
+            report(f"laid out {done} of {total} {what}")
+    return tick
+
+
+def _run(jobs: list[Job], workers: int, tick: Callable[[], None]) -> list[LaidOut]:
     if workers <= 1 or len(jobs) <= 1 or not can_fork():
-        return [layout(job) for job in jobs]
+        return [_ticked(layout(job), tick) for job in jobs]
     import weasyprint  # noqa: F401 - imported once here, inherited by forked workers
 
     with forked_pool(min(workers, len(jobs)), "laying out the PDF") as pool:
-        return list(pool.map(layout, jobs))
+        return [_ticked(laid_out, tick) for laid_out in pool.map(layout, jobs)]
+
+
+def _ticked(laid_out: LaidOut, tick: Callable[[], None]) -> LaidOut:
+    tick()
+    return laid_out
 
 
 def _cache_key(html: str) -> str:

@@ -44,10 +44,12 @@ def theme_folder() -> Path:
     return Path(str(resources.files(THEME_PACKAGE[0]).joinpath(THEME_PACKAGE[1])))
 
 
-def file_stem(doc: Document, *, draft: bool, role: str | None = None) -> str:
-    """``SOP-SK-WEB-2.0.0``, ``…-draft``, ``…-editor``: what every file name starts with."""
+def file_stem(doc: Document, *, draft: bool, role: str | None = None,
+              edition: str | None = None) -> str:
+    """``SOP-SK-WEB-2.0.0``, ``…-draft``, ``…-editor``, ``…-public``: what every file name
+    starts with."""
     stem = f"{doc.id}-{doc.version}" + ("-draft" if draft else "")
-    return f"{stem}-{role}" if role else stem
+    return "-".join(part for part in (stem, role, edition) if part)
 
 
 class MdText(str):
@@ -70,6 +72,7 @@ class Context(TypedDict):
     pillars: list[PillarView]
     words: Catalogue
     draft: bool
+    edition: str  # the narrowest audience that may read it all: public, internal, restricted
     logo: str
     language: str
     file_stem: str
@@ -169,8 +172,9 @@ class Renderer:
 
     def __init__(self, handbook: Handbook, project_root: Path, *, draft: bool = False,
                  links: Links | None = None, changes: dict[str, list[str]] | None = None,
-                 assets: Path | None = None) -> None:
+                 assets: Path | None = None, edition: str | None = None) -> None:
         self.handbook = handbook
+        self.edition = edition or model.edition_of(handbook)  # the audience it is made for
         self.changes = changes or {}
         self.root = project_root
         self.draft = draft
@@ -196,6 +200,7 @@ class Renderer:
             pillars=[self._pillar(key) for key in model.PILLARS],
             words=self.words,
             draft=self.draft,
+            edition=self.edition,
             logo=data_uri(logo_path) if doc.organisation.logo else "",
             language=doc.language,
             file_stem=file_stem(doc, draft=self.draft),
@@ -243,6 +248,7 @@ class Renderer:
             "label": words.label,
             "choice": words.choice,
             "date": words.date,
+            "edition": words.edition,
             "role_title": lambda role_id: self.handbook.role(role_id).title,
             "css_content": css_content,
             "raci": lambda procedure, role_id: raci_cell(procedure, role_id, words),
@@ -268,7 +274,7 @@ PARALLEL_FROM = 150  # procedures; below this a second process costs more than i
 
 def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *,
                    draft: bool = False, changes: dict[str, list[str]] | None = None,
-                   assets: Path | None = None) -> Rendered:
+                   assets: Path | None = None, edition: str | None = None) -> Rendered:
     """Render each text format in memory; the PDF gets its print HTML from here.
 
     A large handbook renders in forked processes (see ``_render_in_parallel``); the
@@ -276,7 +282,7 @@ def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *
     """
     with paused_gc():
         return _render_formats(Renderer(handbook, project_root, draft=draft, changes=changes,
-                                        assets=assets), formats)
+                                        assets=assets, edition=edition), formats)
 
 
 def text_problems(handbook: Handbook, project_root: Path, *,
