@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -35,3 +37,38 @@ def write(project: Path, relative: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def next_version_of(project: Path, version: str, day: str, *,
+                    document: str = "content/document.yaml",
+                    summary: str = "The next version.") -> None:
+    """Make the content the next version as staff do: its number, an approval of it, the
+    day it takes effect and a revision-history entry (the document's last section)."""
+    path = project / document
+    text = re.sub(r'(?m)^  version: "[0-9.]+"$', f'  version: "{version}"', path.read_text(),
+                  count=1)
+    text = re.sub(r"(?m)^  effective_date: .*$", f"  effective_date: {day}", text, count=1)
+    text = text.replace("  approvals:\n", f"  approvals:\n    - name: Bo Board\n      role: Chair"
+                        f'\n      date: {day}\n      version: "{version}"\n', 1)
+    path.write_text(text.rstrip("\n") + f'\n  - version: "{version}"\n    date: {day}\n'
+                    f"    author: A\n    summary: {summary}\n", encoding="utf-8")
+
+
+def released_sample(target: Path) -> Path:
+    """A copy of the sample whose current content is released: as it is when the sample's
+    content is a release, else as the next version (approved, in force a day later)."""
+    from sopgen.commands.release import release_project
+    from sopgen.reading.handbook import read_handbook
+    from sopgen.reading.releases import is_released, next_version
+
+    for part in ("content", "templates", "releases"):
+        if (ROOT / part).is_dir():
+            shutil.copytree(ROOT / part, target / part)
+    checked = read_handbook(target)
+    if not is_released(checked):
+        doc = checked.handbook.document
+        day = (max(doc.effective_date, *(r.date for r in checked.handbook.revisions))
+               + dt.timedelta(days=1)).isoformat()
+        next_version_of(target, next_version(doc.version), day, document="content/dokumen.yaml")
+        release_project(target)
+    return target

@@ -19,7 +19,7 @@ from sopgen.core.errors import Loc, SopgenError, ValidationFailed
 from sopgen.core.model import add_months
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
-from tests.conftest import write
+from tests.conftest import next_version_of, write
 
 runner = CliRunner()
 
@@ -75,16 +75,12 @@ def test_publish_drops_pages_a_newer_release_removed(mini: Path) -> None:
     from sopgen.commands.publish import publish
 
     release_project(mini)
-    assert (publish(mini).folder / "latest" / "kon-01.html").is_file()
-    document = mini / "content" / "document.yaml"
-    document.write_text(document.read_text().replace('  version: "1.2.0"\n',
-                                                     '  version: "1.3.0"\n', 1)
-                        + '  - version: "1.3.0"\n    date: 2024-06-01\n    author: A\n'
-                          "    summary: KON-01 removed.\n")
+    assert (publish(mini, edition="internal").folder / "latest" / "kon-01.html").is_file()
+    next_version_of(mini, "1.3.0", "2024-06-01", summary="KON-01 removed.")
     procedures = mini / "content" / "procedures.yaml"
     procedures.write_text(procedures.read_text().split("  - id: KON-01")[0])
     release_project(mini)
-    site = publish(mini).folder
+    site = publish(mini, edition="internal").folder
     assert not (site / "latest" / "kon-01.html").exists()
     assert (site / "1.2.0" / "kon-01.html").is_file()
 
