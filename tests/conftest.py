@@ -54,10 +54,11 @@ def next_version_of(project: Path, version: str, day: str, *,
                     f"    author: A\n    summary: {summary}\n", encoding="utf-8")
 
 
-def released_sample(target: Path) -> Path:
+def released_sample(target: Path, *, build: bool = True) -> Path:
     """A copy of the sample whose current content is released: as it is when the sample's
-    content is a release, else as the next version (approved, in force a day later)."""
-    from sopgen.commands.release import release_project
+    content is a release, else as the next version (approved, in force a day later).
+    Without ``build`` the release is only frozen, not built."""
+    from sopgen.commands.release import freeze, release_project
     from sopgen.reading.handbook import read_handbook
     from sopgen.reading.releases import is_released, next_version
 
@@ -70,5 +71,8 @@ def released_sample(target: Path) -> Path:
         day = (max(doc.effective_date, *(r.date for r in checked.handbook.revisions))
                + dt.timedelta(days=1)).isoformat()
         next_version_of(target, next_version(doc.version), day, document="content/dokumen.yaml")
-        release_project(target)
+        if build:
+            release_project(target)
+        else:
+            freeze(read_handbook(target))
     return target

@@ -34,7 +34,9 @@ def outputs(name: str) -> dict[str, bytes]:
     files.update(_prefixed("role/", api.text_outputs(checked, role=ROLE[name])))
     versions = api.released_versions(folder)
     if versions:
-        files.update(_prefixed("site/", api.site_pages(folder, pdf=b"%PDF golden stand-in")))
+        # the intranet: every release of the sample is classified internal
+        files.update(_prefixed("site/", api.site_pages(folder, pdf=b"%PDF golden stand-in",
+                                                       edition="internal")))
     for old, new in itertools.pairwise([*versions, "current"] if versions else []):
         for fmt, text in api.diff_texts(folder, old, new).items():
             files[f"diff/{old}..{new}.{fmt}"] = text.encode()

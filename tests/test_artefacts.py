@@ -370,7 +370,8 @@ def test_fillable_sheets_have_form_fields(mini: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", str(mini), "-f", "md", "--fillable",
                                  "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    reader = PdfReader(str(tmp_path / "1.2.0-draft" / "SOP-MINI-1.2.0-draft-checklists.pdf"))
+    reader = PdfReader(str(tmp_path / "1.2.0-draft"
+                           / "SOP-MINI-1.2.0-draft-checklists-fillable.pdf"))
     fields = reader.get_fields() or {}
     assert len(reader.pages) == 2  # MAN-01 yearly, TEK-01 weekly; KON-01 is on an event
     assert fields["TEK-01-step-2-1"]["/FT"] == "/Btn"

@@ -13,6 +13,7 @@ from tests.browser import browser, validate_html
 from tests.conftest import released_sample
 from tests.htmlread import Page
 
+
 def latest(site: Path) -> str:
     """The newest release: the sample's content as ``released_sample`` released it."""
     return released_versions(site.parent.parent / "releases")[-1]
