@@ -70,7 +70,9 @@ def released_sample(target: Path, *, build: bool = True) -> Path:
         doc = checked.handbook.document
         day = (max(doc.effective_date, *(r.date for r in checked.handbook.revisions))
                + dt.timedelta(days=1)).isoformat()
-        next_version_of(target, next_version(doc.version), day, document="content/dokumen.yaml")
+        unused = not (target / "releases" / f"{doc.version}.yaml").exists()
+        version = doc.version if unused else next_version(doc.version)
+        next_version_of(target, version, day, document="content/dokumen.yaml")
         if build:
             release_project(target)
         else:

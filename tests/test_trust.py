@@ -59,11 +59,10 @@ def test_a_reused_approval_is_refused_with_the_approval_to_add(mini: Path) -> No
 
 def test_an_approval_naming_no_version_or_dated_before_the_revision_is_refused(
         mini: Path) -> None:
-    set_document(mini, '      version: "1.2.0"\n', "")
+    set_document(mini, 'date: 2024-02-20,\n       version: "1.2.0"}', "date: 2024-02-20}")
     [line] = refusal(mini)
     assert 'does not name the version it approves — add version: "1.2.0"' in line
-    set_document(mini, "      date: 2024-02-20\n", '      date: 2024-02-01\n'
-                                                   '      version: "1.2.0"\n')
+    set_document(mini, "date: 2024-02-20}", 'date: 2024-02-01, version: "1.2.0"}')
     [line] = refusal(mini)
     assert ("the approval of version 1.2.0 by Bo Board is dated 2024-02-01, before the "
             "revision entry of 1.2.0 (2024-02-20)") in line
@@ -104,7 +103,7 @@ def test_release_lists_every_unmet_requirement_in_one_run(mini: Path) -> None:
 
 def test_the_cli_prints_every_unmet_requirement_and_exits_1(mini: Path) -> None:
     set_document(mini, "status: approved", "status: draft")
-    set_document(mini, '      version: "1.2.0"\n', '      version: "1.1.0"\n')
+    set_document(mini, 'version: "1.2.0"}', 'version: "1.1.0"}')
     result = runner.invoke(app, ["release", str(mini)])
     assert result.exit_code == 1
     assert len(result.stderr.strip().splitlines()) == 2, result.stderr
