@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from sopgen.core.catalogue import catalogue, format_problems
+from sopgen.core.catalogue import catalogue
 from sopgen.core.errors import ValidationFailed
 from sopgen.outputs.editions import edition_contents
 from sopgen.reading.handbook import Checked, read_handbook
@@ -24,9 +24,8 @@ def check_project(folder: Path | str, *, strict: bool = False,
     checked = replace(checked, problems=checked.problems + [p for p in found
                                                              if p not in checked.problems])
     if strict and checked.problems:
-        raise ValidationFailed(format_problems(
-            [replace(p, severity="error") for p in checked.problems],
-            checked.handbook.document.language))
+        raise ValidationFailed([replace(p, severity="error") for p in checked.problems],
+                               checked.handbook.document.language)
     return checked
 
 
@@ -38,9 +37,9 @@ def edition_lines(checked: Checked) -> list[str]:
     lines = []
     for edition, ids in edition_contents(handbook).items():
         missing = [ident for ident in every if ident not in ids]
-        line = words.messages["edition_contents"].format(edition=words.edition(edition),
+        line = words.label("edition_contents").format(edition=words.edition(edition),
                                                          count=len(ids))
         if missing:
-            line += words.messages["edition_leaves_out"].format(ids=", ".join(missing))
+            line += words.label("edition_leaves_out").format(ids=", ".join(missing))
         lines.append(line)
     return lines

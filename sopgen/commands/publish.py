@@ -27,8 +27,9 @@ from typing import Any
 from sopgen.commands.build import build_checked
 from sopgen.core import model
 from sopgen.core.catalogue import format_problems
-from sopgen.core.errors import Loc, Problem
+from sopgen.core.errors import speaking
 from sopgen.core.model import Visibility
+from sopgen.core.problems import Loc, Problem
 from sopgen.core.write import write_folder
 from sopgen.outputs.diff import revision_changes
 from sopgen.outputs.editions import classified_above, edition_handbook
@@ -37,7 +38,7 @@ from sopgen.reading.handbook import Checked, fail_on_errors
 from sopgen.reading.load import Project
 from sopgen.reading.releases import read_release, released_versions
 from sopgen.reading.yamlread import LMap
-from sopgen.rendering.render import Links, Renderer, file_stem
+from sopgen.rendering.render import Links, PillarView, Renderer, file_stem
 
 SECTION_PAGES = ("roles", "raci", "glossary", "revisions", "search")
 
@@ -58,6 +59,7 @@ class PublishResult:
     folder: Path
     versions: list[str]
     latest: str
+    language: str  # the newest release's: what to say the result in
     edition: Visibility = "public"
     warnings: list[str] = dataclasses.field(default_factory=list)
 
@@ -77,7 +79,7 @@ def publish(folder: Path | str, *, output: Path | None = None, edition: Visibili
     project = Project.at(folder)
     versions = released_versions(project.releases)
     if not versions:
-        fail_on_errors([Problem(Loc(project.show(project.releases)), "nothing_released")], "en")
+        fail_on_errors([Problem(Loc(project.show(project.releases)), "nothing_released")])
     output_root = output if output is not None else project.root / "output"
     releases = {version: read_release(project.root, version) for version in versions}
     editions, left_out = edition_releases(releases, edition)
@@ -87,11 +89,12 @@ def publish(folder: Path | str, *, output: Path | None = None, edition: Visibili
         if report:
             report(f"publishing {version} ({count} of {len(editions)}), {edition} edition …")
         pdfs[version] = released_pdf(releases[version], output_root, edition, report)
-    files = site_files(editions, included, pdfs, edition)
-    write_folder(output_root, site_folder(edition), files, replace=True)
     language = releases[versions[-1]].handbook.document.language
-    return PublishResult(output_root / site_folder(edition), included, included[-1], edition,
-                         format_problems(left_out, language))
+    with speaking(language):
+        write_folder(output_root, site_folder(edition),
+                     site_files(editions, included, pdfs, edition), replace=True)
+    return PublishResult(output_root / site_folder(edition), included, included[-1], language,
+                         edition, format_problems(left_out, language))
 
 
 def edition_releases(releases: dict[str, Checked],
@@ -208,7 +211,7 @@ class VersionSite:
         pages["site.js"] = self.renderer.source("site/site.js").encode()
         return pages
 
-    def _pillar(self, key: str) -> dict[str, Any]:
+    def _pillar(self, key: str) -> PillarView:
         return next(p for p in self.renderer.context()["pillars"] if p["key"] == key)
 
     def page(self, template: str, name: str, **extra: Any) -> bytes:

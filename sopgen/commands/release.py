@@ -15,8 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from sopgen.commands.build import BuildResult, build_checked
-from sopgen.core.errors import Loc, Problem
-from sopgen.core.model import Document, Revision
+from sopgen.core.model import Approval, Document, Revision
+from sopgen.core.problems import Loc, Problem
 from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
 from sopgen.reading.releases import (
     is_released,
@@ -43,8 +43,8 @@ def release_problems(checked: Checked) -> list[Problem]:
     """Every reason the current content cannot be released as its version, all at once."""
     doc = checked.handbook.document
     where = located(doc.version, Loc(checked.project.show(checked.project.content)))
-    params = {"version": doc.version, "status": doc.status}
-    problems = []
+    params: dict[str, object] = {"version": doc.version, "status": doc.status}
+    problems: list[Problem] = []
     if doc.status != "approved":
         problems.append(Problem(located(doc.status, where), "release_not_approved", params))
     revision = next((r for r in checked.handbook.revisions if r.version == doc.version), None)
@@ -65,16 +65,21 @@ def approval_problems(doc: Document, revision: Revision | None, where: Loc) -> l
         return [Problem(where, "release_no_approval", params)]
     own = [a for a in doc.approvals if a.version == doc.version]
     if not own:
-        return [Problem(located(a.name, where),
-                        "release_approval_other_version" if a.version
-                        else "release_approval_no_version",
-                        {**params, "name": a.name, "date": a.date.isoformat(),
-                         "approved": a.version}) for a in doc.approvals]
+        return [_not_this_version(a, where, params) for a in doc.approvals]
     if revision is None:
         return []
     return [Problem(located(a.name, where), "release_approval_before_revision",
                     {**params, "name": a.name, "date": a.date.isoformat()})
             for a in own if a.date < revision.date]
+
+
+def _not_this_version(approval: Approval, where: Loc, params: dict[str, object]) -> Problem:
+    """An approval of another version, or of no version named."""
+    found = {**params, "name": approval.name, "date": approval.date.isoformat(),
+             "approved": approval.version}
+    if approval.version:
+        return Problem(located(approval.name, where), "release_approval_other_version", found)
+    return Problem(located(approval.name, where), "release_approval_no_version", found)
 
 
 def effective_date_problems(checked: Checked, where: Loc) -> list[Problem]:

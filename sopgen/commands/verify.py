@@ -16,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sopgen.core.catalogue import catalogue, format_problems
-from sopgen.core.errors import Loc, Problem, ValidationFailed
+from sopgen.core.catalogue import catalogue
+from sopgen.core.errors import ValidationFailed
 from sopgen.core.model import VISIBILITIES, Visibility
+from sopgen.core.problems import Loc, Problem
 from sopgen.outputs.table import BuildOptions, render_outputs
 from sopgen.reading.handbook import Checked, fail_on_errors
 from sopgen.reading.load import Project
@@ -56,13 +57,13 @@ def verify_project(folder: Path | str, *, output: Path | None = None, pdf: bool 
     for version in versions:
         if record and recorded(project.releases, version) is None:
             path = write_manifest(project.releases, version)
-            found.lines.append(words.messages["verify_recorded"].format(
+            found.lines.append(words.label("verify_recorded").format(
                 version=version, manifest=project.show(path)))
         verify_version(project, version, output or project.root / "output", pdf, found)
     if found.problems:
-        raise ValidationFailed(format_problems(found.problems, language))
+        raise ValidationFailed(found.problems, language)
     if found.unchecked:
-        found.lines.append(words.messages["verify_not_checked"].format(count=found.unchecked))
+        found.lines.append(words.label("verify_not_checked").format(count=found.unchecked))
     return found.lines
 
 
@@ -78,7 +79,7 @@ def verify_version(project: Project, version: str, output_root: Path, pdf: bool,
     found.unchecked += unchecked
     images = len(digests(project.releases, version)) - 1
     words = catalogue(checked.handbook.document.language)
-    found.lines.append(words.messages["verify_ok"].format(version=version, count=images,
+    found.lines.append(words.label("verify_ok").format(version=version, count=images,
                                                           checked=matched))
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from sopgen.core.errors import Loc, Problem
 from sopgen.core.model import (
     VISIBILITIES,
     Handbook,
@@ -23,6 +22,7 @@ from sopgen.core.model import (
     readable,
     visibility_of,
 )
+from sopgen.core.problems import Loc, Problem
 
 
 def edition_handbook(handbook: Handbook, edition: Visibility | None) -> Handbook:

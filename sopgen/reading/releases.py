@@ -19,9 +19,10 @@ from pathlib import Path
 
 import yaml
 
-from sopgen.core.catalogue import format_problems, languages
-from sopgen.core.errors import Loc, Problem, ValidationFailed
+from sopgen.core.catalogue import languages
+from sopgen.core.errors import ValidationFailed
 from sopgen.core.model import VERSION
+from sopgen.core.problems import Loc, Problem
 from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
 from sopgen.reading.load import Project
 from sopgen.reading.yamlread import LMap, LSeq, located
@@ -133,7 +134,7 @@ def verify_release(project: Project, version: str) -> None:
     problems = integrity_problems(project, version)
     if problems:
         language = snapshot_language(project.releases / f"{version}.yaml")
-        raise SnapshotModified(format_problems(problems, language))
+        raise SnapshotModified(problems, language)
 
 
 def snapshot_language(path: Path) -> str:
@@ -188,7 +189,7 @@ def read_release(folder: Path | str, version: str) -> Checked:
             problem = Problem(where, "no_release", {"version": version, "known": known})
         else:
             problem = Problem(where, "no_release_yet", {"version": version})
-        fail_on_errors([problem], "en")
+        fail_on_errors([problem])
     verify_release(project, version)
     frozen = project.releases / version / "assets"  # absent for releases made before
     return read_handbook(folder, snapshot=path, assets=frozen if frozen.is_dir() else None)
