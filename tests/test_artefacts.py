@@ -142,7 +142,7 @@ def test_raci_csv_cells_match_procedure_roles(sample: Built) -> None:
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data  # BOM for Excel, CSV lines
     caption, header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     doc = sample.handbook.document
-    assert caption == ["Matriks RACI", doc.id, f"Versi {doc.version}", "KONSEP"]
+    assert caption == ["Matriks RACI", doc.id, f"Versi {doc.version}", "KONSEP", "Edisi Internal"]
     roles = sample.handbook.roles
     assert header == ["Prosedur", "Judul", *(role.title for role in roles)]
     assert [row[0] for row in rows] == [p.id for p in in_order(sample.handbook)]
