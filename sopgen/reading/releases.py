@@ -139,7 +139,7 @@ def verify_release(project: Project, version: str) -> None:
 
 def snapshot_language(path: Path) -> str:
     """The document language written in a snapshot, for messages about it."""
-    found = re.search(r'^  language: "([a-z]{2})"$', path.read_text(encoding="utf-8"),
+    found = re.search(r'^  "?language"?: "([a-z]{2})"$', path.read_text(encoding="utf-8"),
                       re.MULTILINE)
     return found.group(1) if found and found.group(1) in languages() else "en"
 
