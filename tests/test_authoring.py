@@ -184,7 +184,8 @@ procedures:
     text = "\n".join(checked.warnings)
     assert "content/extra.yaml:2:9: warning: no procedure uses the role 'idle'" in text
     assert "glossary term 'Zebra crossing' is not used" in text
-    assert "procedure TEK-02 was last reviewed on 2020-01-01, more than 12 months ago" in text
+    assert ("procedure TEK-02 was last reviewed on 2020-01-01, more than 12 months before "
+            "this version took effect on 2024-03-01") in text
     assert "step 1 of TEK-02 says only 'Check.'" in text
     assert "Restart the web server" not in text
     assert "procedure KON-01 names nobody accountable" in text
