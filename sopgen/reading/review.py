@@ -1,0 +1,306 @@
+"""Reviewer warnings: what a careful reviewer would raise about content that is valid.
+
+These never stop a build; ``sopgen check --strict`` turns them into errors. ``today``
+is a parameter so that the same content always gives the same warnings in tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterator
+from functools import cache
+
+from sopgen.core.catalogue import catalogue, languages
+from sopgen.core.errors import Loc, Problem
+from sopgen.core.model import (
+    PILLARS,
+    Handbook,
+    Procedure,
+    add_months,
+    flatten,
+    markdown_texts,
+    mention_pattern,
+    review_due,
+    term_anchors,
+)
+from sopgen.reading.yamlread import located
+
+WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def reviewer_warnings(handbook: Handbook, today: dt.date, root: Loc) -> list[Problem]:
+    warnings: list[Problem] = []
+    warnings += _document_overdue(handbook, today, root)
+    effective = handbook.document.effective_date
+    for procedure in handbook.procedures:
+        warnings += _procedure_warnings(procedure, handbook.document.review_cycle_months,
+                                        today, effective, root)
+        warnings += _consulted_and_informed(procedure, root)
+    prose = [(p, [p.title, *markdown_texts(p)]) for p in handbook.procedures]  # walked once
+    warnings += _placeholders(prose, root)
+    warnings += _starter_values(handbook, root)
+    warnings += _prefix_of_another_pillar(handbook, root)
+    warnings += _unused_roles(handbook, root)
+    warnings += _unused_terms(handbook, prose, root)
+    warnings += _missing_steps(handbook, root)
+    warnings += _unknown_term_links(handbook, root)
+    warnings += _stale_years(handbook, root)
+    warnings += _retention_conflicts(handbook, root)
+    return warnings
+
+
+def _warning(value: object, root: Loc, code: str, **params: object) -> Problem:
+    return Problem(located(value, root), code, params, severity="warning")
+
+
+def _document_overdue(handbook: Handbook, today: dt.date, root: Loc) -> list[Problem]:
+    doc = handbook.document
+    due = review_due(doc)
+    if due < today:
+        return [_warning(doc.id, root, "document_review_overdue", due=due.isoformat())]
+    return []
+
+
+def _procedure_warnings(procedure: Procedure, cycle: int, today: dt.date, effective: dt.date,
+                        root: Loc) -> Iterator[Problem]:
+    if procedure.last_reviewed is None:
+        yield _warning(procedure.id, root, "never_reviewed", id=procedure.id)
+    elif procedure.last_reviewed > today:  # a typo in the year, most often
+        yield _warning(procedure.id, root, "reviewed_in_future", id=procedure.id,
+                       date=procedure.last_reviewed.isoformat())
+    elif add_months(procedure.last_reviewed, cycle) < effective:  # whatever day it is today
+        yield _warning(procedure.id, root, "review_stale_at_effective_date",
+                       id=procedure.id, date=procedure.last_reviewed.isoformat(),
+                       months=cycle, effective=effective.isoformat())
+    elif add_months(procedure.last_reviewed, cycle) < today:
+        yield _warning(procedure.id, root, "review_overdue", id=procedure.id,
+                       date=procedure.last_reviewed.isoformat(), months=cycle)
+    if not procedure.accountable:
+        yield _warning(procedure.id, root, "no_accountable", id=procedure.id)
+    for number, step in flatten(procedure.steps):
+        if len(WORD.findall(step.text)) < 2:
+            yield _warning(step.text, root, "thin_step", id=procedure.id, number=number,
+                           text=step.text.strip())
+
+
+def _prefix_of_another_pillar(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    """``KON-09`` filed under technical, when KON- is what the content pillar uses."""
+    uses = Counter((p.id.split("-")[0], p.pillar) for p in handbook.procedures)
+    usual: dict[str, str] = {}  # id prefix → the pillar that uses it most, if only one does
+    for prefix in {prefix for prefix, _ in uses}:
+        counts = sorted(((uses[prefix, pillar], pillar) for pillar in PILLARS), reverse=True)
+        if counts[0][0] > counts[1][0]:
+            usual[prefix] = counts[0][1]
+    for procedure in handbook.procedures:
+        expected = usual.get(procedure.id.split("-")[0], procedure.pillar)
+        if expected != procedure.pillar:
+            yield _warning(procedure.pillar, root, "prefix_of_other_pillar", id=procedure.id,
+                           pillar=getattr(handbook.pillars, procedure.pillar).title,
+                           usual=getattr(handbook.pillars, expected).title)
+
+
+def _unused_roles(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    used = {handbook.document.owner}
+    for p in handbook.procedures:
+        used |= {*p.responsible, p.accountable, *p.consulted, *p.informed}
+        used |= {step.role for _, step in flatten(p.steps)}
+    for role in handbook.roles:
+        if role.id not in used:
+            yield _warning(role.id, root, "unused_role", id=role.id)
+
+
+Prose = list[tuple[Procedure, list[str]]]
+
+
+def _unused_terms(handbook: Handbook, prose: Prose, root: Loc) -> Iterator[Problem]:
+    procedures_text = " ".join(text for _, texts in prose for text in texts).casefold()
+    for term in handbook.glossary:
+        variants = [term.term, *re.findall(r"\(([^)]+)\)", term.term)]
+        variants += [re.sub(r"\s*\([^)]*\)", "", term.term)]
+        if not any(v.strip().casefold() in procedures_text for v in variants if v.strip()):
+            yield _warning(term.term, root, "unused_term", term=term.term)
+
+
+# The organisation as `sopgen init` writes it (tests/test_authoring.py keeps this in step).
+STARTER_VALUES = {"Nama Organisasi Anda", "Your Organisation", "Kota, Indonesia",
+                  "https://www.contoh.or.id"}
+
+
+def _starter_values(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    org = handbook.document.organisation
+    for value in (org.name, org.address, org.website):
+        if value in STARTER_VALUES:
+            yield _warning(value, root, "starter_value", text=value)
+
+
+def _placeholders(prose: Prose, root: Loc) -> Iterator[Problem]:
+    """Text still starting with the "FILL IN:" marker that ``sopgen new`` writes."""
+    markers = tuple(catalogue(code).fields["placeholder"] for code in languages())
+    for procedure, texts in prose:
+        for text in texts:
+            if text.strip().startswith(markers):
+                yield _warning(text, root, "placeholder", id=procedure.id, text=text.strip())
+
+
+# ------------------------------------------------- consistency of the text (issue: review 2.0.0)
+
+def _consulted_and_informed(procedure: Procedure, root: Loc) -> Iterator[Problem]:
+    """A RACI cell holds one letter: whoever is consulted is told of the result anyway."""
+    consulted = set(procedure.consulted)
+    for role in procedure.informed:
+        if role in consulted:
+            yield _warning(role, root, "consulted_and_informed", id=procedure.id, role=role)
+
+
+def _step_words() -> str:
+    """"step", "langkah" …: the word for a step in every catalogue, for "see step 4"."""
+    words = {catalogue(code).labels[key].casefold() for code in languages()
+             for key in ("step", "steps")}
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+
+STEP_NUMBER = r"(\d+(?:\.\d+)*)(?:\s*[–-]\s*(\d+(?:\.\d+)*))?\b"
+
+
+def _missing_steps(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    """"langkah 9" in TEK-02, or "TEK-18 langkah 4", where that step does not exist."""
+    ids = mention_pattern({p.id for p in handbook.procedures})
+    named = ids.pattern + r"(?:,)?\s+" if ids else "(?!)"
+    mention = re.compile(rf"(?:({named}))?\b(?:{_step_words()})\s+{STEP_NUMBER}",
+                         re.IGNORECASE)
+    numbers = {p.id: {n for n, _ in flatten(p.steps)} for p in handbook.procedures}
+    for procedure in handbook.procedures:
+        for text in markdown_texts(procedure):
+            for match in mention.finditer(text):
+                target = (match.group(1) or procedure.id).rstrip(", ").strip()
+                for number in filter(None, match.group(2, 3)):
+                    if target in numbers and number not in numbers[target]:
+                        yield _warning(text, root, "unknown_step", id=procedure.id,
+                                       target=target, number=number,
+                                       count=len(handbook.procedure(target).steps))
+
+
+TERM_LINK = re.compile(r"\]\((#term-[a-z0-9-]*)\)")
+
+
+def _unknown_term_links(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    """A link to a glossary entry (``[RPO](#term-rpo-recovery-point-objective)``) that
+    does not exist, say because the term was renamed."""
+    known = {"#" + ident for ident in term_anchors(handbook.glossary)}
+    for text in markdown_texts(handbook):
+        for match in TERM_LINK.finditer(text):
+            if match.group(1) not in known:
+                yield _warning(text, root, "unknown_term_link", anchor=match.group(1),
+                               suggestion=_closest(match.group(1), sorted(known)))
+
+
+def _closest(word: str, choices: list[str]) -> str:
+    import difflib
+
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return found[0] if found else "—"
+
+
+YEAR = re.compile(r"(?<![\w.,:/])(199\d|20\d\d)(?!\w|[.,]\d|-\d)")
+
+
+@cache
+def _dated_before() -> re.Pattern[str]:
+    """What makes a year part of a date or a citation, just before it: "17 Mei ",
+    "Januari–Mei ", "Tahun " (UU No. 27 Tahun 2022), "of " (Law No. 27 of 2022)."""
+    from babel.dates import get_month_names
+
+    months: set[str] = set()
+    for code in languages():
+        locale = catalogue(code).meta["babel_locale"]
+        for width in ("wide", "abbreviated"):
+            months |= {m.rstrip(".") for m in get_month_names(width, locale=locale).values()}
+    words = "|".join(sorted(map(re.escape, months | {"Tahun", "tahun", "of"})))
+    return re.compile(rf"\b(?:{words})\.?\s+$")
+
+
+def _stale_years(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    """A bare year older than the year before the effective date: "biaya tahun 2025" or
+    ``inventaris-2025.csv`` in a 2027 edition. Dates ("17 Oktober 2024", "Mei 2013") and
+    citations ("UU No. 27 Tahun 2022", "27/2022") are history, not stale; the revision
+    history and reference titles are not read."""
+    oldest = handbook.document.effective_date.year - 1
+    texts = [handbook.document.summary, *markdown_texts(handbook.pillars)]
+    for part in (*handbook.roles, *handbook.glossary):
+        texts += markdown_texts(part)
+    for procedure in handbook.procedures:
+        texts += [procedure.title, *markdown_texts(procedure)]
+    for text in filter(None, texts):
+        for match in YEAR.finditer(text):
+            year = int(match.group())
+            if year < oldest and not _dated_before().search(text[:match.start()]):
+                yield _warning(text, root, "stale_year", year=year, oldest=oldest,
+                               effective=handbook.document.effective_date.isoformat(),
+                               context=_around(text, match.start(), match.end()))
+
+
+def _around(text: str, start: int, end: int, width: int = 30) -> str:
+    """The year with some words either side, on one line."""
+    return "…" + " ".join(text[max(0, start - width):end + width].split()) + "…"
+
+
+DURATION = re.compile(r"(\d+)\s*(hari|minggu|bulan|tahun|days?|weeks?|months?|years?)\b",
+                      re.IGNORECASE)
+RETENTION_HEADERS = {"retensi", "retention", "kept for", "disimpan", "lama penyimpanan"}
+NAME_END = re.compile(r",|;|:|\(|\s(?:di|in|at|disimpan|dihapus|kept|stored|deleted)\s",
+                      re.IGNORECASE)
+
+
+def _retention_conflicts(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    """The same record kept for different periods in two places. A retention is read
+    where the model gives it a shape: an item of ``records`` ("Log X, disimpan 5 tahun";
+    each clause after ';' on its own), and a row of a Markdown table whose column is
+    headed Retensi / Retention / Kept for. The record's name is the text before the first
+    comma, colon, bracket or "di"/"disimpan"; names are compared ignoring case and
+    Markdown emphasis. Retentions written in running prose are not read."""
+    first: dict[str, tuple[str, str, str]] = {}  # name → (periods, where, text)
+    for procedure in handbook.procedures:
+        for name, periods, text in _retentions(procedure):
+            if name not in first:
+                first[name] = (periods, procedure.id, text)
+            elif first[name][0] != periods:
+                yield _warning(text, root, "retention_conflict", record=name,
+                               periods=periods, other=first[name][0],
+                               id=procedure.id, other_id=first[name][1])
+
+
+def _retentions(procedure: Procedure) -> Iterator[tuple[str, str, str]]:
+    for record in procedure.records:
+        for clause in record.split(";"):
+            yield from _named_periods(clause, clause, record)
+    for text in markdown_texts(procedure):
+        for name, cell in _retention_rows(text):
+            yield from _named_periods(name, cell, text)
+
+
+def _named_periods(name_text: str, period_text: str, text: str) -> Iterator[tuple[str, str, str]]:
+    periods = ", ".join(sorted({f"{n} {unit.casefold()}" for n, unit
+                                in DURATION.findall(period_text)}))
+    name = _record_name(name_text)
+    if periods and name:
+        yield name, periods, text
+
+
+def _record_name(text: str) -> str:
+    words = re.sub(r"[*_`]", "", text).strip()
+    return " ".join(NAME_END.split(words, maxsplit=1)[0].casefold().split())
+
+
+def _retention_rows(text: str) -> Iterator[tuple[str, str]]:
+    column = None
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if "|" in line else []
+        if not cells:
+            column = None
+        elif column is None:
+            names = [re.sub(r"[*_]", "", c).casefold() for c in cells]
+            column = next((i for i, c in enumerate(names) if c in RETENTION_HEADERS), None)
+        elif column < len(cells) and not set(cells[0]) <= set("-: "):
+            yield cells[0], cells[column]
