@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sopgen.core.catalogue import format_problems
 from sopgen.commands.check import check_project
+from sopgen.core.catalogue import format_problems
 from tests.conftest import write
 
 TODAY = dt.date(2024, 6, 1)  # the mini fixture takes effect on 2024-03-01
