@@ -41,13 +41,15 @@ def page(chromium):
     context.close()
 
 
+
+
 def html_files(site: Path) -> list[Path]:
     return sorted(site.rglob("*.html"))
 
 
 def test_every_version_folder_and_latest_exist(site: Path) -> None:
     versions = released_versions(site.parent.parent / "releases")
-    assert versions and versions[-1] == latest(site)
+    assert versions and versions[-1] == latest(site) and versions[:2] == ["1.0.0", "2.0.0"]
     for version in [*versions, "latest"]:
         assert (site / version / "index.html").is_file()
         assert (site / version / "tek-05.html").is_file()

@@ -19,7 +19,7 @@ from sopgen.commands.verify import verify_project
 from sopgen.core.errors import ValidationFailed
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
-from sopgen.reading.releases import read_release
+from sopgen.reading.releases import read_release, released_versions
 from tests.conftest import ROOT, next_version_of
 
 runner = CliRunner()
@@ -123,7 +123,7 @@ def test_a_release_records_digests_that_sha256sum_checks(mini: Path) -> None:
 
 
 def test_the_samples_releases_have_their_digests_recorded() -> None:
-    for version in ("1.0.0", "2.0.0"):
+    for version in released_versions(ROOT / "releases"):
         checked = subprocess.run(["sha256sum", "--strict", "-c", f"{version}.sha256"],
                                  cwd=ROOT / "releases", capture_output=True, text=True)
         assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -209,8 +209,17 @@ def test_verify_passes_on_the_sample(tmp_path: Path) -> None:
     for part in ("content", "releases"):
         shutil.copytree(ROOT / part, tmp_path / part)
     assert verify_project(tmp_path) == [
-        "rilis 1.0.0: snapshot dan 1 gambar sesuai rilis; 0 berkas keluaran cocok",
-        "rilis 2.0.0: snapshot dan 1 gambar sesuai rilis; 0 berkas keluaran cocok"]
+        f"rilis {version}: snapshot dan 1 gambar sesuai rilis; 0 berkas keluaran cocok"
+        for version in released_versions(ROOT / "releases")]
+    snapshot = tmp_path / "releases" / "1.0.0.yaml"
+    snapshot.write_text(snapshot.read_text() + "# diubah\n")
+    with pytest.raises(ValidationFailed) as caught:
+        read_release(tmp_path, "1.0.0")
+    assert caught.value.lines() == [  # in the snapshot's own language
+        "releases/1.0.0.yaml: galat: releases/1.0.0.yaml bukan yang dirilis sebagai 1.0.0: "
+        "sidik (digest) berkasnya berbeda dari yang tercatat di releases/1.0.0.sha256 — "
+        "pulihkan berkas rilis dengan: git checkout -- releases/1.0.0.yaml (perubahan pada "
+        "rilis memerlukan versi baru)"]
 
 
 # ------------------------------------------------------------------ no silent no-ops
