@@ -54,8 +54,10 @@ def next_version_of(project: Path, version: str, day: str, *,
     text = re.sub(r"(?m)^  effective_date: .*$", f"  effective_date: {day}", text, count=1)
     text = text.replace("  approvals:\n", f"  approvals:\n    - name: Bo Board\n      role: Chair"
                         f'\n      date: {day}\n      version: "{version}"\n', 1)
-    path.write_text(text.rstrip("\n") + f'\n  - version: "{version}"\n    date: {day}\n'
-                    f"    author: A\n    summary: {summary}\n", encoding="utf-8")
+    if f'  - version: "{version}"\n' not in text:  # the revision entry may be written already
+        text = (text.rstrip("\n") + f'\n  - version: "{version}"\n    date: {day}\n'
+                f"    author: A\n    summary: {summary}\n")
+    path.write_text(text, encoding="utf-8")
 
 
 def released_sample(target: Path, *, build: bool = True) -> Path:
