@@ -19,6 +19,7 @@ from .errors import Loc, Problem
 from .load import Project
 from .model import VERSION
 from .pipeline import Checked, fail_on_errors, read_handbook
+from .svg import Unreadable, is_svg, sanitise
 from .yamlread import LMap, LSeq, located
 
 HEADER = "# sopgen release snapshot: the frozen content of this version. Do not edit.\n"
@@ -180,3 +181,13 @@ def _freeze_assets(checked: Checked, target: Path) -> None:
     if source.is_dir() and not target.exists():
         shutil.copytree(source, target, ignore=lambda folder, names: [
             name for name in names if (Path(folder) / name).is_symlink()])  # links stay out
+        for path in target.rglob("*"):
+            if is_svg(path.name) and path.is_file():  # stored as it is published: inert
+                _store_safe_svg(path)
+
+
+def _store_safe_svg(path: Path) -> None:
+    try:
+        path.write_bytes(sanitise(path.read_bytes())[0])
+    except Unreadable:  # validate refused it if it is used; an unused one is not kept
+        path.unlink()

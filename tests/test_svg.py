@@ -88,7 +88,7 @@ def test_a_hostile_svg_keeps_only_its_safe_parts() -> None:
     assert ".ok { fill: #fff }" in clean.decode()
     said = {(part.kind, part.name, part.line) for part in removed}
     assert ("instruction", "xml-stylesheet", 2) in said
-    assert ("attribute", "onload", 3) in said
+    assert ("attribute", "onload", 4) in said
     assert ("element", "script", 5) in said
     assert ("style", "style", 6) in said
     assert ("attribute", "onclick", 9) in said
@@ -140,7 +140,7 @@ def test_validate_says_what_it_removes_from_the_logo(hostile: Path) -> None:
     assert ("content/document.yaml:8:11: warning: Logo (logo): from the SVG image "
             "'assets/logo.svg', the element <script> on its line 5 was removed, as it could "
             "run code or load other files — remove it from the SVG file") in warnings
-    assert any("the attribute onload on its line 3 was removed" in w for w in warnings)
+    assert any("the attribute onload on its line 4 was removed" in w for w in warnings)
 
 
 def test_published_html_markdown_and_pdf_input_hold_no_active_svg(hostile: Path) -> None:
