@@ -78,7 +78,8 @@ def build_checked(checked: Checked, *, formats: list[str] | tuple[str, ...] = FO
                                              report=report, cache=output_root / ".cache" / "pdf")
     version = checked.handbook.document.version
     name = f"{version}-draft" if draft else version
-    written = write_folder(output_root, name, files, immutable=not draft)
+    written = write_folder(output_root, name, files, immutable=not draft,
+                           language=checked.handbook.document.language)
     return BuildResult(output_root / name, written.written, written.kept,
                        checked.warnings + warnings, draft)
 

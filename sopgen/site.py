@@ -67,7 +67,8 @@ def publish(folder: Path | str, *, output: Path | None = None,
             if version == versions[-1]:
                 files[f"latest/{name}"] = data
     files["index.html"] = version_index(releases, versions).encode()
-    write_folder(output_root, "site", files, replace=True)
+    write_folder(output_root, "site", files, replace=True,
+                 language=releases[versions[-1]].handbook.document.language)
     return PublishResult(output_root / "site", versions, versions[-1])
 
 

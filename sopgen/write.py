@@ -15,6 +15,7 @@ import ctypes
 import errno
 import fcntl
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -59,7 +60,8 @@ def recover(output_root: Path) -> None:
 
 
 def write_folder(output_root: Path, name: str, files: dict[str, bytes], *,
-                 immutable: bool = False, replace: bool = False) -> Written:
+                 immutable: bool = False, replace: bool = False,
+                 language: str = "en") -> Written:
     """Replace ``output_root/name`` with its old files plus ``files``, in one swap.
 
     With ``replace`` the old files are dropped: the folder holds exactly ``files`` (a
@@ -75,9 +77,26 @@ def write_folder(output_root: Path, name: str, files: dict[str, bytes], *,
     try:
         return _write_folder(output_root, name, files, immutable, replace)
     except OSError as error:  # a full disk or a read-only folder is not a sopgen bug
-        raise SopgenError(f"could not write to {output_root}: {error.strerror or error}",
-                          hint="check that the folder exists, has free space and that you "
-                               "may write to it; earlier outputs are unchanged") from error
+        raise write_failed(error, output_root, language) from error
+
+
+_WRITE_ERRORS = {errno.ENOSPC: "write_no_space", errno.EDQUOT: "write_no_space",
+                 errno.EROFS: "write_read_only", errno.EACCES: "write_denied",
+                 errno.EPERM: "write_denied"}
+
+
+_STAGING = re.compile(r"\.staging-(?P<name>[^/]+)-[A-Za-z0-9_]{8}(?=/|$)")
+
+
+def write_failed(error: OSError, output_root: Path, language: str) -> SopgenError:
+    """The path that could not be written and what to do, in the document's language."""
+    from .labels import catalogue
+
+    path = _STAGING.sub(r"\g<name>", str(error.filename or output_root))  # as it will be
+    code = _WRITE_ERRORS.get(error.errno or 0, "write_failed")
+    message = catalogue(language).messages[code].format(
+        path=path, detail=error.strerror or str(error))
+    return SopgenError(message)
 
 
 def _write_folder(output_root: Path, name: str, files: dict[str, bytes],
@@ -123,10 +142,15 @@ def _carry_over(target: Path, staging: Path, files: dict[str, bytes], immutable:
 
 def _write_file(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with open(path, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as error:
+        if error.filename is None:  # write() and fsync() do not say which file
+            raise OSError(error.errno, error.strerror, str(path)) from error
+        raise
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -40,7 +40,7 @@ from yaml.events import (
 )
 
 from .chars import SUSPECT, char_name
-from .errors import Loc, Problem
+from .errors import Loc, Problem, size_text
 
 try:  # libyaml is ~15x faster; the pure-Python parser gives the same events.
     from yaml import CSafeLoader as _Loader
@@ -152,9 +152,7 @@ def _read_text(path: Path, shown_as: str, problems: list[Problem]) -> str | None
         problems.append(Problem(Loc(shown_as), "unreadable", {"detail": error.strerror}))
         return None
     if size > MAX_FILE_BYTES:  # refused before it is read, let alone parsed
-        problems.append(
-            Problem(Loc(shown_as), "file_too_large", {"size": size, "limit": MAX_FILE_BYTES})
-        )
+        problems.append(too_large(shown_as, size))
         return None
     try:
         if b"\0" in raw:  # valid UTF-8, but only UTF-16 (saved without its mark) has them
@@ -166,6 +164,13 @@ def _read_text(path: Path, shown_as: str, problems: list[Problem]) -> str | None
         problems.append(Problem(Loc(shown_as, line, col), "not_utf8"))
         return None
     return _check_text(text, shown_as, problems)
+
+
+def too_large(shown_as: str, size: int) -> Problem:
+    """A file over the limit, named with its size first."""
+    return Problem(Loc(shown_as), "file_too_large", {
+        "size": size, "mib": size_text(size), "limit": MAX_FILE_BYTES,
+        "limit_mib": size_text(MAX_FILE_BYTES)})
 
 
 def _check_text(text: str, shown_as: str, problems: list[Problem]) -> str | None:

@@ -66,7 +66,8 @@ def test_diff_shows_control_characters_instead_of_sending_them(mini: Path) -> No
     procedures.write_text(procedures.read_text().replace(
         "title: Back up the database", 'title: "Back up \\e]0;pwned\\a"'))
     result = runner.invoke(app, ["diff", "1.2.0", "current", str(mini)])
-    assert result.exit_code == 0 and "\x1b" not in result.output and "\\x1b" in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert result.exit_code == 1 and "U+001B ESCAPE" in result.output  # refused, and named
 
 
 def test_publish_drops_pages_a_newer_release_removed(mini: Path) -> None:
@@ -267,7 +268,10 @@ def test_field_names_in_messages_follow_the_document_language(mini: Path) -> Non
     path = mini / "content" / "document.yaml"
     path.write_text(path.read_text().replace("language: en", "language: id"))
     write(mini, "content/extra.yaml", _procedure(pillar="X"))
-    assert _errors(mini)[0].startswith("content/extra.yaml:4:11: galat: Pilar (pillar): 'X'")
+    with pytest.raises(ValidationFailed) as failure:
+        read_handbook(mini)
+    assert failure.value.lines()[0].startswith(
+        "content/extra.yaml:4:11: galat: Pilar (pillar): 'X' tidak diizinkan")
 
 
 @pytest.mark.parametrize(("value", "char"), [
@@ -337,7 +341,7 @@ def test_a_missing_image_is_an_error_at_its_own_line(mini: Path) -> None:
         purpose="|\n    First paragraph.\n\n    See  ![the plan](assets/plan.png) here."))
     result = runner.invoke(app, ["validate", str(mini)])
     assert result.exit_code == 1
-    assert ("content/extra.yaml:8:10: error: Purpose (purpose): the image file "
+    assert ("content/extra.yaml:8:22: error: Purpose (purpose): the image file "
             "'assets/plan.png' does not exist — put it in content/assets/ or correct the "
             "name") in result.output
 
