@@ -109,17 +109,18 @@ class _Converter:
             value = raw.get(name)
             if _blank(value):
                 if _required(f):  # at the empty key if written, else where the item starts
-                    code = "missing_section" if cls is Handbook else "missing_field"
-                    self.fail(raw.key_locs.get(name, raw.loc), code, field=name,
-                              what=self.what(f), doc=f.metadata["doc"])
+                    if cls is Handbook:
+                        self.fail(raw.loc, "missing_section", field=name)
+                    else:  # at the empty key if written, else where the item starts
+                        self.fail(raw.key_locs.get(name, raw.loc), "missing_field",
+                                  what=self.what(f))
                     missing = True
                 continue
             converted = self.value(hints(cls)[name], value, raw.value_locs[name], f)
             if converted is None:
                 missing = True
             elif converted == [] and _required(f):
-                self.fail(raw.value_locs[name], "missing_field", field=name,
-                          what=self.what(f), doc=f.metadata["doc"])
+                self.fail(raw.value_locs[name], "missing_field", what=self.what(f))
                 missing = True
             values[name] = converted
         return None if missing else cls(**values)
