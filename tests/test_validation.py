@@ -19,8 +19,7 @@ import pytest
 
 from sopgen import load, validate, yamlread
 from sopgen.chars import shown
-from sopgen.errors import size_text
-from sopgen.errors import ValidationFailed
+from sopgen.errors import ValidationFailed, size_text
 from sopgen.pipeline import read_handbook
 from tests.conftest import write
 
