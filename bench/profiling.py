@@ -24,7 +24,7 @@ from bench import generate
 
 
 def profile_build(project: Path, fmt: str) -> cProfile.Profile:
-    from sopgen.build import build_project
+    from sopgen.commands.build import build_project
 
     profiler = cProfile.Profile()
     with tempfile.TemporaryDirectory(prefix="sopgen-profile-") as scratch:

@@ -13,13 +13,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from . import __version__
+from sopgen import __version__
 
 if TYPE_CHECKING:
-    from .artefacts import Extras
-    from .build import BuildResult
-    from .labels import Catalogue
-    from .pipeline import Checked
+    from sopgen.commands.build import BuildResult
+    from sopgen.outputs.artefacts import Extras
 
 app = typer.Typer(
     help="SOP handbooks as code: YAML in, Markdown, HTML and PDF out.",
@@ -52,7 +50,7 @@ def main_options(
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Report a user's mistake as its lines and exit 1, never as a traceback."""
-    from .errors import SopgenError
+    from sopgen.core.errors import SopgenError
 
     try:
         yield
@@ -79,7 +77,7 @@ def _warn(lines: list[str]) -> None:
 def validate(project: ProjectArg = Path(".")) -> None:
     """Check the content and report every problem with file and line."""
     with user_errors():
-        from .pipeline import read_handbook
+        from sopgen.reading.handbook import read_handbook
 
         checked = read_handbook(project)
         count = len(checked.handbook.procedures)
@@ -96,7 +94,7 @@ def check(
     """Validate, plus what a reviewer would raise: overdue reviews, unused roles and terms,
     steps that say too little. --strict turns these warnings into errors."""
     with user_errors():
-        from .pipeline import check_project
+        from sopgen.reading.handbook import check_project
 
         checked = check_project(project, strict=strict)
         _warn(checked.warnings)
@@ -109,7 +107,7 @@ def _choose(value: str, allowed: tuple[str, ...], what: str,
             aliases: dict[str, str] | None = None) -> str:
     """``value`` as one of ``allowed`` (any case, or an alias), or a usage error that says
     what was meant: click's own message leaks Python's "Value error," and has no hint."""
-    from .load import _suggest
+    from sopgen.reading.load import _suggest
 
     aliases = aliases or {}
     key = value.strip().lower()
@@ -146,7 +144,7 @@ def _format_names(values: list[str] | None) -> list[str]:
 def _artefact_names(values: list[str] | None) -> list[str]:
     if not values:
         return []
-    from .artefacts import ARTEFACTS
+    from sopgen.outputs.artefacts import ARTEFACTS
 
     return _names(values, ARTEFACTS, "an artefact")
 
@@ -178,7 +176,7 @@ def build(
     Content that is not a release builds as a draft, into OUTPUT/<version>-draft/.
     """
     with user_errors():
-        from .build import build_project, build_release
+        from sopgen.commands.build import build_project, build_release
 
         formats = format if format and not everything else list(FORMATS)
         extras = _extras(artefacts or [], everything, role, fillable, site_url)
@@ -194,7 +192,7 @@ def build(
 def _extras(names: list[str], everything: bool, role: str | None, fillable: bool,
             site_url: str) -> Extras | None:
     """What the build adds to the handbook; None keeps the plain build exactly as it was."""
-    from .artefacts import ARTEFACTS, Extras
+    from sopgen.outputs.artefacts import ARTEFACTS, Extras
 
     chosen = list(ARTEFACTS) if everything else names
     if fillable and "checklists" not in chosen:
@@ -219,7 +217,7 @@ def release(project: ProjectArg = Path("."), output: OutputOption = None) -> Non
     Needs status approved, at least one approval and a revision-history entry.
     """
     with user_errors():
-        from .build import release_project
+        from sopgen.commands.build import release_project
 
         snapshot, result = release_project(project, output=output, report=_Progress())
         typer.echo(f"released {snapshot}")
@@ -230,7 +228,7 @@ def release(project: ProjectArg = Path("."), output: OutputOption = None) -> Non
 def publish(project: ProjectArg = Path("."), output: OutputOption = None) -> None:
     """Write the static site of every released version into OUTPUT/site/."""
     with user_errors():
-        from .site import publish as publish_site
+        from sopgen.commands.publish import publish as publish_site
 
         result = publish_site(project, output=output, report=_Progress())
         typer.echo(f"published {', '.join(result.versions)} (latest {result.latest}) "
@@ -250,7 +248,7 @@ def init(
 ) -> None:
     """Create a new SOP project that builds at once."""
     with user_errors():
-        from .scaffold import init_project
+        from sopgen.commands.scaffold import init_project
 
         written = init_project(folder, language=language, starter=starter)
         typer.echo(f"created {folder} ({len(written)} files). Next: cd {folder} && sopgen serve")
@@ -271,7 +269,7 @@ def new_procedure(
 ) -> None:
     """Add a procedure file with the next free id and every field explained."""
     with user_errors():
-        from .scaffold import new_procedure as add_procedure
+        from sopgen.commands.scaffold import new_procedure as add_procedure
 
         path = add_procedure(project, pillar=pillar, title=title)
         typer.echo(f"created {path}")
@@ -286,12 +284,12 @@ def serve(
     with user_errors():
         import time
 
-        from .serve import start
+        from sopgen.commands.serve import start
 
         try:
             server = start(project, port=port, report=_echo)
         except OSError as error:
-            from .errors import SopgenError
+            from sopgen.core.errors import SopgenError
 
             raise SopgenError(f"cannot listen on 127.0.0.1:{port}: {error.strerror}",
                               hint="another program uses this port; try --port 8001") from None
@@ -310,7 +308,7 @@ def schema(
 ) -> None:
     """Print the JSON Schema of the YAML files, for editors."""
     with user_errors():
-        from .schema import schema_text
+        from sopgen.commands.schema import schema_text
 
         if output is None:
             typer.echo(schema_text(), nl=False)
@@ -330,34 +328,14 @@ def diff(
 ) -> None:
     """Show what changed between two versions: procedures, fields and steps."""
     with user_errors():
-        from dataclasses import replace
-
-        from .diff import as_html, as_markdown, as_terminal, compare
-        from .labels import catalogue
-        from .releases import read_version
+        from sopgen.api import diff_texts
 
         if Path(old).is_dir() and not Path(project).is_dir():
-            from .errors import SopgenError
+            from sopgen.core.errors import SopgenError
 
             raise SopgenError(f"'{old}' is a folder, not a version",
                               hint="the project comes last: sopgen diff OLD NEW PROJECT")
-        before, after = read_version(project, old), read_version(project, new)
-        words = catalogue(after.handbook.document.language)
-        changes = compare(before.handbook, after.handbook)
-        changes = replace(changes, old_version=_version_shown(before, old, words),
-                          new_version=_version_shown(after, new, words))
-        render = {"text": as_terminal, "md": as_markdown, "html": as_html}[format]
-        typer.echo(render(changes, words), nl=False)
-
-
-def _version_shown(checked: Checked, ref: str, words: Catalogue) -> str:
-    """``1.3.0``, or ``1.3.0 (draft)`` for current content not released as its version."""
-    from .releases import is_released
-
-    version = checked.handbook.document.version
-    if ref == "current" and not is_released(checked):
-        return f"{version} ({words.label('draft').lower()})"
-    return version
+        typer.echo(diff_texts(project, old, new, (format,))[format], nl=False)
 
 
 def _echo(line: str) -> None:

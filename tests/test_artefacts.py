@@ -21,16 +21,16 @@ from icalendar import Calendar
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from sopgen.artefacts import ARTEFACTS, Extras
-from sopgen.build import build_project, build_release
 from sopgen.cli import app
-from sopgen.ical import add_months, fold, series_start
-from sopgen.labels import catalogue
-from sopgen.model import PILLARS, RECURRING, Handbook, Procedure, flatten
-from sopgen.model import review_due as next_review
-from sopgen.pipeline import read_handbook
-from sopgen.releases import freeze
-from sopgen.sheets import SHEET_ROWS, log_sheet
+from sopgen.commands.build import build_project, build_release
+from sopgen.core.catalogue import catalogue
+from sopgen.core.model import PILLARS, RECURRING, Handbook, Procedure, flatten
+from sopgen.core.model import review_due as next_review
+from sopgen.outputs.artefacts import ARTEFACTS, Extras
+from sopgen.outputs.calendar import add_months, fold, series_start
+from sopgen.outputs.sheets import SHEET_ROWS, log_sheet
+from sopgen.reading.handbook import read_handbook
+from sopgen.reading.releases import freeze
 from tests.conftest import ROOT
 from tests.htmlread import Page
 from tests.pdfread import Pdf

@@ -14,13 +14,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sopgen.build import build_project
 from sopgen.cli import app
-from sopgen.errors import SopgenError, ValidationFailed
-from sopgen.pipeline import check_project, read_handbook
-from sopgen.releases import plain
-from sopgen.schema import json_schema
-from sopgen.yamlread import read_yaml
+from sopgen.commands.build import build_project
+from sopgen.commands.schema import json_schema
+from sopgen.core.errors import SopgenError, ValidationFailed
+from sopgen.reading.handbook import check_project, read_handbook
+from sopgen.reading.releases import plain
+from sopgen.reading.yamlread import read_yaml
 from tests.conftest import FIXTURES, ROOT, write
 
 runner = CliRunner()
@@ -222,7 +222,7 @@ def wait_for(predicate, seconds: float = 8.0) -> bool:
 
 
 def test_serve_rebuilds_on_save_and_shows_errors(mini: Path) -> None:
-    from sopgen.serve import start
+    from sopgen.commands.serve import start
 
     lines: list[str] = []
     server = start(mini, port=0, report=lines.append)
@@ -247,7 +247,7 @@ def test_serve_rebuilds_on_save_and_shows_errors(mini: Path) -> None:
 
 
 def test_serve_refuses_a_folder_without_content(tmp_path: Path) -> None:
-    from sopgen.serve import start
+    from sopgen.commands.serve import start
 
     with pytest.raises(SopgenError):
         start(tmp_path, port=0)
@@ -261,8 +261,8 @@ def test_preview_holds_no_more_objects_after_many_failed_rebuilds(mini: Path) ->
     """A broken template fails every save; what each failure made must not pile up."""
     import gc
 
-    from sopgen.load import Project
-    from sopgen.serve import Preview
+    from sopgen.commands.serve import Preview
+    from sopgen.reading.load import Project
 
     write(mini, "templates/handbook.html.j2", '{% import "_macros.html.j2" as m with context %}'
           "{% for p in handbook.procedures %}{{ m.procedure(p) }}{% endfor %}{{ nope.attr }}")

@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from sopgen import chars
-from sopgen.build import build_project
 from sopgen.cli import app
-from sopgen.errors import ValidationFailed
-from sopgen.pipeline import read_handbook
+from sopgen.commands.build import build_project
+from sopgen.core import chars
+from sopgen.core.errors import ValidationFailed
+from sopgen.reading.handbook import read_handbook
 from tests.conftest import FIXTURES, write
 
 runner = CliRunner()

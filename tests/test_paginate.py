@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sopgen.build import build_project
-from sopgen.paginate import add_slots, split
+from sopgen.commands.build import build_project
+from sopgen.rendering.paginate import add_slots, split
 from tests.pdfread import Pdf
 
 

@@ -18,8 +18,8 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sopgen.build import build_project
-from sopgen.errors import SopgenError
+from sopgen.commands.build import build_project
+from sopgen.core.errors import SopgenError
 from tests.conftest import FIXTURES
 
 MINI = FIXTURES / "mini"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from sopgen.build import build_project, build_release, release_project
-from sopgen.diff import compare
-from sopgen.errors import ValidationFailed
-from sopgen.pipeline import check_project, read_handbook
-from sopgen.releases import read_release
+from sopgen.commands.build import build_project, build_release, release_project
+from sopgen.core.errors import ValidationFailed
+from sopgen.outputs.diff import compare
+from sopgen.reading.handbook import check_project, read_handbook
+from sopgen.reading.releases import read_release
 
 REVISION_130 = """  - version: "1.3.0"
     date: 2024-06-01

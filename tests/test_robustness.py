@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sopgen.build import build_project, release_project
 from sopgen.cli import app
-from sopgen.errors import Loc, SopgenError, ValidationFailed
-from sopgen.model import add_months
-from sopgen.pipeline import read_handbook
+from sopgen.commands.build import build_project, release_project
+from sopgen.core.errors import Loc, SopgenError, ValidationFailed
+from sopgen.core.model import add_months
+from sopgen.reading.handbook import read_handbook
 from tests.conftest import write
 
 runner = CliRunner()
@@ -71,7 +71,7 @@ def test_diff_shows_control_characters_instead_of_sending_them(mini: Path) -> No
 
 
 def test_publish_drops_pages_a_newer_release_removed(mini: Path) -> None:
-    from sopgen.site import publish
+    from sopgen.commands.publish import publish
 
     release_project(mini)
     assert (publish(mini).folder / "latest" / "kon-01.html").is_file()
@@ -98,7 +98,7 @@ def test_cli_turns_file_system_errors_into_one_line(tmp_path: Path) -> None:
 
 
 def test_serve_answers_only_to_its_own_host_name(mini: Path) -> None:
-    from sopgen.serve import start
+    from sopgen.commands.serve import start
 
     server = start(mini, port=0, report=lambda line: None)
     try:
@@ -138,7 +138,7 @@ def test_input_weasyprint_cannot_lay_out_is_one_line_with_a_hint(
 
 def test_a_bug_in_sopgen_during_the_pdf_keeps_its_traceback(
         mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sopgen import paginate
+    from sopgen.rendering import paginate
 
     def broken_page_info(*args: object) -> None:
         raise KeyError("our own mistake")
@@ -169,7 +169,7 @@ def _killed(job: object) -> None:
 
 def test_a_worker_killed_from_outside_is_one_line(
         mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sopgen import paginate
+    from sopgen.rendering import paginate
 
     monkeypatch.setattr(paginate, "layout", _killed)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})  # two workers, always
@@ -294,7 +294,7 @@ def test_text_starting_with_a_reserved_character_says_to_quote_it(mini: Path, va
 def test_a_file_over_the_limit_is_named_with_its_size_first(mini: Path,
                                                             monkeypatch: pytest.MonkeyPatch
                                                             ) -> None:
-    from sopgen import load
+    from sopgen.reading import load
 
     monkeypatch.setattr(load, "MAX_TOTAL_BYTES", 3 * 1024 * 1024)
     with open(mini / "content" / "huge.yaml", "wb") as handle:

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from sopgen import svg
-from sopgen.build import build_project, release_project
-from sopgen.errors import ValidationFailed
-from sopgen.pipeline import read_handbook
-from sopgen.render import render_formats
-from sopgen.site import publish
+from sopgen.commands.build import build_project, release_project
+from sopgen.commands.publish import publish
+from sopgen.core import svg
+from sopgen.core.errors import ValidationFailed
+from sopgen.reading.handbook import read_handbook
+from sopgen.rendering.render import render_formats
 from tests.conftest import write
 
 PNG = base64.b64encode(bytes.fromhex(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sopgen.build import build_project
+from sopgen.commands.build import build_project
 from tests.conftest import write
 
 

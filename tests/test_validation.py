@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from sopgen import load, validate, yamlread
-from sopgen.chars import shown
-from sopgen.errors import ValidationFailed, size_text
-from sopgen.pipeline import read_handbook
+from sopgen.core.chars import shown
+from sopgen.core.errors import ValidationFailed, size_text
+from sopgen.reading import load, validate, yamlread
+from sopgen.reading.handbook import read_handbook
 from tests.conftest import write
 
 LABELS = Path(__file__).resolve().parent.parent / "sopgen" / "labels"
-SOURCES = Path(__file__).resolve().parent.parent / "sopgen"
+SOURCES = Path(__file__).resolve().parent.parent / "sopgen" / "reading"
 
 
 def messages(language: str) -> dict[str, str]:
@@ -531,7 +531,7 @@ GUESSES = ["yes", "no", "on", "off", "1.10", "012", "0x1F", "1e3", "2024-01-01",
 
 
 def test_values_that_look_like_other_types_stay_text_in_every_output(mini: Path) -> None:
-    from sopgen.build import build_project
+    from sopgen.commands.build import build_project
 
     entries = "".join(f"  - term: {value}\n    definition: {value}\n" for value in GUESSES)
     write(mini, "content/words.yaml", "glossary:\n" + entries)

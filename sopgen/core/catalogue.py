@@ -1,0 +1,98 @@
+"""Label catalogues: every word sopgen prints, in each language it speaks.
+
+A catalogue is ``labels/<code>.toml`` with tables ``labels`` (template words),
+``choices`` (names of statuses, frequencies, ...) and ``messages`` (problems, as
+"what is wrong — what to do"). Adding a language is adding a catalogue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from sopgen.core.chars import shown
+from sopgen.core.errors import Problem
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The words of one language, and date formatting for it."""
+
+    code: str
+    meta: dict[str, str]
+    labels: dict[str, str]
+    choices: dict[str, str]
+    messages: dict[str, str]
+    fields: dict[str, str]
+    field_labels: dict[str, str]
+    item_labels: dict[str, str]
+
+    def label(self, key: str) -> str:
+        return self.labels[key]
+
+    def choice(self, key: str) -> str:
+        return self.choices.get(key, key)
+
+    def field(self, key: str) -> str:
+        """A field as the user knows it: its label in this language and its YAML key."""
+        return f"{self.field_labels.get(key, key)} ({key})"
+
+    def item(self, key: str) -> str:
+        """One item of a list field: "Step (steps)"."""
+        return f"{self.item_labels.get(key, self.field_labels.get(key, key))} ({key})"
+
+    def date(self, value: dt.date | None) -> str:
+        """A date as people write it in this language: "31 Mei 2013", "31 May 2013"."""
+        if value is None:
+            return ""
+        from babel.dates import format_date  # costs ~0.1 s; only rendering needs it
+
+        return format_date(value, format="long", locale=self.meta["babel_locale"])
+
+    def message(self, problem: Problem) -> str:
+        """One line: ``file:line:col: error: what is wrong — what to do``."""
+        params = {key: printable(value) for key, value in problem.params.items()}
+        suggestion = params.get("suggestion")
+        params["did_you_mean"] = (
+            self.messages["did_you_mean"].format(suggestion=suggestion) if suggestion else ""
+        )
+        template = self.messages[problem.code]
+        text = template.format_map(_Defaults(params))
+        if params.get("what") and "{what}" not in template:  # "Pillar (pillar): 'X' is …"
+            text = f"{params['what']}: {text}"
+        return f"{problem.loc}: {self.messages[problem.severity]}: {text}"
+
+
+class _Defaults(dict):  # a message may not use every parameter, nor get every one
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def printable(value: Any) -> str:
+    """User text inside a message, with characters one cannot see named by code point."""
+    return shown(str(value))
+
+
+@cache
+def catalogue(code: str) -> Catalogue:
+    data = tomllib.loads(resources.files("sopgen").joinpath(f"labels/{code}.toml").read_text())
+    return Catalogue(code, data["meta"], data["labels"], data["choices"], data["messages"],
+                     data.get("fields", {}), data["field_labels"], data["item_labels"])
+
+
+def languages() -> list[str]:
+    folder = resources.files("sopgen").joinpath("labels")
+    return sorted(item.name.removesuffix(".toml") for item in folder.iterdir()
+                  if item.name.endswith(".toml"))
+
+
+def format_problems(problems: list[Problem], language: str = "en") -> list[str]:
+    """Errors first, then warnings, each group in file order."""
+    words = catalogue(language)
+    ordered = sorted(problems, key=lambda p: (p.severity != "error", p.loc.file, p.loc.line,
+                                              p.loc.col))
+    return [words.message(p) for p in ordered]
