@@ -34,6 +34,7 @@ ELEMENTS = frozenset({
 })
 UNWRAPPED = frozenset({"a", "switch"})  # their children are shown; the wrapper goes
 ATTRIBUTES = frozenset({
+    "role", "aria-label", "aria-labelledby", "aria-describedby", "aria-hidden", "focusable",
     "id", "class", "style", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry",
     "fx", "fy", "fr", "width", "height", "d", "points", "pathLength", "transform", "viewBox",
     "preserveAspectRatio", "version", "baseProfile", "fill", "fill-opacity", "fill-rule",
