@@ -90,7 +90,7 @@ _STAGING = re.compile(r"\.staging-(?P<name>[^/]+)-[A-Za-z0-9_]{8}(?=/|$)")
 
 def write_failed(error: OSError, output_root: Path, language: str) -> SopgenError:
     """The path that could not be written and what to do, in the document's language."""
-    from .labels import catalogue
+    from sopgen.core.catalogue import catalogue
 
     path = _STAGING.sub(r"\g<name>", str(error.filename or output_root))  # as it will be
     code = _WRITE_ERRORS.get(error.errno or 0, "write_failed")
