@@ -13,7 +13,8 @@ from pathlib import Path
 
 import cmarkgfm
 import pytest
-from hypothesis import HealthCheck, given, settings
+import yaml
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -127,6 +128,11 @@ def test_names_of_characters() -> None:
 
 # ------------------------------------------------------------------ property
 
+def _decoded(text: str) -> str:
+    """A generated text as YAML reads it in double quotes (escapes decoded)."""
+    return str(yaml.safe_load('"' + text.replace('"', "'") + '"'))
+
+
 EVERY_CLASS = st.sampled_from(
     [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0))]
     + [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
@@ -137,8 +143,19 @@ EVERY_CLASS = st.sampled_from(
        "\\a", "\\x85", "\\N", "\\_", "\u00a0"])
 TEXT = st.lists(st.one_of(EVERY_CLASS, st.text(min_size=1, max_size=3)), min_size=1,
                 max_size=6).map("".join)
+INVISIBLE_ONLY = st.sampled_from(
+    [chr(c) for c in (0xAD, 0x34F, 0x61C, 0x115F, 0x180E, *range(0x200B, 0x2010),
+                      *range(0x2060, 0x2065), 0x206F, 0x3164, 0xFEFF, 0xFFA0, 0xFFF9,
+                      0x1D173, 0xE0001, 0xE0041)]
+    + ["&#8203;", "&zwnj;", "&lrm;", "&shy;", "\\u200b", "\\uFEFF"])
+PLAIN = st.text(st.characters(whitelist_categories=("L", "N", "Zs"),
+                              blacklist_characters="\u3000"), min_size=1, max_size=4)
+MIXED = st.lists(st.one_of(INVISIBLE_ONLY, PLAIN), max_size=4).map("".join)
+WORD = st.text(st.characters(whitelist_categories=("L", "N")), min_size=1, max_size=4)
+INVISIBLE_TEXT = st.builds(lambda before, word, after: before + word + after, MIXED, WORD, MIXED)
 FIELDS = ("title", "purpose", "scope", "trigger", "step", "note", "warning", "term",
-          "definition", "ref_title", "org", "tools")
+          "definition", "ref_title", "org", "tools", "role_title", "role_description",
+          "responsibility")
 
 
 def hostile_fields(texts: dict[str, str]) -> str:
@@ -150,13 +167,14 @@ def hostile_fields(texts: dict[str, str]) -> str:
             f"  steps:\n    - text: {q('step')}\n      note: {q('note')}\n"
             f"      warning: {q('warning')}\n"
             f"  references:\n    - title: {q('ref_title')}\n      url: https://example.org/\n"
-            f"glossary:\n  - term: {q('term')}\n    definition: {q('definition')}\n")
+            f"glossary:\n  - term: {q('term')}\n    definition: {q('definition')}\n"
+            f"roles:\n  - id: helper\n    title: {q('role_title')}\n"
+            f"    description: {q('role_description')}\n"
+            f"    responsibilities: [{q('responsibility')}]\n")
 
 
-@settings(max_examples=25, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.fixed_dictionaries({name: TEXT for name in FIELDS}))
-def test_no_refused_or_invisible_character_reaches_any_output(texts: dict[str, str]) -> None:
+def _build(texts: dict[str, str]) -> tuple[list[str], list[str]] | list[str]:
+    """Build a project holding ``texts``: (outputs, warnings), or the refusal's lines."""
     with tempfile.TemporaryDirectory() as folder:
         project = Path(folder) / "mini"
         shutil.copytree(FIXTURES / "mini", project, ignore=shutil.ignore_patterns("expected*"))
@@ -167,12 +185,48 @@ def test_no_refused_or_invisible_character_reaches_any_output(texts: dict[str, s
         write(project, "content/extra.yaml", hostile_fields(texts))
         try:
             result = build_project(project, formats=["md", "html"])
-        except ValidationFailed as failure:  # refused, with messages that show no such char
-            assert not chars.SUSPECT.search("\n".join(failure.lines()))
-            return
-        assert not chars.SUSPECT.search("\n".join(result.warnings))
+        except ValidationFailed as failure:
+            return failure.lines()
         markdown = next(result.folder.glob("*.md")).read_text()
         html = next(result.folder.glob("*.html")).read_text()
-        for output in (markdown, html, cmarkgfm.github_flavored_markdown_to_html(markdown)):
-            found = chars.SUSPECT.search(output)
-            assert found is None, chars.char_name(found.group())
+        return ([markdown, html, cmarkgfm.github_flavored_markdown_to_html(markdown)],
+                result.warnings)
+
+
+def assert_clean(outputs: list[str]) -> None:
+    for output in outputs:
+        found = chars.SUSPECT.search(output)
+        assert found is None, chars.char_name(found.group())
+
+
+QUICK = settings(max_examples=20, deadline=None, database=None,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@QUICK
+@given(st.fixed_dictionaries({name: TEXT for name in FIELDS}))
+def test_refused_characters_in_any_field_are_refused_by_name(texts: dict[str, str]) -> None:
+    """Every class at once: the build is refused, or publishes none of them."""
+    built = _build(texts)
+    if isinstance(built, list):  # refused, with messages that show no such character
+        event("refused")
+        assert not chars.SUSPECT.search("\n".join(built))
+        return
+    event("published")
+    outputs, warnings = built
+    assert_clean(outputs)
+    assert not chars.SUSPECT.search("\n".join(warnings))
+
+
+@QUICK
+@given(st.fixed_dictionaries({name: INVISIBLE_TEXT for name in FIELDS}))
+def test_invisible_characters_in_any_field_are_removed_with_a_warning(
+        texts: dict[str, str]) -> None:
+    """Invisible characters only: published without them, and never silently."""
+    built = _build(texts)
+    assert not isinstance(built, list), built
+    outputs, warnings = built
+    assert_clean(outputs)
+    assert not chars.SUSPECT.search("\n".join(warnings))
+    if any(chars.SUSPECT.search(_decoded(text)) for text in texts.values()):
+        assert any("the invisible character U+" in line for line in warnings)

@@ -183,3 +183,15 @@ def test_an_svg_that_cannot_be_read_safely_is_an_error(mini: Path) -> None:
     assert failure.value.lines()[0].startswith(
         "content/document.yaml:8:11: error: Logo (logo): the SVG image 'assets/logo.svg' "
         "cannot be read safely (")
+
+
+def test_the_pdf_fetcher_serves_an_svg_only_with_its_safe_parts(tmp_path: Path) -> None:
+    """A project template may name an asset by file; WeasyPrint still gets the safe SVG."""
+    from sopgen.rendering import pdf
+
+    assets = tmp_path / "content" / "assets"
+    assets.mkdir(parents=True)
+    (assets / "logo.svg").write_text(HOSTILE)
+    served = pdf.make_fetcher([assets]).fetch(f"file://{assets}/logo.svg").read()
+    assert_inert(served)
+    assert b"<rect" in served

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
@@ -101,6 +102,8 @@ class _Sanitiser:
     style: list[str] | None = None  # the text of a <style> being read
     style_line: int = 0
     root_seen: bool = False
+    lines: list[str] = field(default_factory=list)  # the source, to find an attribute's line
+    parser: Any = None  # expat's parser while ``run`` reads
 
     def run(self) -> tuple[bytes, list[Removed]]:
         self.lines = self.data.decode("utf-8", "replace").splitlines()

@@ -126,7 +126,7 @@ class _Converter:
             converted = self.value(hints(cls)[name], value, raw.value_locs[name], f)
             if converted is None:
                 missing = True
-            elif converted == [] and _required(f):
+            elif converted in ([], "") and _required(f):  # "" once invisible ones went
                 self.fail(raw.value_locs[name], "missing_field", what=self.what(f))
                 missing = True
             values[name] = converted

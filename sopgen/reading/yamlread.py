@@ -191,7 +191,7 @@ def _check_text(text: str, shown_as: str, problems: list[Problem]) -> str | None
                 group = look_alike.lastgroup or "char"
                 problems.append(Problem(Loc(shown_as, number, look_alike.start(group) + 1),
                                         "look_alike",
-                                        {"char": f"U+{ord(look_alike[group]):04X}"}))
+                                        {"char": char_name(look_alike[group])}))
                 return None
     if all(not s.strip() or s.lstrip().startswith("#") for s in lines):
         problems.append(Problem(Loc(shown_as, 1, 1), "empty_file"))
