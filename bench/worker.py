@@ -41,9 +41,11 @@ def timed(call: Callable[[], Any]) -> tuple[float, Any]:
 
 def build(project: str, output: str, fmt: str) -> dict[str, Any]:
     from sopgen.commands.build import build_project
+    from sopgen.outputs.table import BuildOptions
 
     formats = fmt.split("+")  # "md+html": both formats in one build
-    seconds, result = timed(lambda: build_project(project, formats=formats, output=Path(output)))
+    options = BuildOptions(formats=formats)
+    seconds, result = timed(lambda: build_project(project, options, output=Path(output)))
     return {"seconds": seconds, "written": [str(p) for p in result.written + result.kept]}
 
 
@@ -64,7 +66,7 @@ def print_html(project: str, html_file: str) -> dict[str, Any]:
     checked = read_handbook(project)
     rendered = render_formats(checked.handbook, checked.project.root, ["pdf"],
                               draft=not is_released(checked))
-    html = next(data for name, data in rendered.files.items() if name.endswith(".print.html"))
+    html = rendered.files["pdf"]  # the print HTML the PDF is laid out from
     Path(html_file).write_bytes(html)
     return {"base_url": theme_folder().as_uri() + "/", "bytes": len(html)}
 

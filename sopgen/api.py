@@ -8,12 +8,11 @@ from pathlib import Path
 from sopgen.commands.publish import site_files
 from sopgen.commands.schema import schema_text
 from sopgen.core.catalogue import Catalogue, catalogue
-from sopgen.outputs.artefacts import Extras, artefact_files, focus
-from sopgen.outputs.diff import as_html, as_markdown, as_terminal, compare
+from sopgen.outputs.diff import as_html, as_markdown, as_terminal, compare, revision_changes
+from sopgen.outputs.table import OUTPUTS, BuildOptions, Job, focus
 from sopgen.reading.handbook import Checked, read_handbook
-from sopgen.reading.releases import is_released, read_release, read_version, revision_changes
+from sopgen.reading.releases import is_released, read_release, read_version
 from sopgen.reading.releases import released_versions as _released_versions
-from sopgen.rendering.render import file_stem, render_formats
 
 __all__ = ["diff_texts", "read_handbook", "released_versions", "schema_text", "site_pages",
            "text_outputs"]
@@ -28,16 +27,14 @@ def released_versions(folder: Path | str) -> list[str]:
 def text_outputs(checked: Checked, *, role: str | None = None) -> dict[str, bytes]:
     """Every output of a build that is not laid out as PDF: Markdown, HTML, the print HTML
     the PDF is made from, the RACI CSV and the calendar (of one role's edition)."""
-    draft = not is_released(checked)
-    focused = focus(checked, role)
-    rendered = render_formats(focused.handbook, checked.project.root, ["md", "html", "pdf"],
-                              assets=checked.project.assets, draft=draft,
-                              changes=revision_changes(checked))
-    doc = focused.handbook.document
-    base, stem = file_stem(doc, draft=draft), file_stem(doc, draft=draft, role=role)
-    files = {stem + name.removeprefix(base): data for name, data in rendered.files.items()}
-    extras = Extras(artefacts=("raci", "calendar"), role=role)
-    files.update(artefact_files(focused, stem, extras, draft=draft))
+    options = BuildOptions(formats=("md", "html", "pdf"), artefacts=("raci", "calendar"),
+                           role=role)
+    job = Job(focus(checked, role), options, draft=not is_released(checked),
+              changes=revision_changes(checked))
+    files: dict[str, bytes] = {}
+    for name in ("md", "html", "raci", "calendar"):
+        files.update(OUTPUTS[name](job))
+    files[f"{job.stem}.print.html"] = job.handbook("pdf")
     return files
 
 

@@ -17,7 +17,7 @@ from sopgen import __version__
 
 if TYPE_CHECKING:
     from sopgen.commands.build import BuildResult
-    from sopgen.outputs.artefacts import Extras
+    from sopgen.outputs.table import BuildOptions
 
 app = typer.Typer(
     help="SOP handbooks as code: YAML in, Markdown, HTML and PDF out.",
@@ -50,14 +50,19 @@ def main_options(
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Report a user's mistake as its lines and exit 1, never as a traceback."""
-    from sopgen.core.errors import SopgenError
+    from sopgen.core.errors import OptionError, SopgenError
 
     try:
         yield
+    except OptionError as error:  # a wrong value on the command line: named by its flag
+        flag = "--" + error.option.replace("_", "-")
+        for line in error.lines():
+            typer.echo(f"{flag}: {line}", err=True)
+        raise typer.Exit(2) from None
     except SopgenError as error:
         for line in error.lines():
             typer.echo(line, err=True)
-        raise typer.Exit(getattr(error, "exit_code", 1)) from None
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:  # Ctrl-C: outputs are written whole or not at all
         typer.echo("interrupted — earlier outputs are as they were", err=True)
         raise typer.Exit(130) from None
@@ -94,7 +99,7 @@ def check(
     """Validate, plus what a reviewer would raise: overdue reviews, unused roles and terms,
     steps that say too little. --strict turns these warnings into errors."""
     with user_errors():
-        from sopgen.reading.handbook import check_project
+        from sopgen.commands.check import check_project
 
         checked = check_project(project, strict=strict)
         _warn(checked.warnings)
@@ -107,14 +112,14 @@ def _choose(value: str, allowed: tuple[str, ...], what: str,
             aliases: dict[str, str] | None = None) -> str:
     """``value`` as one of ``allowed`` (any case, or an alias), or a usage error that says
     what was meant: click's own message leaks Python's "Value error," and has no hint."""
-    from sopgen.reading.load import _suggest
+    from sopgen.core.catalogue import suggest
 
     aliases = aliases or {}
     key = value.strip().lower()
     key = aliases.get(key, key)
     if key in allowed:
         return key
-    close = _suggest(key, [*allowed, *aliases])["suggestion"]
+    close = suggest(key, [*allowed, *aliases])["suggestion"]
     meant = f" (did you mean '{aliases.get(close, close)}'?)" if close else ""
     raise typer.BadParameter(f"'{value}' is not {what}{meant} — use one of: "
                              f"{', '.join(allowed)}")
@@ -144,7 +149,7 @@ def _format_names(values: list[str] | None) -> list[str]:
 def _artefact_names(values: list[str] | None) -> list[str]:
     if not values:
         return []
-    from sopgen.outputs.artefacts import ARTEFACTS
+    from sopgen.outputs.table import ARTEFACTS
 
     return _names(values, ARTEFACTS, "an artefact")
 
@@ -170,6 +175,10 @@ def build(
         "--fillable", help="Checklist sheets with fillable PDF form fields.")] = False,
     site_url: Annotated[str, typer.Option(
         "--site-url", help="Address of the published site, for links in the calendar.")] = "",
+    pdf_engine: Annotated[str, typer.Option(
+        "--pdf-engine", callback=_one_of(("parallel", "single"), "a PDF engine"),
+        help="parallel (parts on every core, the default) or single (one WeasyPrint "
+             "document).")] = "parallel",
 ) -> None:
     """Build the handbook into OUTPUT/<version>/ as Markdown, HTML and PDF.
 
@@ -178,28 +187,28 @@ def build(
     with user_errors():
         from sopgen.commands.build import build_project, build_release
 
-        formats = format if format and not everything else list(FORMATS)
-        extras = _extras(artefacts or [], everything, role, fillable, site_url)
+        options = _build_options(format if format and not everything else list(FORMATS),
+                                 artefacts or [], everything, role=role, fillable=fillable,
+                                 site_url=site_url, pdf_engine=pdf_engine)
         if release:
-            result = build_release(project, release, formats=formats, output=output,
-                                   report=_Progress(), extras=extras)
+            result = build_release(project, release, options, output=output,
+                                   report=_Progress())
         else:
-            result = build_project(project, formats=formats, output=output,
-                                   report=_Progress(), extras=extras)
+            result = build_project(project, options, output=output, report=_Progress())
         _report_build(result)
 
 
-def _extras(names: list[str], everything: bool, role: str | None, fillable: bool,
-            site_url: str) -> Extras | None:
-    """What the build adds to the handbook; None keeps the plain build exactly as it was."""
-    from sopgen.outputs.artefacts import ARTEFACTS, Extras
+def _build_options(formats: list[str], names: list[str], everything: bool, *,
+                   role: str | None, fillable: bool, site_url: str,
+                   pdf_engine: str) -> BuildOptions:
+    from sopgen.outputs.table import ARTEFACTS, BuildOptions
 
     chosen = list(ARTEFACTS) if everything else names
     if fillable and "checklists" not in chosen:
         chosen = [*chosen, "checklists"]  # asking for fillable sheets is asking for sheets
-    if not chosen and role is None:
-        return None
-    return Extras(artefacts=tuple(chosen), role=role, fillable=fillable, site_url=site_url)
+    engine = "single" if pdf_engine == "single" else "parallel"
+    return BuildOptions(formats=formats, artefacts=chosen, role=role, fillable=fillable,
+                        site_url=site_url, pdf_engine=engine)
 
 
 def _report_build(result: BuildResult) -> None:
@@ -217,7 +226,7 @@ def release(project: ProjectArg = Path("."), output: OutputOption = None) -> Non
     Needs status approved, at least one approval and a revision-history entry.
     """
     with user_errors():
-        from sopgen.commands.build import release_project
+        from sopgen.commands.release import release_project
 
         snapshot, result = release_project(project, output=output, report=_Progress())
         typer.echo(f"released {snapshot}")

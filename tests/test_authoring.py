@@ -16,9 +16,11 @@ from typer.testing import CliRunner
 
 from sopgen.cli import app
 from sopgen.commands.build import build_project
+from sopgen.commands.check import check_project
 from sopgen.commands.schema import json_schema
 from sopgen.core.errors import SopgenError, ValidationFailed
-from sopgen.reading.handbook import check_project, read_handbook
+from sopgen.outputs.table import BuildOptions
+from sopgen.reading.handbook import read_handbook
 from sopgen.reading.releases import plain
 from sopgen.reading.yamlread import read_yaml
 from tests.conftest import FIXTURES, ROOT, write
@@ -46,7 +48,7 @@ def test_init_makes_a_project_that_builds_at_once(tmp_path: Path, starter: str, 
         assert first.startswith("# yaml-language-server: $schema=")
         assert (path.parent / first.split("=", 1)[1]).resolve() == \
             (target / "sopgen.schema.json").resolve()
-    built = build_project(target, formats=["md", "html"])
+    built = build_project(target, BuildOptions(formats=["md", "html"]))
     assert built.draft and len(built.written) == 2
     org = checked.handbook.document.organisation
     untouched = [value for value in (org.name, org.address, org.website) if value]

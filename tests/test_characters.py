@@ -22,6 +22,7 @@ from sopgen.cli import app
 from sopgen.commands.build import build_project
 from sopgen.core import chars
 from sopgen.core.errors import ValidationFailed
+from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
 from tests.conftest import FIXTURES, write
 
@@ -184,7 +185,7 @@ def _build(texts: dict[str, str]) -> tuple[list[str], list[str]] | list[str]:
             f'name: "Org {texts["org"].replace(chr(34), chr(39))}"'))
         write(project, "content/extra.yaml", hostile_fields(texts))
         try:
-            result = build_project(project, formats=["md", "html"])
+            result = build_project(project, BuildOptions(formats=["md", "html"]))
         except ValidationFailed as failure:
             return failure.lines()
         markdown = next(result.folder.glob("*.md")).read_text()

@@ -24,6 +24,7 @@ from markdown_it import MarkdownIt
 from pypdf import PdfReader
 
 from sopgen.core.errors import SopgenError, ValidationFailed
+from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
 from sopgen.rendering import pdf as sopgen_pdf
 from tests.conftest import FIXTURES, write
@@ -475,7 +476,7 @@ def test_names_that_become_paths_or_select_behaviour_are_refused(
     path = mini / where
     path.write_text(path.read_text().replace(old, new, 1))
     with pytest.raises(ValidationFailed) as failure:
-        build_project(mini, formats=["md"])
+        build_project(mini, BuildOptions(formats=["md"]))
     assert any(message in line for line in failure.value.lines()), failure.value.lines()
     assert not (mini / "output").exists()
 
@@ -519,8 +520,8 @@ def test_unwritable_output_is_a_clear_error(mini: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the output folder should be")
     with pytest.raises(SopgenError) as failure:
-        build_project(mini, formats=["md"], output=blocker / "out")
-    assert f"could not write {blocker}/out: Not a directory" in failure.value.lines()[0]
+        build_project(mini, BuildOptions(formats=["md"]), output=blocker / "out")
+    assert f"could not write to {blocker}/out: Not a directory" in failure.value.lines()[0]
 
 
 def forbid_reading(monkeypatch: pytest.MonkeyPatch, forbidden: Callable[[Path], bool]) -> None:

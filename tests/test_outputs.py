@@ -23,6 +23,7 @@ from sopgen.commands.build import build_project
 from sopgen.core import write
 from sopgen.core.errors import ValidationFailed
 from sopgen.core.parallel import available_cores
+from sopgen.outputs.table import BuildOptions
 from tests.conftest import write as write_text
 
 DRAFT = "1.2.0-draft"
@@ -58,7 +59,7 @@ def run_child(project: Path, patch: str, *args: str) -> subprocess.Popen[bytes]:
 
 
 def first_build(project: Path) -> dict[str, bytes]:
-    build_project(project, formats=["md", "html"])
+    build_project(project, BuildOptions(formats=["md", "html"]))
     before = snapshot(project / "output" / DRAFT)
     assert len(before) == 2
     return before
@@ -71,7 +72,7 @@ def change_content(project: Path) -> None:
 
 def assert_recovers(project: Path, formats: tuple[str, ...] = ("md", "html")) -> None:
     """The next build succeeds, leaves nothing behind, and has the new content."""
-    result = build_project(project, formats=list(formats))
+    result = build_project(project, BuildOptions(formats=list(formats)))
     output = project / "output"
     assert leftovers(output) == []
     files = snapshot(output / DRAFT)

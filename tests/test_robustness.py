@@ -13,9 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from sopgen.cli import app
-from sopgen.commands.build import build_project, release_project
+from sopgen.commands.build import build_project
+from sopgen.commands.release import release_project
 from sopgen.core.errors import Loc, SopgenError, ValidationFailed
 from sopgen.core.model import add_months
+from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
 from tests.conftest import write
 
@@ -25,7 +27,7 @@ runner = CliRunner()
 def test_a_broken_project_template_names_file_and_line(mini: Path, tmp_path: Path) -> None:
     write(mini, "templates/handbook.md.j2", "# {{ doc.title }}\n{{ doc.titel }}\n")
     with pytest.raises(SopgenError) as caught:
-        build_project(mini, formats=["md"], output=tmp_path)
+        build_project(mini, BuildOptions(formats=["md"]), output=tmp_path)
     assert caught.value.lines()[0].startswith("templates/handbook.md.j2:2:0: error: the "
                                               "template cannot be used")
     write(mini, "templates/handbook.md.j2", "{% if %}\n")
@@ -127,9 +129,9 @@ def test_input_weasyprint_cannot_lay_out_is_one_line_with_a_hint(
         mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
     import weasyprint
 
-    monkeypatch.setenv("SOPGEN_PDF_ENGINE", engine)
     monkeypatch.setattr(weasyprint.HTML, "render", _raising_inside_weasyprint("no room"))
-    result = runner.invoke(app, ["build", str(mini), "-f", "pdf", "-o", str(tmp_path)])
+    result = runner.invoke(app, ["build", str(mini), "-f", "pdf", "-o", str(tmp_path),
+                                 "--pdf-engine", engine])
     assert result.exit_code == 1
     assert result.stderr.strip() == ("error: the PDF could not be laid out: ValueError: "
                                      "no room — build with --format html to find the text "
@@ -146,7 +148,7 @@ def test_a_bug_in_sopgen_during_the_pdf_keeps_its_traceback(
     # Raised while laying out, from sopgen's own code: a bug, not the user's input.
     monkeypatch.setattr(paginate, "PageInfo", broken_page_info)
     with pytest.raises(KeyError, match="our own mistake"):
-        build_project(mini, formats=["pdf"], output=tmp_path)
+        build_project(mini, BuildOptions(formats=["pdf"]), output=tmp_path)
 
 
 def test_a_failure_in_the_standard_library_under_weasyprint_is_the_users(
@@ -174,7 +176,7 @@ def test_a_worker_killed_from_outside_is_one_line(
     monkeypatch.setattr(paginate, "layout", _killed)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})  # two workers, always
     with pytest.raises(SopgenError) as caught:
-        build_project(mini, formats=["pdf"], output=tmp_path)
+        build_project(mini, BuildOptions(formats=["pdf"]), output=tmp_path)
     assert caught.value.lines() == ["error: a worker process laying out the PDF stopped "
                                     "unexpectedly — the machine may be out of memory: close "
                                     "other programs and build again"]
@@ -363,7 +365,7 @@ def test_write_failures_name_the_path_and_keep_earlier_outputs(
         mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, says: str,
         where: str) -> None:
     output = tmp_path / "out"
-    first = build_project(mini, formats=["md"], output=output)
+    first = build_project(mini, BuildOptions(formats=["md"]), output=output)
     before = {path: path.read_bytes() for path in output.rglob("*") if path.is_file()}
     path = mini / "content" / "procedures.yaml"
     path.write_text(path.read_text().replace("Review this SOP", "Review the SOP"))
@@ -376,7 +378,7 @@ def test_write_failures_name_the_path_and_keep_earlier_outputs(
 
     monkeypatch.setattr(os, where, fail)
     with pytest.raises(SopgenError) as failure:
-        build_project(mini, formats=["md"], output=output)
+        build_project(mini, BuildOptions(formats=["md"]), output=output)
     line = failure.value.lines()[0]
     assert line.startswith(f"error: could not write {output}"), line
     assert says in line and "earlier outputs are unchanged" in line

@@ -8,8 +8,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from sopgen.commands.build import release_project
 from sopgen.commands.publish import publish
+from sopgen.commands.release import release_project
 from sopgen.reading.handbook import read_handbook
 from sopgen.reading.releases import is_released, released_versions
 from tests.browser import browser, validate_html

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from sopgen.commands.build import build_project, release_project
+from sopgen.commands.build import build_project
 from sopgen.commands.publish import publish
+from sopgen.commands.release import release_project
 from sopgen.core import svg
 from sopgen.core.errors import ValidationFailed
+from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
 from sopgen.rendering.render import render_formats
 from tests.conftest import write
@@ -144,7 +146,7 @@ def test_validate_says_what_it_removes_from_the_logo(hostile: Path) -> None:
 
 
 def test_published_html_markdown_and_pdf_input_hold_no_active_svg(hostile: Path) -> None:
-    result = build_project(hostile, formats=["md", "html"])
+    result = build_project(hostile, BuildOptions(formats=["md", "html"]))
     checked = read_handbook(hostile)
     rendered = render_formats(checked.handbook, hostile, ["pdf"], assets=checked.project.assets)
     print_html = next(data for name, data in rendered.files.items() if name.endswith(".html"))

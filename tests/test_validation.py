@@ -532,11 +532,12 @@ GUESSES = ["yes", "no", "on", "off", "1.10", "012", "0x1F", "1e3", "2024-01-01",
 
 def test_values_that_look_like_other_types_stay_text_in_every_output(mini: Path) -> None:
     from sopgen.commands.build import build_project
+    from sopgen.outputs.table import BuildOptions
 
     entries = "".join(f"  - term: {value}\n    definition: {value}\n" for value in GUESSES)
     write(mini, "content/words.yaml", "glossary:\n" + entries)
     write(mini, "content/extra.yaml", procedure(title="1.10", steps="\n    - yes\n    - 012"))
-    result = build_project(mini, formats=["md", "html"])
+    result = build_project(mini, BuildOptions(formats=["md", "html"]))
     markdown = next(result.folder.glob("*.md")).read_text()
     html = next(result.folder.glob("*.html")).read_text()
     for value in GUESSES:

@@ -20,9 +20,11 @@ from sopgen.commands.build import build_checked
 from sopgen.core import model
 from sopgen.core.errors import Loc, Problem
 from sopgen.core.write import write_folder
+from sopgen.outputs.diff import revision_changes
+from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import Checked, fail_on_errors
 from sopgen.reading.load import Project
-from sopgen.reading.releases import read_release, released_versions, revision_changes
+from sopgen.reading.releases import read_release, released_versions
 from sopgen.rendering.render import Links, Renderer
 
 SECTION_PAGES = ("roles", "raci", "glossary", "revisions", "search")
@@ -86,7 +88,7 @@ def page_names(checked: Checked) -> set[str]:
     handbook = checked.handbook
     names = {"index.html", *(f"{p}.html" for p in model.PILLARS),
              *(f"{s}.html" for s in SECTION_PAGES)}
-    return names | {f"{model.anchor('procedure', p.id)}.html" for p in handbook.procedures}
+    return names | {model.page_name(p.id) for p in handbook.procedures}
 
 
 def released_pdf(checked: Checked, output_root: Path,
@@ -95,7 +97,8 @@ def released_pdf(checked: Checked, output_root: Path,
     doc = checked.handbook.document
     path = output_root / doc.version / f"{doc.id}-{doc.version}.pdf"
     if not path.is_file():
-        build_checked(checked, formats=["pdf"], output=output_root, draft=False, report=report)
+        build_checked(checked, BuildOptions(formats=["pdf"]), output=output_root, draft=False,
+                      report=report)
     return path.read_bytes()
 
 
@@ -121,7 +124,7 @@ class VersionSite:
                                                 pillar=self._pillar(pillar))
         ordered = [p for pillar in model.PILLARS for p in self.handbook.procedures_in(pillar)]
         for index, procedure in enumerate(ordered):
-            name = f"{model.anchor('procedure', procedure.id)}.html"
+            name = model.page_name(procedure.id)
             pages[name] = self.page(
                 "site/procedure.html.j2", name, procedure=procedure,
                 pillar=self._pillar(procedure.pillar),
@@ -153,7 +156,7 @@ class VersionSite:
                 for v in reversed(self.versions)]
 
     def search_index(self) -> str:
-        entries = [{"id": p.id, "title": p.title, "url": f"{model.anchor('procedure', p.id)}.html",
+        entries = [{"id": p.id, "title": p.title, "url": model.page_name(p.id),
                     "pillar": getattr(self.handbook.pillars, p.pillar).title,
                     "text": plain_text(p)} for p in self.handbook.procedures]
         glossary = self.handbook.glossary

@@ -9,15 +9,11 @@ the top of each file: ``# yaml-language-server: $schema=<path to sopgen.schema.j
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
-import types
-import typing
-from typing import Any, Literal, get_args, get_origin
+from typing import Any
 
 from sopgen import __version__
-from sopgen.core.model import Handbook, Procedure, Step
-from sopgen.reading.validate import hints
+from sopgen.core.model import Handbook, Procedure, Step, field_kind, hints
 
 SCHEMA_FILE = "sopgen.schema.json"
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
@@ -77,25 +73,23 @@ def _field_schema(f: dataclasses.Field[Any], tp: Any, definitions: dict[str, Any
 
 def _type_schema(tp: Any, definitions: dict[str, Any], f: dataclasses.Field[Any]
                  ) -> dict[str, Any]:
-    origin = get_origin(tp)
-    if origin in (types.UnionType, typing.Union):
-        inner = next(arg for arg in get_args(tp) if arg is not type(None))
-        return _type_schema(inner, definitions, f)
-    if origin is list:
-        item = _type_schema(get_args(tp)[0], definitions, f)
-        array = {"type": "array", "items": item}
-        if get_args(tp)[0] is str:  # "responsible: admin-web" is read as a one-item list
-            return {"anyOf": [item, array]}
-        return array
-    if origin is Literal:
-        return {"enum": list(get_args(tp))}
-    if dataclasses.is_dataclass(tp):
-        return _ref(tp, definitions)
-    if tp is dt.date:
-        return dict(DATE)
-    if tp is int:
-        return {"anyOf": [{"type": "integer", "minimum": 1},
-                          {"type": "string", "pattern": "^[0-9]{1,4}$"}]}
+    kind, arg = field_kind(tp)
+    match kind:
+        case "list":
+            item = _type_schema(arg, definitions, f)
+            array = {"type": "array", "items": item}
+            if arg is str:  # "responsible: admin-web" is read as a one-item list
+                return {"anyOf": [item, array]}
+            return array
+        case "choice":
+            return {"enum": list(arg)}
+        case "record":
+            return _ref(arg, definitions)
+        case "date":
+            return dict(DATE)
+        case "integer":
+            return {"anyOf": [{"type": "integer", "minimum": 1},
+                              {"type": "string", "pattern": "^[0-9]{1,4}$"}]}
     pattern = f.metadata.get("pattern")
     text: dict[str, Any] = {"type": "string"}
     if pattern is not None:

@@ -21,6 +21,8 @@ from pathlib import Path
 from markupsafe import escape
 
 from sopgen.core.errors import SopgenError
+from sopgen.outputs.table import BuildOptions, render_outputs
+from sopgen.reading.handbook import read_handbook
 from sopgen.reading.load import Project
 
 RELOAD_SCRIPT = b"""<script>
@@ -49,13 +51,11 @@ class Preview:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def rebuild(self, report: Callable[[str], None]) -> None:
-        from sopgen.commands.build import render_files
-        from sopgen.reading.handbook import read_handbook
 
         started = time.perf_counter()
         try:
             checked = read_handbook(self.project.root)
-            files, _ = render_files(checked, ["html"], draft=True)
+            files, _ = render_outputs(checked, BuildOptions(formats=["html"]), draft=True)
             html = next(iter(files.values()))
             errors: list[str] = []
         except SopgenError as error:

@@ -8,6 +8,7 @@ A catalogue is ``labels/<code>.toml`` with tables ``labels`` (template words),
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -64,7 +65,8 @@ class Catalogue:
         text = template.format_map(_Defaults(params))
         if params.get("what") and "{what}" not in template:  # "Pillar (pillar): 'X' is …"
             text = f"{params['what']}: {text}"
-        return f"{problem.loc}: {self.messages[problem.severity]}: {text}"
+        where = f"{problem.loc}: " if problem.loc.file else ""
+        return f"{where}{self.messages[problem.severity]}: {text}"
 
 
 class _Defaults(dict):  # a message may not use every parameter, nor get every one
@@ -96,3 +98,10 @@ def format_problems(problems: list[Problem], language: str = "en") -> list[str]:
     ordered = sorted(problems, key=lambda p: (p.severity != "error", p.loc.file, p.loc.line,
                                               p.loc.col))
     return [words.message(p) for p in ordered]
+
+
+def suggest(key: str, allowed: tuple[str, ...] | list[str]) -> dict[str, object]:
+    """Message parameters for an unknown ``key``: the closest allowed value, and all."""
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    return {"key": key, "suggestion": close[0] if close else "", "allowed": ", ".join(allowed)}
+

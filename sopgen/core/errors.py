@@ -58,6 +58,9 @@ class SopgenError(Exception):
         return "\n".join(self.lines())
 
 
+NOWHERE = Loc("")  # a problem with no place in the content: an option's value, say
+
+
 class ValidationFailed(SopgenError):
     """Several problems found at once; ``lines()`` lists every one of them."""
 
@@ -75,6 +78,15 @@ def relative(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+class OptionError(ValidationFailed):
+    """A build option's value is wrong (found once the project is read, like an unknown
+    role). ``option`` is the library's name for it; the CLI names its flag."""
+
+    def __init__(self, option: str, messages: list[str]) -> None:
+        super().__init__(messages)
+        self.option = option
 
 
 def size_text(size: int) -> str:

@@ -11,9 +11,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import types
+import typing
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from functools import cache
+from typing import Any, Literal, get_args, get_origin
 
 Pillar = Literal["management", "technical", "content"]
 Status = Literal["draft", "approved", "superseded", "retired"]
@@ -30,6 +34,9 @@ ROLE_ID = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 DOCUMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 VERSION = re.compile(r"^(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})$")
 ASSET_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$")
+MAX_ASSET_BYTES = 10 * 1024 * 1024  # assets are inlined into every output format
+ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")  # how a text names an asset
+RACI_KINDS = ("r", "a", "c", "i")  # label keys raci_r … raci_i, in the order a cell lists them
 
 
 def spec(doc: str, default: Any = dataclasses.MISSING, *, markdown: bool = False,
@@ -253,3 +260,96 @@ def term_anchors(glossary: list[Term]) -> list[str]:
         taken.add(ident)
         ids.append(ident)
     return ids
+
+
+def in_pillar_order(handbook: Handbook) -> list[Procedure]:
+    """Procedures in the order the handbook prints them: pillar by pillar."""
+    return [p for pillar in PILLARS for p in handbook.procedures_in(pillar)]
+
+
+def recurring(handbook: Handbook) -> list[Procedure]:
+    """The procedures done on a schedule, in print order."""
+    return [p for p in in_pillar_order(handbook) if p.frequency in RECURRING]
+
+
+def raci_kinds(procedure: Procedure, role_id: str) -> list[str]:
+    """The parts ``role_id`` plays in ``procedure``, as keys of ``RACI_KINDS``."""
+    found = {
+        "r": role_id in procedure.responsible,
+        "a": procedure.accountable == role_id,
+        "c": role_id in procedure.consulted,
+        "i": role_id in procedure.informed,
+    }
+    return [kind for kind in RACI_KINDS if found[kind]]
+
+
+def page_name(procedure_id: str) -> str:
+    """The file name of a procedure's own page on the site."""
+    return f"{anchor('procedure', procedure_id)}.html"
+
+
+def mention_pattern(procedure_ids: set[str]) -> re.Pattern[str] | None:
+    """Matches ids that look like procedure ids with a prefix this handbook uses."""
+    prefixes = sorted({ident.split("-")[0] for ident in procedure_ids})
+    if not prefixes:
+        return None
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")-[0-9]{1,4}\b")
+
+
+def markdown_texts(obj: object) -> Iterator[str]:
+    """Every Markdown text value in the handbook, for checks that read prose."""
+    return (text for _, text in markdown_fields(obj))
+
+
+def markdown_fields(obj: object) -> Iterator[tuple[str, str]]:
+    """Every Markdown text value in the handbook, with the name of its field."""
+    for name, markdown in _prose_fields(type(obj)):
+        value = getattr(obj, name)
+        for item in value if isinstance(value, list) else (value,):
+            if isinstance(item, str):
+                if markdown and item:
+                    yield name, item
+            elif item is not None:
+                yield from markdown_fields(item)
+
+
+@cache
+def _prose_fields(cls: type) -> tuple[tuple[str, bool], ...]:
+    """The fields of ``cls`` that hold Markdown or other model objects (walked once)."""
+    plan = []
+    for f in dataclasses.fields(cls):
+        inner = hints(cls)[f.name]
+        nested = any(dataclasses.is_dataclass(arg) for arg in (inner, *get_args(inner)))
+        if f.metadata.get("markdown") or nested:
+            plan.append((f.name, bool(f.metadata.get("markdown"))))
+    return tuple(plan)
+
+
+@cache
+def hints(cls: type) -> dict[str, Any]:
+    """The resolved type hints of a model class."""
+    return typing.get_type_hints(cls, globals())
+
+
+FieldKind = Literal["list", "choice", "record", "date", "integer", "text"]
+
+
+def field_kind(tp: Any) -> tuple[FieldKind, Any]:
+    """What a field's type asks of its YAML value, with what it needs to know more:
+    ``("list", item type)``, ``("choice", allowed values)``, ``("record", dataclass)``,
+    ``("date", None)``, ``("integer", None)`` or ``("text", None)``. Optional types are
+    read as their inner type. The one dispatcher the validator and the schema share."""
+    origin = get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        return field_kind(next(arg for arg in get_args(tp) if arg is not type(None)))
+    if origin is list:
+        return "list", get_args(tp)[0]
+    if origin is Literal:
+        return "choice", get_args(tp)
+    if dataclasses.is_dataclass(tp):
+        return "record", tp
+    if tp is dt.date:
+        return "date", None
+    if tp is int:
+        return "integer", None
+    return "text", None

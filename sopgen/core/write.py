@@ -95,7 +95,7 @@ def write_failed(error: OSError, output_root: Path, language: str) -> SopgenErro
     path = _STAGING.sub(r"\g<name>", str(error.filename or output_root))  # as it will be
     code = _WRITE_ERRORS.get(error.errno or 0, "write_failed")
     message = catalogue(language).messages[code].format(
-        path=path, detail=error.strerror or str(error))
+        path=path, reason=error.strerror or str(error))
     return SopgenError(message)
 
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from sopgen.core import model
 from sopgen.core.catalogue import Catalogue
 from sopgen.core.model import Document, Handbook, Procedure, add_months, review_due
-from sopgen.outputs.raci import by_pillar
 
 PRODID = "-//sopgen//SOP maintenance calendar//EN"
 RRULES = {
@@ -124,7 +123,7 @@ class CalendarBuilder:
 
     def procedure_event(self, p: Procedure) -> Event:
         label = self.words.label
-        url = page_url(self.site_url, self.doc, f"{model.anchor('procedure', p.id)}.html",
+        url = page_url(self.site_url, self.doc, model.page_name(p.id),
                        draft=self.draft)
         lines = [f"{label('responsible')}: {self.roles(p.responsible)}"]
         if p.accountable:
@@ -153,13 +152,13 @@ class CalendarBuilder:
         rest, so a calendar does not fill up with reviews a week apart from it."""
         events = []
         covered_from = review_due(self.doc) - COVERED_BY_SOP_REVIEW
-        for p in by_pillar(self.handbook):
+        for p in model.in_pillar_order(self.handbook):
             if p.last_reviewed is None:
                 continue
             due = add_months(p.last_reviewed, self.doc.review_cycle_months)
             if due >= covered_from:
                 continue
-            url = page_url(self.site_url, self.doc, f"{model.anchor('procedure', p.id)}.html",
+            url = page_url(self.site_url, self.doc, model.page_name(p.id),
                            draft=self.draft)
             text = self.words.label("calendar_procedure_review").format(id=p.id, title=p.title)
             lines = [f"{self.words.label('last_reviewed')}: {self.words.date(p.last_reviewed)}",
@@ -172,7 +171,7 @@ class CalendarBuilder:
         return events
 
     def events(self) -> list[Event]:
-        recurring = [p for p in by_pillar(self.handbook) if p.frequency in model.RECURRING]
+        recurring = model.recurring(self.handbook)
         return ([self.procedure_event(p) for p in recurring] + [self.review_event()]
                 + self.procedure_review_events())
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sopgen.core.catalogue import Catalogue, printable
+from sopgen.core.catalogue import Catalogue, catalogue, printable
+from sopgen.core.errors import SopgenError
 from sopgen.core.model import Handbook, Procedure, Reference, Step, flatten
+from sopgen.reading.handbook import Checked
+from sopgen.reading.releases import read_release, released_versions, version_key
 
 SKIPPED_FIELDS = ("id", "steps")
 
@@ -235,3 +239,24 @@ def as_html(diff: HandbookDiff, words: Catalogue) -> str:
     title = escape(words.label("diff_title").format(old=diff.old_version, new=diff.new_version))
     return (f'<!DOCTYPE html>\n<html lang="{words.code}">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{title}</title>\n</head>\n<body>\n{body}</body>\n</html>\n")
+
+
+def revision_changes(checked: Checked) -> dict[str, list[str]]:
+    """For each revision-history entry, the computed list of what changed since the
+    version before it — where both versions can still be read (snapshots or content)."""
+    current = checked.handbook.document.version
+    known = set(released_versions(checked.project.releases))
+    versions = sorted({r.version for r in checked.handbook.revisions}, key=version_key)
+    words = catalogue(checked.handbook.document.language)
+    changes: dict[str, list[str]] = {}
+    for previous, version in itertools.pairwise(versions):
+        if previous not in known or (version not in known and version != current):
+            continue
+        try:
+            before = read_release(checked.project.root, previous).handbook
+            after = (checked.handbook if version == current
+                     else read_release(checked.project.root, version).handbook)
+        except SopgenError:  # an old snapshot that no longer reads: no list, not a failure
+            continue
+        changes[version] = summary_lines(compare(before, after), words)
+    return changes

@@ -12,39 +12,18 @@ import csv
 import io
 
 from sopgen.core.catalogue import Catalogue
-from sopgen.core.model import PILLARS, Handbook, Procedure
+from sopgen.core.model import Handbook, in_pillar_order
+from sopgen.rendering.render import raci_cell
 
-KINDS = ("r", "a", "c", "i")  # label keys raci_r … raci_i, in the order a cell lists them
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
-
-
-def by_pillar(handbook: Handbook) -> list[Procedure]:
-    """Procedures in the order the handbook prints them: pillar by pillar."""
-    return [p for pillar in PILLARS for p in handbook.procedures_in(pillar)]
-
-
-def kinds(procedure: Procedure, role_id: str) -> list[str]:
-    """The parts ``role_id`` plays in ``procedure``, as keys of ``KINDS``."""
-    found = {
-        "r": role_id in procedure.responsible,
-        "a": procedure.accountable == role_id,
-        "c": role_id in procedure.consulted,
-        "i": role_id in procedure.informed,
-    }
-    return [kind for kind in KINDS if found[kind]]
-
-
-def cell(procedure: Procedure, role_id: str, words: Catalogue) -> str:
-    """One cell as printed, e.g. "R/A"; empty when the role has no part."""
-    return "/".join(words.label(f"raci_{kind}") for kind in kinds(procedure, role_id))
 
 
 def rows(handbook: Handbook, words: Catalogue) -> list[list[str]]:
     """Header and one row per procedure: id, title, then a cell per role."""
     header = [words.label("procedure"), words.label("title"),
               *(role.title for role in handbook.roles)]
-    body = [[p.id, p.title, *(cell(p, role.id, words) for role in handbook.roles)]
-            for p in by_pillar(handbook)]
+    body = [[p.id, p.title, *(raci_cell(p, role.id, words) for role in handbook.roles)]
+            for p in in_pillar_order(handbook)]
     return [header, *body]
 
 

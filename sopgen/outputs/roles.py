@@ -9,17 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from sopgen.core.catalogue import catalogue, format_problems
-from sopgen.core.errors import Loc, Problem, ValidationFailed
-from sopgen.core.model import Document, Handbook, Procedure, Step, flatten
-from sopgen.outputs.raci import by_pillar
-from sopgen.reading.load import _suggest
-
-
-class UsageError(ValidationFailed):
-    """A wrong value on the command line, found only once the project is read."""
-
-    exit_code = 2
+from sopgen.core.catalogue import catalogue, format_problems, suggest
+from sopgen.core.errors import NOWHERE, OptionError, Problem
+from sopgen.core.model import Document, Handbook, Procedure, Step, flatten, in_pillar_order
 
 
 def step_roles(steps: list[Step]) -> set[str]:
@@ -34,7 +26,7 @@ def does_or_approves(procedure: Procedure, role_id: str) -> bool:
 
 def role_procedures(handbook: Handbook, role_id: str) -> list[Procedure]:
     """The procedures ``role_id`` does or approves, in the order the handbook prints them."""
-    return [p for p in by_pillar(handbook) if does_or_approves(p, role_id)]
+    return [p for p in in_pillar_order(handbook) if does_or_approves(p, role_id)]
 
 
 def check_role(handbook: Handbook, role_id: str) -> None:
@@ -42,10 +34,10 @@ def check_role(handbook: Handbook, role_id: str) -> None:
     known = [role.id for role in handbook.roles]
     if role_id in known:
         return
-    params = _suggest(role_id, known)
+    params = suggest(role_id, known)
     params["id"] = params.pop("key")
     language = handbook.document.language
-    raise UsageError(format_problems([Problem(Loc("--role"), "no_such_role", params)], language))
+    raise OptionError("role", format_problems([Problem(NOWHERE, "no_such_role", params)], language))
 
 
 def role_handbook(handbook: Handbook, role_id: str) -> Handbook:

@@ -20,7 +20,6 @@ from typing import Any
 from sopgen.core import model
 from sopgen.core.catalogue import Catalogue
 from sopgen.core.model import Handbook, Procedure, Role, flatten
-from sopgen.outputs.raci import by_pillar
 from sopgen.outputs.roles import role_procedures
 from sopgen.reading.handbook import Checked
 from sopgen.rendering.render import Renderer, theme_folder
@@ -85,10 +84,6 @@ def log_sheet(procedure: Procedure, words: Catalogue) -> LogSheet:
                     rows=rows, row_height=round(min(MAX_ROW_MM, LOG_HEIGHT_MM / len(rows)), 2),
                     period=SHEET_ROWS[procedure.frequency][1],
                     checks=checks if checks <= MAX_TICK_COLUMNS else 0)
-
-
-def recurring(handbook: Handbook) -> list[Procedure]:
-    return [p for p in by_pillar(handbook) if p.frequency in model.RECURRING]
 
 
 def ack_sheets(handbook: Handbook, role_id: str | None) -> list[AckSheet]:
@@ -156,7 +151,7 @@ def checklists_pdf(checked: Checked, stem: str, *, draft: bool, fillable: bool =
     """One landscape page per recurring procedure: steps and checks to tick, and a log."""
     handbook = checked.handbook
     # Only the sheets' procedures are link targets, so a mention of another stays text.
-    sheet_book = dataclasses.replace(handbook, procedures=recurring(handbook))
+    sheet_book = dataclasses.replace(handbook, procedures=model.recurring(handbook))
     renderer = Renderer(sheet_book, checked.project.root, draft=draft,
                         assets=checked.project.assets)
     sheets = [log_sheet(p, renderer.words) for p in sheet_book.procedures]

@@ -83,24 +83,3 @@ def _local(problem: Problem, raw: LMap) -> bool:
 def fail_on_errors(problems: list[Problem], language: str) -> None:
     if any(p.severity == "error" for p in problems):
         raise ValidationFailed(format_problems(problems, language))
-
-
-def check_project(folder: Path | str, *, strict: bool = False,
-                  today: dt.date | None = None) -> Checked:
-    """``validate`` plus every warning a build would give, found without building;
-    with ``strict`` a warning fails like an error."""
-    from sopgen.reading.releases import edited_release
-    from sopgen.rendering.render import (
-        text_problems,  # Markdown and Jinja: only when checking this far
-    )
-
-    checked = read_handbook(folder, today=today)
-    found = text_problems(checked.handbook, checked.project.root, assets=checked.project.assets)
-    found += edited_release(checked)
-    checked = replace(checked, problems=checked.problems + [p for p in found
-                                                             if p not in checked.problems])
-    if strict and checked.problems:
-        raise ValidationFailed(format_problems(
-            [replace(p, severity="error") for p in checked.problems],
-            checked.handbook.document.language))
-    return checked

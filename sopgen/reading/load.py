@@ -8,12 +8,12 @@ images, and ``releases/`` holding the frozen content of released versions.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import errno
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from sopgen.core.catalogue import suggest
 from sopgen.core.errors import Loc, Problem, SopgenError, relative, size_text
 from sopgen.core.model import Document, Procedure, Role
 from sopgen.reading import yamlread
@@ -240,7 +240,7 @@ def _merge(merged: LMap, data: object, name: str, problems: list[Problem]) -> No
         problems.append(Problem(data.key_locs[unknown[0]], "section_line_missing",
                                 {"section": section}))
     else:
-        problems += [Problem(data.key_locs[key], "unknown_key", _suggest(key, TOP_KEYS))
+        problems += [Problem(data.key_locs[key], "unknown_key", suggest(key, TOP_KEYS))
                      for key in unknown]
     for key, value in data.items():
         key_loc, value_loc = data.key_locs[key], data.value_locs[key]
@@ -280,8 +280,3 @@ def _merge_list(merged: LMap, key: str, value: object, key_loc: Loc, value_loc: 
         merged.key_locs[key], merged.value_locs[key] = key_loc, value_loc
     merged[key].extend(items)
     merged[key].item_locs.extend(locs)
-
-
-def _suggest(key: str, allowed: tuple[str, ...] | list[str]) -> dict[str, object]:
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    return {"key": key, "suggestion": close[0] if close else "", "allowed": ", ".join(allowed)}

@@ -7,17 +7,12 @@ matches is "released"; anything else builds as a draft.
 
 from __future__ import annotations
 
-import itertools
-import os
-import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import yaml
 
 from sopgen.core.errors import Loc, Problem
 from sopgen.core.model import VERSION
-from sopgen.core.svg import Unreadable, is_svg, sanitise
 from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
 from sopgen.reading.load import Project
 from sopgen.reading.yamlread import LMap, LSeq, located
@@ -77,32 +72,6 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-def release_problems(checked: Checked) -> list[Problem]:
-    """Why the current content cannot be released as its version, if it cannot."""
-    doc = checked.handbook.document
-    where = located(doc.version, Loc(checked.project.show(checked.project.content)))
-    params = {"version": doc.version, "status": doc.status}
-    if doc.status != "approved":
-        return [Problem(located(doc.status, where), "release_not_approved", params)]
-    if not doc.approvals:
-        return [Problem(where, "release_no_approval", params)]
-    if not any(r.version == doc.version for r in checked.handbook.revisions):
-        return [Problem(where, "release_no_revision", params)]
-    placeholders = [p for p in checked.problems if p.code in ("placeholder", "starter_value")]
-    if placeholders:  # a release is for good: the text must be finished
-        return [replace(p, severity="error") for p in placeholders]
-    snapshot = snapshot_path(checked)
-    if snapshot.is_file() and not is_released(checked):
-        return [Problem(where, "release_changed", {**params,
-                                                   "suggestion": next_version(doc.version)})]
-    known = released_versions(checked.project.releases)
-    newer = [v for v in known if version_key(v) > version_key(doc.version)]
-    if newer and not snapshot.is_file():
-        return [Problem(where, "release_older", {**params, "latest": known[-1],
-                                                 "suggestion": next_version(known[-1])})]
-    return []
-
-
 def edited_release(checked: Checked, released: bool | None = None) -> list[Problem]:
     """A warning when content released as its version has been edited since
     (``released``: what ``is_released`` said, when the caller already asked)."""
@@ -113,19 +82,6 @@ def edited_release(checked: Checked, released: bool | None = None) -> list[Probl
     return [Problem(located(doc.version, checked.raw.loc), "released_then_edited",
                     {"version": doc.version, "suggestion": next_version(doc.version)},
                     severity="warning")]
-
-
-def freeze(checked: Checked) -> Path:
-    """Write the snapshot of the current content (atomically); refuse if not releasable."""
-    fail_on_errors(release_problems(checked), checked.handbook.document.language)
-    path = snapshot_path(checked)
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _freeze_assets(checked, path.parent / checked.handbook.document.version / "assets")
-        temporary = path.with_suffix(".yaml.tmp")
-        temporary.write_text(snapshot_text(checked.raw), encoding="utf-8")
-        os.replace(temporary, path)
-    return path
 
 
 def read_release(folder: Path | str, version: str) -> Checked:
@@ -147,47 +103,3 @@ def read_release(folder: Path | str, version: str) -> Checked:
 def read_version(folder: Path | str, ref: str) -> Checked:
     """A handbook by reference: a released version number, or "current" for content/."""
     return read_handbook(folder) if ref == "current" else read_release(folder, ref)
-
-
-def revision_changes(checked: Checked) -> dict[str, list[str]]:
-    """For each revision-history entry, the computed list of what changed since the
-    version before it — where both versions can still be read (snapshots or content)."""
-    from sopgen.core.catalogue import catalogue
-    from sopgen.core.errors import SopgenError
-    from sopgen.outputs.diff import compare, summary_lines
-
-    current = checked.handbook.document.version
-    known = set(released_versions(checked.project.releases))
-    versions = sorted({r.version for r in checked.handbook.revisions}, key=version_key)
-    words = catalogue(checked.handbook.document.language)
-    changes: dict[str, list[str]] = {}
-    for previous, version in itertools.pairwise(versions):
-        if previous not in known or (version not in known and version != current):
-            continue
-        try:
-            before = read_release(checked.project.root, previous).handbook
-            after = (checked.handbook if version == current
-                     else read_release(checked.project.root, version).handbook)
-        except SopgenError:  # an old snapshot that no longer reads: no list, not a failure
-            continue
-        changes[version] = summary_lines(compare(before, after), words)
-    return changes
-
-
-def _freeze_assets(checked: Checked, target: Path) -> None:
-    """Copy the images with the release: renaming or changing one later must not change
-    (or break) a released version."""
-    source = checked.project.assets
-    if source.is_dir() and not target.exists():
-        shutil.copytree(source, target, ignore=lambda folder, names: [
-            name for name in names if (Path(folder) / name).is_symlink()])  # links stay out
-        for path in target.rglob("*"):
-            if is_svg(path.name) and path.is_file():  # stored as it is published: inert
-                _store_safe_svg(path)
-
-
-def _store_safe_svg(path: Path) -> None:
-    try:
-        path.write_bytes(sanitise(path.read_bytes())[0])
-    except Unreadable:  # validate refused it if it is used; an unused one is not kept
-        path.unlink()

@@ -13,8 +13,15 @@ from collections.abc import Iterator
 
 from sopgen.core.catalogue import catalogue, languages
 from sopgen.core.errors import Loc, Problem
-from sopgen.core.model import PILLARS, Handbook, Procedure, add_months, flatten, review_due
-from sopgen.reading.validate import markdown_texts
+from sopgen.core.model import (
+    PILLARS,
+    Handbook,
+    Procedure,
+    add_months,
+    flatten,
+    markdown_texts,
+    review_due,
+)
 from sopgen.reading.yamlread import located
 
 WORD = re.compile(r"[^\W\d_]{2,}")

@@ -12,15 +12,13 @@ import copy
 import dataclasses
 import datetime as dt
 import re
-import types
-import typing
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, get_args
 
 from sopgen.core import model, svg
-from sopgen.core.catalogue import Catalogue, catalogue, languages
+from sopgen.core.catalogue import Catalogue, catalogue, languages, suggest
 from sopgen.core.chars import (
     CHARACTER_REFERENCE,
     INVISIBLE,
@@ -30,14 +28,23 @@ from sopgen.core.chars import (
     decoded_reference,
 )
 from sopgen.core.errors import Loc, Problem, size_text
-from sopgen.core.model import Handbook, Procedure, Step, flatten
-from sopgen.reading.load import _suggest
+from sopgen.core.model import (
+    ASSET_REF,
+    MAX_ASSET_BYTES,
+    Handbook,
+    Procedure,
+    Step,
+    field_kind,
+    flatten,
+    hints,
+    markdown_fields,
+    markdown_texts,
+    mention_pattern,
+)
 from sopgen.reading.yamlread import LMap, LSeq, LStr, located, where_in
 
 MAX_TEXT = 50_000
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")
-MAX_ASSET_BYTES = 10 * 1024 * 1024  # assets are inlined into every output format
-ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")  # how a text names an asset
 # Texts that are compared rather than read (ids, addresses, role names): an invisible
 # character there makes two values that look the same differ, so it is an error.
 EXACT_FIELDS = frozenset({"url", "website", "responsible", "consulted", "informed", "related"})
@@ -69,11 +76,6 @@ def language_of(raw: LMap) -> str:
     document = raw.get("document")
     language = document.get("language") if isinstance(document, LMap) else None
     return language if language in get_args(model.Language) else "en"
-
-
-@cache
-def hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls, vars(model))
 
 
 class _Converter:
@@ -140,24 +142,22 @@ class _Converter:
             if cls is Step and len(raw) == 1:  # "- Buka menu: Plugin" reads as a mapping
                 self.fail(raw.key_locs[key], "step_colon", key=key)
                 return False
-            self.fail(raw.key_locs[key], "unknown_key", **_suggest(key, list(known)))
+            self.fail(raw.key_locs[key], "unknown_key", **suggest(key, list(known)))
         return True
 
     def value(self, tp: Any, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> Any:
-        origin = get_origin(tp)
-        if origin in (types.UnionType, typing.Union):
-            inner = next(arg for arg in get_args(tp) if arg is not type(None))
-            return self.value(inner, raw, loc, f)
-        if origin is list:
-            return self.list(get_args(tp)[0], raw, loc, f)
-        if origin is Literal:
-            return self.choice(get_args(tp), raw, loc, f)
-        if dataclasses.is_dataclass(tp):
-            return self.dataclass(tp, raw, loc, f)
-        if tp is dt.date:
-            return self.date(raw, loc, f)
-        if tp is int:
-            return self.integer(raw, loc, f)
+        kind, arg = field_kind(tp)
+        match kind:
+            case "list":
+                return self.list(arg, raw, loc, f)
+            case "choice":
+                return self.choice(arg, raw, loc, f)
+            case "record":
+                return self.dataclass(arg, raw, loc, f)
+            case "date":
+                return self.date(raw, loc, f)
+            case "integer":
+                return self.integer(raw, loc, f)
         return self.text(raw, loc, f)
 
     def list(self, item_type: Any, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> Any:
@@ -254,7 +254,7 @@ class _Converter:
             value.loc = raw.loc
             return value
         suggestion = _choice_named(str(raw), allowed) or (
-            _suggest(str(raw), list(allowed))["suggestion"] if raw else "")
+            suggest(str(raw), list(allowed))["suggestion"] if raw else "")
         self.fail(located(raw, loc), "bad_choice", value=str(raw), allowed=", ".join(allowed),
                   suggestion=suggestion, what=self.what(f))
         return None
@@ -373,7 +373,7 @@ def _missing_role(role: str, role_ids: set[str], root: Loc) -> list[Problem]:
     if "," in role:  # "informed: admin, editor" is one text to YAML
         items = ", ".join(part.strip() for part in role.split(",") if part.strip())
         return [Problem(located(role, root), "roles_as_text", {"id": role, "items": items})]
-    params = _suggest(role, sorted(role_ids))
+    params = suggest(role, sorted(role_ids))
     return [Problem(located(role, root), "unknown_role", {"id": role, **params})]
 
 
@@ -386,21 +386,13 @@ def _procedure_refs(procedure: Procedure, role_ids: set[str], procedure_ids: set
         problems += _missing_role(role, role_ids, root)
     for related in procedure.related:
         if related not in procedure_ids:
-            params = _suggest(related, sorted(procedure_ids))
+            params = suggest(related, sorted(procedure_ids))
             problems.append(Problem(located(related, root), "unknown_procedure",
                                     {"id": related, **params}))
     if procedure.frequency == "event" and not procedure.trigger:
         problems.append(Problem(located(procedure.id, root), "event_needs_trigger",
                                 {"id": procedure.id}))
     return problems
-
-
-def mention_pattern(procedure_ids: set[str]) -> re.Pattern[str] | None:
-    """Matches ids that look like procedure ids with a prefix this handbook uses."""
-    prefixes = sorted({ident.split("-")[0] for ident in procedure_ids})
-    if not prefixes:
-        return None
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")-[0-9]{1,4}\b")
 
 
 def _mentions(handbook: Handbook, procedure_ids: set[str], root: Loc) -> list[Problem]:
@@ -411,39 +403,10 @@ def _mentions(handbook: Handbook, procedure_ids: set[str], root: Loc) -> list[Pr
     for text in markdown_texts(handbook):
         for match in pattern.finditer(text):
             if match.group() not in procedure_ids:
-                params = _suggest(match.group(), sorted(procedure_ids))
+                params = suggest(match.group(), sorted(procedure_ids))
                 problems.append(Problem(located(text, root), "unknown_mention",
                                         {"id": match.group(), **params}))
     return problems
-
-
-def markdown_texts(obj: object) -> Iterator[str]:
-    """Every Markdown text value in the handbook, for checks that read prose."""
-    return (text for _, text in markdown_fields(obj))
-
-
-def markdown_fields(obj: object) -> Iterator[tuple[str, str]]:
-    """Every Markdown text value in the handbook with the name of its field."""
-    for name, markdown in _prose_fields(type(obj)):
-        value = getattr(obj, name)
-        for item in value if isinstance(value, list) else (value,):
-            if isinstance(item, str):
-                if markdown and item:
-                    yield name, item
-            elif item is not None:
-                yield from markdown_fields(item)
-
-
-@cache
-def _prose_fields(cls: type) -> tuple[tuple[str, bool], ...]:
-    """The fields of ``cls`` that hold Markdown or other model objects (walked once)."""
-    plan = []
-    for f in dataclasses.fields(cls):
-        inner = hints(cls)[f.name]
-        nested = any(dataclasses.is_dataclass(arg) for arg in (inner, *get_args(inner)))
-        if f.metadata.get("markdown") or nested:
-            plan.append((f.name, bool(f.metadata.get("markdown"))))
-    return tuple(plan)
 
 
 def _urls(handbook: Handbook, root: Loc) -> list[Problem]:

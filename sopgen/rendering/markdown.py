@@ -24,8 +24,8 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from sopgen.core.errors import Loc, Problem
+from sopgen.core.model import ASSET_REF, MAX_ASSET_BYTES
 from sopgen.core.svg import Unreadable, is_svg, sanitise
-from sopgen.reading.validate import ASSET_REF, MAX_ASSET_BYTES
 from sopgen.reading.yamlread import located
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)

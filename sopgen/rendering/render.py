@@ -23,11 +23,16 @@ from sopgen.core import model
 from sopgen.core.catalogue import Catalogue, catalogue
 from sopgen.core.errors import Loc, SopgenError, relative
 from sopgen.core.gcpause import paused_gc
-from sopgen.core.model import Document, Handbook, Procedure
+from sopgen.core.model import (
+    Document,
+    Handbook,
+    Procedure,
+    markdown_texts,
+    mention_pattern,
+    raci_kinds,
+)
 from sopgen.core.parallel import available_cores, can_fork, forked_pool
 from sopgen.core.svg import Unreadable
-from sopgen.outputs import raci
-from sopgen.reading.validate import markdown_texts, mention_pattern
 from sopgen.rendering.markdown import Findings, TextRenderer, data_uri
 
 THEME_PACKAGE = ("sopgen", "themes/default")
@@ -75,9 +80,9 @@ class Context(TypedDict):
 
 @dataclass(frozen=True)
 class Rendered:
-    """Everything a build produces, in memory, before anything is written."""
+    """The handbook in each format asked for, in memory, with what rendering found."""
 
-    files: dict[str, bytes]
+    files: dict[str, bytes]  # by format: "md", "html", "pdf" (its print HTML)
     problems: list[Any]
 
 
@@ -100,6 +105,11 @@ def environment(templates: Path | None, *, markdown: bool) -> jinja2.Environment
     env.globals["anchor"] = model.anchor
     env.globals["term_anchors"] = model.term_anchors
     return env
+
+
+def raci_cell(procedure: Procedure, role_id: str, words: Catalogue) -> str:
+    """One RACI cell as printed, e.g. "R/A"; empty when the role has no part."""
+    return "/".join(words.label(f"raci_{kind}") for kind in raci_kinds(procedure, role_id))
 
 
 def escape_markdown(value: Any) -> Any:
@@ -243,7 +253,7 @@ class Renderer:
             "date": words.date,
             "role_title": lambda role_id: self.handbook.role(role_id).title,
             "css_content": css_content,
-            "raci": lambda procedure, role_id: raci.cell(procedure, role_id, words),
+            "raci": lambda procedure, role_id: raci_cell(procedure, role_id, words),
         }
         if markdown:
             filters["md"] = lambda text: MdText(self.text.markdown(text))
@@ -259,8 +269,8 @@ class Renderer:
         env.filters.update(filters)
 
 
-TEMPLATES = {"md": ("handbook.md.j2", ".md"), "html": ("handbook.html.j2", ".html"),
-             "pdf": ("print.html.j2", ".print.html")}
+TEMPLATES = {"md": "handbook.md.j2", "html": "handbook.html.j2", "pdf": "print.html.j2"}
+HANDBOOK_FORMATS = tuple(TEMPLATES)  # "pdf" renders the print HTML the PDF is laid out from
 PARALLEL_FROM = 150  # procedures; below this a second process costs more than it saves
 
 
@@ -295,9 +305,7 @@ def _render_formats(renderer: Renderer, formats: list[str]) -> Rendered:
         results = _render_in_parallel(renderer, wanted)
     else:
         results = [_render_one(renderer, f) for f in wanted]
-    stem = renderer.context()["file_stem"]
-    files = {f"{stem}{TEMPLATES[f][1]}": data for f, (data, _) in zip(wanted, results,
-                                                                    strict=True)}
+    files = {f: data for f, (data, _) in zip(wanted, results, strict=True)}
     problems: list[Any] = []
     for _, found in results:  # each process reports the same texts' problems once
         problems += [p for p in found if p not in problems]
@@ -308,7 +316,7 @@ Result = tuple[bytes, list[Any]]  # a file, and the problems found rendering it
 
 
 def _render_one(renderer: Renderer, fmt: str) -> Result:
-    text = renderer.render(TEMPLATES[fmt][0], markdown=fmt == "md")
+    text = renderer.render(TEMPLATES[fmt], markdown=fmt == "md")
     if fmt == "md":
         text = tidy_markdown(text)
     return text.encode(), list(renderer.text.problems)
