@@ -212,7 +212,7 @@ class _Sanitiser:
 
     def line_of(self, attribute: str) -> int:
         """The line an attribute is written on (expat knows only where its tag starts)."""
-        start = self.parser.CurrentLineNumber
+        start: int = self.parser.CurrentLineNumber
         written = re.compile(rf"(?<![\w:.-]){re.escape(attribute)}\s*=")
         for number in range(start, min(start + 200, len(self.lines) + 1)):
             if written.search(self.lines[number - 1]):

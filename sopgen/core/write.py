@@ -60,8 +60,7 @@ def recover(output_root: Path) -> None:
 
 
 def write_folder(output_root: Path, name: str, files: dict[str, bytes], *,
-                 immutable: bool = False, replace: bool = False,
-                 language: str = "en") -> Written:
+                 immutable: bool = False, replace: bool = False) -> Written:
     """Replace ``output_root/name`` with its old files plus ``files``, in one swap.
 
     With ``replace`` the old files are dropped: the folder holds exactly ``files`` (a
@@ -72,31 +71,25 @@ def write_folder(output_root: Path, name: str, files: dict[str, bytes], *,
         if not parts or Path(relative).is_absolute() or ".." in parts:
             raise ValueError(f"not a relative path inside the output: {relative!r}")
     if output_root.exists() and not output_root.is_dir():
-        raise SopgenError(f"could not write to {output_root}: it is a file, not a folder",
-                          hint="give --output a folder; earlier outputs are unchanged")
+        raise SopgenError.of("output_is_file", path=output_root)
     try:
         return _write_folder(output_root, name, files, immutable, replace)
     except OSError as error:  # a full disk or a read-only folder is not a sopgen bug
-        raise write_failed(error, output_root, language) from error
+        raise write_failed(error, output_root) from error
 
 
 _WRITE_ERRORS = {errno.ENOSPC: "write_no_space", errno.EDQUOT: "write_no_space",
                  errno.EROFS: "write_read_only", errno.EACCES: "write_denied",
                  errno.EPERM: "write_denied"}
-
-
 _STAGING = re.compile(r"\.staging-(?P<name>[^/]+)-[A-Za-z0-9_]{8}(?=/|$)")
 
 
-def write_failed(error: OSError, output_root: Path, language: str) -> SopgenError:
-    """The path that could not be written and what to do, in the document's language."""
-    from sopgen.core.catalogue import catalogue
-
-    path = _STAGING.sub(r"\g<name>", str(error.filename or output_root))  # as it will be
-    code = _WRITE_ERRORS.get(error.errno or 0, "write_failed")
-    message = catalogue(language).messages[code].format(
-        path=path, reason=error.strerror or str(error))
-    return SopgenError(message)
+def write_failed(error: OSError, output_root: Path) -> SopgenError:
+    """The path that could not be written (as it will be named, not its staging copy)
+    and what to do: free space, another folder, or permission."""
+    path = _STAGING.sub(r"\g<name>", str(error.filename or output_root))
+    return SopgenError.of(_WRITE_ERRORS.get(error.errno or 0, "write_failed"), path=path,
+                          reason=error.strerror or str(error))
 
 
 def _write_folder(output_root: Path, name: str, files: dict[str, bytes],

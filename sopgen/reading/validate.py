@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
 from sopgen.core import model, svg
 from sopgen.core.catalogue import Catalogue, catalogue, languages, suggest
@@ -27,7 +27,6 @@ from sopgen.core.chars import (
     char_name,
     decoded_reference,
 )
-from sopgen.core.errors import Loc, Problem, size_text
 from sopgen.core.model import (
     ASSET_REF,
     MAX_ASSET_BYTES,
@@ -41,6 +40,7 @@ from sopgen.core.model import (
     markdown_texts,
     mention_pattern,
 )
+from sopgen.core.problems import Loc, Problem, size_text
 from sopgen.reading.yamlread import LMap, LSeq, LStr, located, where_in
 
 MAX_TEXT = 50_000
@@ -65,8 +65,7 @@ def validate(raw: LMap) -> tuple[Handbook | None, list[Problem]]:
     problems = converter.problems
     if isinstance(handbook, Handbook):
         problems.extend(cross_check(handbook, raw.loc))
-
-    if any(p.severity == "error" for p in problems):
+    if any(p.severity == "error" for p in problems) or not isinstance(handbook, Handbook):
         return None, problems
     return handbook, problems
 
@@ -75,7 +74,7 @@ def language_of(raw: LMap) -> str:
     """The document's language if it is a valid one, for phrasing messages early."""
     document = raw.get("document")
     language = document.get("language") if isinstance(document, LMap) else None
-    return language if language in get_args(model.Language) else "en"
+    return str(language) if language in get_args(model.Language) else "en"
 
 
 class _Converter:
@@ -103,7 +102,7 @@ class _Converter:
                 text_field = copy.copy(text_field)
                 text_field.name = f.name
             text = self.text(raw, raw.loc, text_field)
-            return None if text is None else Step(text=text)
+            return Step(text=cast(str, text))  # a bad text is reported; the step stays
         if not isinstance(raw, LMap):
             what = self.catalogue.item(f.name) if f else self.catalogue.field(cls.__name__)
             self.fail(located(raw, loc), "expected_mapping", kind=self.kind(raw), what=what,
@@ -198,7 +197,7 @@ class _Converter:
             normalised.loc, raw = raw.loc, normalised
         pattern = f.metadata.get("pattern")
         if pattern is not None:
-            return self.identifier(raw, pattern, f)
+            return cast(str | None, self.identifier(raw, pattern, f))
         if raw.strip() != raw and not f.metadata.get("markdown"):
             stripped = LStr(raw.strip())
             stripped.loc = raw.loc

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import yaml
 from yaml.events import (
@@ -40,7 +41,7 @@ from yaml.events import (
 )
 
 from sopgen.core.chars import SUSPECT, char_name
-from sopgen.core.errors import Loc, Problem, size_text
+from sopgen.core.problems import Loc, Problem, size_text
 
 try:  # libyaml is ~15x faster; the pure-Python parser gives the same events.
     from yaml import CSafeLoader as _Loader
@@ -96,7 +97,7 @@ class Span:
         return Loc(self.name, line + 1, index - (text.rfind("\n", 0, index) + 1) + 1)
 
 
-class LMap(dict):
+class LMap(dict[str, Any]):
     """A mapping with the location of the mapping, each key and each value."""
 
     loc: Loc
@@ -104,7 +105,7 @@ class LMap(dict):
     value_locs: dict[str, Loc]
 
 
-class LSeq(list):
+class LSeq(list[Any]):
     """A sequence with its own location and that of each item."""
 
     loc: Loc
@@ -123,7 +124,24 @@ def located(value: object, fallback: Loc) -> Loc:
     return getattr(value, "loc", fallback)
 
 
-def mark_loc(name: str, mark: yaml.Mark | None) -> Loc:
+class Mark(Protocol):
+    """Where an event starts or ends (PyYAML's pure and C parsers have a class each)."""
+
+    line: int
+    column: int
+
+
+def start(event: Event) -> Mark:
+    assert event.start_mark is not None  # the parser marks every event it emits
+    return event.start_mark
+
+
+def end(event: Event) -> Mark:
+    assert event.end_mark is not None
+    return event.end_mark
+
+
+def mark_loc(name: str, mark: Mark | None) -> Loc:
     if mark is None:
         return Loc(name)
     return Loc(name, mark.line + 1, mark.column + 1)
@@ -223,7 +241,7 @@ class _Builder:
         self.problems.append(Problem(self.loc(event), code, params))
 
     def loc(self, event: Event) -> Loc:
-        return mark_loc(self.name, event.start_mark)
+        return mark_loc(self.name, start(event))
 
     def next(self) -> Event:
         try:
@@ -272,10 +290,10 @@ class _Builder:
     def _starts_with(self, event: Event, char: str) -> Problem | None:
         """"Quote the text" when the value on the event's line is a text starting with
         ``char``, which YAML read as markup (``*Never*``, ``&copy``, ``!Urgent``)."""
-        value = _VALUE.match(self._line(event.start_mark.line))
+        value = _VALUE.match(self._line(start(event).line))
         if value is None or not value["text"].startswith(char):
             return None
-        return Problem(Loc(self.name, event.start_mark.line + 1, value.start("text") + 1),
+        return Problem(Loc(self.name, start(event).line + 1, value.start("text") + 1),
                        "yaml_special_start", {"text": _shown(value["text"]), "char": char})
 
     # --- a syntax error in words, at the line to change; None keeps libyaml's own words
@@ -296,9 +314,9 @@ class _Builder:
         comes right where that quote closed it, far below the mistake."""
         last = self.last_scalar
         if last is None or last.style not in ("\"", "'") or \
-                last.start_mark.line == last.end_mark.line or last.end_mark.line != mark.line:
+                start(last).line == end(last).line or end(last).line != mark.line:
             return None
-        return Problem(mark_loc(self.name, last.start_mark), "yaml_unclosed_quote",
+        return Problem(mark_loc(self.name, start(last)), "yaml_unclosed_quote",
                        {"quote": last.style})
 
     def _odd_value(self, mark: yaml.Mark, detail: str, context: str) -> Problem | None:
@@ -405,9 +423,9 @@ class _Builder:
                 self.problems.append(self._starts_with(event, "*") or
                                      Problem(self.loc(event), "alias"))
             raise _Stop  # an alias is where "billion laughs" starts: read no further
-        if event.anchor is not None:  # "&copy thing" would lose "&copy" without a word
+        if event.anchor is not None:  # type: ignore[attr-defined]  # "&copy x" loses "&copy"
             self.anchors.append(self._anchor(event))
-            self.anchor_names.add(event.anchor)
+            self.anchor_names.add(event.anchor)  # type: ignore[attr-defined]
         tag = event.tag  # type: ignore[attr-defined]
         if tag not in _STANDARD_TAGS:
             local = str(tag).startswith("!") and not str(tag).startswith("!!")
@@ -434,10 +452,10 @@ class _Builder:
         value = LStr(event.value)
         value.loc = self.loc(event)
         if "![" in value or SUSPECT.search(value):
-            start, end = event.start_mark, event.end_mark
-            value.span = Span(self.name, self.lines, (start.line, start.column),
-                              (end.line, end.column))
-        if plain and event.end_mark.line in self.lines_with_hash:
+            first, last = start(event), end(event)
+            value.span = Span(self.name, self.lines, (first.line, first.column),
+                              (last.line, last.column))
+        if plain and end(event).line in self.lines_with_hash:
             self._comment_after(event)
         return value
 
@@ -447,12 +465,12 @@ class _Builder:
         ``Call ext. 204 #2 first`` keeps only ``Call ext. 204``. A comment the author
         meant, ``daily  # every morning``, has a space after ``#`` and is left alone.
         """
-        end = event.end_mark
-        line = self._line(end.line)
-        found = _TEXT_AS_COMMENT.match(line, end.column)
+        end_mark = end(event)
+        line = self._line(end_mark.line)
+        found = _TEXT_AS_COMMENT.match(line, end_mark.column)
         if found:
             hash_at = found.end() - 1  # 0-based
-            self.problems.append(Problem(Loc(self.name, end.line + 1, hash_at + 1),
+            self.problems.append(Problem(Loc(self.name, end_mark.line + 1, hash_at + 1),
                                          "text_as_comment",
                                          {"text": line[hash_at:].strip()[:60]},
                                          severity="warning"))
