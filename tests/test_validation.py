@@ -559,3 +559,17 @@ def test_unquoted_version_is_reported_as_written_never_as_a_float(mini: Path) ->
     assert lines == ["content/document.yaml:9:12: galat: Versi (version): '1.10' bukan nomor "
                      "versi — tulis "
                      "tiga angka seperti \"2.0.0\", dengan tanda kutip"]
+
+
+def test_every_field_has_a_label_in_every_language() -> None:
+    """Messages name fields as the reader knows them: every YAML key has its words."""
+    import dataclasses
+
+    from sopgen.core import model
+
+    keys = {f.name for cls in vars(model).values() if dataclasses.is_dataclass(cls)
+            for f in dataclasses.fields(cls)}
+    for language in ("en", "id"):
+        labels = tomllib.loads((LABELS / f"{language}.toml").read_text())
+        assert keys <= set(labels["field_labels"]), language
+        assert set(labels["item_labels"]) <= keys

@@ -78,6 +78,7 @@ def write_folder(output_root: Path, name: str, files: dict[str, bytes], *,
         raise write_failed(error, output_root) from error
 
 
+# Codes of catalogue messages: write_no_space, write_read_only, write_denied.
 _WRITE_ERRORS = {errno.ENOSPC: "write_no_space", errno.EDQUOT: "write_no_space",
                  errno.EROFS: "write_read_only", errno.EACCES: "write_denied",
                  errno.EPERM: "write_denied"}
@@ -88,8 +89,8 @@ def write_failed(error: OSError, output_root: Path) -> SopgenError:
     """The path that could not be written (as it will be named, not its staging copy)
     and what to do: free space, another folder, or permission."""
     path = _STAGING.sub(r"\g<name>", str(error.filename or output_root))
-    return SopgenError.of(_WRITE_ERRORS.get(error.errno or 0, "write_failed"), path=path,
-                          reason=error.strerror or str(error))
+    code = _WRITE_ERRORS.get(error.errno or 0, "write_failed")
+    return SopgenError.of(code, path=path, reason=error.strerror or str(error))
 
 
 def _write_folder(output_root: Path, name: str, files: dict[str, bytes],
