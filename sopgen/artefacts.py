@@ -78,7 +78,7 @@ def artefact_files(checked: Checked, stem: str, extras: Extras, *, draft: bool,
     wanted = set(extras.artefacts)
     files: dict[str, bytes] = {}
     if "raci" in wanted:
-        files[f"{stem}-raci.csv"] = raci.csv_bytes(handbook, words, draft=draft)
+        files[f"{stem}-raci.csv"] = raci.csv_bytes(handbook, words)
     if "calendar" in wanted:
         files[f"{stem}.ics"] = ics_bytes(handbook, words, draft=draft,
                                          site_url=extras.site_url)

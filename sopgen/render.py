@@ -147,6 +147,10 @@ class Links:
         return "#" + model.anchor(kind, ident)
 
 
+# The first line of Markdown that starts a block other than a paragraph.
+BLOCK_START = re.compile(r"\s{0,3}([|>#]|```|~~~|[-+*]\s|\d+[.)]\s)|\s{4}")
+
+
 def indent_lines(text: str, first: str, rest: str) -> str:
     """Prefix the first line with ``first`` and every other line with ``rest``."""
     lines = text.split("\n")
@@ -221,10 +225,16 @@ class Renderer:
         return MdText(indent_lines(self.text.markdown(text), "", indent))
 
     def _md_quote(self, text: str, indent: str, label: str) -> MdText:
-        """A note or warning as a block quote, tables and code blocks kept whole."""
-        heading = f"**{escape_markdown(label)}:** "
-        return MdText(indent_lines(self.text.markdown(text), f"{indent}> {heading}",
-                                   f"{indent}> "))
+        """A note or warning as a block quote, tables and code blocks kept whole.
+
+        The label shares the first line only with a paragraph: before a table, a code
+        block or a list it is a paragraph of its own, or the block would not be one.
+        """
+        heading = f"**{escape_markdown(label)}:**"
+        body = self.text.markdown(text)
+        if not BLOCK_START.match(body):
+            return MdText(indent_lines(body, f"{indent}> {heading} ", f"{indent}> "))
+        return MdText(indent_lines(f"{heading}\n\n{body}", f"{indent}> ", f"{indent}> "))
 
     def _install_filters(self, env: jinja2.Environment, markdown: bool) -> None:
         words = self.words

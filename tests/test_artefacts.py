@@ -139,9 +139,9 @@ class Tables(HTMLParser):
 def test_raci_csv_cells_match_procedure_roles(sample: Built) -> None:
     data = sample.file("-raci.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data  # BOM for Excel, CSV lines
-    caption, header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     doc = sample.handbook.document
-    assert caption == ["Matriks RACI", doc.id, f"Versi {doc.version}", "KONSEP"]
+    assert sample.file("-raci.csv").name == f"{doc.id}-{doc.version}-draft-raci.csv"
     roles = sample.handbook.roles
     assert header == ["Prosedur", "Judul", *(role.title for role in roles)]
     assert [row[0] for row in rows] == [p.id for p in in_order(sample.handbook)]
@@ -150,6 +150,21 @@ def test_raci_csv_cells_match_procedure_roles(sample: Built) -> None:
         for role, value in zip(roles, row[2:], strict=True):
             assert set(filter(None, value.split("/"))) == letters(procedure, role.id), \
                 (procedure.id, role.id)
+
+
+def test_raci_csv_reads_with_pandas_defaults(sample: Built) -> None:
+    """What a dataframe or spreadsheet user gets: one row per procedure, a column per role."""
+    import pandas
+
+    frame = pandas.read_csv(sample.file("-raci.csv"))
+    roles = [role.title for role in sample.handbook.roles]
+    assert list(frame.columns) == ["Prosedur", "Judul", *roles]
+    assert list(frame["Prosedur"]) == [p.id for p in in_order(sample.handbook)]
+    procedure = in_order(sample.handbook)[0]
+    first = frame.iloc[0].fillna("")
+    assert {role.title: set(filter(None, str(first[role.title]).split("/")))
+            for role in sample.handbook.roles} == {
+        role.title: letters(procedure, role.id) for role in sample.handbook.roles}
 
 
 def test_raci_section_in_the_html_handbook_matches_too(sample: Built) -> None:
@@ -185,8 +200,8 @@ def test_raci_csv_cannot_run_formulas(mini: Path, tmp_path: Path) -> None:
     result = build_project(mini, formats=[], output=tmp_path, extras=Extras(artefacts=("raci",)))
     rows = list(csv.reader(io.StringIO(
         next(result.folder.glob("*-raci.csv")).read_text(encoding="utf-8-sig"))))
-    assert "'=HYPERLINK(\"https://x.test\")" in rows[1]
-    titles = {row[0]: row[1] for row in rows[2:]}
+    assert "'=HYPERLINK(\"https://x.test\")" in rows[0]
+    titles = {row[0]: row[1] for row in rows[1:]}
     assert titles == {"MAN-01": "Review this SOP", "TEK-01": "'-2+3", "KON-01": "'@SUM(1+1)"}
 
 
