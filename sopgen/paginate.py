@@ -34,18 +34,19 @@ from typing import Any
 from .parallel import available_cores, can_fork, forked_pool
 
 PART = re.compile(r"<!-- sopgen:part(?: pillar=([a-z]+))? -->")
-LINK = re.compile(r'<a\b(?P<attrs>[^>]*\bclass="(?P<class>xref|pgref)"[^>]*)>(?P<body>.*?)</a>',
-                  re.DOTALL)
+LINK = re.compile(
+    r'<a\b(?P<attrs>[^>]*\bclass="(?P<class>xref-bare|xref|pgref)"[^>]*)>(?P<body>.*?)</a>',
+    re.DOTALL)
 HREF = re.compile(r'href="#([^"]+)"')
 PILLAR_TITLE = re.compile(r'<h2 class="chapter pillar-title">(.*?)</h2>', re.DOTALL)
 PX_TO_PT = 0.75
 PARTS_PER_CHUNK = 4
-FIGURE_SPACES = "&#8199;&#8199;&#8199;&#8199;"
+FIGURE_SPACES = "&#8199;&#8199;&#8199;"  # room for a page number up to 999
 
 CHUNK_CSS = """
 @page { @bottom-center { content: none; } }
 .sopgen-first > *, .sopgen-first > * > h2:first-child { break-before: auto !important; }
-a.xref::after { content: none; }
+a.xref::after, a.xref-bare::after { content: none; }
 .toc a, .pillar-list a { display: inline; }
 .toc a::after, .pillar-list a::after { content: leader("."); }
 h1, h2, h3, h4, h5, h6 { bookmark-level: none; }
@@ -58,7 +59,7 @@ STAMP_CSS = """
 .stamp-page { position: relative; height: 1px; break-after: page; }
 .stamp-page.first { page: cover; }
 .stamp { position: absolute; text-align: right; white-space: nowrap; line-height: 1.2; }
-.stamp.xref { color: #57606a; }
+.stamp.xref, .stamp.xref-bare { color: #57606a; text-align: left; }
 """
 
 
@@ -67,7 +68,7 @@ class Slot:
     """A place that shows the page number of ``target``."""
 
     target: str
-    kind: str  # "xref" or "pgref"
+    kind: str  # "xref", "xref-bare" (inside parentheses: no brackets of its own) or "pgref"
 
 
 @dataclass
@@ -148,7 +149,9 @@ def add_slots(html: str, slots: dict[str, Slot], page_label: str) -> str:
         slots[ident] = Slot(target.group(1), match.group("class"))
         slot = f'<span class="pg" id="{ident}">{FIGURE_SPACES}</span>'
         if match.group("class") == "xref":  # the stamp prints "12)" at the slot's left
-            return f'{match.group(0)}<span class="pg-xref"> ({page_label} {slot}</span>'
+            return f'{match.group(0)}<span class="pg-xref"> ({page_label}&nbsp;{slot}</span>'
+        if match.group("class") == "xref-bare":
+            return f'{match.group(0)}<span class="pg-xref"> {page_label}&nbsp;{slot}</span>'
         return match.group(0) + slot
 
     return LINK.sub(replace, html)

@@ -26,6 +26,7 @@ from .labels import Catalogue, catalogue
 from .markdown import Findings, TextRenderer, data_uri
 from .model import Document, Handbook, Procedure
 from .parallel import available_cores, can_fork, forked_pool
+from .printtext import list_items
 from .validate import markdown_texts, mention_pattern
 
 THEME_PACKAGE = ("sopgen", "themes/default")
@@ -174,6 +175,7 @@ class Renderer:
         self.words = catalogue(handbook.document.language)
         self._environments: dict[bool, jinja2.Environment] = {}
         self._context: Context | None = None
+        self._protector: re.Pattern[str] | None = None
 
     def context(self) -> Context:
         if self._context is None:  # built once: it inlines the logo
@@ -214,6 +216,17 @@ class Renderer:
         except jinja2.TemplateError as error:  # a project's own template is the user's code
             raise template_error(error, self.root) from error
 
+    def render_print(self, template: str, **extra: Any) -> str:
+        """HTML for WeasyPrint: names never hyphenated, code blocks sized to fit."""
+        from .printtext import (align_numbers, bare_nested_xrefs, fit_code_blocks,
+                                product_names, protect_names, protector)
+
+        if self._protector is None:
+            self._protector = protector(product_names(self.handbook))
+        html = self.render(template, **extra)
+        html = protect_names(bare_nested_xrefs(html), self._protector)
+        return align_numbers(fit_code_blocks(html))
+
     def source(self, template: str) -> str:
         """A theme file as it is (CSS, JavaScript): served, never rendered."""
         env = environment(self.root / "templates", markdown=False)
@@ -245,6 +258,7 @@ class Renderer:
             "role_title": lambda role_id: self.handbook.role(role_id).title,
             "css_content": css_content,
             "raci": lambda procedure, role_id: raci.cell(procedure, role_id, words),
+            "list_items": list_items,
         }
         if markdown:
             filters["md"] = lambda text: MdText(self.text.markdown(text))
@@ -309,7 +323,10 @@ Result = tuple[bytes, list[Any]]  # a file, and the problems found rendering it
 
 
 def _render_one(renderer: Renderer, fmt: str) -> Result:
-    text = renderer.render(TEMPLATES[fmt][0], markdown=fmt == "md")
+    if fmt == "pdf":
+        text = renderer.render_print(TEMPLATES[fmt][0])
+    else:
+        text = renderer.render(TEMPLATES[fmt][0], markdown=fmt == "md")
     if fmt == "md":
         text = tidy_markdown(text)
     return text.encode(), list(renderer.text.problems)
