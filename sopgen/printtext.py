@@ -24,6 +24,8 @@ NAME_LIKE = r"[^\s<>]*(?:://|@|_|\w[./\\]\w|[a-z][A-Z])[^\s<>]*"
 TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
 SKIPPED = re.compile(r"<(style|script|title|pre|code)\b", re.IGNORECASE)
 CAPITALISED = re.compile(r"[A-Z][\w-]*\w")
+CODE_SPAN = re.compile(r"`([^`]+)`")
+WORD = re.compile(r"\w[\w-]*\w")
 # An amount of money, never split over two lines ("Rp 2.500.000").
 AMOUNT = r"|(?:Rp|IDR|USD|EUR|US\$|\$|€|£)\s?\d[\d.,]*\d"
 NUMBER_CELL = re.compile(r"<td>((?:Rp|IDR|USD|EUR|US\$|\$|€|£)?\s?[-+]?\d[\d.,]*(?:\s?%)?)</td>")
@@ -38,14 +40,21 @@ MONO_ADVANCE = 0.602  # DejaVu Sans Mono: every character is 0.602 em wide
 
 
 def product_names(handbook: Handbook) -> set[str]:
-    """Names from the glossary's terms and the procedures' tools: every capitalised word
-    but an entry's first ("Plugin Wordfence Security" gives Wordfence and Security)."""
+    """Names from the glossary's terms and the procedures' tools — every capitalised word
+    but an entry's first ("Plugin Wordfence Security" gives Wordfence and Security) — and
+    every word the content writes as code somewhere (`sopgen`, `hosts`): such a word is
+    a name wherever it appears."""
+    from .validate import markdown_texts
+
     entries = [entry.term for entry in handbook.glossary]
     entries += [tool for procedure in handbook.procedures for tool in procedure.tools]
     names = set()
     for entry in entries:
         words = CAPITALISED.findall(entry)
         names.update(words[1:] if entry.startswith(tuple(words[:1])) else words)
+    for text in markdown_texts(handbook):
+        if "`" in text:
+            names.update(WORD.findall(" ".join(CODE_SPAN.findall(text))))
     return {name for name in names if len(name) > 3}
 
 

@@ -34,6 +34,7 @@ from sopgen.sheets import SHEET_ROWS, log_sheet
 from tests.conftest import ROOT
 from tests.htmlread import Page
 from tests.pdfread import Pdf
+from tests.printcheck import code_and_links_whole, names_in, qpdf_check
 
 runner = CliRunner()
 PROCEDURE_ID = re.compile(r"\b(?:MAN|TEK|KON)-\d+\b")
@@ -79,10 +80,11 @@ def copy_sample(tmp: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The sample SOP with every artefact and its HTML handbook."""
+    """The sample SOP with every artefact (sheets with form fields) and its HTML handbook."""
     project = copy_sample(tmp_path_factory.mktemp("sample"))
     result = build_project(project, formats=["html"], output=project / "out",
-                           extras=Extras(artefacts=ARTEFACTS, site_url="https://sop.example.org"))
+                           extras=Extras(artefacts=ARTEFACTS, site_url="https://sop.example.org",
+                                         fillable=True))
     return Built(result.folder, read_handbook(project).handbook)
 
 
@@ -391,6 +393,46 @@ def test_fillable_sheets_have_form_fields(mini: Path, tmp_path: Path) -> None:
     assert fields["TEK-01-log-13-notes"]["/FT"] == "/Tx"
     assert "TEK-01-log-14-notes" not in fields  # weekly: a quarter, 13 rows
     assert "MAN-01-log-5-date" in fields and "MAN-01-log-6-date" not in fields
+
+
+def test_every_form_field_can_be_clicked_and_typed_into(sample: Built) -> None:
+    """pikepdf: each widget of the fillable sheets has a real area on its page, and each
+    log cell is a text field a viewer lets one type into (not read-only)."""
+    import pikepdf
+
+    text_fields = 0
+    with pikepdf.open(sample.file("-checklists.pdf")) as pdf:
+        for page in pdf.pages:
+            for widget in page.get("/Annots", []):
+                if widget.get("/Subtype") != "/Widget":
+                    continue
+                x1, y1, x2, y2 = (float(value) for value in widget.Rect)
+                name = str(widget.get("/T"))
+                assert abs(x2 - x1) >= 5 and abs(y2 - y1) >= 5, (name, x1, y1, x2, y2)
+                if widget.get("/FT") == "/Tx":
+                    text_fields += 1
+                    assert not int(widget.get("/Ff", 0)) & 1, name  # ReadOnly
+    recurring = [p for p in sample.handbook.procedures if p.frequency in RECURRING]
+    rows = sum(len(log_sheet(p, catalogue("id")).rows) for p in recurring)
+    assert text_fields == 4 * rows + len(recurring)  # date, by, result, notes; the period
+
+
+def test_sheets_are_numbered_and_hide_no_text(sample: Built) -> None:
+    """Every sheet says which of how many it is; the strings for its margins are not
+    also drawn (invisibly) into the text layer."""
+    for suffix in ("-checklists.pdf", "-acknowledgements.pdf"):
+        pages = Pdf.open(sample.file(suffix)).pages
+        for number, text in enumerate(pages, start=1):
+            assert f"Lembar {number} dari {len(pages)}" in text, (suffix, number)
+            assert text.count("Salinan cetak adalah salinan tidak terkendali") == 1
+            assert text.count("Suara Kita · SOP-SK-WEB · Versi") == 1, (suffix, number)
+
+
+def test_sheets_never_hyphenate_code_links_or_names(sample: Built) -> None:
+    names = names_in(ROOT / "content")
+    for suffix in ("-checklists.pdf", "-acknowledgements.pdf"):
+        code_and_links_whole(sample.file(suffix), names)
+        qpdf_check(sample.file(suffix))
 
 
 # ------------------------------------------------------------------ acknowledgements

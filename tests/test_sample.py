@@ -15,6 +15,7 @@ from sopgen.model import PILLARS, RECURRING, flatten
 from sopgen.pipeline import read_handbook
 from tests.conftest import ROOT
 from tests.pdfread import Pdf
+from tests.printcheck import code_and_links_whole, names_in, qpdf_check
 
 SAMPLE = read_handbook(ROOT).handbook
 
@@ -115,3 +116,33 @@ def test_template_words_come_from_the_document_language(built, language: str,
     page = ours.labels["page_of"].format(page=3, pages=len(pdf.pages))
     assert page in pdf.pages[2]
     assert theirs.labels["page_of"].split("{")[0] not in pdf.pages[2]
+
+
+# ------------------------------------------------------------------ as each client reads it
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_pdf_never_hyphenates_code_links_or_names(built, language: str) -> None:
+    """pdftotext, the way a reader copies or searches: no URL, e-mail address, code or
+    product name of the content has a hyphen it does not have (e.g. "wordp-ress.org")."""
+    names = names_in(ROOT / "content")
+    assert {"https://www.suara-kita.org", "wp-config.php", "DB_PASSWORD", "UpdraftPlus",
+            "WordPress"} <= names
+    code_and_links_whole(next(built[language].glob("*.pdf")), names)
+
+
+def test_pdf_passes_qpdf_check(built) -> None:
+    for folder in built.values():
+        for pdf in folder.glob("*.pdf"):
+            qpdf_check(pdf)
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_markdown_renders_on_github_as_the_html_does(built, language: str) -> None:
+    from tests.githubmd import assert_renders_like_html, github_html
+
+    folder = built[language]
+    markdown = next(folder.glob("*.md")).read_text()
+    assert_renders_like_html(markdown, next(folder.glob("*.html")).read_text())
+    code = re.findall(r"<pre\b.*?</pre>", github_html(markdown), re.DOTALL)
+    htaccess = next(block for block in code if "FilesMatch" in block)  # TEK-10's note
+    assert r"\.(php|phtml|php[0-9])$" in htaccess and "&lt;/FilesMatch&gt;" in htaccess

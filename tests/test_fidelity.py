@@ -1,0 +1,82 @@
+"""Print text rules (sopgen/printtext.py) and the Markdown of a large synthetic project as
+GitHub renders it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sopgen.paginate import Slot, add_slots
+from sopgen.printtext import (align_numbers, bare_nested_xrefs, fit_code_blocks, list_items,
+                              protect_names, protector)
+from tests.githubmd import assert_renders_like_html
+
+
+def body(html: str) -> str:
+    return f"<html><head><style>a::after {{ content: '(' }}</style></head><body>{html}</body></html>"
+
+
+def test_name_like_words_are_kept_from_hyphenation_and_nothing_else_changes() -> None:
+    pattern = protector({"Wordfence"})
+    html = body('<p>Ask help@access-now.org, see https://www.suara-kita.org/a or '
+                '<a href="https://wordpress.org">wordpress.org</a>: UpdraftPlus, '
+                'DB_PASSWORD, Wordfence, Rp 2.500.000 and pembaruan.</p>'
+                '<pre><code>wp-config.php</code></pre>')
+    out = protect_names(html, pattern)
+    assert re.sub(r"<[^>]+>", "", out) == re.sub(r"<[^>]+>", "", html)  # no characters added
+    wrapped = re.findall(r'<span class="(nh|nw)">(.*?)</span>', out)
+    assert wrapped == [("nh", "help@access-now.org,"), ("nh", "https://www.suara-kita.org/a"),
+                       ("nh", "wordpress.org"), ("nh", "UpdraftPlus,"), ("nh", "DB_PASSWORD,"),
+                       ("nh", "Wordfence"), ("nw", "Rp 2.500.000")]
+    assert 'href="https://wordpress.org"' in out and "<code>wp-config.php</code>" in out
+
+
+def test_a_cross_reference_inside_parentheses_gets_no_brackets_of_its_own() -> None:
+    html = body('<p>(see <a class="xref" href="#tek-16">TEK-16</a>, '
+                '<a class="xref" href="#tek-17">TEK-17</a>) and '
+                '<a class="xref" href="#kon-01">KON-01</a>.</p>'
+                '<p>(open <p>then <a class="xref" href="#man-01">MAN-01</a></p>')
+    out = bare_nested_xrefs(html)
+    assert re.findall(r'class="([\w-]+)" href="#(\w+-\d+)"', out) == [
+        ("xref-bare", "tek-16"), ("xref-bare", "tek-17"), ("xref", "kon-01"),
+        ("xref", "man-01")]
+    slots: dict[str, Slot] = {}
+    slotted = add_slots(out, slots, "p.")
+    assert [slot.kind for slot in slots.values()] == ["xref-bare", "xref-bare", "xref", "xref"]
+    assert '</a><span class="pg-xref"> p.&nbsp;<span class="pg"' in slotted
+    assert '</a><span class="pg-xref"> (p.&nbsp;<span class="pg"' in slotted
+
+
+def test_code_blocks_shrink_to_fit_and_only_the_widest_wrap() -> None:
+    short, wide, huge = "x = 1", "y" * 80, "z" * 200
+    out = fit_code_blocks(f"<pre><code>{short}</code></pre><pre><code>{wide}</code></pre>"
+                          f"<pre><code>{huge}</code></pre>")
+    sizes = [float(size) for size in re.findall(r"font-size: ([\d.]+)pt", out)]
+    assert sizes[0] == 8.5 and 6 <= sizes[1] < 8.5 and len(sizes) == 2
+    assert f'<pre class="wrap"><code>{huge}' in out
+
+
+def test_numbers_in_cells_align_right_and_lists_split_outside_parentheses() -> None:
+    assert align_numbers("<td>Rp 2.500.000</td><td>12 %</td><td>Domain</td>") == (
+        '<td class="num">Rp 2.500.000</td><td class="num">12 %</td><td>Domain</td>')
+    assert list_items("KON-01 (Tools, Steps), KON-02 (Title), MAN-03") == [
+        "KON-01 (Tools, Steps)", "KON-02 (Title)", "MAN-03"]
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The Markdown and HTML handbook of a generated project of 300 procedures."""
+    from bench.generate import generate
+    from sopgen.pipeline import read_handbook
+    from sopgen.render import render_formats
+
+    project = generate(300, tmp_path_factory.mktemp("synthetic") / "sop-300")
+    rendered = render_formats(read_handbook(project).handbook, project, ["md", "html"])
+    return {name.rsplit(".", 1)[1]: data.decode() for name, data in rendered.files.items()}
+
+
+def test_markdown_of_300_procedures_renders_on_github_as_the_html_does(synthetic) -> None:
+    assert synthetic["md"].count("\n### ") >= 300
+    assert_renders_like_html(synthetic["md"], synthetic["html"])
