@@ -218,8 +218,14 @@ class Renderer:
 
     def render_print(self, template: str, **extra: Any) -> str:
         """HTML for WeasyPrint: names never hyphenated, code blocks sized to fit."""
-        from .printtext import (align_numbers, bare_nested_xrefs, fit_code_blocks,
-                                product_names, protect_names, protector)
+        from .printtext import (
+            align_numbers,
+            bare_nested_xrefs,
+            fit_code_blocks,
+            product_names,
+            protect_names,
+            protector,
+        )
 
         if self._protector is None:
             self._protector = protector(product_names(self.handbook))

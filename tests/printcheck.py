@@ -3,6 +3,7 @@ of a PDF gives them (pdftotext, the way a reader copies or searches)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from pathlib import Path
@@ -37,7 +38,7 @@ def broken_names(text: str, names: set[str]) -> list[str]:
     the name. A line break alone is allowed (a long URL must break somewhere)."""
     lines = text.split("\n")
     broken = []
-    for line, following in zip(lines, lines[1:]):
+    for line, following in itertools.pairwise(lines):
         if not line.endswith(("-", "\u2010")) or not line.split() or not following.split():
             continue
         left, right = line.split()[-1], following.split()[0]

@@ -4,18 +4,24 @@ GitHub renders it."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from sopgen.paginate import Slot, add_slots
-from sopgen.printtext import (align_numbers, bare_nested_xrefs, fit_code_blocks, list_items,
-                              protect_names, protector)
+from sopgen.printtext import (
+    align_numbers,
+    bare_nested_xrefs,
+    fit_code_blocks,
+    list_items,
+    protect_names,
+    protector,
+)
 from tests.githubmd import assert_renders_like_html
 
 
 def body(html: str) -> str:
-    return f"<html><head><style>a::after {{ content: '(' }}</style></head><body>{html}</body></html>"
+    head = "<head><style>a::after { content: '(' }</style></head>"
+    return f"<html>{head}<body>{html}</body></html>"
 
 
 def test_name_like_words_are_kept_from_hyphenation_and_nothing_else_changes() -> None:
