@@ -31,12 +31,21 @@ AMOUNT = r"|(?:Rp|IDR|USD|EUR|US\$|\$|€|£)\s?\d[\d.,]*\d"
 NUMBER_CELL = re.compile(r"<td>((?:Rp|IDR|USD|EUR|US\$|\$|€|£)?\s?[-+]?\d[\d.,]*(?:\s?%)?)</td>")
 BLOCK_TAG = re.compile(r"</?(?:p|li|div|td|th|dd|dt|h[1-6]|blockquote|section|article)\b")
 PRE = re.compile(r"<pre>(.*?)</pre>", re.DOTALL)
+INLINE_CODE = re.compile(r"<code>([^<]*)</code>")  # in a <pre> it has a class or a tag
+LONG_NAME = 32  # characters; a longer name or code may break over lines
 # A code block never wraps (a wrapped line pasted into a shell or a config file is a
 # different command): its type shrinks to fit its longest line, down to MIN_PRE_PT.
 # The width is what a block in a step's note gets (136 mm less list indent and padding).
 PRE_WIDTH_PT = 116 / 25.4 * 72
 PRE_PT, MIN_PRE_PT = 8.5, 6.0
 MONO_ADVANCE = 0.602  # DejaVu Sans Mono: every character is 0.602 em wide
+
+
+def for_print(html: str, names: re.Pattern[str]) -> str:
+    """Every rule of this module applied to the HTML of a printed document; ``names`` is
+    the ``protector`` of its product names."""
+    html = protect_names(bare_nested_xrefs(html), names)
+    return align_numbers(mark_long_code(fit_code_blocks(html)))
 
 
 def product_names(handbook: Handbook) -> set[str]:
@@ -85,8 +94,20 @@ def protect_names(html: str, pattern: re.Pattern[str]) -> str:
 
 def _wrap(match: re.Match[str]) -> str:
     text = match.group()
-    kind = "nw" if text[0] in "RIUE$€£" and re.match(AMOUNT[1:], text) else "nh"
+    kind = "nw" if text[0] in "RIUE$€£" and re.match(AMOUNT[1:], text) else _name_class(text)
     return f'<span class="{kind}">{text}</span>'
+
+
+def _name_class(text: str) -> str:
+    """A short name stays on one line (a break at its own hyphen reads as hyphenation);
+    a long one may break, but never with a hyphen added."""
+    return "nh long" if len(unescape(text)) > LONG_NAME else "nh"
+
+
+def mark_long_code(html: str) -> str:
+    """Inline code stays on one line unless it is long (class ``long``)."""
+    return INLINE_CODE.sub(lambda m: m.group() if len(unescape(m.group(1))) <= LONG_NAME
+                           else f'<code class="long">{m.group(1)}</code>', html)
 
 
 def align_numbers(html: str) -> str:

@@ -218,20 +218,11 @@ class Renderer:
 
     def render_print(self, template: str, **extra: Any) -> str:
         """HTML for WeasyPrint: names never hyphenated, code blocks sized to fit."""
-        from .printtext import (
-            align_numbers,
-            bare_nested_xrefs,
-            fit_code_blocks,
-            product_names,
-            protect_names,
-            protector,
-        )
+        from .printtext import for_print, product_names, protector
 
         if self._protector is None:
             self._protector = protector(product_names(self.handbook))
-        html = self.render(template, **extra)
-        html = protect_names(bare_nested_xrefs(html), self._protector)
-        return align_numbers(fit_code_blocks(html))
+        return for_print(self.render(template, **extra), self._protector)
 
     def source(self, template: str) -> str:
         """A theme file as it is (CSS, JavaScript): served, never rendered."""

@@ -86,3 +86,38 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def test_markdown_of_300_procedures_renders_on_github_as_the_html_does(synthetic) -> None:
     assert synthetic["md"].count("\n### ") >= 300
     assert_renders_like_html(synthetic["md"], synthetic["html"])
+
+
+def png(width: int, height: int) -> bytes:
+    """A valid one-colour PNG of the given size."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    rows = b"".join(b"\x00" + b"\xff" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0,
+                                                             0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_an_image_wider_than_the_page_is_a_warning(mini) -> None:
+    from sopgen.pipeline import read_handbook
+    from sopgen.render import render_formats
+
+    (mini / "content" / "assets" / "wide.png").write_bytes(png(800, 4))
+    (mini / "content" / "assets" / "narrow.png").write_bytes(png(400, 4))
+    path = mini / "content" / "procedures.yaml"
+    path.write_text(path.read_text().replace(
+        "purpose: Keep the SOP true to practice.",
+        "purpose: Keep the SOP true. ![Screen](assets/wide.png) ![Small](assets/narrow.png)"))
+    rendered = render_formats(read_handbook(mini).handbook, mini, ["html", "pdf"])
+    found = [(p.code, p.params) for p in rendered.problems]
+    assert found == [("image_wider_than_page",
+                      {"path": "assets/wide.png", "width": 800, "page": 506})]
+    assert (rendered.problems[0].loc.file, rendered.problems[0].loc.line) == (
+        "content/procedures.yaml", 5)
+    print_html = next(data for name, data in rendered.files.items() if "print" in name)
+    assert b"img { max-width: 100%; height: auto; }" in print_html
