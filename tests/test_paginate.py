@@ -94,7 +94,7 @@ def test_split_and_slots() -> None:
     slots: dict = {}
     with_slots = add_slots(parts[1][1], slots, "p.")
     assert [(s.target, s.kind) for s in slots.values()] == [("tek-01", "xref"), ("kon-01", "pgref")]
-    assert with_slots.count('class="pg"') == 2 and "(p. " in with_slots
+    assert with_slots.count('class="pg"') == 2 and "(p.&nbsp;" in with_slots
 
 
 def test_print_template_without_part_markers_is_laid_out_whole(mini: Path,

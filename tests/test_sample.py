@@ -125,7 +125,7 @@ def test_pdf_never_hyphenates_code_links_or_names(built, language: str) -> None:
     """pdftotext, the way a reader copies or searches: no URL, e-mail address, code or
     product name of the content has a hyphen it does not have (e.g. "wordp-ress.org")."""
     names = names_in(ROOT / "content")
-    assert {"https://www.suara-kita.org", "wp-config.php", "DB_PASSWORD", "UpdraftPlus",
+    assert {"https://www.suarakita.org", "wp-config.php", "DB_PASSWORD", "UpdraftPlus",
             "WordPress"} <= names
     code_and_links_whole(next(built[language].glob("*.pdf")), names)
 
