@@ -121,3 +121,23 @@ def test_an_image_wider_than_the_page_is_a_warning(mini) -> None:
         "content/procedures.yaml", 5)
     print_html = next(data for name, data in rendered.files.items() if "print" in name)
     assert b"img { max-width: 100%; height: auto; }" in print_html
+
+
+def test_print_revision_history_lists_each_changed_procedure() -> None:
+    """The computed changes of the sample's 2.0.0 follow the table as lists, one
+    procedure an item; dates do not break."""
+    from sopgen.pipeline import read_handbook
+    from sopgen.releases import revision_changes
+    from sopgen.render import render_formats
+    from tests.conftest import ROOT
+
+    checked = read_handbook(ROOT)
+    changes = revision_changes(checked)
+    rendered = render_formats(checked.handbook, ROOT, ["pdf"], changes=changes)
+    html = next(iter(rendered.files.values())).decode()
+    history = html[html.index('<section id="revisions"'):]
+    changed = next(line for line in changes["2.0.0"] if line.startswith("Diubah: "))
+    items = [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", history)]
+    assert items and "Diubah" not in "".join(items)
+    assert ", ".join(item for item in items if "(" in item) in changed
+    assert '<td class="nw">27 Januari 2026</td>' in history

@@ -146,3 +146,21 @@ def test_markdown_renders_on_github_as_the_html_does(built, language: str) -> No
     code = re.findall(r"<pre\b.*?</pre>", github_html(markdown), re.DOTALL)
     htaccess = next(block for block in code if "FilesMatch" in block)  # TEK-10's note
     assert r"\.(php|phtml|php[0-9])$" in htaccess and "&lt;/FilesMatch&gt;" in htaccess
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_pdf_pages_keep_steps_with_their_notes_and_nothing_stands_alone(built,
+                                                                        language: str) -> None:
+    """No page starts with a note or warning torn from its step, none holds only the
+    "Related" line of a procedure, and cross-references never nest brackets."""
+    words = catalogue(language)
+    note, warning, related = (words.label(key) for key in ("note", "warning", "related"))
+    page_label = words.label("page_short")
+    pdf = Pdf.open(next(built[language].glob("*.pdf")))
+    for number, text in enumerate(pdf.pages, start=1):
+        body = text.split("\n")[1:-1]  # without the running head and foot
+        torn = (f"{note.upper()}:", f"⚠ {warning.upper()}:")
+        assert not body or not body[0].startswith(torn), number
+        assert not (body and body[0].startswith(f"{related}:") and len(body) <= 3), number
+        nested = rf"\([^()]*\({re.escape(page_label)} \d+\)"
+        assert not re.search(nested, text), (number, re.search(nested, text))
