@@ -19,8 +19,9 @@ from html import unescape
 from .model import Handbook
 
 # A token (a run without spaces) that is a URL, an e-mail address, a file or domain name,
-# an identifier or a product name written in CamelCase (WordPress, cPanel, phpMyAdmin).
-NAME_LIKE = r"[^\s<>]*(?:://|@|_|\w[./\\]\w|[a-z][A-Z])[^\s<>]*"
+# an identifier (DB_PASSWORD, TEK-07), an acronym (FIDO2, HTTPS) or a product name written
+# in CamelCase (WordPress, cPanel, phpMyAdmin).
+NAME_LIKE = r"[^\s<>]*(?:://|@|_|\w[./\\]\w|[a-z][A-Z]|[A-Z]{2}|[A-Za-z]\d)[^\s<>]*"
 TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
 SKIPPED = re.compile(r"<(style|script|title|pre|code)\b", re.IGNORECASE)
 CAPITALISED = re.compile(r"[A-Z][\w-]*\w")
@@ -28,7 +29,12 @@ CODE_SPAN = re.compile(r"`([^`]+)`")
 WORD = re.compile(r"\w[\w-]*\w")
 # An amount of money, never split over two lines ("Rp 2.500.000").
 AMOUNT = r"|(?:Rp|IDR|USD|EUR|US\$|\$|€|£)\s?\d[\d.,]*\d"
-NUMBER_CELL = re.compile(r"<td>((?:Rp|IDR|USD|EUR|US\$|\$|€|£)?\s?[-+]?\d[\d.,]*(?:\s?%)?)</td>")
+_CELL_NUMBER = r"(?:(?:Rp|IDR|USD|EUR|US\$|\$|€|£)\s?)?[-+]?\d[\d.,]*(?:\s?%)?"
+# A cell holding only a number, an amount or a range of them ("Rp 250.000 – 350.000"),
+# possibly already with its amounts marked (the span protect_names adds).
+NUMBER_CELL = re.compile(
+    rf"<td>((?:<span class=\"nw\">)?{_CELL_NUMBER}(?:</span>)?"
+    rf"(?:\s?[–-]\s?(?:<span class=\"nw\">)?{_CELL_NUMBER}(?:</span>)?)?)</td>")
 BLOCK_TAG = re.compile(r"</?(?:p|li|div|td|th|dd|dt|h[1-6]|blockquote|section|article)\b")
 PRE = re.compile(r"<pre>(.*?)</pre>", re.DOTALL)
 INLINE_CODE = re.compile(r"<code>([^<]*)</code>")  # in a <pre> it has a class or a tag

@@ -65,8 +65,10 @@ def test_code_blocks_shrink_to_fit_and_only_the_widest_wrap() -> None:
 
 
 def test_numbers_in_cells_align_right_and_lists_split_outside_parentheses() -> None:
-    assert align_numbers("<td>Rp 2.500.000</td><td>12 %</td><td>Domain</td>") == (
-        '<td class="num">Rp 2.500.000</td><td class="num">12 %</td><td>Domain</td>')
+    cells = ('<td>Rp 2.500.000</td><td>12 %</td><td>Domain</td><td>Rp 0 – 4.000.000</td>'
+             '<td><span class="nw">Rp 250.000</span> – 350.000</td>')
+    assert re.findall(r'<td( class="num")?>', align_numbers(cells)) == [
+        ' class="num"', ' class="num"', "", ' class="num"', ' class="num"']
     assert list_items("KON-01 (Tools, Steps), KON-02 (Title), MAN-03") == [
         "KON-01 (Tools, Steps)", "KON-02 (Title)", "MAN-03"]
 
