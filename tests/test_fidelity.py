@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from sopgen.paginate import Slot, add_slots
-from sopgen.printtext import (
+from sopgen.rendering.paginate import Slot, add_slots
+from sopgen.rendering.printtext import (
     align_numbers,
     bare_nested_xrefs,
     fit_code_blocks,
@@ -77,8 +77,8 @@ def test_numbers_in_cells_align_right_and_lists_split_outside_parentheses() -> N
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The Markdown and HTML handbook of a generated project of 300 procedures."""
     from bench.generate import generate
-    from sopgen.pipeline import read_handbook
-    from sopgen.render import render_formats
+    from sopgen.reading.handbook import read_handbook
+    from sopgen.rendering.render import render_formats
 
     project = generate(300, tmp_path_factory.mktemp("synthetic") / "sop-300")
     rendered = render_formats(read_handbook(project).handbook, project, ["md", "html"])
@@ -106,8 +106,8 @@ def png(width: int, height: int) -> bytes:
 
 
 def test_an_image_wider_than_the_page_is_a_warning(mini) -> None:
-    from sopgen.pipeline import read_handbook
-    from sopgen.render import render_formats
+    from sopgen.reading.handbook import read_handbook
+    from sopgen.rendering.render import render_formats
 
     (mini / "content" / "assets" / "wide.png").write_bytes(png(800, 4))
     (mini / "content" / "assets" / "narrow.png").write_bytes(png(400, 4))
@@ -128,9 +128,9 @@ def test_an_image_wider_than_the_page_is_a_warning(mini) -> None:
 def test_print_revision_history_lists_each_changed_procedure() -> None:
     """The computed changes of the sample's 2.0.0 follow the table as lists, one
     procedure an item; dates do not break."""
-    from sopgen.pipeline import read_handbook
-    from sopgen.releases import revision_changes
-    from sopgen.render import render_formats
+    from sopgen.outputs.diff import revision_changes
+    from sopgen.reading.handbook import read_handbook
+    from sopgen.rendering.render import render_formats
     from tests.conftest import ROOT
 
     checked = read_handbook(ROOT)

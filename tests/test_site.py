@@ -8,10 +8,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from sopgen.build import release_project
-from sopgen.pipeline import read_handbook
-from sopgen.releases import is_released, released_versions
-from sopgen.site import publish
+from sopgen.commands.publish import publish
+from sopgen.commands.release import release_project
+from sopgen.reading.handbook import read_handbook
+from sopgen.reading.releases import is_released, released_versions
 from tests.browser import browser, validate_html
 from tests.conftest import ROOT
 from tests.htmlread import Page
