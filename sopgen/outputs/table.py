@@ -118,8 +118,7 @@ def pdf(job: Job) -> dict[str, bytes]:
 
 
 def raci_csv(job: Job) -> dict[str, bytes]:
-    return {f"{job.stem}-raci.csv": raci.csv_bytes(job.checked.handbook, job.words,
-                                                  draft=job.draft)}
+    return {f"{job.stem}-raci.csv": raci.csv_bytes(job.checked.handbook, job.words)}
 
 
 def calendar(job: Job) -> dict[str, bytes]:
