@@ -82,7 +82,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
     project = generate(300, tmp_path_factory.mktemp("synthetic") / "sop-300")
     rendered = render_formats(read_handbook(project).handbook, project, ["md", "html"])
-    return {name.rsplit(".", 1)[1]: data.decode() for name, data in rendered.files.items()}
+    return {fmt: data.decode() for fmt, data in rendered.files.items()}
 
 
 def test_markdown_of_300_procedures_renders_on_github_as_the_html_does(synthetic) -> None:
@@ -121,7 +121,7 @@ def test_an_image_wider_than_the_page_is_a_warning(mini) -> None:
                       {"path": "assets/wide.png", "width": 800, "page": 506})]
     assert (rendered.problems[0].loc.file, rendered.problems[0].loc.line) == (
         "content/procedures.yaml", 5)
-    print_html = next(data for name, data in rendered.files.items() if "print" in name)
+    print_html = rendered.files["pdf"]
     assert b"img { max-width: 100%; height: auto; }" in print_html
 
 
@@ -136,7 +136,7 @@ def test_print_revision_history_lists_each_changed_procedure() -> None:
     checked = read_handbook(ROOT)
     changes = revision_changes(checked)
     rendered = render_formats(checked.handbook, ROOT, ["pdf"], changes=changes)
-    html = next(iter(rendered.files.values())).decode()
+    html = rendered.files["pdf"].decode()
     history = html[html.index('<section id="revisions"'):]
     changed = next(line for line in changes["2.0.0"] if line.startswith("Diubah: "))
     items = [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", history)]
