@@ -242,6 +242,23 @@ class Renderer:
         """A list item's text: its continuation lines indented under the marker."""
         return MdText(indent_lines(self.text.markdown(text), "", indent))
 
+    def _md_blocks(self, text: str) -> tuple[str, str]:
+        """A field's Markdown as (its first paragraph, the blocks after it); a field that
+        starts with a list or a table has no first paragraph."""
+        body = self.text.markdown(text)
+        if BLOCK_START.match(body):
+            return "", body
+        lead, _, more = body.partition("\n\n")
+        return lead, more.strip()
+
+    def _md_lead(self, text: str) -> MdText:
+        """The first paragraph as one table cell: a "|" would end the cell."""
+        lead = self._md_blocks(text)[0].replace("\n", " ")
+        return MdText(re.sub(r"(?<!\\)\|", r"\\|", lead))
+
+    def _md_more(self, text: str) -> MdText:
+        return MdText(self._md_blocks(text)[1])
+
     def _md_quote(self, text: str, indent: str, label: str) -> MdText:
         """A note or warning as a block quote, tables and code blocks kept whole.
 
@@ -269,6 +286,8 @@ class Renderer:
             filters["md"] = lambda text: MdText(self.text.markdown(text))
             filters["md_inline"] = lambda text: MdText(self.text.markdown_inline(text))
             filters["md_cell"] = lambda text: MdText(self.text.markdown_cell(text))
+            filters["md_lead"] = self._md_lead
+            filters["md_more"] = self._md_more
             filters["raw"] = MdText
             filters["md_item"] = self._md_item
             filters["md_quote"] = self._md_quote
