@@ -22,7 +22,7 @@ from .errors import Loc, Problem
 from .load import Project
 from .pipeline import Checked, fail_on_errors
 from .releases import read_release, released_versions, revision_changes
-from .render import Links, Renderer
+from .render import Links, Renderer, scroll_boxes
 from .write import write_folder
 
 SECTION_PAGES = ("roles", "raci", "glossary", "revisions", "search")
@@ -114,7 +114,7 @@ class VersionSite:
             name = f"{model.anchor('procedure', procedure.id)}.html"
             pages[name] = self.page(
                 "site/procedure.html.j2", name, procedure=procedure,
-                pillar=self._pillar(procedure.pillar),
+                pillar=self._pillar(procedure.pillar), parts=contents_list(procedure),
                 previous=ordered[index - 1] if index else None,
                 next=ordered[index + 1] if index + 1 < len(ordered) else None)
         for section in SECTION_PAGES:
@@ -130,11 +130,12 @@ class VersionSite:
 
     def page(self, template: str, name: str, **extra: Any) -> bytes:
         latest = self.versions[-1]
-        return self.renderer.render(
+        html = self.renderer.render(
             template, page_name=name, version_options=self.version_options(name),
             latest=latest, superseded=self.version != latest,
             latest_href=f"../latest/{name if name in self.pages_of[latest] else 'index.html'}",
-            pdf_name=self.pdf_name, **extra).encode()
+            pdf_name=self.pdf_name, **extra)
+        return scroll_boxes(html, self.renderer.words).encode()
 
     def version_options(self, name: str) -> list[dict[str, Any]]:
         """Each version, linking to this same page there when it exists."""
@@ -143,26 +144,61 @@ class VersionSite:
                 for v in reversed(self.versions)]
 
     def search_index(self) -> str:
-        entries = [{"id": p.id, "title": p.title, "url": f"{model.anchor('procedure', p.id)}.html",
-                    "pillar": getattr(self.handbook.pillars, p.pillar).title,
-                    "text": plain_text(p)} for p in self.handbook.procedures]
-        glossary = self.handbook.glossary
-        entries += [{"id": "", "title": t.term, "url": f"glossary.html#{ident}",
-                     "pillar": "", "text": t.definition}
+        """Every page's findable parts: procedures, glossary terms, roles, revisions.
+        ``where`` names the pillar or page a result belongs to."""
+        handbook, words = self.handbook, self.renderer.words
+        entries = [entry(p.id, p.title, f"{model.anchor('procedure', p.id)}.html",
+                         getattr(handbook.pillars, p.pillar).title, procedure_text(p))
+                   for p in handbook.procedures]
+        glossary = handbook.glossary
+        entries += [entry("", t.term, f"glossary.html#{ident}", words.label("glossary"),
+                          plain(t.definition))
                     for ident, t in zip(model.term_anchors(glossary), glossary, strict=True)]
+        entries += [entry("", r.title, f"roles.html#{model.anchor('role', r.id)}",
+                          words.label("roles"),
+                          plain(" ".join([r.id, r.description or "", *r.responsibilities])))
+                    for r in handbook.roles]
+        entries += [entry("", f"{words.label('version')} {r.version} · {words.date(r.date)}",
+                          f"revisions.html#{model.anchor('revision', r.version)}",
+                          words.label("revision_history"),
+                          plain(" ".join([r.author, r.summary,
+                                          *self.renderer.changes.get(r.version, [])])))
+                    for r in handbook.revisions]
         data = json.dumps(entries, ensure_ascii=True, separators=(",", ":"))
         return f"window.SOPGEN_SEARCH = {data};\n"
 
 
-def plain_text(procedure: model.Procedure) -> str:
-    """The words of a procedure for search, without Markdown punctuation."""
+def entry(ident: str, title: str, url: str, where: str, text: str) -> dict[str, str]:
+    """One search result: what it is called, where it is, and the words it holds."""
+    return {"id": ident, "title": title, "url": url, "where": where, "text": text}
+
+
+# The sections of a procedure page, in page order; more than three make it long enough
+# for a contents list of its own at the top.
+PARTS = ("purpose", "scope", "out_of_scope", "prerequisites", "tools", "steps", "checklist",
+         "records", "references")
+
+
+def contents_list(procedure: model.Procedure) -> list[str]:
+    """The sections a procedure page has, when there are enough to need a contents list."""
+    present = [key for key in PARTS if key in ("purpose", "steps") or getattr(procedure, key)]
+    return present if len(present) > 3 else []
+
+
+def procedure_text(procedure: model.Procedure) -> str:
+    """The words of a procedure for search."""
     from .model import flatten
 
     parts = [procedure.purpose, procedure.scope, procedure.trigger,
-             *(step.text for _, step in flatten(procedure.steps)),
+             *(text for _, step in flatten(procedure.steps)
+               for text in (step.text, step.note, step.warning)),
              *procedure.checklist, *procedure.records, *procedure.tools]
-    text = " ".join(part for part in parts if part)
-    return re.sub(r"[*_`#>|\[\]()]+", " ", re.sub(r"\s+", " ", text)).strip()
+    return plain(" ".join(part for part in parts if part))
+
+
+def plain(text: str) -> str:
+    """Words without Markdown punctuation, on one line: what search matches and quotes."""
+    return re.sub(r"\s+", " ", re.sub(r"[*_`#>|\[\]()]+", " ", text)).strip()
 
 
 def version_index(releases: dict[str, Checked], versions: list[str]) -> str:
@@ -171,5 +207,6 @@ def version_index(releases: dict[str, Checked], versions: list[str]) -> str:
     renderer = Renderer(latest.handbook, latest.project.root, links=SiteLinks(),
                         assets=latest.project.assets)
     rows = [{"version": v, "date": releases[v].handbook.document.effective_date,
-             "status": releases[v].handbook.document.status} for v in reversed(versions)]
+             "status": releases[v].handbook.document.status,
+             "pdf": f"{releases[v].handbook.document.id}-{v}.pdf"} for v in reversed(versions)]
     return renderer.render("site/versions.html.j2", rows=rows, latest=versions[-1])
