@@ -370,7 +370,7 @@ def scroll_boxes(html: str, words: Catalogue) -> str:
         kind = "code_box" if match.group().startswith("<pre") else "table_box"
         counts[kind] += 1
         name = words.label(kind).replace("{n}", str(counts[kind]))
-        return (f'<div class="scroll-box" role="region" tabindex="0" '
+        return (f'<div class="scroll-box {kind.replace("_", "-")}" role="region" tabindex="0" '
                 f'aria-label="{escape(name)}">{match.group()}</div>')
 
     return _WIDE_BLOCK.sub(box, html)

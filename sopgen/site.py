@@ -198,7 +198,9 @@ def procedure_text(procedure: model.Procedure) -> str:
 
 def plain(text: str) -> str:
     """Words without Markdown punctuation, on one line: what search matches and quotes."""
-    return re.sub(r"\s+", " ", re.sub(r"[*_`#>|\[\]()]+", " ", text)).strip()
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # a link or image: its text
+    text = re.sub(r"[*`#>]+|(?<!\w)_+|_+(?!\w)|:?-{3,}:?", "", text)  # emphasis, code, rules
+    return re.sub(r"[\s|]+", " ", text).strip()
 
 
 def version_index(releases: dict[str, Checked], versions: list[str]) -> str:
