@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
+from bench.generate import generate
 from tests.browser import axe_violations, browser, distinct, overflowing, validate_html
-from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT))
-from bench.generate import generate  # noqa: E402
 
 PROCEDURES = 300
 

@@ -149,10 +149,20 @@
     if (pageInput && pageResults) { pageSearch(pageInput, pageResults); }
   });
 
-  // Back to a page kept in memory: menus closed, as on arrival.
-  window.addEventListener("pageshow", function (event) {
-    if (!event.persisted) { return; }
+  // The version menu closes on Escape, on a click elsewhere, and when Back returns to a
+  // page kept in memory (bfcache), so that it shows this page's version as on arrival.
+  function closeVersionMenus(unless) {
     var open = document.querySelectorAll(".version-menu[open]");
-    for (var i = 0; i < open.length; i++) { open[i].open = false; }
+    for (var i = 0; i < open.length; i++) {
+      if (!unless || !open[i].contains(unless)) { open[i].open = false; }
+    }
+  }
+  document.addEventListener("click", function (event) { closeVersionMenus(event.target); });
+  document.addEventListener("keydown", function (event) {
+    var menu = document.activeElement && document.activeElement.closest(".version-menu[open]");
+    if (event.key === "Escape" && menu) { menu.open = false; menu.querySelector("summary").focus(); }
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { closeVersionMenus(null); }
   });
 })();
