@@ -24,12 +24,14 @@ from bench import generate
 
 
 def profile_build(project: Path, fmt: str) -> cProfile.Profile:
-    from sopgen.build import build_project
+    from sopgen.commands.build import build_project
+    from sopgen.outputs.table import BuildOptions
 
     profiler = cProfile.Profile()
     with tempfile.TemporaryDirectory(prefix="sopgen-profile-") as scratch:
         copy = Path(shutil.copytree(project, Path(scratch) / "project"))
-        profiler.runcall(build_project, copy, formats=[fmt], output=Path(scratch) / "output")
+        profiler.runcall(build_project, copy, BuildOptions(formats=[fmt]),
+                         output=Path(scratch) / "output")
     return profiler
 
 

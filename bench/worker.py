@@ -40,10 +40,12 @@ def timed(call: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def build(project: str, output: str, fmt: str) -> dict[str, Any]:
-    from sopgen.build import build_project
+    from sopgen.commands.build import build_project
+    from sopgen.outputs.table import BuildOptions
 
     formats = fmt.split("+")  # "md+html": both formats in one build
-    seconds, result = timed(lambda: build_project(project, formats=formats, output=Path(output)))
+    options = BuildOptions(formats=formats)
+    seconds, result = timed(lambda: build_project(project, options, output=Path(output)))
     return {"seconds": seconds, "written": [str(p) for p in result.written + result.kept]}
 
 
@@ -57,14 +59,14 @@ def rebuild(project: str, output: str, fmt: str, file: str, mark: str) -> dict[s
 
 def print_html(project: str, html_file: str) -> dict[str, Any]:
     """The print HTML sopgen hands to WeasyPrint, and the base URL it lays it out with."""
-    from sopgen.pipeline import read_handbook
-    from sopgen.releases import is_released
-    from sopgen.render import render_formats
+    from sopgen.reading.handbook import read_handbook
+    from sopgen.reading.releases import is_released
+    from sopgen.rendering.render import render_formats
 
     checked = read_handbook(project)
     rendered = render_formats(checked.handbook, checked.project.root, ["pdf"],
                               draft=not is_released(checked))
-    html = next(data for name, data in rendered.files.items() if name.endswith(".print.html"))
+    html = rendered.files["pdf"]  # the print HTML the PDF is laid out from
     Path(html_file).write_bytes(html)
     return {"base_url": theme_folder().as_uri() + "/", "bytes": len(html)}
 
@@ -72,7 +74,7 @@ def print_html(project: str, html_file: str) -> dict[str, Any]:
 def theme_folder() -> Path:
     from importlib import resources
 
-    from sopgen.render import THEME_PACKAGE
+    from sopgen.rendering.render import THEME_PACKAGE
 
     return Path(str(resources.files(THEME_PACKAGE[0]).joinpath(THEME_PACKAGE[1])))
 

@@ -1,3 +1,3 @@
-from .cli import main
+from sopgen.cli import main
 
 main()

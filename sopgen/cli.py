@@ -13,13 +13,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from . import __version__
+from sopgen import __version__
 
 if TYPE_CHECKING:
-    from .artefacts import Extras
-    from .build import BuildResult
-    from .labels import Catalogue
-    from .pipeline import Checked
+    from sopgen.commands.build import BuildResult
+    from sopgen.outputs.table import BuildOptions
 
 app = typer.Typer(
     help="SOP handbooks as code: YAML in, Markdown, HTML and PDF out.",
@@ -52,14 +50,19 @@ def main_options(
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Report a user's mistake as its lines and exit 1, never as a traceback."""
-    from .errors import SopgenError
+    from sopgen.core.errors import OptionError, SopgenError
 
     try:
         yield
+    except OptionError as error:  # a wrong value on the command line: named by its flag
+        flag = "--" + error.option.replace("_", "-")
+        for line in error.lines():
+            typer.echo(f"{flag}: {line}", err=True)
+        raise typer.Exit(2) from None
     except SopgenError as error:
         for line in error.lines():
             typer.echo(line, err=True)
-        raise typer.Exit(getattr(error, "exit_code", 1)) from None
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:  # Ctrl-C: outputs are written whole or not at all
         typer.echo("interrupted — earlier outputs are as they were", err=True)
         raise typer.Exit(130) from None
@@ -79,7 +82,7 @@ def _warn(lines: list[str]) -> None:
 def validate(project: ProjectArg = Path(".")) -> None:
     """Check the content and report every problem with file and line."""
     with user_errors():
-        from .pipeline import read_handbook
+        from sopgen.reading.handbook import read_handbook
 
         checked = read_handbook(project)
         count = len(checked.handbook.procedures)
@@ -96,7 +99,7 @@ def check(
     """Validate, plus what a reviewer would raise: overdue reviews, unused roles and terms,
     steps that say too little. --strict turns these warnings into errors."""
     with user_errors():
-        from .pipeline import check_project
+        from sopgen.commands.check import check_project
 
         checked = check_project(project, strict=strict)
         _warn(checked.warnings)
@@ -109,14 +112,14 @@ def _choose(value: str, allowed: tuple[str, ...], what: str,
             aliases: dict[str, str] | None = None) -> str:
     """``value`` as one of ``allowed`` (any case, or an alias), or a usage error that says
     what was meant: click's own message leaks Python's "Value error," and has no hint."""
-    from .load import _suggest
+    from sopgen.core.catalogue import suggest
 
     aliases = aliases or {}
     key = value.strip().lower()
     key = aliases.get(key, key)
     if key in allowed:
         return key
-    close = _suggest(key, [*allowed, *aliases])["suggestion"]
+    close = suggest(key, [*allowed, *aliases])["suggestion"]
     meant = f" (did you mean '{aliases.get(close, close)}'?)" if close else ""
     raise typer.BadParameter(f"'{value}' is not {what}{meant} — use one of: "
                              f"{', '.join(allowed)}")
@@ -146,7 +149,7 @@ def _format_names(values: list[str] | None) -> list[str]:
 def _artefact_names(values: list[str] | None) -> list[str]:
     if not values:
         return []
-    from .artefacts import ARTEFACTS
+    from sopgen.outputs.table import ARTEFACTS
 
     return _names(values, ARTEFACTS, "an artefact")
 
@@ -172,36 +175,40 @@ def build(
         "--fillable", help="Checklist sheets with fillable PDF form fields.")] = False,
     site_url: Annotated[str, typer.Option(
         "--site-url", help="Address of the published site, for links in the calendar.")] = "",
+    pdf_engine: Annotated[str, typer.Option(
+        "--pdf-engine", callback=_one_of(("parallel", "single"), "a PDF engine"),
+        help="parallel (parts on every core, the default) or single (one WeasyPrint "
+             "document).")] = "parallel",
 ) -> None:
     """Build the handbook into OUTPUT/<version>/ as Markdown, HTML and PDF.
 
     Content that is not a release builds as a draft, into OUTPUT/<version>-draft/.
     """
     with user_errors():
-        from .build import build_project, build_release
+        from sopgen.commands.build import build_project, build_release
 
-        formats = format if format and not everything else list(FORMATS)
-        extras = _extras(artefacts or [], everything, role, fillable, site_url)
+        options = _build_options(format if format and not everything else list(FORMATS),
+                                 artefacts or [], everything, role=role, fillable=fillable,
+                                 site_url=site_url, pdf_engine=pdf_engine)
         if release:
-            result = build_release(project, release, formats=formats, output=output,
-                                   report=_Progress(), extras=extras)
+            result = build_release(project, release, options, output=output,
+                                   report=_Progress())
         else:
-            result = build_project(project, formats=formats, output=output,
-                                   report=_Progress(), extras=extras)
+            result = build_project(project, options, output=output, report=_Progress())
         _report_build(result)
 
 
-def _extras(names: list[str], everything: bool, role: str | None, fillable: bool,
-            site_url: str) -> Extras | None:
-    """What the build adds to the handbook; None keeps the plain build exactly as it was."""
-    from .artefacts import ARTEFACTS, Extras
+def _build_options(formats: list[str], names: list[str], everything: bool, *,
+                   role: str | None, fillable: bool, site_url: str,
+                   pdf_engine: str) -> BuildOptions:
+    from sopgen.outputs.table import ARTEFACTS, BuildOptions
 
     chosen = list(ARTEFACTS) if everything else names
     if fillable and "checklists" not in chosen:
         chosen = [*chosen, "checklists"]  # asking for fillable sheets is asking for sheets
-    if not chosen and role is None:
-        return None
-    return Extras(artefacts=tuple(chosen), role=role, fillable=fillable, site_url=site_url)
+    engine = "single" if pdf_engine == "single" else "parallel"
+    return BuildOptions(formats=formats, artefacts=chosen, role=role, fillable=fillable,
+                        site_url=site_url, pdf_engine=engine)
 
 
 def _report_build(result: BuildResult) -> None:
@@ -219,7 +226,7 @@ def release(project: ProjectArg = Path("."), output: OutputOption = None) -> Non
     Needs status approved, at least one approval and a revision-history entry.
     """
     with user_errors():
-        from .build import release_project
+        from sopgen.commands.release import release_project
 
         snapshot, result = release_project(project, output=output, report=_Progress())
         typer.echo(f"released {snapshot}")
@@ -230,7 +237,7 @@ def release(project: ProjectArg = Path("."), output: OutputOption = None) -> Non
 def publish(project: ProjectArg = Path("."), output: OutputOption = None) -> None:
     """Write the static site of every released version into OUTPUT/site/."""
     with user_errors():
-        from .site import publish as publish_site
+        from sopgen.commands.publish import publish as publish_site
 
         result = publish_site(project, output=output, report=_Progress())
         typer.echo(f"published {', '.join(result.versions)} (latest {result.latest}) "
@@ -250,7 +257,7 @@ def init(
 ) -> None:
     """Create a new SOP project that builds at once."""
     with user_errors():
-        from .scaffold import init_project
+        from sopgen.commands.scaffold import init_project
 
         written = init_project(folder, language=language, starter=starter)
         typer.echo(f"created {folder} ({len(written)} files). Next: cd {folder} && sopgen serve")
@@ -271,7 +278,7 @@ def new_procedure(
 ) -> None:
     """Add a procedure file with the next free id and every field explained."""
     with user_errors():
-        from .scaffold import new_procedure as add_procedure
+        from sopgen.commands.scaffold import new_procedure as add_procedure
 
         path = add_procedure(project, pillar=pillar, title=title)
         typer.echo(f"created {path}")
@@ -286,12 +293,12 @@ def serve(
     with user_errors():
         import time
 
-        from .serve import start
+        from sopgen.commands.serve import start
 
         try:
             server = start(project, port=port, report=_echo)
         except OSError as error:
-            from .errors import SopgenError
+            from sopgen.core.errors import SopgenError
 
             raise SopgenError(f"cannot listen on 127.0.0.1:{port}: {error.strerror}",
                               hint="another program uses this port; try --port 8001") from None
@@ -310,7 +317,7 @@ def schema(
 ) -> None:
     """Print the JSON Schema of the YAML files, for editors."""
     with user_errors():
-        from .schema import schema_text
+        from sopgen.commands.schema import schema_text
 
         if output is None:
             typer.echo(schema_text(), nl=False)
@@ -330,34 +337,14 @@ def diff(
 ) -> None:
     """Show what changed between two versions: procedures, fields and steps."""
     with user_errors():
-        from dataclasses import replace
-
-        from .diff import as_html, as_markdown, as_terminal, compare
-        from .labels import catalogue
-        from .releases import read_version
+        from sopgen.api import diff_texts
 
         if Path(old).is_dir() and not Path(project).is_dir():
-            from .errors import SopgenError
+            from sopgen.core.errors import SopgenError
 
             raise SopgenError(f"'{old}' is a folder, not a version",
                               hint="the project comes last: sopgen diff OLD NEW PROJECT")
-        before, after = read_version(project, old), read_version(project, new)
-        words = catalogue(after.handbook.document.language)
-        changes = compare(before.handbook, after.handbook)
-        changes = replace(changes, old_version=_version_shown(before, old, words),
-                          new_version=_version_shown(after, new, words))
-        render = {"text": as_terminal, "md": as_markdown, "html": as_html}[format]
-        typer.echo(render(changes, words), nl=False)
-
-
-def _version_shown(checked: Checked, ref: str, words: Catalogue) -> str:
-    """``1.3.0``, or ``1.3.0 (draft)`` for current content not released as its version."""
-    from .releases import is_released
-
-    version = checked.handbook.document.version
-    if ref == "current" and not is_released(checked):
-        return f"{version} ({words.label('draft').lower()})"
-    return version
+        typer.echo(diff_texts(project, old, new, (format,))[format], nl=False)
 
 
 def _echo(line: str) -> None:

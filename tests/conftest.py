@@ -22,7 +22,7 @@ def mini(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def mini_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture project built once in all formats; tests only read it."""
-    from sopgen.build import build_project
+    from sopgen.commands.build import build_project
 
     project = tmp_path_factory.mktemp("built") / "mini"
     shutil.copytree(FIXTURES / "mini", project, ignore=shutil.ignore_patterns("expected*"))

@@ -21,16 +21,16 @@ from icalendar import Calendar
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from sopgen.artefacts import ARTEFACTS, Extras
-from sopgen.build import build_project, build_release
 from sopgen.cli import app
-from sopgen.ical import add_months, fold, series_start
-from sopgen.labels import catalogue
-from sopgen.model import PILLARS, RECURRING, Handbook, Procedure, flatten
-from sopgen.model import review_due as next_review
-from sopgen.pipeline import read_handbook
-from sopgen.releases import freeze
-from sopgen.sheets import SHEET_ROWS, log_sheet
+from sopgen.commands.build import build_project, build_release
+from sopgen.commands.release import freeze
+from sopgen.core.catalogue import catalogue
+from sopgen.core.model import PILLARS, RECURRING, Handbook, Procedure, flatten
+from sopgen.core.model import review_due as next_review
+from sopgen.outputs.calendar import add_months, fold, series_start
+from sopgen.outputs.sheets import SHEET_ROWS, log_sheet
+from sopgen.outputs.table import ARTEFACTS, BuildOptions
+from sopgen.reading.handbook import read_handbook
 from tests.conftest import ROOT
 from tests.htmlread import Page
 from tests.pdfread import Pdf
@@ -81,8 +81,9 @@ def copy_sample(tmp: Path) -> Path:
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """The sample SOP with every artefact and its HTML handbook."""
     project = copy_sample(tmp_path_factory.mktemp("sample"))
-    result = build_project(project, formats=["html"], output=project / "out",
-                           extras=Extras(artefacts=ARTEFACTS, site_url="https://sop.example.org"))
+    options = BuildOptions(formats=["html"], artefacts=ARTEFACTS,
+                           site_url="https://sop.example.org")
+    result = build_project(project, options, output=project / "out")
     return Built(result.folder, read_handbook(project).handbook)
 
 
@@ -90,8 +91,8 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
 def editor(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """The sample's handbook for the role 'editor', as HTML and PDF."""
     project = copy_sample(tmp_path_factory.mktemp("editor"))
-    result = build_project(project, formats=["html", "pdf"], output=project / "out",
-                           extras=Extras(role="editor"))
+    result = build_project(project, BuildOptions(formats=["html", "pdf"], role="editor"),
+                           output=project / "out")
     return Built(result.folder, read_handbook(project).handbook)
 
 
@@ -182,7 +183,7 @@ def test_raci_csv_cannot_run_formulas(mini: Path, tmp_path: Path) -> None:
     (mini / "content" / "procedures.yaml").write_text(
         procedures.replace("title: Publish a post", "title: '@SUM(1+1)'")
         .replace("title: Back up the database", "title: '-2+3'"))
-    result = build_project(mini, formats=[], output=tmp_path, extras=Extras(artefacts=("raci",)))
+    result = build_project(mini, BuildOptions(formats=[], artefacts=("raci",)), output=tmp_path)
     rows = list(csv.reader(io.StringIO(
         next(result.folder.glob("*-raci.csv")).read_text(encoding="utf-8-sig"))))
     assert "'=HYPERLINK(\"https://x.test\")" in rows[1]
@@ -289,8 +290,8 @@ def test_procedure_reviews_due_well_before_the_sop_review_are_events(mini: Path,
                                    "    frequency: yearly\n    last_reviewed: 2024-02-20\n")
                           .replace("    frequency: weekly\n",
                                    "    frequency: weekly\n    last_reviewed: 2023-06-10\n"))
-    result = build_project(mini, formats=[], output=tmp_path,
-                           extras=Extras(artefacts=("calendar",)))
+    result = build_project(mini, BuildOptions(formats=[], artefacts=("calendar",)),
+                           output=tmp_path)
     one_off = {str(e["UID"]): e["DTSTART"].dt
                for e in parsed(next(result.folder.glob("*.ics"))).walk("VEVENT")
                if "RRULE" not in e}
@@ -312,8 +313,8 @@ def test_calendar_text_escaping_and_folding_round_trip(mini: Path, tmp_path: Pat
     procedures = (mini / "content" / "procedures.yaml").read_text()
     (mini / "content" / "procedures.yaml").write_text(
         procedures.replace("title: Back up the database", f"title: '{tricky}'"))
-    result = build_project(mini, formats=[], output=tmp_path,
-                           extras=Extras(artefacts=("calendar",)))
+    result = build_project(mini, BuildOptions(formats=[], artefacts=("calendar",)),
+                           output=tmp_path)
     event = next(e for e in parsed(next(result.folder.glob("*.ics"))).walk("VEVENT")
                  if str(e["UID"]).startswith("TEK-01."))
     assert str(event["SUMMARY"]) == f"TEK-01 {tricky} (DRAFT)"
@@ -429,9 +430,9 @@ def test_bad_option_values_exit_2(mini: Path, arguments: list[str]) -> None:
 def test_released_artefacts_carry_no_draft_marking_and_rebuild_identically(
         mini: Path, tmp_path: Path) -> None:
     freeze(read_handbook(mini))  # released, without building the handbook
-    extras = Extras(artefacts=("raci", "calendar", "checklists"))
-    first = build_release(mini, "1.2.0", formats=[], output=tmp_path / "a", extras=extras)
-    second = build_release(mini, "1.2.0", formats=[], output=tmp_path / "b", extras=extras)
+    options = BuildOptions(formats=[], artefacts=("raci", "calendar", "checklists"))
+    first = build_release(mini, "1.2.0", options, output=tmp_path / "a")
+    second = build_release(mini, "1.2.0", options, output=tmp_path / "b")
     names = sorted(path.name for path in first.written)
     assert names == ["SOP-MINI-1.2.0-checklists.pdf", "SOP-MINI-1.2.0-raci.csv",
                      "SOP-MINI-1.2.0.ics"]

@@ -14,13 +14,15 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sopgen.build import build_project
 from sopgen.cli import app
-from sopgen.errors import SopgenError, ValidationFailed
-from sopgen.pipeline import check_project, read_handbook
-from sopgen.releases import plain
-from sopgen.schema import json_schema
-from sopgen.yamlread import read_yaml
+from sopgen.commands.build import build_project
+from sopgen.commands.check import check_project
+from sopgen.commands.schema import json_schema
+from sopgen.core.errors import SopgenError, ValidationFailed
+from sopgen.outputs.table import BuildOptions
+from sopgen.reading.handbook import read_handbook
+from sopgen.reading.releases import plain
+from sopgen.reading.yamlread import read_yaml
 from tests.conftest import FIXTURES, ROOT, write
 
 runner = CliRunner()
@@ -46,7 +48,7 @@ def test_init_makes_a_project_that_builds_at_once(tmp_path: Path, starter: str, 
         assert first.startswith("# yaml-language-server: $schema=")
         assert (path.parent / first.split("=", 1)[1]).resolve() == \
             (target / "sopgen.schema.json").resolve()
-    built = build_project(target, formats=["md", "html"])
+    built = build_project(target, BuildOptions(formats=["md", "html"]))
     assert built.draft and len(built.written) == 2
     org = checked.handbook.document.organisation
     untouched = [value for value in (org.name, org.address, org.website) if value]
@@ -222,7 +224,7 @@ def wait_for(predicate, seconds: float = 8.0) -> bool:
 
 
 def test_serve_rebuilds_on_save_and_shows_errors(mini: Path) -> None:
-    from sopgen.serve import start
+    from sopgen.commands.serve import start
 
     lines: list[str] = []
     server = start(mini, port=0, report=lines.append)
@@ -247,7 +249,7 @@ def test_serve_rebuilds_on_save_and_shows_errors(mini: Path) -> None:
 
 
 def test_serve_refuses_a_folder_without_content(tmp_path: Path) -> None:
-    from sopgen.serve import start
+    from sopgen.commands.serve import start
 
     with pytest.raises(SopgenError):
         start(tmp_path, port=0)
@@ -261,8 +263,8 @@ def test_preview_holds_no_more_objects_after_many_failed_rebuilds(mini: Path) ->
     """A broken template fails every save; what each failure made must not pile up."""
     import gc
 
-    from sopgen.load import Project
-    from sopgen.serve import Preview
+    from sopgen.commands.serve import Preview
+    from sopgen.reading.load import Project
 
     write(mini, "templates/handbook.html.j2", '{% import "_macros.html.j2" as m with context %}'
           "{% for p in handbook.procedures %}{{ m.procedure(p) }}{% endfor %}{{ nope.attr }}")

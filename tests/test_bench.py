@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sopgen.pipeline import read_handbook
+from sopgen.reading.handbook import read_handbook
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # bench/ is not installed; it lives beside the package

@@ -1,25 +1,21 @@
-"""Markdown output compared with golden files kept next to their fixture projects.
+"""Every deterministic output compared byte for byte with its golden file.
 
-Regenerate after an intended change, then review the diff:
-    SOPGEN_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py
+After an intended output change: ``.venv/bin/python -m tests.golden``, then review
+``git diff tests/golden/`` — that diff is the review of the change.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-from sopgen.build import build_project
-from tests.conftest import FIXTURES
+from tests import golden
+
+HOW = "regenerate with `python -m tests.golden` and review the diff"
 
 
-@pytest.mark.parametrize("name", ["mini"])
-def test_markdown_matches_golden(name: str, tmp_path: Path) -> None:
-    result = build_project(FIXTURES / name, formats=["md"], output=tmp_path)
-    produced = next(result.folder.glob("*.md")).read_text(encoding="utf-8")
-    golden = FIXTURES / name / "expected.md"
-    if os.environ.get("SOPGEN_UPDATE_GOLDEN"):
-        golden.write_text(produced, encoding="utf-8")
-    assert produced == golden.read_text(encoding="utf-8")
+@pytest.mark.parametrize("name", list(golden.PROJECTS))
+def test_outputs_match_golden_files(name: str) -> None:
+    produced, stored = golden.outputs(name), golden.stored(name)
+    assert sorted(produced) == sorted(stored), HOW
+    differing = [path for path in produced if produced[path] != stored[path]]
+    assert not differing, f"{len(differing)} differ, first {differing[:5]}: {HOW}"

@@ -23,9 +23,10 @@ import pytest
 from markdown_it import MarkdownIt
 from pypdf import PdfReader
 
-from sopgen import pdf as sopgen_pdf
-from sopgen.errors import SopgenError, ValidationFailed
-from sopgen.pipeline import read_handbook
+from sopgen.core.errors import SopgenError, ValidationFailed
+from sopgen.outputs.table import BuildOptions
+from sopgen.reading.handbook import read_handbook
+from sopgen.rendering import pdf as sopgen_pdf
 from tests.conftest import FIXTURES, write
 
 PASSWD = Path("/etc/passwd")
@@ -163,7 +164,7 @@ def listener() -> Iterator[tuple[int, list[str]]]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory,
           listener: tuple[int, list[str]]) -> Built:
-    from sopgen.build import build_project
+    from sopgen.commands.build import build_project
 
     port, hits = listener
     project = tmp_path_factory.mktemp("hostile") / "mini"
@@ -469,12 +470,12 @@ def test_too_many_values_fail_fast_without_holding_them(mini: Path) -> None:
         "version-slash", "version-zwsp", "document-dots", "language", "status"])
 def test_names_that_become_paths_or_select_behaviour_are_refused(
         mini: Path, where: str, old: str, new: str, message: str) -> None:
-    from sopgen.build import build_project
+    from sopgen.commands.build import build_project
 
     path = mini / where
     path.write_text(path.read_text().replace(old, new, 1))
     with pytest.raises(ValidationFailed) as failure:
-        build_project(mini, formats=["md"])
+        build_project(mini, BuildOptions(formats=["md"]))
     assert any(message in line for line in failure.value.lines()), failure.value.lines()
     assert not (mini / "output").exists()
 
@@ -511,12 +512,12 @@ def test_yaml_symlinked_out_of_content_is_not_read(mini: Path, tmp_path: Path) -
 
 
 def test_unwritable_output_is_a_clear_error(mini: Path, tmp_path: Path) -> None:
-    from sopgen.build import build_project
+    from sopgen.commands.build import build_project
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the output folder should be")
     with pytest.raises(SopgenError) as failure:
-        build_project(mini, formats=["md"], output=blocker / "out")
+        build_project(mini, BuildOptions(formats=["md"]), output=blocker / "out")
     assert "could not write to" in failure.value.lines()[0]
 
 

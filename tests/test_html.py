@@ -46,7 +46,7 @@ def test_draft_banner_shown(page: Page) -> None:
 
 
 def test_term_ids_come_from_the_term_so_links_survive_new_terms() -> None:
-    from sopgen.model import Term, term_anchors
+    from sopgen.core.model import Term, term_anchors
 
     def ids(*terms: str) -> list[str]:
         return term_anchors([Term(term, "Definition.") for term in terms])

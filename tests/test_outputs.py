@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from sopgen import write
-from sopgen.build import build_project
-from sopgen.errors import ValidationFailed
-from sopgen.parallel import available_cores
+from sopgen.commands.build import build_project
+from sopgen.core import write
+from sopgen.core.errors import ValidationFailed
+from sopgen.core.parallel import available_cores
+from sopgen.outputs.table import BuildOptions
 from tests.conftest import write as write_text
 
 DRAFT = "1.2.0-draft"
@@ -58,7 +59,7 @@ def run_child(project: Path, patch: str, *args: str) -> subprocess.Popen[bytes]:
 
 
 def first_build(project: Path) -> dict[str, bytes]:
-    build_project(project, formats=["md", "html"])
+    build_project(project, BuildOptions(formats=["md", "html"]))
     before = snapshot(project / "output" / DRAFT)
     assert len(before) == 2
     return before
@@ -71,7 +72,7 @@ def change_content(project: Path) -> None:
 
 def assert_recovers(project: Path, formats: tuple[str, ...] = ("md", "html")) -> None:
     """The next build succeeds, leaves nothing behind, and has the new content."""
-    result = build_project(project, formats=list(formats))
+    result = build_project(project, BuildOptions(formats=list(formats)))
     output = project / "output"
     assert leftovers(output) == []
     files = snapshot(output / DRAFT)
@@ -108,14 +109,14 @@ def test_build_killed_between_the_two_renames_is_put_back(mini: Path) -> None:
     change_content(mini)
     child = run_child(mini, """
         import os
-        import sopgen.write
-        sopgen.write._exchange = lambda first, second: False  # take the two-rename path
+        import sopgen.core.write
+        sopgen.core.write._exchange = lambda first, second: False  # take the two-rename path
         rename = os.rename
         def rename_then_die(source, target):
             rename(source, target)
             if Path(target).name.startswith(".old-"):
                 die()  # the old folder is out of the way, the new one not yet in
-        sopgen.write.os.rename = rename_then_die
+        sopgen.core.write.os.rename = rename_then_die
     """, "-f", "md", "-f", "html")
     assert child.wait(60) == -signal.SIGKILL, child.communicate()
     output = mini / "output"
@@ -132,13 +133,13 @@ def test_build_killed_right_after_the_swap_has_the_new_output(mini: Path) -> Non
     first_build(mini)
     change_content(mini)
     child = run_child(mini, """
-        import sopgen.write
-        exchange = sopgen.write._exchange
+        import sopgen.core.write
+        exchange = sopgen.core.write._exchange
         def exchange_then_die(first, second):
             if not exchange(first, second):
                 raise SystemExit("this file system cannot exchange folders")
             die()
-        sopgen.write._exchange = exchange_then_die
+        sopgen.core.write._exchange = exchange_then_die
     """, "-f", "md", "-f", "html")
     assert child.wait(60) == -signal.SIGKILL, child.communicate()
     output = mini / "output"
@@ -151,12 +152,12 @@ def test_build_killed_while_writing_files_leaves_previous_output(mini: Path) -> 
     before = first_build(mini)
     change_content(mini)
     child = run_child(mini, """
-        import sopgen.write
-        write_file = sopgen.write._write_file
+        import sopgen.core.write
+        write_file = sopgen.core.write._write_file
         def write_half_then_die(path, data):
             write_file(path, data[: len(data) // 2])
             die()
-        sopgen.write._write_file = write_half_then_die
+        sopgen.core.write._write_file = write_half_then_die
     """, "-f", "md", "-f", "html")
     assert child.wait(60) == -signal.SIGKILL, child.communicate()
     assert snapshot(mini / "output" / DRAFT) == before
@@ -222,7 +223,7 @@ def test_builds_wait_for_each_other(tmp_path: Path) -> None:
     child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from sopgen import write
+        from sopgen.core import write
         with write.locked(Path({str(output)!r})):
             Path({str(tmp_path / 'held')!r}).write_text("")
             time.sleep(1.5)

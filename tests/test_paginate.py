@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from sopgen.build import build_project
-from sopgen.paginate import add_slots, split
+from sopgen.commands.build import build_project
+from sopgen.outputs.table import BuildOptions
+from sopgen.rendering.paginate import add_slots, split
+from sopgen.rendering.pdfengine import PdfEngine
 from tests.pdfread import Pdf
 
 
@@ -17,20 +19,20 @@ def pdf_of(result) -> Path:
 
 def test_incremental_rebuild_equals_a_build_from_scratch(mini: Path, tmp_path: Path) -> None:
     messages: list[str] = []
-    build_project(mini, formats=["pdf"], report=messages.append)
+    build_project(mini, BuildOptions(formats=["pdf"]), report=messages.append)
     first = next(m for m in messages if m.endswith("parts of the PDF …"))
     procedures = mini / "content" / "procedures.yaml"
     procedures.write_text(procedures.read_text().replace(
         "- Check facts and consent.", "- Check the facts, the sources and the consent."))
     messages.clear()
-    incremental = build_project(mini, formats=["pdf"], report=messages.append)
+    incremental = build_project(mini, BuildOptions(formats=["pdf"]), report=messages.append)
     again = next(m for m in messages if m.endswith("parts of the PDF …"))
     layers = next(m for m in messages if m.endswith("page-number layers …"))
     total = int(first.split(" of ")[1].split()[0])
     assert first.startswith(f"laying out {total} of {total}")
     assert again.startswith(f"laying out 1 of {total}")  # only the edited part
     assert layers.startswith("laying out 0 of")  # no page number moved: every layer reused
-    scratch = build_project(mini, formats=["pdf"], output=tmp_path / "scratch")
+    scratch = build_project(mini, BuildOptions(formats=["pdf"]), output=tmp_path / "scratch")
     assert pdf_of(incremental).read_bytes() == pdf_of(scratch).read_bytes()
     new, fresh = Pdf.open(pdf_of(incremental)), Pdf.open(pdf_of(scratch))
     assert new.pages == fresh.pages and new.outline() == fresh.outline()
@@ -38,23 +40,22 @@ def test_incremental_rebuild_equals_a_build_from_scratch(mini: Path, tmp_path: P
 
 
 def test_cache_keeps_only_what_the_last_build_used(mini: Path) -> None:
-    build_project(mini, formats=["pdf"])
+    build_project(mini, BuildOptions(formats=["pdf"]))
     cache = mini / "output" / ".cache" / "pdf"
     before = set(cache.iterdir())
     procedures = mini / "content" / "procedures.yaml"
     procedures.write_text(procedures.read_text().replace("Schedule the post.",
                                                          "Schedule the post for Tuesday."))
-    build_project(mini, formats=["pdf"])
+    build_project(mini, BuildOptions(formats=["pdf"]))
     after = set(cache.iterdir())
     assert len(after) == len(before) and after != before
 
 
 @pytest.mark.parametrize("engine", ["parallel", "single"])
 def test_both_engines_number_contents_and_bookmarks_alike(mini: Path, tmp_path: Path,
-                                                          monkeypatch, engine: str) -> None:
-    if engine == "single":
-        monkeypatch.setenv("SOPGEN_PDF_ENGINE", "single")
-    pdf = Pdf.open(pdf_of(build_project(mini, formats=["pdf"], output=tmp_path)))
+                                                          engine: PdfEngine) -> None:
+    options = BuildOptions(formats=["pdf"], pdf_engine=engine)
+    pdf = Pdf.open(pdf_of(build_project(mini, options, output=tmp_path)))
     outline = pdf.outline()
     contents = next(i for i, text in enumerate(pdf.pages) if "Contents" in text.split("\n"))
     printed = pdf.toc_numbers(contents)
@@ -68,7 +69,7 @@ def test_both_engines_number_contents_and_bookmarks_alike(mini: Path, tmp_path: 
 
 
 def test_links_jump_to_the_right_page(mini: Path, tmp_path: Path) -> None:
-    pdf = Pdf.open(pdf_of(build_project(mini, formats=["pdf"], output=tmp_path)))
+    pdf = Pdf.open(pdf_of(build_project(mini, BuildOptions(formats=["pdf"]), output=tmp_path)))
     reader = pdf.reader
     targets = {}
     for index, page in enumerate(reader.pages):
@@ -104,5 +105,5 @@ def test_print_template_without_part_markers_is_laid_out_whole(mini: Path,
     write(mini, "templates/print.html.j2",
           "<!DOCTYPE html><html lang=\"en\"><head><title>{{ doc.title }}</title></head>"
           "<body><h1>{{ doc.title }}</h1><p>Own theme</p></body></html>\n")
-    pdf = Pdf.open(pdf_of(build_project(mini, formats=["pdf"], output=tmp_path)))
+    pdf = Pdf.open(pdf_of(build_project(mini, BuildOptions(formats=["pdf"]), output=tmp_path)))
     assert len(pdf.pages) == 1 and "Own theme" in pdf.pages[0]

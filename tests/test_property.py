@@ -18,8 +18,9 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sopgen.build import build_project
-from sopgen.errors import SopgenError
+from sopgen.commands.build import build_project
+from sopgen.core.errors import SopgenError
+from sopgen.outputs.table import BuildOptions
 from tests.conftest import FIXTURES
 
 MINI = FIXTURES / "mini"
@@ -48,7 +49,7 @@ SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan
 def outcome(project: Path, formats: tuple[str, ...] = ("md", "html")) -> str:
     """``built`` or ``refused``; any other exception fails the test with its traceback."""
     try:
-        build_project(project, formats=list(formats), output=project / "out")
+        build_project(project, BuildOptions(formats=list(formats)), output=project / "out")
     except SopgenError as error:
         assert error.lines() and all(isinstance(line, str) for line in error.lines())
         event("refused")  # shown by --hypothesis-show-statistics: both must be common

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from sopgen.build import build_project, build_release, release_project
-from sopgen.diff import compare
-from sopgen.errors import ValidationFailed
-from sopgen.pipeline import check_project, read_handbook
-from sopgen.releases import read_release
+from sopgen.commands.build import build_project, build_release
+from sopgen.commands.check import check_project
+from sopgen.commands.release import release_project
+from sopgen.core.errors import ValidationFailed
+from sopgen.outputs.diff import compare
+from sopgen.outputs.table import BuildOptions
+from sopgen.reading.handbook import read_handbook
+from sopgen.reading.releases import read_release
 
 REVISION_130 = """  - version: "1.3.0"
     date: 2024-06-01
@@ -82,7 +85,7 @@ def test_released_outputs_untouched_by_later_builds(mini: Path) -> None:
 
 
 def test_draft_marked_in_names_and_banner(mini: Path) -> None:
-    result = build_project(mini, formats=["md", "html"])
+    result = build_project(mini, BuildOptions(formats=["md", "html"]))
     assert sorted(p.name for p in result.folder.iterdir()) == [
         "SOP-MINI-1.2.0-draft.html", "SOP-MINI-1.2.0-draft.md"]
     html = (result.folder / "SOP-MINI-1.2.0-draft.html").read_text()
@@ -180,7 +183,7 @@ def test_a_release_keeps_its_own_images(mini: Path, tmp_path: Path) -> None:
     release_project(mini)
     assert (mini / "releases" / "1.2.0" / "assets" / "logo.svg").is_file()
     (mini / "content" / "assets" / "logo.svg").unlink()  # the organisation changes its logo
-    rebuilt = build_release(mini, "1.2.0", formats=["html"], output=tmp_path)
+    rebuilt = build_release(mini, "1.2.0", BuildOptions(formats=["html"]), output=tmp_path)
     assert "data:image/svg+xml;base64," in next(rebuilt.folder.glob("*.html")).read_text()
 
 
@@ -198,11 +201,12 @@ def test_editing_released_content_builds_a_draft_and_says_to_raise_the_version(
         mini: Path) -> None:
     release_project(mini)
     edit(mini, "title: Back up the database", "title: Back up the WordPress database")
-    result = build_project(mini, formats=["md"])
+    result = build_project(mini, BuildOptions(formats=["md"]))
     assert result.draft and result.folder.name == "1.2.0-draft"
     assert ("content/document.yaml:9:12: warning: version 1.2.0 is released, and the content "
             "has changed since — this builds as a draft; raise version (to 1.2.1, say) before "
             "the next release") in result.warnings
     assert any("version 1.2.0 is released" in w for w in check_project(mini).warnings)
     edit(mini, "title: Back up the WordPress database", "title: Back up the database")
-    assert not any("is released" in w for w in build_project(mini, formats=["md"]).warnings)
+    built = build_project(mini, BuildOptions(formats=["md"]))
+    assert not any("is released" in w for w in built.warnings)

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sopgen import render
-from sopgen.labels import format_problems
-from sopgen.pipeline import read_handbook
+from sopgen.core.catalogue import format_problems
+from sopgen.reading.handbook import read_handbook
+from sopgen.rendering import render
 from tests.conftest import write
 from tests.test_hardening import make_hostile
 
@@ -84,7 +84,7 @@ def test_warnings_are_for_what_the_template_shows(
 def test_fast_text_rule_stops_where_markdown_its_own_does() -> None:
     from markdown_it.rules_inline.text import _TerminatorChars
 
-    from sopgen.markdown import TEXT_RUN
+    from sopgen.rendering.markdown import TEXT_RUN
 
     stops = {chr(code) for code in range(0x3000) if not TEXT_RUN.fullmatch(chr(code))}
     assert stops == _TerminatorChars
@@ -96,7 +96,7 @@ def test_fast_text_rule_stops_where_markdown_its_own_does() -> None:
 def test_fast_text_rule_gives_the_same_html_as_markdown_its_own(text: str) -> None:
     from markdown_it import MarkdownIt
 
-    from sopgen.markdown import _text_run
+    from sopgen.rendering.markdown import _text_run
 
     theirs = MarkdownIt("commonmark").enable("table")
     ours = MarkdownIt("commonmark").enable("table")

@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sopgen.build import build_project, release_project
 from sopgen.cli import app
-from sopgen.errors import Loc, SopgenError, ValidationFailed
-from sopgen.model import add_months
-from sopgen.pipeline import read_handbook
+from sopgen.commands.build import build_project
+from sopgen.commands.release import release_project
+from sopgen.core.errors import Loc, SopgenError, ValidationFailed
+from sopgen.core.model import add_months
+from sopgen.outputs.table import BuildOptions
+from sopgen.reading.handbook import read_handbook
 from tests.conftest import write
 
 runner = CliRunner()
@@ -25,7 +27,7 @@ runner = CliRunner()
 def test_a_broken_project_template_names_file_and_line(mini: Path, tmp_path: Path) -> None:
     write(mini, "templates/handbook.md.j2", "# {{ doc.title }}\n{{ doc.titel }}\n")
     with pytest.raises(SopgenError) as caught:
-        build_project(mini, formats=["md"], output=tmp_path)
+        build_project(mini, BuildOptions(formats=["md"]), output=tmp_path)
     assert caught.value.lines()[0].startswith("templates/handbook.md.j2:2:0: error: the "
                                               "template cannot be used")
     write(mini, "templates/handbook.md.j2", "{% if %}\n")
@@ -70,7 +72,7 @@ def test_diff_shows_control_characters_instead_of_sending_them(mini: Path) -> No
 
 
 def test_publish_drops_pages_a_newer_release_removed(mini: Path) -> None:
-    from sopgen.site import publish
+    from sopgen.commands.publish import publish
 
     release_project(mini)
     assert (publish(mini).folder / "latest" / "kon-01.html").is_file()
@@ -97,7 +99,7 @@ def test_cli_turns_file_system_errors_into_one_line(tmp_path: Path) -> None:
 
 
 def test_serve_answers_only_to_its_own_host_name(mini: Path) -> None:
-    from sopgen.serve import start
+    from sopgen.commands.serve import start
 
     server = start(mini, port=0, report=lambda line: None)
     try:
@@ -126,9 +128,9 @@ def test_input_weasyprint_cannot_lay_out_is_one_line_with_a_hint(
         mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
     import weasyprint
 
-    monkeypatch.setenv("SOPGEN_PDF_ENGINE", engine)
     monkeypatch.setattr(weasyprint.HTML, "render", _raising_inside_weasyprint("no room"))
-    result = runner.invoke(app, ["build", str(mini), "-f", "pdf", "-o", str(tmp_path)])
+    result = runner.invoke(app, ["build", str(mini), "-f", "pdf", "-o", str(tmp_path),
+                                 "--pdf-engine", engine])
     assert result.exit_code == 1
     assert result.stderr.strip() == ("error: the PDF could not be laid out: ValueError: "
                                      "no room — build with --format html to find the text "
@@ -137,7 +139,7 @@ def test_input_weasyprint_cannot_lay_out_is_one_line_with_a_hint(
 
 def test_a_bug_in_sopgen_during_the_pdf_keeps_its_traceback(
         mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sopgen import paginate
+    from sopgen.rendering import paginate
 
     def broken_page_info(*args: object) -> None:
         raise KeyError("our own mistake")
@@ -145,7 +147,7 @@ def test_a_bug_in_sopgen_during_the_pdf_keeps_its_traceback(
     # Raised while laying out, from sopgen's own code: a bug, not the user's input.
     monkeypatch.setattr(paginate, "PageInfo", broken_page_info)
     with pytest.raises(KeyError, match="our own mistake"):
-        build_project(mini, formats=["pdf"], output=tmp_path)
+        build_project(mini, BuildOptions(formats=["pdf"]), output=tmp_path)
 
 
 def test_a_failure_in_the_standard_library_under_weasyprint_is_the_users(
@@ -168,12 +170,12 @@ def _killed(job: object) -> None:
 
 def test_a_worker_killed_from_outside_is_one_line(
         mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sopgen import paginate
+    from sopgen.rendering import paginate
 
     monkeypatch.setattr(paginate, "layout", _killed)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})  # two workers, always
     with pytest.raises(SopgenError) as caught:
-        build_project(mini, formats=["pdf"], output=tmp_path)
+        build_project(mini, BuildOptions(formats=["pdf"]), output=tmp_path)
     assert caught.value.lines() == ["error: a worker process laying out the PDF stopped "
                                     "unexpectedly — the machine may be out of memory: close "
                                     "other programs and build again"]

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from sopgen.build import build_project
-from sopgen.labels import catalogue
-from sopgen.model import PILLARS, RECURRING, flatten
-from sopgen.pipeline import read_handbook
+from sopgen.commands.build import build_project
+from sopgen.core.catalogue import catalogue
+from sopgen.core.model import PILLARS, RECURRING, flatten
+from sopgen.reading.handbook import read_handbook
 from tests.conftest import ROOT
 from tests.pdfread import Pdf
 

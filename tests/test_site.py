@@ -9,10 +9,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from sopgen.build import release_project
-from sopgen.pipeline import read_handbook
-from sopgen.releases import is_released, released_versions
-from sopgen.site import publish
+from sopgen.commands.publish import publish
+from sopgen.commands.release import release_project
+from sopgen.reading.handbook import read_handbook
+from sopgen.reading.releases import is_released, released_versions
 from tests.browser import (
     PHONE_WIDTHS,
     axe_violations,
@@ -53,10 +53,11 @@ def page(chromium):
 @pytest.fixture(scope="module")
 def single_page(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same project's single-page HTML handbook."""
-    from sopgen.build import build_project
+    from sopgen.commands.build import build_project
+    from sopgen.outputs.table import BuildOptions
 
     output = tmp_path_factory.mktemp("single")
-    build_project(site.parent.parent, formats=["html"], output=output)
+    build_project(site.parent.parent, BuildOptions(formats=["html"]), output=output)
     return next(output.rglob("*.html"))
 
 

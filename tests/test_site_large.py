@@ -20,10 +20,11 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     module reads only the HTML, and laying out ~700 pages would take minutes."""
     import pikepdf
 
-    from sopgen.build import build_project
-    from sopgen.pipeline import read_handbook
-    from sopgen.releases import freeze
-    from sopgen.site import publish
+    from sopgen.commands.build import build_project
+    from sopgen.commands.publish import publish
+    from sopgen.commands.release import freeze
+    from sopgen.outputs.table import BuildOptions
+    from sopgen.reading.handbook import read_handbook
 
     project = generate(PROCEDURES, tmp_path_factory.mktemp("large") / "project")
     checked = read_handbook(project)
@@ -33,7 +34,7 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     pdf.parent.mkdir(parents=True)
     pikepdf.new().save(pdf)
     site = publish(project).folder
-    build_project(project, formats=["html"])
+    build_project(project, BuildOptions(formats=["html"]))
     return site, pdf.with_suffix(".html")
 
 

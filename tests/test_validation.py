@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from sopgen import load, validate, yamlread
-from sopgen.errors import ValidationFailed
-from sopgen.pipeline import read_handbook
+from sopgen.core.errors import ValidationFailed
+from sopgen.reading import load, validate, yamlread
+from sopgen.reading.handbook import read_handbook
 from tests.conftest import write
 
 LABELS = Path(__file__).resolve().parent.parent / "sopgen" / "labels"
-SOURCES = Path(__file__).resolve().parent.parent / "sopgen"
+SOURCES = Path(__file__).resolve().parent.parent / "sopgen" / "reading"
 
 
 def messages(language: str) -> dict[str, str]:
@@ -488,12 +488,13 @@ GUESSES = ["yes", "no", "on", "off", "1.10", "012", "0x1F", "1e3", "2024-01-01",
 
 
 def test_values_that_look_like_other_types_stay_text_in_every_output(mini: Path) -> None:
-    from sopgen.build import build_project
+    from sopgen.commands.build import build_project
+    from sopgen.outputs.table import BuildOptions
 
     entries = "".join(f"  - term: {value}\n    definition: {value}\n" for value in GUESSES)
     write(mini, "content/words.yaml", "glossary:\n" + entries)
     write(mini, "content/extra.yaml", procedure(title="1.10", steps="\n    - yes\n    - 012"))
-    result = build_project(mini, formats=["md", "html"])
+    result = build_project(mini, BuildOptions(formats=["md", "html"]))
     markdown = next(result.folder.glob("*.md")).read_text()
     html = next(result.folder.glob("*.html")).read_text()
     for value in GUESSES:

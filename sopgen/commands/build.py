@@ -1,0 +1,54 @@
+"""``build``: read and check the project, make every output in memory, then write once.
+
+Nothing is written until every output has been made, so a mistake found late (a PDF
+that cannot be laid out) leaves earlier outputs exactly as they were.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sopgen.core.write import write_folder
+from sopgen.outputs.table import BuildOptions, Report, render_outputs
+from sopgen.reading.handbook import Checked, read_handbook
+from sopgen.reading.releases import edited_release, is_released, read_release
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    folder: Path
+    written: list[Path]
+    kept: list[Path]
+    warnings: list[str]
+    draft: bool
+
+
+def build_project(folder: Path | str, options: BuildOptions | None = None, *,
+                  output: Path | None = None, report: Report | None = None) -> BuildResult:
+    """Build the project's current content into ``output/<version>[-draft]/``."""
+    checked = read_handbook(folder)
+    released = is_released(checked)
+    if not released:
+        checked = replace(checked, problems=checked.problems + edited_release(checked, False))
+    return build_checked(checked, options, output=output, draft=not released, report=report)
+
+
+def build_release(folder: Path | str, version: str, options: BuildOptions | None = None, *,
+                  output: Path | None = None, report: Report | None = None) -> BuildResult:
+    """Rebuild a released version from its snapshot; existing files are kept as they are."""
+    return build_checked(read_release(folder, version), options, output=output, draft=False,
+                         report=report)
+
+
+def build_checked(checked: Checked, options: BuildOptions | None = None, *,
+                  output: Path | None = None, draft: bool = True,
+                  report: Report | None = None) -> BuildResult:
+    output_root = output if output is not None else checked.project.root / "output"
+    files, warnings = render_outputs(checked, options or BuildOptions(), draft=draft,
+                                     report=report, cache=output_root / ".cache" / "pdf")
+    version = checked.handbook.document.version
+    name = f"{version}-draft" if draft else version
+    written = write_folder(output_root, name, files, immutable=not draft)
+    return BuildResult(output_root / name, written.written, written.kept,
+                       checked.warnings + warnings, draft)

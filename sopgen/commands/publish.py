@@ -1,0 +1,226 @@
+"""``publish``: every released version as a small static site, with a version selector.
+
+``output/site/`` holds one folder per released version, ``latest/`` (a copy of the
+newest) and an index listing the versions. Each version is a handful of pages — home,
+one per pillar, one per procedure (its permanent link), roles, glossary, revision
+history and search — linked only relatively, so the folder works on any static host
+and from ``file://``. Search runs in the browser over an index shipped as a script.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sopgen.commands.build import build_checked
+from sopgen.core import model
+from sopgen.core.errors import Loc, Problem
+from sopgen.core.write import write_folder
+from sopgen.outputs.diff import revision_changes
+from sopgen.outputs.table import BuildOptions
+from sopgen.reading.handbook import Checked, fail_on_errors
+from sopgen.reading.load import Project
+from sopgen.reading.releases import read_release, released_versions
+from sopgen.rendering.render import Links, Renderer, scroll_boxes
+
+SECTION_PAGES = ("roles", "raci", "glossary", "revisions", "search")
+
+
+class SiteLinks(Links):
+    """One page per procedure; roles and terms live on their own pages."""
+
+    def href(self, kind: str, ident: str) -> str:
+        target = model.anchor(kind, ident)
+        if kind == "procedure":
+            return f"{target}.html"
+        page = {"role": "roles", "term": "glossary", "pillar": ident}[kind]
+        return f"{page}.html" if kind == "pillar" else f"{page}.html#{target}"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    folder: Path
+    versions: list[str]
+    latest: str
+
+
+def publish(folder: Path | str, *, output: Path | None = None,
+            report: Callable[[str], None] | None = None) -> PublishResult:
+    """Write ``output/site/`` from the release snapshots, in one atomic swap."""
+    project = Project.at(folder)
+    versions = released_versions(project.releases)
+    if not versions:
+        fail_on_errors([Problem(Loc(project.show(project.releases)), "nothing_released")], "en")
+    output_root = output if output is not None else project.root / "output"
+    releases = {version: read_release(project.root, version) for version in versions}
+    pdfs = {}
+    for version, checked in releases.items():
+        if report:
+            report(f"publishing {version} …")
+        pdfs[version] = released_pdf(checked, output_root, report)
+    write_folder(output_root, "site", site_files(releases, versions, pdfs), replace=True)
+    return PublishResult(output_root / "site", versions, versions[-1])
+
+
+def site_files(releases: dict[str, Checked], versions: list[str],
+               pdfs: dict[str, bytes]) -> dict[str, bytes]:
+    """Every file of the site, in memory: each version's pages and PDF, ``latest/``, the index."""
+    pages_of = {version: page_names(checked) for version, checked in releases.items()}
+    files: dict[str, bytes] = {}
+    for version, checked in releases.items():
+        doc = checked.handbook.document
+        pdf_name = f"{doc.id}-{doc.version}.pdf"
+        site = VersionSite(checked, versions, pages_of, pdf_name)
+        for name, data in {**site.pages(), pdf_name: pdfs[version]}.items():
+            files[f"{version}/{name}"] = data
+            if version == versions[-1]:
+                files[f"latest/{name}"] = data
+    files["index.html"] = version_index(releases, versions).encode()
+    return files
+
+
+def page_names(checked: Checked) -> set[str]:
+    handbook = checked.handbook
+    names = {"index.html", *(f"{p}.html" for p in model.PILLARS),
+             *(f"{s}.html" for s in SECTION_PAGES)}
+    return names | {model.page_name(p.id) for p in handbook.procedures}
+
+
+def released_pdf(checked: Checked, output_root: Path,
+                 report: Callable[[str], None] | None) -> bytes:
+    """The release's PDF from output/<version>/, built first if it is not there yet."""
+    doc = checked.handbook.document
+    path = output_root / doc.version / f"{doc.id}-{doc.version}.pdf"
+    if not path.is_file():
+        build_checked(checked, BuildOptions(formats=["pdf"]), output=output_root, draft=False,
+                      report=report)
+    return path.read_bytes()
+
+
+class VersionSite:
+    """The pages of one released version."""
+
+    def __init__(self, checked: Checked, versions: list[str],
+                 pages_of: dict[str, set[str]], pdf_name: str) -> None:
+        self.checked = checked
+        self.handbook = checked.handbook
+        self.version = self.handbook.document.version
+        self.versions = versions
+        self.pages_of = pages_of
+        self.pdf_name = pdf_name
+        self.renderer = Renderer(self.handbook, checked.project.root, links=SiteLinks(),
+                                 assets=checked.project.assets,
+                                 changes=revision_changes(checked))
+
+    def pages(self) -> dict[str, bytes]:
+        pages = {"index.html": self.page("site/index.html.j2", "index.html")}
+        for pillar in model.PILLARS:
+            pages[f"{pillar}.html"] = self.page("site/pillar.html.j2", f"{pillar}.html",
+                                                pillar=self._pillar(pillar))
+        ordered = [p for pillar in model.PILLARS for p in self.handbook.procedures_in(pillar)]
+        for index, procedure in enumerate(ordered):
+            name = model.page_name(procedure.id)
+            pages[name] = self.page(
+                "site/procedure.html.j2", name, procedure=procedure,
+                pillar=self._pillar(procedure.pillar), parts=contents_list(procedure),
+                previous=ordered[index - 1] if index else None,
+                next=ordered[index + 1] if index + 1 < len(ordered) else None)
+        for section in SECTION_PAGES:
+            pages[f"{section}.html"] = self.page(f"site/{section}.html.j2", f"{section}.html")
+        pages["search-index.js"] = self.search_index().encode()
+        pages["site.css"] = (self.renderer.source("content.css")  # first: site.css overrides
+                             + self.renderer.source("site/site.css")).encode()
+        pages["site.js"] = self.renderer.source("site/site.js").encode()
+        return pages
+
+    def _pillar(self, key: str) -> dict[str, Any]:
+        return next(p for p in self.renderer.context()["pillars"] if p["key"] == key)
+
+    def page(self, template: str, name: str, **extra: Any) -> bytes:
+        latest = self.versions[-1]
+        html = self.renderer.render(
+            template, page_name=name, version_options=self.version_options(name),
+            latest=latest, superseded=self.version != latest,
+            latest_href=f"../latest/{name if name in self.pages_of[latest] else 'index.html'}",
+            pdf_name=self.pdf_name, **extra)
+        return scroll_boxes(html, self.renderer.words).encode()
+
+    def version_options(self, name: str) -> list[dict[str, Any]]:
+        """Each version, linking to this same page there when it exists."""
+        return [{"version": v, "selected": v == self.version,
+                 "href": f"../{v}/{name if name in self.pages_of[v] else 'index.html'}"}
+                for v in reversed(self.versions)]
+
+    def search_index(self) -> str:
+        """Every page's findable parts: procedures, glossary terms, roles, revisions.
+        ``where`` names the pillar or page a result belongs to."""
+        handbook, words = self.handbook, self.renderer.words
+        entries = [entry(p.id, p.title, model.page_name(p.id),
+                         getattr(handbook.pillars, p.pillar).title, procedure_text(p))
+                   for p in handbook.procedures]
+        glossary = handbook.glossary
+        entries += [entry("", t.term, f"glossary.html#{ident}", words.label("glossary"),
+                          plain(t.definition))
+                    for ident, t in zip(model.term_anchors(glossary), glossary, strict=True)]
+        entries += [entry("", r.title, f"roles.html#{model.anchor('role', r.id)}",
+                          words.label("roles"),
+                          plain(" ".join([r.id, r.description or "", *r.responsibilities])))
+                    for r in handbook.roles]
+        entries += [entry("", f"{words.label('version')} {r.version} · {words.date(r.date)}",
+                          f"revisions.html#{model.anchor('revision', r.version)}",
+                          words.label("revision_history"),
+                          plain(" ".join([r.author, r.summary,
+                                          *self.renderer.changes.get(r.version, [])])))
+                    for r in handbook.revisions]
+        data = json.dumps(entries, ensure_ascii=True, separators=(",", ":"))
+        return f"window.SOPGEN_SEARCH = {data};\n"
+
+
+def entry(ident: str, title: str, url: str, where: str, text: str) -> dict[str, str]:
+    """One search result: what it is called, where it is, and the words it holds."""
+    return {"id": ident, "title": title, "url": url, "where": where, "text": text}
+
+
+# The sections of a procedure page, in page order; more than three make it long enough
+# for a contents list of its own at the top.
+PARTS = ("purpose", "scope", "out_of_scope", "prerequisites", "tools", "steps", "checklist",
+         "records", "references")
+
+
+def contents_list(procedure: model.Procedure) -> list[str]:
+    """The sections a procedure page has, when there are enough to need a contents list."""
+    present = [key for key in PARTS if key in ("purpose", "steps") or getattr(procedure, key)]
+    return present if len(present) > 3 else []
+
+
+def procedure_text(procedure: model.Procedure) -> str:
+    """The words of a procedure for search."""
+    from sopgen.core.model import flatten
+
+    parts = [procedure.purpose, procedure.scope, procedure.trigger,
+             *(text for _, step in flatten(procedure.steps)
+               for text in (step.text, step.note, step.warning)),
+             *procedure.checklist, *procedure.records, *procedure.tools]
+    return plain(" ".join(part for part in parts if part))
+
+
+def plain(text: str) -> str:
+    """Words without Markdown punctuation, on one line: what search matches and quotes."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # a link or image: its text
+    text = re.sub(r"[*`#>]+|(?<!\w)_+|_+(?!\w)|:?-{3,}:?", "", text)  # emphasis, code, rules
+    return re.sub(r"[\s|]+", " ", text).strip()
+
+
+def version_index(releases: dict[str, Checked], versions: list[str]) -> str:
+    """The site's root page: every released version, newest first."""
+    latest = releases[versions[-1]]
+    renderer = Renderer(latest.handbook, latest.project.root, links=SiteLinks(),
+                        assets=latest.project.assets)
+    rows = [{"version": v, "date": releases[v].handbook.document.effective_date,
+             "status": releases[v].handbook.document.status,
+             "pdf": f"{releases[v].handbook.document.id}-{v}.pdf"} for v in reversed(versions)]
+    return renderer.render("site/versions.html.j2", rows=rows, latest=versions[-1])

@@ -1,0 +1,185 @@
+"""``serve``: a live preview on 127.0.0.1 that rebuilds on every save.
+
+A watcher thread polls the project's content/ and templates/ (no extra dependency, and
+it works the same on every file system), rebuilds the HTML handbook in memory, and
+bumps a counter. The page polls that counter and reloads itself. When the content has
+a mistake, the page shows the problem (file, line, message) and the terminal prints it;
+the last good build stays available at /last-good.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from markupsafe import escape
+
+from sopgen.core.errors import SopgenError
+from sopgen.outputs.table import BuildOptions, render_outputs
+from sopgen.reading.handbook import read_handbook
+from sopgen.reading.load import Project
+
+RELOAD_SCRIPT = b"""<script>
+(function () {
+  var seen = null;
+  function poll() {
+    fetch("/__sopgen/state", {cache: "no-store"}).then(function (r) { return r.json(); })
+      .then(function (s) { if (seen !== null && s.build !== seen) { location.reload(); }
+                           seen = s.build; })
+      .catch(function () {}).finally(function () { setTimeout(poll, 400); });
+  }
+  poll();
+})();
+</script>
+"""
+
+
+@dataclass
+class Preview:
+    """What the server shows: the last good page, the current problem, a build counter."""
+
+    project: Project
+    good_html: bytes = b""
+    errors: list[str] = field(default_factory=list)
+    build: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def rebuild(self, report: Callable[[str], None]) -> None:
+
+        started = time.perf_counter()
+        try:
+            checked = read_handbook(self.project.root)
+            files, _ = render_outputs(checked, BuildOptions(formats=["html"]), draft=True)
+            html = next(iter(files.values()))
+            errors: list[str] = []
+        except SopgenError as error:
+            html, errors = b"", error.lines()
+        except Exception as error:  # the watcher must outlive anything a save can cause
+            html, errors = b"", [f"error: {type(error).__name__}: {error}"]
+        with self.lock:
+            if html:
+                self.good_html = html
+            self.errors = errors
+            self.build += 1
+        for line in errors:
+            report(line)
+        if not errors:
+            report(f"rebuilt in {time.perf_counter() - started:.2f} s")
+
+    def page(self) -> bytes:
+        with self.lock:
+            if self.errors:
+                return error_page(self.errors, bool(self.good_html))
+            return inject(self.good_html)
+
+
+def inject(html: bytes) -> bytes:
+    return html.replace(b"</body>", RELOAD_SCRIPT + b"</body>", 1)
+
+
+def error_page(errors: list[str], has_good: bool) -> bytes:
+    items = "".join(f"<li><code>{escape(line)}</code></li>" for line in errors)
+    link = '<p><a href="/last-good">Last good build</a></p>' if has_good else ""
+    page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f"<title>sopgen: problems</title><style>body{{font-family:sans-serif;"
+            f"max-width:60rem;margin:2rem auto;padding:0 1rem}}li{{margin:.5rem 0}}"
+            f"code{{white-space:pre-wrap}}</style></head><body>"
+            f"<h1>The content has {len(errors)} problem(s)</h1><ol>{items}</ol>{link}"
+            f"</body></html>")
+    return inject(page.encode())
+
+
+def snapshot(project: Project) -> tuple[tuple[str, int, int], ...]:
+    """What changed on disk: every file's path, modification time and size."""
+    entries = []
+    for folder in (project.content, project.templates):
+        if folder.is_dir():
+            for path in folder.rglob("*"):
+                try:
+                    stat = path.stat()
+                except OSError:  # an editor's temporary file, gone again already
+                    continue
+                if path.is_file():
+                    entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(entries))
+
+
+def watch(preview: Preview, stop: threading.Event, report: Callable[[str], None],
+          interval: float = 0.25) -> None:
+    seen = snapshot(preview.project)
+    while not stop.wait(interval):
+        current = snapshot(preview.project)
+        if current != seen:
+            seen = current
+            preview.rebuild(report)
+
+
+def handler_for(preview: Preview) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
+            if host not in ("127.0.0.1", "localhost"):  # no DNS rebinding to the draft
+                self.send_error(HTTPStatus.FORBIDDEN)
+                return
+            if self.path == "/__sopgen/state":
+                with preview.lock:
+                    body = json.dumps({"build": preview.build,
+                                       "ok": not preview.errors}).encode()
+                self.send(body, "application/json")
+            elif self.path in ("/", "/index.html"):
+                self.send(preview.page(), "text/html; charset=utf-8")
+            elif self.path == "/last-good":
+                with preview.lock:
+                    self.send(inject(preview.good_html), "text/html; charset=utf-8")
+            else:
+                self.send_error(HTTPStatus.NOT_FOUND)
+
+        def send(self, body: bytes, kind: str) -> None:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # keep the terminal calm
+            return
+
+    return Handler
+
+
+@dataclass
+class Server:
+    """A running preview: its address, and how to stop it (tests use this directly)."""
+
+    preview: Preview
+    http: ThreadingHTTPServer
+    stop_event: threading.Event
+
+    @property
+    def url(self) -> str:
+        host, port = self.http.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.http.shutdown()
+        self.http.server_close()
+
+
+def start(folder: Path | str, *, port: int = 8000,
+          report: Callable[[str], None] = print) -> Server:
+    """Build once, then serve and watch in background threads."""
+    preview = Preview(Project.at(folder))
+    preview.rebuild(report)
+    http = ThreadingHTTPServer(("127.0.0.1", port), handler_for(preview))
+    stop = threading.Event()
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    threading.Thread(target=watch, args=(preview, stop, report), daemon=True).start()
+    return Server(preview, http, stop)

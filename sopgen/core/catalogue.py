@@ -1,0 +1,96 @@
+"""Label catalogues: every word sopgen prints, in each language it speaks.
+
+A catalogue is ``labels/<code>.toml`` with tables ``labels`` (template words),
+``choices`` (names of statuses, frequencies, ...) and ``messages`` (problems, as
+"what is wrong — what to do"). Adding a language is adding a catalogue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from sopgen.core.errors import Problem
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The words of one language, and date formatting for it."""
+
+    code: str
+    meta: dict[str, str]
+    labels: dict[str, str]
+    choices: dict[str, str]
+    messages: dict[str, str]
+    fields: dict[str, str]
+
+    def label(self, key: str) -> str:
+        return self.labels[key]
+
+    def choice(self, key: str) -> str:
+        return self.choices.get(key, key)
+
+    def date(self, value: dt.date | None) -> str:
+        """A date as people write it in this language: "31 Mei 2013", "31 May 2013"."""
+        if value is None:
+            return ""
+        from babel.dates import format_date  # costs ~0.1 s; only rendering needs it
+
+        return format_date(value, format="long", locale=self.meta["babel_locale"])
+
+    def message(self, problem: Problem) -> str:
+        """One line: ``file:line:col: error: what is wrong — what to do``."""
+        params = {key: printable(value) for key, value in problem.params.items()}
+        suggestion = params.get("suggestion")
+        params["did_you_mean"] = (
+            self.messages["did_you_mean"].format(suggestion=suggestion) if suggestion else ""
+        )
+        text = self.messages[problem.code].format_map(_Defaults(params))
+        where = f"{problem.loc}: " if problem.loc.file else ""
+        return f"{where}{self.messages[problem.severity]}: {text}"
+
+
+class _Defaults(dict):  # a message may not use every parameter, nor get every one
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def printable(value: Any) -> str:
+    """User text inside a message, with control characters made visible."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    return text.encode("unicode_escape").decode("ascii")
+
+
+@cache
+def catalogue(code: str) -> Catalogue:
+    data = tomllib.loads(resources.files("sopgen").joinpath(f"labels/{code}.toml").read_text())
+    return Catalogue(code, data["meta"], data["labels"], data["choices"], data["messages"],
+                     data.get("fields", {}))
+
+
+def languages() -> list[str]:
+    folder = resources.files("sopgen").joinpath("labels")
+    return sorted(item.name.removesuffix(".toml") for item in folder.iterdir()
+                  if item.name.endswith(".toml"))
+
+
+def format_problems(problems: list[Problem], language: str = "en") -> list[str]:
+    """Errors first, then warnings, each group in file order."""
+    words = catalogue(language)
+    ordered = sorted(problems, key=lambda p: (p.severity != "error", p.loc.file, p.loc.line,
+                                              p.loc.col))
+    return [words.message(p) for p in ordered]
+
+
+def suggest(key: str, allowed: tuple[str, ...] | list[str]) -> dict[str, object]:
+    """Message parameters for an unknown ``key``: the closest allowed value, and all."""
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    return {"key": key, "suggestion": close[0] if close else "", "allowed": ", ".join(allowed)}
+

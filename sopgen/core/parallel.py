@@ -1,0 +1,69 @@
+"""Worker processes: how many cores we may use, and a pool that fails as a user error."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from sopgen.core.errors import SopgenError
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+
+def available_cores() -> int:
+    """The cores this process may really use (a container's CPU set, not the host's)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    """Whether worker processes may be forked: more than one core, and only one thread.
+
+    A fork copies only the calling thread; a lock another thread held at that moment
+    (``sopgen serve`` answers requests on one) would stay locked in the child forever.
+    """
+    return available_cores() > 1 and threading.active_count() == 1
+
+
+@contextmanager
+def forked_pool(workers: int, doing: str) -> Iterator[ProcessPoolExecutor]:
+    """Worker processes forked from this one, so they inherit the handbook unpickled.
+
+    A worker killed from outside (most often by the kernel, out of memory) breaks the
+    pool; the user then gets one line saying so instead of a traceback.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
+                                 initializer=_die_with, initargs=(os.getpid(),)) as pool:
+            yield pool
+    except BrokenProcessPool as error:
+        if "terminated abruptly" not in str(error):  # say, a result that did not unpickle
+            raise
+        raise SopgenError(f"a worker process {doing} stopped unexpectedly",
+                          hint="the machine may be out of memory: close other programs "
+                               "and build again") from error
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with(parent: int) -> None:
+    """Make a worker end when the build that forked it is killed (``timeout``, a CI job
+    cancelled): otherwise it waits forever on a pipe its sibling workers keep open."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # killed before the line above took effect
+        os._exit(1)

@@ -1,0 +1,1 @@
+"""Reading: YAML events → located data → the typed model → reviewer warnings; release snapshots."""

@@ -1,0 +1,85 @@
+"""The library API the CLI and the tests call: read a project into a checked handbook.
+
+``read_handbook`` runs load → validate and raises ``ValidationFailed`` with every
+problem (in the document's language) if anything is wrong; warnings are returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from sopgen.core.catalogue import format_problems
+from sopgen.core.errors import Problem, ValidationFailed
+from sopgen.core.gcpause import paused_gc
+from sopgen.core.model import Handbook
+from sopgen.reading.load import Project, load_file, load_project
+from sopgen.reading.review import reviewer_warnings
+from sopgen.reading.validate import asset_problems, language_of, validate
+from sopgen.reading.yamlread import LMap
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A handbook that passed validation, with what a reviewer should still see."""
+
+    project: Project
+    handbook: Handbook
+    raw: LMap
+    problems: list[Problem] = field(default_factory=list)  # warnings, before formatting
+
+    @property
+    def warnings(self) -> list[str]:
+        """The warnings as lines, in the document's language and in file order."""
+        return format_problems(self.problems, self.handbook.document.language)
+
+
+def read_handbook(folder: Path | str, snapshot: Path | None = None, *,
+                  today: dt.date | None = None, assets: Path | None = None) -> Checked:
+    """Load and validate a project (or one of its release snapshots).
+
+    Current content also gets reviewer warnings (reviews due on ``today``, unused roles
+    and terms, thin steps); a frozen snapshot is not reviewed again.
+    """
+    with paused_gc(keep=True):
+        return _read_handbook(folder, snapshot, today, assets)
+
+
+def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | None,
+                   assets: Path | None) -> Checked:
+    project = Project.at(folder)
+    if assets is not None:
+        project = replace(project, assets_dir=assets)
+    if snapshot is None:
+        raw, problems = load_project(project)
+    else:
+        raw, problems = load_file(snapshot, project.show(snapshot))
+    language = language_of(raw)
+    handbook: Handbook | None = None
+    if not any(p.severity == "error" for p in problems):
+        handbook, found = validate(raw)
+        problems += found
+    else:  # report the readable files' own mistakes now too, not in a second round
+        problems += [p for p in validate(raw)[1] if _local(p, raw)]
+    if handbook is not None:
+        problems += asset_problems(handbook, project.assets)
+        if snapshot is None:
+            problems += reviewer_warnings(handbook, today or dt.date.today(), raw.loc)
+    fail_on_errors(problems, language)
+    assert handbook is not None
+    return Checked(project, handbook, raw, problems)
+
+
+# Problems that may only be echoes of a file that could not be read.
+_NEEDS_EVERY_FILE = {"unknown_role", "unknown_procedure", "unknown_mention", "duplicate_role",
+                     "duplicate_procedure", "duplicate_term"}
+
+
+def _local(problem: Problem, raw: LMap) -> bool:
+    return problem.code not in _NEEDS_EVERY_FILE and problem.loc.file != raw.loc.file
+
+
+def fail_on_errors(problems: list[Problem], language: str) -> None:
+    if any(p.severity == "error" for p in problems):
+        raise ValidationFailed(format_problems(problems, language))

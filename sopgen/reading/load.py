@@ -1,0 +1,246 @@
+"""Load stage: find a project's YAML files and merge them into one located document.
+
+A project is a folder with ``content/`` (any number of ``*.yaml`` files, in any
+sub-folders), optional ``templates/`` overriding the theme, ``content/assets/`` for
+images, and ``releases/`` holding the frozen content of released versions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sopgen.core.catalogue import suggest
+from sopgen.core.errors import Loc, Problem, SopgenError, relative
+from sopgen.core.model import Document, Procedure, Role
+from sopgen.reading.yamlread import Budget, LMap, LSeq, read_yaml
+
+MAX_FILES = 5000
+MAX_TOTAL_BYTES = 16 * 1024 * 1024  # ~40x a large real SOP; bounds time and memory
+
+SINGLE_KEYS = ("document", "pillars")
+LIST_KEYS = ("roles", "procedures", "glossary", "revisions")
+TOP_KEYS = (*SINGLE_KEYS, *LIST_KEYS, "procedure")
+
+
+def _own_fields(cls: type, *others: type) -> set[str]:
+    return ({f.name for f in dataclasses.fields(cls)}
+            - {f.name for other in others for f in dataclasses.fields(other)})
+
+
+# A section's own fields at the top of a file: its "procedure:" or "document:" is missing.
+SECTION_FIELDS = {"procedure": _own_fields(Procedure, Document, Role),
+                  "document": _own_fields(Document, Procedure, Role)}
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a project's parts live; every path is resolved once, here."""
+
+    root: Path
+    assets_dir: Path | None = None  # a release reads the assets frozen with it
+
+    @classmethod
+    def at(cls, folder: Path | str) -> Project:
+        """The project at ``folder``, or the one whose content/ holds it: a user who
+        gives ``content/procedures.yaml`` or ``content`` means that project."""
+        given = Path(folder).resolve()
+        if not given.exists():
+            raise SopgenError(f"there is no folder {given}",
+                              hint="check the path, or create a project with: sopgen init "
+                                   "FOLDER")
+        near = [p.name for p in given.iterdir() if p.is_dir() and p.name.lower() == "content"
+                and p.name != "content"] if given.is_dir() else []
+        if near and not (given / "content").is_dir():
+            raise SopgenError(f"no content/ folder in {given}",
+                              hint=f"rename {near[0]}/ to content/, in small letters")
+        for root in (given, *given.parents):
+            if (root / "content").is_dir() and (root == given or root / "content" in
+                                                 (given, *given.parents)):
+                return cls(root)
+        raise SopgenError(f"no content/ folder in {given}", hint="run sopgen in a project "
+                          "folder, or create one with: sopgen init FOLDER")
+
+    @property
+    def content(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def assets(self) -> Path:
+        return self.assets_dir or self.content / "assets"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def releases(self) -> Path:
+        return self.root / "releases"
+
+    def show(self, path: Path) -> str:
+        """``path`` as the user knows it; a symlink is named by where it is, not its target."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return relative(path, self.root)
+
+
+def content_files(project: Project) -> tuple[list[Path], list[Problem]]:
+    """Every YAML file under content/ (assets excluded) in a stable order, and warnings for
+    files that look like SOP content but are not read: a procedure saved as
+    ``TEK-02.yaml.txt`` (Windows hides the ``.txt``) must not be lost without a word."""
+    visible = _visible_files(project)
+    unread = [Problem(Loc(project.show(path)), "file_not_read", severity="warning")
+              for path in visible if not _is_yaml(path) and _looks_like_yaml(path)]
+    return [path for path in visible if _is_yaml(path)], unread
+
+
+MISNAMED_YAML = re.compile(r"\.ya?ml\.", re.IGNORECASE)  # TEK-02.yaml.txt, x.yml.bak
+SECTION_LINE = re.compile(r"^(?:" + "|".join(TOP_KEYS) + r"):", re.MULTILINE)
+
+
+def _looks_like_yaml(path: Path) -> bool:
+    """A name with ".yaml." in it, or a text file that starts a section: meant as content."""
+    if MISNAMED_YAML.search(path.name):
+        return True
+    if path.suffix.lower() != ".txt":
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return bool(SECTION_LINE.search(head))
+
+
+def _is_yaml(path: Path) -> bool:
+    return path.suffix.lower() in (".yaml", ".yml")
+
+
+def _visible_files(project: Project) -> list[Path]:
+    """Files under content/ but not in assets/, skipping hidden ones: an editor's backup
+    (``.#TEK-01.yaml``) or the ``._TEK-01.yaml`` a Mac leaves on a USB stick."""
+    files = [
+        path for path in project.content.rglob("*")
+        if project.assets not in path.parents and path.is_file()
+        and not any(part.startswith(".")
+                    for part in path.relative_to(project.content).parts)
+    ]
+    return sorted(files, key=lambda p: p.relative_to(project.content).as_posix())
+
+
+def load_project(project: Project) -> tuple[LMap, list[Problem]]:
+    """Read and merge all content files; problems from every file are collected."""
+    files, unread = content_files(project)
+    problems = _check_files(project, files)
+    if problems:
+        return _empty(project), problems + unread
+    problems = unread
+    merged = _empty(project)
+    budget = Budget()  # one bound on values for the whole project, not per file
+    content = project.content.resolve()
+    for path in files:
+        if content not in path.resolve().parents:  # resolved: a symlink cannot lead out
+            problems.append(Problem(Loc(project.show(path)), "outside_project"))
+            continue  # never read; the other files still are, for their problems
+        data, found = read_yaml(path, project.show(path), budget)
+        problems.extend(found)
+        if budget.nodes < 0:
+            break  # the limit is for the whole project: one message is enough
+        if data is not None:
+            _merge(merged, data, project.show(path), problems)
+    return merged, problems
+
+
+def load_file(path: Path, shown_as: str) -> tuple[LMap, list[Problem]]:
+    """Read one file that holds a whole handbook (a release snapshot)."""
+    merged = _empty_at(Loc(shown_as))
+    data, problems = read_yaml(path, shown_as)
+    if data is not None:
+        _merge(merged, data, shown_as, problems)
+    return merged, problems
+
+
+def _check_files(project: Project, files: list[Path]) -> list[Problem]:
+    where = Loc(project.show(project.content))
+    if not files:
+        return [Problem(where, "no_content_files")]
+    if len(files) > MAX_FILES:
+        return [Problem(where, "too_many_files", {"count": len(files), "limit": MAX_FILES})]
+    total = sum(_size(path) for path in files)
+    if total > MAX_TOTAL_BYTES:
+        return [Problem(where, "content_too_large", {"size": total, "limit": MAX_TOTAL_BYTES})]
+    return []
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # reported with its reason when the file is read
+        return 0
+
+
+def _empty(project: Project) -> LMap:
+    return _empty_at(Loc(project.show(project.content)))
+
+
+def _empty_at(loc: Loc) -> LMap:
+    merged = LMap()
+    merged.loc, merged.key_locs, merged.value_locs = loc, {}, {}
+    return merged
+
+
+def _merge(merged: LMap, data: object, name: str, problems: list[Problem]) -> None:
+    if not isinstance(data, LMap):
+        problems.append(Problem(getattr(data, "loc", Loc(name, 1, 1)), "file_not_mapping",
+                                {"keys": ", ".join(TOP_KEYS)}))
+        return
+    unknown = [key for key in data if key not in TOP_KEYS]
+    section = next((name for name, fields in SECTION_FIELDS.items()
+                    if len(fields.intersection(unknown)) >= 2), None)
+    if section:  # one message, not one per field
+        problems.append(Problem(data.key_locs[unknown[0]], "section_line_missing",
+                                {"section": section}))
+    else:
+        problems += [Problem(data.key_locs[key], "unknown_key", suggest(key, TOP_KEYS))
+                     for key in unknown]
+    for key, value in data.items():
+        key_loc, value_loc = data.key_locs[key], data.value_locs[key]
+        if key in unknown:
+            continue
+        if key in SINGLE_KEYS:
+            _merge_single(merged, key, value, key_loc, value_loc, problems)
+        else:
+            _merge_list(merged, key, value, key_loc, value_loc, problems)
+
+
+def _merge_single(merged: LMap, key: str, value: object, key_loc: Loc, value_loc: Loc,
+                  problems: list[Problem]) -> None:
+    if key in merged:
+        first = merged.key_locs[key]
+        problems.append(Problem(key_loc, "duplicate_section", {"key": key, "first": str(first)}))
+        return
+    merged[key] = value
+    merged.key_locs[key], merged.value_locs[key] = key_loc, value_loc
+
+
+def _merge_list(merged: LMap, key: str, value: object, key_loc: Loc, value_loc: Loc,
+                problems: list[Problem]) -> None:
+    if key == "procedure":  # a file holding one procedure, the friendliest layout
+        key, items, locs = "procedures", [value], [value_loc]
+    elif isinstance(value, LSeq):
+        items, locs = list(value), value.item_locs
+    elif value is None:
+        return
+    else:
+        problems.append(Problem(value_loc, "expected_list", {"key": key}))
+        return
+    if key not in merged:
+        target = LSeq()
+        target.loc, target.item_locs = value_loc, []
+        merged[key] = target
+        merged.key_locs[key], merged.value_locs[key] = key_loc, value_loc
+    merged[key].extend(items)
+    merged[key].item_locs.extend(locs)

@@ -1,0 +1,105 @@
+"""Releases: a released version is frozen as a snapshot of its resolved content.
+
+``releases/<version>.yaml`` holds the merged content of that version exactly as it
+was released, so it can be rebuilt and compared without git. Content whose snapshot
+matches is "released"; anything else builds as a draft.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from sopgen.core.errors import Loc, Problem
+from sopgen.core.model import VERSION
+from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
+from sopgen.reading.load import Project
+from sopgen.reading.yamlread import LMap, LSeq, located
+
+HEADER = "# sopgen release snapshot: the frozen content of this version. Do not edit.\n"
+
+
+def plain(value: object) -> object:
+    """Located data as plain dicts, lists and strings, in written order."""
+    if isinstance(value, LMap | dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, LSeq | list):
+        return [plain(item) for item in value]
+    return None if value is None else str(value)
+
+
+def snapshot_text(raw: LMap) -> str:
+    """The canonical text of a project's content: equal text, equal content."""
+    body = yaml.dump(plain(raw), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                     width=100, default_flow_style=False)
+    return HEADER + body
+
+
+def snapshot_path(checked: Checked, version: str | None = None) -> Path:
+    return checked.project.releases / f"{version or checked.handbook.document.version}.yaml"
+
+
+def released_versions(releases: Path) -> list[str]:
+    names = [path.stem for path in releases.glob("*.yaml") if VERSION.fullmatch(path.stem)]
+    return sorted(names, key=version_key)
+
+
+def is_released(checked: Checked) -> bool:
+    path = snapshot_path(checked)
+    return path.is_file() and path.read_text(encoding="utf-8") == snapshot_text(checked.raw)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Quote every string, so the snapshot reads back as the same text."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    style = "|" if "\n" in data else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def next_version(version: str) -> str:
+    """The smallest version after ``version``: its next patch."""
+    major, minor, patch = (int(part) for part in version.split("."))
+    return f"{major}.{minor}.{patch + 1}"
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def edited_release(checked: Checked, released: bool | None = None) -> list[Problem]:
+    """A warning when content released as its version has been edited since
+    (``released``: what ``is_released`` said, when the caller already asked)."""
+    doc = checked.handbook.document
+    if not snapshot_path(checked).is_file() or \
+            (is_released(checked) if released is None else released):
+        return []
+    return [Problem(located(doc.version, checked.raw.loc), "released_then_edited",
+                    {"version": doc.version, "suggestion": next_version(doc.version)},
+                    severity="warning")]
+
+
+def read_release(folder: Path | str, version: str) -> Checked:
+    """A released version, read back from its snapshot and validated like content."""
+    project = Project.at(folder)
+    path = project.releases / f"{version}.yaml"
+    if not VERSION.fullmatch(version) or not path.is_file():
+        known = ", ".join(released_versions(project.releases))
+        where = Loc(project.show(project.releases))
+        if known:
+            problem = Problem(where, "no_release", {"version": version, "known": known})
+        else:
+            problem = Problem(where, "no_release_yet", {"version": version})
+        fail_on_errors([problem], "en")
+    frozen = project.releases / version / "assets"  # absent for releases made before
+    return read_handbook(folder, snapshot=path, assets=frozen if frozen.is_dir() else None)
+
+
+def read_version(folder: Path | str, ref: str) -> Checked:
+    """A handbook by reference: a released version number, or "current" for content/."""
+    return read_handbook(folder) if ref == "current" else read_release(folder, ref)

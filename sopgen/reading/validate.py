@@ -1,0 +1,369 @@
+"""Validate stage: located raw data → typed ``Handbook``, collecting every problem.
+
+The conversion is driven by the dataclasses' type hints, so adding a field to the
+model is the only change needed for it to be read, checked and documented. Nothing is
+guessed: text stays text, dates must be YYYY-MM-DD, choices must be one of their values.
+Cross-checks (ids, references, mentions) run once the whole handbook is known.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any, get_args
+
+from sopgen.core import model
+from sopgen.core.catalogue import catalogue, languages, suggest
+from sopgen.core.errors import Loc, Problem
+from sopgen.core.model import (
+    MAX_ASSET_BYTES,
+    Handbook,
+    Procedure,
+    Step,
+    field_kind,
+    flatten,
+    hints,
+    markdown_texts,
+    mention_pattern,
+)
+from sopgen.reading.yamlread import LMap, LSeq, LStr, has_bad_chars, located
+
+MAX_TEXT = 50_000
+IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")
+# A whole address, not a prefix: nothing that can end a Markdown link or an HTML
+# attribute early (quotes, angle brackets, backslash, backtick, spaces, controls).
+_URL_CHARS = r"[^\s\"'<>\\`\x00-\x1f\x7f]"
+ALLOWED_URL = re.compile(
+    rf"(?:https?://[^\s/\"'<>\\`@\x00-\x1f\x7f]+(?:/{_URL_CHARS}*)?"
+    rf"|mailto:[^\s@\"'<>\\`\x00-\x1f\x7f]+@{_URL_CHARS}+)",
+    re.IGNORECASE,
+)
+
+
+def validate(raw: LMap) -> tuple[Handbook | None, list[Problem]]:
+    """Convert and cross-check; the handbook is ``None`` when any error was found."""
+    converter = _Converter(language_of(raw))
+    handbook = converter.dataclass(Handbook, raw, raw.loc)
+    problems = converter.problems
+    if isinstance(handbook, Handbook):
+        problems.extend(cross_check(handbook, raw.loc))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return handbook, problems
+
+
+def language_of(raw: LMap) -> str:
+    """The document's language if it is a valid one, for phrasing messages early."""
+    document = raw.get("document")
+    language = document.get("language") if isinstance(document, LMap) else None
+    return language if language in get_args(model.Language) else "en"
+
+
+class _Converter:
+    def __init__(self, language: str) -> None:
+        self.problems: list[Problem] = []
+        self.words = catalogue(language).messages
+
+    def kind(self, raw: object) -> str:
+        """What was found instead, in the words of the document's language."""
+        return self.words[f"kind_{_kind(raw)}"]
+
+    def fail(self, loc: Loc, code: str, **params: object) -> None:
+        self.problems.append(Problem(loc, code, params))
+
+    def dataclass(self, cls: type, raw: object, loc: Loc) -> object | None:
+        if isinstance(raw, LStr) and cls is Step:  # a plain string is a step's text
+            return Step(text=self.text(raw, raw.loc, _field(Step, "text")))
+        if not isinstance(raw, LMap):
+            self.fail(located(raw, loc), "expected_mapping", kind=self.kind(raw),
+                      fields=", ".join(f.name for f in dataclasses.fields(cls)))
+            return None
+        known = _fields_by_name(cls)
+        if not self._unknown_keys(cls, raw, known):
+            return None  # "- Open menu: Plugins": one clear message, not three
+        values: dict[str, Any] = {}
+        missing = False
+        for name, f in known.items():
+            value = raw.get(name)
+            if _blank(value):
+                if _required(f):  # at the empty key if written, else where the item starts
+                    code = "missing_section" if cls is Handbook else "missing_field"
+                    self.fail(raw.key_locs.get(name, raw.loc), code, field=name,
+                              doc=f.metadata["doc"])
+                    missing = True
+                continue
+            converted = self.value(hints(cls)[name], value, raw.value_locs[name], f)
+            if converted is None:
+                missing = True
+            elif converted == [] and _required(f):
+                self.fail(raw.value_locs[name], "missing_field", field=name,
+                          doc=f.metadata["doc"])
+                missing = True
+            values[name] = converted
+        return None if missing else cls(**values)
+
+    def _unknown_keys(self, cls: type, raw: LMap, known: dict[str, Any]) -> bool:
+        """Report keys the model does not have; False for a step read as a mapping."""
+        for key in raw:
+            if key in known:
+                continue
+            if cls is Step and len(raw) == 1:  # "- Buka menu: Plugin" reads as a mapping
+                self.fail(raw.key_locs[key], "step_colon", key=key)
+                return False
+            self.fail(raw.key_locs[key], "unknown_key", **suggest(key, list(known)))
+        return True
+
+    def value(self, tp: Any, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> Any:
+        kind, arg = field_kind(tp)
+        match kind:
+            case "list":
+                return self.list(arg, raw, loc, f)
+            case "choice":
+                return self.choice(arg, raw, loc)
+            case "record":
+                return self.dataclass(arg, raw, loc)
+            case "date":
+                return self.date(raw, loc)
+            case "integer":
+                return self.integer(raw, loc)
+        return self.text(raw, loc, f)
+
+    def list(self, item_type: Any, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> Any:
+        if isinstance(raw, LStr) and item_type is str:  # "responsible: admin-web" is fine
+            raw_items, locs = [raw], [raw.loc]
+        elif isinstance(raw, LSeq):
+            raw_items, locs = list(raw), raw.item_locs
+        else:
+            self.fail(located(raw, loc), "expected_list_field", field=f.name, kind=self.kind(raw))
+            return None
+        items = []
+        for item, item_loc in zip(raw_items, locs, strict=True):
+            if _blank(item):
+                self.fail(item_loc, "empty_item", field=f.name)
+                continue
+            items.append(self.value(item_type, item, item_loc, f))
+        if len(items) < len(raw_items) or None in items:
+            return None  # each bad item is reported; "missing field" would only confuse
+        return items
+
+    def text(self, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> str | None:
+        if not isinstance(raw, LStr):
+            code = "text_is_mapping" if isinstance(raw, LMap) else "expected_text"
+            self.fail(located(raw, loc), code, field=f.name, kind=self.kind(raw))
+            return None
+        if len(raw) > MAX_TEXT:
+            self.fail(raw.loc, "text_too_long", field=f.name, limit=MAX_TEXT)
+            return None
+        if "\r" in raw:  # Markdown reads a lone CR as a line break: make it one
+            normalised = LStr(raw.replace("\r\n", "\n").replace("\r", "\n"))
+            normalised.loc, raw = raw.loc, normalised
+        pattern = f.metadata.get("pattern")
+        if pattern is not None:
+            return self.identifier(raw, pattern, f)
+        if raw.strip() != raw and not f.metadata.get("markdown"):
+            stripped = LStr(raw.strip())
+            stripped.loc = raw.loc
+            return stripped
+        return raw
+
+    def identifier(self, raw: LStr, pattern: re.Pattern[str], f: dataclasses.Field[Any]) -> Any:
+        bad = has_bad_chars(raw)
+        if bad:
+            self.fail(raw.loc, "invisible_char", value=raw.encode("unicode_escape").decode(),
+                      char=bad)
+            return None
+        if not pattern.fullmatch(raw):  # match() would let "2.0.0\n" through ($ before \n)
+            self.fail(raw.loc, f"bad_{_pattern_name(pattern)}", value=raw,
+                      example=f.metadata.get("example") or "")
+            return None
+        return raw
+
+    def choice(self, allowed: tuple[str, ...], raw: object, loc: Loc) -> str | None:
+        if isinstance(raw, LStr) and raw.strip() in allowed:
+            value = LStr(raw.strip())  # keeps its place, for messages about the choice
+            value.loc = raw.loc
+            return value
+        suggestion = _choice_named(str(raw), allowed) or (
+            suggest(str(raw), list(allowed))["suggestion"] if raw else "")
+        self.fail(located(raw, loc), "bad_choice", value=str(raw), allowed=", ".join(allowed),
+                  suggestion=suggestion)
+        return None
+
+    def date(self, raw: object, loc: Loc) -> dt.date | None:
+        text = raw.strip() if isinstance(raw, LStr) else ""
+        if re.fullmatch(r"(19|20|21)\d{2}-\d{2}-\d{2}", text):  # years we can add months to
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                pass
+        self.fail(located(raw, loc), "bad_date", value=str(raw))
+        return None
+
+    def integer(self, raw: object, loc: Loc) -> int | None:
+        text = raw.strip() if isinstance(raw, LStr) else ""
+        if re.fullmatch(r"[0-9]{1,4}", text) and int(text) > 0:
+            return int(text)
+        self.fail(located(raw, loc), "bad_number", value=str(raw))
+        return None
+
+
+def _blank(value: object) -> bool:
+    """Nothing written: no value, or only spaces and line breaks (e.g. a quoted "\\r")."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+@cache
+def _fields_by_name(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    return {f.name: f for f in dataclasses.fields(cls)}
+
+
+def _field(cls: type, name: str) -> dataclasses.Field[Any]:
+    return next(f for f in dataclasses.fields(cls) if f.name == name)
+
+
+def _required(f: dataclasses.Field[Any]) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+def _kind(raw: object) -> str:
+    if isinstance(raw, LMap):
+        return "mapping"
+    if isinstance(raw, LSeq):
+        return "list"
+    return "empty" if raw is None else "text"
+
+
+def _pattern_name(pattern: re.Pattern[str]) -> str:
+    names = {model.PROCEDURE_ID: "procedure_id", model.ROLE_ID: "role_id",
+             model.DOCUMENT_ID: "document_id", model.VERSION: "version",
+             model.ASSET_PATH: "asset_path"}
+    return names[pattern]
+
+
+def _choice_named(value: str, allowed: tuple[str, ...]) -> str:
+    """The choice whose printed name, in any language, is ``value``: "harian" → daily.
+    Staff write the word the handbook shows them, not the key."""
+    wanted = _folded(value)
+    for code in languages():
+        for key, name in catalogue(code).choices.items():
+            if key in allowed and _folded(name) == wanted:
+                return key
+    return ""
+
+
+# ---------------------------------------------------------------- cross-checks
+
+def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
+    """Problems that need the whole handbook: duplicates and dangling references."""
+    problems: list[Problem] = []
+    problems += _duplicates([r.id for r in handbook.roles], "duplicate_role")
+    problems += _duplicates([p.id for p in handbook.procedures], "duplicate_procedure")
+    problems += _duplicates([t.term for t in handbook.glossary], "duplicate_term",
+                            same=_folded)
+    role_ids = {r.id for r in handbook.roles}
+    procedure_ids = {p.id for p in handbook.procedures}
+    problems += _missing_role(handbook.document.owner, role_ids, root)
+    for procedure in handbook.procedures:
+        problems += _procedure_refs(procedure, role_ids, procedure_ids, root)
+    problems += _mentions(handbook, procedure_ids, root)
+    problems += _urls(handbook, root)
+    return problems
+
+
+def _duplicates(ids: list[str], code: str,
+                same: Callable[[str], str] = str) -> Iterator[Problem]:
+    """Each id after its first use; ``same`` says which spellings count as one."""
+    first: dict[str, str] = {}
+    for ident in ids:
+        loc, key = located(ident, Loc("?")), same(ident)
+        if key in first:
+            yield Problem(loc, code, {"id": ident, "first": first[key]})
+        else:
+            first[key] = str(loc)
+
+
+def _folded(text: str) -> str:
+    """Text compared as people read it: case and runs of spaces do not count."""
+    return " ".join(text.casefold().split())
+
+
+def _missing_role(role: str, role_ids: set[str], root: Loc) -> list[Problem]:
+    if not role or role in role_ids:
+        return []
+    if "," in role:  # "informed: admin, editor" is one text to YAML
+        items = ", ".join(part.strip() for part in role.split(",") if part.strip())
+        return [Problem(located(role, root), "roles_as_text", {"id": role, "items": items})]
+    params = suggest(role, sorted(role_ids))
+    return [Problem(located(role, root), "unknown_role", {"id": role, **params})]
+
+
+def _procedure_refs(procedure: Procedure, role_ids: set[str], procedure_ids: set[str],
+                    root: Loc) -> list[Problem]:
+    problems: list[Problem] = []
+    roles = [*procedure.responsible, procedure.accountable, *procedure.consulted,
+             *procedure.informed, *(s.role for _, s in flatten(procedure.steps))]
+    for role in roles:
+        problems += _missing_role(role, role_ids, root)
+    for related in procedure.related:
+        if related not in procedure_ids:
+            params = suggest(related, sorted(procedure_ids))
+            problems.append(Problem(located(related, root), "unknown_procedure",
+                                    {"id": related, **params}))
+    if procedure.frequency == "event" and not procedure.trigger:
+        problems.append(Problem(located(procedure.id, root), "event_needs_trigger",
+                                {"id": procedure.id}))
+    return problems
+
+
+def _mentions(handbook: Handbook, procedure_ids: set[str], root: Loc) -> list[Problem]:
+    pattern = mention_pattern(procedure_ids)
+    if pattern is None:
+        return []
+    problems = []
+    for text in markdown_texts(handbook):
+        for match in pattern.finditer(text):
+            if match.group() not in procedure_ids:
+                params = suggest(match.group(), sorted(procedure_ids))
+                problems.append(Problem(located(text, root), "unknown_mention",
+                                        {"id": match.group(), **params}))
+    return problems
+
+
+def _urls(handbook: Handbook, root: Loc) -> list[Problem]:
+    urls = [ref.url for p in handbook.procedures for ref in p.references]
+    if handbook.document.organisation.website:
+        urls.append(handbook.document.organisation.website)
+    return [Problem(located(url, root), "bad_url", {"url": url})
+            for url in urls if not ALLOWED_URL.fullmatch(url) or has_bad_chars(url)]
+
+
+def asset_problems(handbook: Handbook, assets: Path) -> list[Problem]:
+    """The logo must be an image file inside content/assets/ (links included)."""
+    logo = handbook.document.organisation.logo
+    if not logo:
+        return []
+    where = located(logo, Loc("content"))
+    path = (assets.parent / logo).resolve()
+    if assets.resolve() not in path.parents:
+        return [Problem(where, "asset_outside", {"path": logo})]
+    if path.suffix.lower() not in IMAGE_TYPES:
+        return [Problem(where, "asset_type", {"path": logo, "types": ", ".join(IMAGE_TYPES)})]
+    size = _file_size(path)
+    if size is None:
+        return [Problem(where, "asset_missing", {"path": logo})]
+    if size > MAX_ASSET_BYTES:
+        return [Problem(where, "asset_too_large",
+                        {"path": logo, "size": size, "limit": MAX_ASSET_BYTES})]
+    return []
+
+
+def _file_size(path: Path) -> int | None:
+    """Size of a regular file, or ``None`` when there is none we may read."""
+    try:
+        return path.stat().st_size if path.is_file() else None
+    except OSError:
+        return None

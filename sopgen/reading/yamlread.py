@@ -1,0 +1,476 @@
+"""Read one YAML file as untrusted data: located values, nothing guessed.
+
+PyYAML's ordinary loaders are unsafe for our users in quiet ways: a duplicate key
+keeps the last value, ``version: 1.10`` becomes the float 1.1, ``yes`` becomes True,
+and aliases can expand exponentially. So we only *parse* the file into events
+(libyaml's C parser when present, which keeps line marks) and build the data
+ourselves, one event at a time:
+
+- every scalar stays the text that was written (an ``LStr`` that knows its place);
+  only a plain ``null``/``~``/empty value becomes ``None``;
+- mappings (``LMap``) and sequences (``LSeq``) remember where each key and item is;
+- duplicate keys, tags other than YAML's own, merge keys and non-text keys are
+  problems reported with file and line;
+- an alias, nesting deeper than ``MAX_DEPTH`` or more than ``MAX_NODES`` values stop
+  the reading at once. Building from events (not from a composed node graph) is what
+  makes this fail fast: a hostile file is refused before it is held in memory.
+
+Converting text to dates, numbers and choices is the validator's job, where the
+schema says what a field is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+
+from sopgen.core.errors import Loc, Problem
+
+try:  # libyaml is ~15x faster; the pure-Python parser gives the same events.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_NODES = 100_000  # per file, and for a whole project together (see ``Budget``)
+
+_YAML_TAG = "tag:yaml.org,2002:"
+_STANDARD_TAGS = {
+    None, "!",  # no tag, and the "non-specific" tag of a quoted scalar
+    *(_YAML_TAG + name
+      for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")),
+}
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_LOOK_ALIKE = re.compile("^(?:[ ]*(?P<char>\u00a0)[ \u00a0]*(?:-[ ]|[A-Za-z_]+:)"
+                         "|[ ]*(?:-[ ]+)?[A-Za-z_]+(?::(?P<after>\u00a0)|(?P<wide>\uff1a)))")
+_TEXT_AS_COMMENT = re.compile(r"[ \t]+#(?=[^\s#=*_~-])")  # not "#---", "##", "# note"
+_BAD_CHARS = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+
+
+class LStr(str):
+    """A scalar as written in the file, with its location."""
+
+    loc: Loc
+
+
+class LMap(dict):
+    """A mapping with the location of the mapping, each key and each value."""
+
+    loc: Loc
+    key_locs: dict[str, Loc]
+    value_locs: dict[str, Loc]
+
+
+class LSeq(list):
+    """A sequence with its own location and that of each item."""
+
+    loc: Loc
+    item_locs: list[Loc]
+
+
+@dataclass
+class Budget:
+    """How many more values may be read; shared by all files of one project."""
+
+    nodes: int = field(default_factory=lambda: MAX_NODES)  # read when made, not imported
+
+
+def located(value: object, fallback: Loc) -> Loc:
+    """The location a value carries, or ``fallback`` for ``None``."""
+    return getattr(value, "loc", fallback)
+
+
+def mark_loc(name: str, mark: yaml.Mark | None) -> Loc:
+    if mark is None:
+        return Loc(name)
+    return Loc(name, mark.line + 1, mark.column + 1)
+
+
+def read_yaml(path: Path, shown_as: str,
+              budget: Budget | None = None) -> tuple[object, list[Problem]]:
+    """Parse ``path`` into located data; on a problem return ``None`` and the problems."""
+    problems: list[Problem] = []
+    text = _read_text(path, shown_as, problems)
+    if text is None:
+        return None, problems
+    builder = _Builder(shown_as, yaml.parse(text, Loader=_Loader), budget or Budget(),
+                       text.splitlines())
+    data = builder.document()
+    if data is None and not builder.problems:
+        return None, [Problem(Loc(shown_as, 1, 1), "empty_file")]
+    failed = any(problem.severity == "error" for problem in builder.problems)
+    return (None if failed else data), builder.problems
+
+
+def _read_text(path: Path, shown_as: str, problems: list[Problem]) -> str | None:
+    try:
+        size = path.stat().st_size
+        raw = b"" if size > MAX_FILE_BYTES else path.read_bytes()
+    except OSError as error:  # unreadable, or gone since the folder was listed
+        problems.append(Problem(Loc(shown_as), "unreadable", {"detail": error.strerror}))
+        return None
+    if size > MAX_FILE_BYTES:  # refused before it is read, let alone parsed
+        problems.append(
+            Problem(Loc(shown_as), "file_too_large", {"size": size, "limit": MAX_FILE_BYTES})
+        )
+        return None
+    try:
+        if b"\0" in raw:  # valid UTF-8, but only UTF-16 (saved without its mark) has them
+            raise UnicodeDecodeError("utf-8", raw, raw.index(b"\0"), len(raw), "NUL byte")
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        problems.append(Problem(Loc(shown_as, line, col), "not_utf8"))
+        return None
+    return _check_text(text, shown_as, problems)
+
+
+def _check_text(text: str, shown_as: str, problems: list[Problem]) -> str | None:
+    lines = text.splitlines()
+    if "\t" in text:  # walk the lines only when there is something to find
+        for number, line_text in enumerate(lines, start=1):
+            indent = len(line_text) - len(line_text.lstrip(" \t"))
+            if "\t" in line_text[:indent]:
+                problems.append(Problem(Loc(shown_as, number, line_text.index("\t") + 1),
+                                        "tab"))
+                return None
+    if "\u00a0" in text or "\uff1a" in text:
+        # Look-alikes pasted from a word processor, where YAML reads them as text instead of
+        # structure: before a field or list item, or as a field's colon. In text, fine.
+        for number, line_text in enumerate(lines, start=1):
+            look_alike = _LOOK_ALIKE.match(line_text)
+            if look_alike:
+                group = look_alike.lastgroup or "char"
+                problems.append(Problem(Loc(shown_as, number, look_alike.start(group) + 1),
+                                        "look_alike",
+                                        {"char": f"U+{ord(look_alike[group]):04X}"}))
+                return None
+    if all(not s.strip() or s.lstrip().startswith("#") for s in lines):
+        problems.append(Problem(Loc(shown_as, 1, 1), "empty_file"))
+        return None
+    return text
+
+
+class _Stop(Exception):
+    """Internal: stop reading a hostile or broken document at once."""
+
+
+class _Builder:
+    """Turns parser events into LStr/LMap/LSeq, collecting problems on the way."""
+
+    def __init__(self, shown_as: str, events: Iterator[Event], budget: Budget,
+                 lines: list[str]) -> None:
+        self.name = shown_as
+        self.events = events
+        self.budget = budget
+        self.lines = lines
+        self.lines_with_hash = {n for n, line in enumerate(lines) if "#" in line}
+        self.problems: list[Problem] = []
+        self.anchors: list[Problem] = []  # reported at the end; an alias stops reading first
+        self.last_scalar: ScalarEvent | None = None
+
+    def fail(self, event: Event, code: str, **params: object) -> None:
+        self.problems.append(Problem(self.loc(event), code, params))
+
+    def loc(self, event: Event) -> Loc:
+        return mark_loc(self.name, event.start_mark)
+
+    def next(self) -> Event:
+        try:
+            return next(self.events)
+        except yaml.MarkedYAMLError as e:
+            self._syntax_problem(e)
+            raise _Stop from None
+        except yaml.YAMLError as e:
+            self.problems.append(Problem(Loc(self.name), "yaml_syntax",
+                                         {"detail": str(e).strip()}))
+            raise _Stop from None
+        except RecursionError:  # only the pure-Python parser recurses
+            self.problems.append(Problem(Loc(self.name), "too_deep", {"limit": MAX_DEPTH}))
+            raise _Stop from None
+
+    def _syntax_problem(self, e: yaml.MarkedYAMLError) -> None:
+        mark = e.problem_mark or e.context_mark
+        loc = mark_loc(self.name, mark)
+        detail = str(e.problem or e.context or "invalid YAML").strip()
+        if "maximum nesting depth" in detail:  # libyaml's own limit (1000 levels)
+            self.problems.append(Problem(loc, "too_deep", {"limit": MAX_DEPTH}))
+            return
+        if "scanning a quoted scalar" in str(e.context) and e.context_mark:  # never closed
+            self.problems.append(Problem(mark_loc(self.name, e.context_mark),
+                                         "yaml_unclosed_quote",
+                                         {"quote": self._char_at(e.context_mark)}))
+            return
+        explained = self._explain(mark, detail, str(e.context or "")) if mark else None
+        self.problems.append(explained or Problem(loc, "yaml_syntax", {"detail": detail}))
+
+    def _anchor(self, event: Event) -> Problem:
+        """An anchor is most often text that starts with '&': say so, with the text."""
+        line = self._line(event.start_mark.line)
+        value = _VALUE.match(line)
+        if value is None or not value["text"].startswith("&"):
+            return Problem(self.loc(event), "alias")
+        return Problem(Loc(self.name, event.start_mark.line + 1, value.start("text") + 1),
+                       "yaml_special_start", {"text": _shown(value["text"]), "char": "&"})
+
+    # --- a syntax error in words, at the line to change; None keeps libyaml's own words
+
+    def _explain(self, mark: yaml.Mark, detail: str, context: str) -> Problem | None:
+        """The usual causes: a quote left open, text that starts with a character YAML
+        reserves, ': ' inside a text, or a field name without its ':'."""
+        return self._open_quote(mark) or self._odd_value(mark, detail, context)
+
+    def _line(self, number: int) -> str:
+        return self.lines[number] if number < len(self.lines) else ""
+
+    def _char_at(self, mark: yaml.Mark) -> str:
+        return self._line(mark.line)[mark.column:mark.column + 1] or '"'
+
+    def _open_quote(self, mark: yaml.Mark) -> Problem | None:
+        """A quote left open swallows the lines below it, up to the next quote; the error
+        comes right where that quote closed it, far below the mistake."""
+        last = self.last_scalar
+        if last is None or last.style not in ("\"", "'") or \
+                last.start_mark.line == last.end_mark.line or last.end_mark.line != mark.line:
+            return None
+        return Problem(mark_loc(self.name, last.start_mark), "yaml_unclosed_quote",
+                       {"quote": last.style})
+
+    def _odd_value(self, mark: yaml.Mark, detail: str, context: str) -> Problem | None:
+        value = _VALUE.match(self._line(mark.line))
+        if value is None:
+            return None
+        start, text = value.start("text"), value["text"]
+        shown = _shown(text)
+        where = Loc(self.name, mark.line + 1, start + 1)
+        reserved = (("cannot start any token" in detail and mark.column == start)
+                    or (("alias" in context or "anchor" in context) and text[0] in "*&")
+                    or (("expected '-' indicator" in detail or "expected key" in detail)
+                        and mark.column > start and _closed_then_more(text)))
+        if reserved:
+            return Problem(where, "yaml_special_start", {"text": shown, "char": text[0]})
+        if "mapping values are not allowed" in detail:
+            return self._colon(mark, start, text, shown, where)
+        if "could not find expected ':'" in detail:
+            return self._missing_colon_above(mark.line)
+        return None
+
+    def _colon(self, mark: yaml.Mark, start: int, text: str, shown: str,
+               where: Loc) -> Problem | None:
+        """': ' where YAML did not expect a field: inside a text, in a line that goes on
+        a text from above, or after a field whose own ':' is missing."""
+        if mark.column > start and ": " in text:
+            return Problem(where, "yaml_colon_in_text", {"text": shown})
+        if not self._continues(mark.line):
+            return self._missing_colon_above(mark.line)
+        whole = self.lines[mark.line].strip()
+        if _FIELD.match(whole):  # "title: x" indented under a text: an indentation slip
+            return None
+        return Problem(Loc(self.name, mark.line + 1, _indent(self.lines[mark.line]) + 1),
+                       "yaml_colon_in_text", {"text": _shown(whole)})
+
+    def _missing_colon_above(self, line: int) -> Problem | None:
+        """``title Back up`` above ``purpose: x``: YAML notices only on the next line."""
+        above = self._line_above(line)
+        if above is None or not _NO_COLON.match(self.lines[above]) or self._continues(above):
+            return None
+        text = self.lines[above]
+        column = len(text) - len(text.lstrip(" -")) + 1
+        return Problem(Loc(self.name, above + 1, column), "yaml_missing_colon")
+
+    def _continues(self, line: int) -> bool:
+        """Whether ``line`` goes on a plain text begun on a field's line above it."""
+        above = self._line_above(line)
+        if above is None:
+            return False
+        field = _INLINE_VALUE.match(self.lines[above])
+        if field:
+            return _indent(self.lines[line]) > field.start("key")
+        return _indent(self.lines[line]) == _indent(self.lines[above]) and \
+            ":" not in self.lines[above] and self._continues(above)
+
+    def _line_above(self, line: int) -> int | None:
+        """The nearest line above that holds something other than a comment."""
+        for number in range(line - 1, -1, -1):
+            text = self.lines[number].strip()
+            if text and not text.startswith("#"):
+                return number
+        return None
+
+    def document(self) -> object:
+        """The one document of the file, or ``None`` when empty or refused."""
+        try:
+            data = self._document()
+        except _Stop:
+            return None
+        self.problems += self.anchors
+        return data
+
+    def _document(self) -> object:
+        event = self.next()  # StreamStartEvent
+        event = self.next()
+        if isinstance(event, StreamEndEvent):
+            return None
+        assert isinstance(event, DocumentStartEvent)
+        data = self.node(self.next(), 0)
+        self.next()  # the DocumentEndEvent; consumed outside any assert (python -O)
+        event = self.next()
+        if not isinstance(event, StreamEndEvent):
+            self.fail(event, "yaml_syntax", detail="expected a single document in the stream"
+                      " but found another document (a second '---')")
+        return data
+
+    def node(self, event: Event, depth: int) -> object:
+        self._count(event, depth)
+        kind = type(event)  # exact types: this runs once per value of every file
+        if kind is ScalarEvent:
+            value: object = self.scalar(event)  # type: ignore[arg-type]
+        elif kind is MappingStartEvent:
+            value = self.mapping(event, depth)  # type: ignore[arg-type]
+        elif kind is SequenceStartEvent:
+            value = self.sequence(event, depth)  # type: ignore[arg-type]
+        else:
+            assert isinstance(event, AliasEvent)
+            self.fail(event, "alias")
+            raise _Stop  # an alias is where "billion laughs" starts: read no further
+        if event.anchor is not None:  # "&copy thing" would lose "&copy" without a word
+            self.anchors.append(self._anchor(event))
+        tag = event.tag  # type: ignore[attr-defined]
+        if tag not in _STANDARD_TAGS:
+            self.fail(event, "tag", tag=_shown_tag(str(tag)))
+            return None
+        return value
+
+    def _count(self, event: Event, depth: int) -> None:
+        self.budget.nodes -= 1
+        if depth > MAX_DEPTH:
+            self.fail(event, "too_deep", limit=MAX_DEPTH)
+            raise _Stop
+        if self.budget.nodes < 0:
+            self.fail(event, "too_many_values", limit=MAX_NODES)
+            raise _Stop
+
+    def scalar(self, event: ScalarEvent) -> LStr | None:
+        self.last_scalar = event  # a quote left open ends right before the error it causes
+        plain = not event.style  # None from the Python parser, "" from libyaml
+        if (plain and event.tag is None and _NULL.match(event.value)) or \
+                event.tag == _YAML_TAG + "null":
+            return None
+        value = LStr(event.value)
+        value.loc = self.loc(event)
+        if plain and event.end_mark.line in self.lines_with_hash:
+            self._comment_after(event)
+        return value
+
+    def _comment_after(self, event: ScalarEvent) -> None:
+        """Warn when text goes on after `` #`` on its line: YAML drops it as a comment.
+
+        ``Call ext. 204 #2 first`` keeps only ``Call ext. 204``. A comment the author
+        meant, ``daily  # every morning``, has a space after ``#`` and is left alone.
+        """
+        end = event.end_mark
+        line = self._line(end.line)
+        found = _TEXT_AS_COMMENT.match(line, end.column)
+        if found:
+            hash_at = found.end() - 1  # 0-based
+            self.problems.append(Problem(Loc(self.name, end.line + 1, hash_at + 1),
+                                         "text_as_comment",
+                                         {"text": line[hash_at:].strip()[:60]},
+                                         severity="warning"))
+
+    def mapping(self, start: MappingStartEvent, depth: int) -> LMap:
+        result = LMap()
+        result.loc, result.key_locs, result.value_locs = self.loc(start), {}, {}
+        while type(event := self.next()) is not MappingEndEvent:
+            key = self._key(event, depth)
+            value_event = self.next()
+            value = self.node(value_event, depth + 1)
+            if key is None:
+                continue
+            if key in result:
+                first = result.key_locs[key]
+                self.fail(event, "duplicate_key", key=key, first_line=first.line)
+                continue
+            result[key] = value
+            result.key_locs[key] = self.loc(event)
+            result.value_locs[key] = getattr(value, "loc", None) or self.loc(value_event)
+        return result
+
+    def _key(self, event: Event, depth: int) -> str | None:
+        """The key as text, or ``None`` (and a problem) for a key sopgen cannot use."""
+        if not isinstance(event, ScalarEvent):
+            self.node(event, depth + 1)  # read it (limits apply), then drop it
+            self.fail(event, "complex_key")
+            return None
+        if event.value == "<<" and not event.style and event.tag is None:
+            self.fail(event, "merge_key")
+            return None
+        if event.tag not in _STANDARD_TAGS:
+            self.fail(event, "tag", tag=_shown_tag(str(event.tag)))
+            return None
+        self._count(event, depth + 1)
+        return event.value
+
+    def sequence(self, start: SequenceStartEvent, depth: int) -> LSeq:
+        result = LSeq()
+        result.loc, result.item_locs = self.loc(start), []
+        while type(event := self.next()) is not SequenceEndEvent:
+            item = self.node(event, depth + 1)
+            result.append(item)
+            result.item_locs.append(getattr(item, "loc", None) or self.loc(event))
+        return result
+
+
+# The value on a line: after "- " markers and a "key: ", up to the end.
+_VALUE = re.compile(r"^\s*(?:-\s+)*(?:[^\s\"'#:][^#:]*:\s+)?(?P<text>[^\s#].*?)\s*$")
+_NO_COLON = re.compile(r"^\s*(?:-\s+)?[A-Za-z_]+\s[^:]*$")  # "title Back up the database"
+_FIELD = re.compile(r"^(?:-\s+)?[A-Za-z_][\w-]*:(\s|$)")  # "title: …", "- id: …"
+# A field with its value on the same line (not a "|" or ">" block, not empty).
+_INLINE_VALUE = re.compile(r"^\s*(?:-\s+)?(?P<key>[A-Za-z_]+):[ \t]+(?![|>][-+0-9]*\s*$)\S")
+_CLOSERS = {'"': '"', "'": "'", "[": "]", "{": "}"}
+
+
+def _shown(text: str) -> str:
+    """A value as a message quotes it: at most 50 characters."""
+    return text if len(text) <= 50 else text[:47] + "…"
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _closed_then_more(text: str) -> bool:
+    """``"Publish" button``, ``[ ] Check``: a quote or bracket closed, then more text."""
+    closer = _CLOSERS.get(text[0])
+    end = text.find(closer, 1) if closer else -1
+    return end != -1 and bool(text[end + 1:].strip())
+
+
+def _shown_tag(tag: str) -> str:
+    """A tag as the user wrote it: ``!!python/object``, not its expanded URI."""
+    return "!!" + tag.removeprefix(_YAML_TAG) if tag.startswith(_YAML_TAG) else tag
+
+
+def has_bad_chars(text: str) -> str | None:
+    """The first invisible, control or direction-changing character in ``text``, if any."""
+    found = _BAD_CHARS.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None

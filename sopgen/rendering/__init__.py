@@ -1,0 +1,1 @@
+"""Rendering: themes and templates, the Markdown policy, the PDF engine."""

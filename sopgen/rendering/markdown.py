@@ -1,0 +1,334 @@
+"""Markdown text fields → safe HTML, or safe Markdown for the .md handbook.
+
+markdown-it-py's CommonMark preset passes raw HTML through; here raw HTML is off
+(it shows as text), links are kept only for http(s), mailto and #anchors, images only
+from content/assets/, headings inside a field are demoted below the handbook's own,
+and a mention of a procedure id becomes a cross-reference. What was removed is
+reported as a warning, so nothing disappears silently.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markupsafe import Markup, escape
+
+from sopgen.core.errors import Loc, Problem
+from sopgen.core.model import MAX_ASSET_BYTES
+from sopgen.reading.yamlread import located
+
+SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
+ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")
+# Markdown that our policy rewrites (raw HTML, links, images, headings, escapes, code where
+# an id must not become a link): only such text goes through the Markdown re-serialiser.
+NEEDS_REWRITE = re.compile(r"[<>\[\]\\&]|``|://|^ {0,3}#|^\s*(=+|-+)\s*$", re.MULTILINE)
+CODE_SPAN = re.compile(r"(`[^`]*`)")
+Findings = list[tuple[str, dict[str, object]]]  # (message code, parameters), per text
+# One line without block markers is one paragraph: inline parsing renders it the same.
+BLOCK_SYNTAX = re.compile(r"\n|^\s*([-+*>#=]|\d+[.)])|\||^ {4}")
+PARAGRAPH_BREAK = re.compile(r"\n{3,}")
+HEADING_SHIFT = 3  # a "# Title" inside a field becomes <h4>, below pillar/procedure/section
+# A run of characters none of markdown-it's inline rules starts at (its "text" rule's set).
+TEXT_RUN = re.compile(r"[^\n!#$%&*+\-:<=>@\[\\\]^_`{}~]+")
+# Text with none of these characters renders the same as escaped plain text.
+MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>&!#|~\n]|^\s*([-+]|\d+[.)])\s|^\s*>|:/")
+
+
+@dataclass
+class TextRenderer:
+    """Renders the Markdown fields of one handbook; one instance per build."""
+
+    procedure_links: dict[str, str]  # procedure id → href of its heading
+    mention: re.Pattern[str] | None
+    assets: Path
+    problems: list[Problem] = field(default_factory=list)
+    _cache: dict[tuple[str, str], str] = field(default_factory=dict)
+    # What the policy found in each text (in any mode), reported wherever the text is shown.
+    _findings: dict[str, Findings] = field(default_factory=dict)
+    _recording: Findings | None = None  # the findings of the text being rendered now
+    _current: Loc = Loc("content")
+    _token_cache: dict[str, list[Token]] = field(default_factory=dict)
+
+    @cached_property
+    def html_finder(self) -> MarkdownIt:
+        """A parser that does see raw HTML, only to tell the author it was not used."""
+        return MarkdownIt("commonmark", {"html": True}).enable("table")
+
+    @cached_property
+    def parser(self) -> MarkdownIt:
+        md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+        md.validateLink = lambda url: True  # our own policy below decides, and reports
+        md.inline.ruler.at("text", _text_run)
+        md.core.ruler.push("sopgen_policy", self._policy)
+        return md
+
+    # --- the four ways a field is rendered
+
+    def html(self, text: str) -> Markup:
+        """A block field (paragraphs, lists, tables) as HTML."""
+        return Markup(self._cached("html", text, self._html_block))
+
+    def html_inline(self, text: str) -> Markup:
+        """A one-paragraph field (a step, a checklist item) as inline HTML."""
+        return Markup(self._cached("html_inline", text, self._html_inline))
+
+    def markdown(self, text: str) -> str:
+        """A block field as Markdown that renders exactly what the HTML shows."""
+        return self._cached("md", text, self._markdown_block)
+
+    def markdown_inline(self, text: str) -> str:
+        return self._cached("md_inline", text,
+                            lambda text: self._markdown_block(text.strip()).replace("\n", " "))
+
+    def markdown_cell(self, text: str) -> str:
+        """One line of Markdown for a table cell: a "|" would end the cell, so escape it."""
+        return re.sub(r"(?<!\\)\|", r"\\|", self.markdown_inline(text))
+
+    # --- rendering ahead, in other processes (see render._render_in_parallel)
+
+    def parsed_texts(self, texts: Iterable[str]) -> list[str]:
+        """The texts among ``texts`` that need the Markdown parser, once each, in order."""
+        return [text for text in dict.fromkeys(texts) if not self._is_plain(text)]
+
+    def html_ahead(self, texts: list[str]) -> list[tuple[str, Findings]]:
+        """The HTML of each text and what the policy found in it, to hand to another
+        process. Nothing is reported: that happens where a template shows the text."""
+        recorded = []
+        for text in texts:
+            self._render_once("html", text, self._html_block)
+            recorded.append((self._cache["html", text], self._findings[text]))
+        return recorded
+
+    def adopt_html(self, texts: list[str], recorded: list[tuple[str, Findings]]) -> None:
+        """Take what ``html_ahead`` gave in another process, as if rendered here."""
+        for text, (html, findings) in zip(texts, recorded, strict=True):
+            self._cache["html", text] = html
+            self._add_findings(text, findings)
+
+    # --- one cache, and warnings wherever a text is shown
+
+    def _cached(self, mode: str, text: str, render: Callable[[str], str]) -> str:
+        """``render(text)``, once per mode; what the policy found in the text is reported
+        at every place the text is rendered, so each can be found and fixed."""
+        outer = self._current
+        self._current = located(text, Loc("content"))
+        try:
+            self._render_once(mode, text, render)
+            for code, params in self._findings[text]:
+                self._warn(code, params)
+        finally:
+            self._current = outer
+        return self._cache[mode, text]
+
+    def _render_once(self, mode: str, text: str, render: Callable[[str], str]) -> None:
+        if (mode, text) in self._cache:
+            return
+        outer, self._recording = self._recording, []
+        try:
+            if text not in self._findings and "<" in text and self._has_raw_html(text):
+                self._found("raw_html", {})  # once per text: it is a second full parse
+            self._cache[mode, text] = render(text)
+            self._add_findings(text, self._recording)
+        finally:
+            self._recording = outer
+
+    def _add_findings(self, text: str, findings: Findings) -> None:
+        """Findings are the text's, not a mode's: a mode may reuse another's parse."""
+        known = self._findings.setdefault(text, [])
+        known += [finding for finding in findings if finding not in known]
+
+    def _has_raw_html(self, text: str) -> bool:
+        tokens = self.html_finder.parse(text)
+        inline = (child for token in tokens for child in token.children or [])
+        return any(token.type == "html_block" for token in tokens) or any(
+            child.type == "html_inline" for child in inline)
+
+    def _found(self, code: str, params: dict[str, object]) -> None:
+        """The policy found something in the text being rendered (reported by ``_cached``)."""
+        assert self._recording is not None
+        self._recording.append((code, params))
+
+    def _warn(self, code: str, params: dict[str, object]) -> None:
+        """Report once per place: the same text is rendered for several formats."""
+        problem = Problem(self._current, code, params, severity="warning")
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+    def _is_plain(self, text: str) -> bool:
+        """One line with no Markdown syntax: escaping it gives the same result as parsing."""
+        return not MARKDOWN_SYNTAX.search(text)
+
+    def _tokens(self, text: str) -> list[Token]:
+        """Parse once; the HTML and the Markdown handbook both render from these tokens."""
+        tokens = self._token_cache.get(text)
+        if tokens is None:
+            tokens = self._token_cache[text] = self.parser.parse(text)
+        return tokens
+
+    def _with_links(self, text: str, link: Callable[[str, str], str]) -> str:
+        if not self.mention:
+            return text
+        return self.mention.sub(lambda m: link(m.group(), self.procedure_links[m.group()])
+                                if m.group() in self.procedure_links else m.group(), text)
+
+    def _plain_html(self, text: str) -> str:
+        return self._with_links(str(escape(text.strip())),
+                                lambda ident, href: f'<a href="{href}" class="xref">{ident}</a>')
+
+    def _html_block(self, text: str) -> str:
+        if self._is_plain(text):
+            return f"<p>{self._plain_html(text)}</p>\n"
+        if not BLOCK_SYNTAX.search(text.strip()):  # one paragraph: skip the block parser
+            return f"<p>{self.parser.renderInline(text.strip())}</p>\n"
+        return self.parser.renderer.render(self._tokens(text), self.parser.options, {})
+
+    def _html_inline(self, text: str) -> str:
+        if self._is_plain(text):
+            return self._plain_html(text)
+        html = self._cached("html", text, self._html_block).strip()
+        if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+            html = html[3:-4]
+        return html
+
+    def _markdown_block(self, text: str) -> str:
+        if self._is_plain(text) or not (NEEDS_REWRITE.search(text) or text.count("`") % 2):
+            # Nothing our policy would change: the author's Markdown is already the output,
+            # with ids linked outside `code` (the odd pieces of the split).
+            lines = "\n".join(line.rstrip() for line in text.strip().splitlines())
+            pieces = CODE_SPAN.split(PARAGRAPH_BREAK.sub("\n\n", lines))
+            return "".join(piece if index % 2 else self._with_links(
+                piece, lambda ident, href: f"[{ident}]({href})")
+                for index, piece in enumerate(pieces))
+        import mdformat_tables
+        from mdformat.renderer import MDRenderer  # only the .md handbook needs it
+
+        options = {"parser_extension": [mdformat_tables], "mdformat": {"number": True}}
+        return MDRenderer().render(self._tokens(text), options, {}).strip()
+
+    # --- the policy, as a markdown-it core rule
+
+    def _policy(self, state: StateCore) -> None:
+        for token in state.tokens:
+            if token.type == "heading_open" or token.type == "heading_close":
+                token.tag = f"h{min(6, int(token.tag[1]) + HEADING_SHIFT)}"
+            if token.children:
+                token.children = self._inline_policy(token.children)
+
+    def _inline_policy(self, children: list[Token]) -> list[Token]:
+        result: list[Token] = []
+        in_link = 0
+        dropped_links: list[bool] = []
+        for token in children:
+            if token.type == "link_open":
+                keep = self._link_allowed(str(token.attrs.get("href", "")))
+                dropped_links.append(not keep)
+                in_link += 1
+                if keep:
+                    self._decorate_link(token)
+                    result.append(token)
+                continue
+            if token.type == "link_close":
+                in_link -= 1
+                if not dropped_links.pop():
+                    result.append(token)
+                continue
+            if token.type == "image":
+                result.extend(self._image(token))
+                continue
+            if token.type == "text" and not in_link and self.mention:
+                result.extend(self._cross_references(token))
+                continue
+            result.append(token)
+        return result
+
+    def _link_allowed(self, href: str) -> bool:
+        if SAFE_LINK.match(href) and not any(c in href for c in "\"'<>` \\"):
+            return not href.startswith("#") or bool(re.fullmatch(r"#[a-z0-9-]+", href))
+        self._found("unsafe_link", {"url": href})
+        return False
+
+    @staticmethod
+    def _decorate_link(token: Token) -> None:
+        if not str(token.attrs["href"]).startswith("#"):
+            token.attrs["rel"] = "noopener noreferrer"
+
+    def _image(self, token: Token) -> list[Token]:
+        src = str(token.attrs.get("src", ""))
+        size = self._asset_size(src)
+        if size is not None and size <= MAX_ASSET_BYTES:
+            token.attrs["src"] = data_uri((self.assets.parent / src).resolve())
+            return [token]
+        if size is None:
+            self._found("image_not_asset", {"url": src})
+        else:
+            self._found("asset_too_large", {"path": src, "size": size, "limit": MAX_ASSET_BYTES})
+        alt = Token("text", "", 0)
+        alt.content = token.content
+        return [alt]
+
+    def _cross_references(self, token: Token) -> list[Token]:
+        assert self.mention is not None
+        pieces: list[Token] = []
+        position = 0
+        for match in self.mention.finditer(token.content):
+            target = self.procedure_links.get(match.group())
+            if target is None:
+                continue
+            pieces.append(_text(token.content[position:match.start()]))
+            link = Token("link_open", "a", 1, attrs={"href": target, "class": "xref"})
+            pieces += [link, _text(match.group()), Token("link_close", "a", -1)]
+            position = match.end()
+        if not pieces:
+            return [token]
+        pieces.append(_text(token.content[position:]))
+        return [piece for piece in pieces if piece.type != "text" or piece.content]
+
+    def _asset_size(self, src: str) -> int | None:
+        """Size of the asset ``src`` names, or ``None`` unless it is a file in assets/.
+
+        Containment is checked on the resolved path, so ``..`` and symlinks cannot
+        lead out of content/assets/.
+        """
+        if not ASSET_REF.match(src):
+            return None
+        try:
+            path = (self.assets.parent / src).resolve()
+            if self.assets.resolve() not in path.parents or not path.is_file():
+                return None
+            return path.stat().st_size
+        except (OSError, ValueError):  # a name too long, a loop, no permission
+            return None
+
+
+def _text_run(state: StateInline, silent: bool) -> bool:
+    """markdown-it's "text" rule with one regular expression instead of a loop per
+    character: the same tokens, and about a tenth of the inline parser's time."""
+    match = TEXT_RUN.match(state.src, state.pos, state.posMax)
+    if match is None:
+        return False
+    if not silent:
+        state.pending += match.group()
+    state.pos = match.end()
+    return True
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def data_uri(path: Path) -> str:
+    """An asset inlined, so the HTML needs no other file and PDF fetches nothing."""
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"

@@ -1,0 +1,487 @@
+"""The parallel PDF engine: lay out parts of the handbook on every core, then join them.
+
+WeasyPrint lays a document out on one core, and its time and memory grow with the
+page count. A handbook is made of parts that each start on a new page (the
+``<!-- sopgen:part -->`` markers in ``print.html.j2``), so each part's pages do not
+depend on any other part. We therefore:
+
+1. split the print HTML into parts and group them into chunks;
+2. lay each chunk out in a worker process — page numbers are *not* known yet, so the
+   places where a number goes (contents lines, "(p. 12)" after a cross-reference) get a
+   fixed-width empty slot, and the page-number footer is left out;
+3. from where every anchor and slot landed, compute the real page numbers, and lay out
+   one light "stamp" document holding only the numbers and the footers;
+4. join the chunk PDFs, lay the stamp over them, and add links, bookmarks and metadata.
+
+Chunks whose HTML did not change since the last build come from a cache, so an edit to
+one procedure lays out only that procedure's chunk again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sopgen.core.parallel import available_cores, can_fork, forked_pool
+
+PART = re.compile(r"<!-- sopgen:part(?: pillar=([a-z]+))? -->")
+LINK = re.compile(r'<a\b(?P<attrs>[^>]*\bclass="(?P<class>xref|pgref)"[^>]*)>(?P<body>.*?)</a>',
+                  re.DOTALL)
+HREF = re.compile(r'href="#([^"]+)"')
+PILLAR_TITLE = re.compile(r'<h2 class="chapter pillar-title">(.*?)</h2>', re.DOTALL)
+PX_TO_PT = 0.75
+PARTS_PER_CHUNK = 4
+FIGURE_SPACES = "&#8199;&#8199;&#8199;&#8199;"
+
+CHUNK_CSS = """
+@page { @bottom-center { content: none; } }
+.sopgen-first > *, .sopgen-first > * > h2:first-child { break-before: auto !important; }
+a.xref::after { content: none; }
+.toc a, .pillar-list a { display: inline; }
+.toc a::after, .pillar-list a::after { content: leader("."); }
+h1, h2, h3, h4, h5, h6 { bookmark-level: none; }
+"""
+NOT_COVER_CSS = ".running, .watermark { page: auto; }\n"
+STAMP_CSS = """
+@page { @top-left { content: none; } @top-center { content: none; }
+        @top-right { content: none; } @bottom-left { content: none; }
+        @bottom-right { content: none; } }
+.stamp-page { position: relative; height: 1px; break-after: page; }
+.stamp-page.first { page: cover; }
+.stamp { position: absolute; text-align: right; white-space: nowrap; line-height: 1.2; }
+.stamp.xref { color: #57606a; }
+"""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A place that shows the page number of ``target``."""
+
+    target: str
+    kind: str  # "xref" or "pgref"
+
+
+@dataclass
+class Chunk:
+    html: str
+    first_pillar: str | None
+    parts: int
+
+
+@dataclass
+class PageInfo:
+    width: float
+    height: float
+    anchors: dict[str, list[float]]
+    links: list[tuple[str, list[float]]]
+    bookmarks: list[tuple[int, str, list[float]]]
+
+
+@dataclass
+class LaidOut:
+    pdf: bytes
+    pages: list[PageInfo]
+
+    def to_json(self) -> str:
+        return json.dumps([vars(page) for page in self.pages])
+
+    @classmethod
+    def from_files(cls, pdf: Path, info: Path) -> LaidOut:
+        pages = [PageInfo(**page) for page in json.loads(info.read_text())]
+        return cls(pdf.read_bytes(), pages)
+
+
+@dataclass
+class Job:
+    """What a worker needs to lay out one chunk (picklable)."""
+
+    html: str
+    base_url: str
+    allowed: list[str]
+    identifier: str
+
+
+@dataclass
+class Engine:
+    """Settings of one parallel PDF build."""
+
+    base: Path
+    allowed: list[Path]
+    identifier: str
+    page_label: str  # "p." / "hlm.": printed before a cross-reference's page number
+    workers: int = field(default_factory=available_cores)
+    cache: Path | None = None
+    report: Callable[[str], None] | None = None
+
+
+# ------------------------------------------------------------------ splitting
+
+def split(print_html: str) -> tuple[str, str, list[tuple[str | None, str]], str]:
+    """(head up to <body>, preamble, [(pillar, part html)], closing tags)."""
+    body_start = print_html.index("<body>") + len("<body>")
+    body_end = print_html.rindex("</body>")
+    head, body, tail = print_html[:body_start], print_html[body_start:body_end], \
+        print_html[body_end:]
+    pieces = PART.split(body)
+    preamble, rest = pieces[0], pieces[1:]
+    parts = [(rest[i], rest[i + 1]) for i in range(0, len(rest), 2)]
+    return head, preamble, parts, tail
+
+
+def add_slots(html: str, slots: dict[str, Slot], page_label: str) -> str:
+    """Give every numbered link an empty, fixed-width slot with an id we can find."""
+
+    def replace(match: re.Match[str]) -> str:
+        target = HREF.search(match.group("attrs"))
+        if target is None:
+            return match.group(0)
+        ident = f"sopgen-pg-{len(slots)}"
+        slots[ident] = Slot(target.group(1), match.group("class"))
+        slot = f'<span class="pg" id="{ident}">{FIGURE_SPACES}</span>'
+        if match.group("class") == "xref":  # the stamp prints "12)" at the slot's left
+            return f'{match.group(0)}<span class="pg-xref"> ({page_label} {slot}</span>'
+        return match.group(0) + slot
+
+    return LINK.sub(replace, html)
+
+
+def make_chunks(head: str, preamble: str, parts: list[tuple[str | None, str]]) -> list[Chunk]:
+    """Group parts into chunks of a few parts each, cut at part boundaries only.
+
+    The grouping depends on the number of parts, not their size, so editing one
+    procedure changes one chunk's HTML and leaves the others' cache entries valid.
+    """
+    # A fixed number, not one derived from the core count: the same content must give
+    # the same chunks, hence the same PDF bytes, on every machine.
+    per_chunk = PARTS_PER_CHUNK
+    titles = {pillar: PILLAR_TITLE.search(html).group(1)  # type: ignore[union-attr]
+              for pillar, html in parts if pillar and PILLAR_TITLE.search(html)}
+    chunk_head = head.replace("</head>", f"<style>{CHUNK_CSS}</style></head>")
+    chunks = []
+    for start in range(0, len(parts), per_chunk):
+        group = parts[start:start + per_chunk]
+        pillar = group[0][0]
+        extra = "" if start == 0 else f"<style>{NOT_COVER_CSS}</style>"
+        setter = ""
+        if pillar and pillar in titles and not PILLAR_TITLE.search(group[0][1]):
+            setter = (f'<div class="running"><span class="pillar-title" '
+                      f'style="string-set: run-pillar content()">{titles[pillar]}</span></div>')
+        first, *others = [html for _, html in group]  # its page break would leave a blank
+        body = f'<div class="sopgen-first">{first}</div>' + "".join(others)
+        html = (chunk_head.replace("</head>", f"{extra}</head>") + preamble
+                + '<div class="running" id="sopgen-origin"></div>' + setter + body
+                + "</body></html>")
+        chunks.append(Chunk(html, pillar, len(group)))
+    return chunks
+
+
+# ------------------------------------------------------------------ laying out
+
+def layout(job: Job) -> LaidOut:
+    """Lay one chunk out (in a worker process) and record where everything landed."""
+    from weasyprint import HTML
+
+    from sopgen.rendering.pdf import captured_weasyprint_log, layout_errors, make_fetcher
+
+    with captured_weasyprint_log(), layout_errors():
+        document = HTML(string=job.html, base_url=job.base_url,
+                        url_fetcher=make_fetcher([Path(p) for p in job.allowed])).render()
+        pages = [PageInfo(page.width, page.height,
+                          {key: list(value) for key, value in page.anchors.items()},
+                          [(target, list(rect)) for kind, target, rect, _ in page.links
+                           if kind == "internal"],
+                          []) for page in document.pages]
+        pdf = document.write_pdf(pdf_identifier=job.identifier.encode())
+    return LaidOut(pdf, pages)
+
+
+def lay_out_all(chunks: list[str], engine: Engine, what: str) -> tuple[list[LaidOut],
+                                                                       list[str]]:
+    """Every chunk laid out: from the cache when its HTML is unchanged, else in parallel."""
+    keys = [_cache_key(chunk) for chunk in chunks]
+    results: dict[int, LaidOut] = {}
+    missing = []
+    for index, key in enumerate(keys):
+        cached = _from_cache(engine.cache, key)
+        if cached is not None:
+            results[index] = cached
+        else:
+            missing.append(index)
+    jobs = [Job(chunks[i], engine.base.as_uri() + "/", [str(p) for p in engine.allowed],
+                engine.identifier) for i in missing]
+    if engine.report:
+        engine.report(f"laying out {len(jobs)} of {len(chunks)} {what} …")
+    for index, laid_out in zip(missing, _run(jobs, engine.workers), strict=True):
+        results[index] = laid_out
+        _to_cache(engine.cache, keys[index], laid_out)
+    return [results[i] for i in range(len(chunks))], keys
+
+
+def _run(jobs: list[Job], workers: int) -> list[LaidOut]:
+    if workers <= 1 or len(jobs) <= 1 or not can_fork():
+        return [layout(job) for job in jobs]
+    import weasyprint  # noqa: F401 - imported once here, inherited by forked workers
+
+    with forked_pool(min(workers, len(jobs)), "laying out the PDF") as pool:
+        return list(pool.map(layout, jobs))
+
+
+def _cache_key(html: str) -> str:
+    import weasyprint
+
+    from sopgen import __version__
+
+    digest = hashlib.sha256(f"{__version__}|{weasyprint.__version__}|".encode())
+    digest.update(html.encode())
+    return digest.hexdigest()[:32]
+
+
+def _from_cache(cache: Path | None, key: str) -> LaidOut | None:
+    if cache is None or not (cache / f"{key}.json").is_file():
+        return None
+    try:
+        return LaidOut.from_files(cache / f"{key}.pdf", cache / f"{key}.json")
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _to_cache(cache: Path | None, key: str, laid_out: LaidOut) -> None:
+    if cache is None:
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    for name, data in ((f"{key}.pdf", laid_out.pdf), (f"{key}.json", laid_out.to_json().encode())):
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=cache)
+        with os.fdopen(handle, "wb") as out:  # a unique name: two builds may share a cache
+            out.write(data)
+        os.replace(temporary, cache / name)
+
+
+def _prune_cache(cache: Path | None, keep: set[str]) -> None:
+    """Keep only what this build used, so the cache never grows without bound."""
+    if cache is None or not cache.is_dir():
+        return
+    for path in cache.iterdir():
+        if path.name.split(".")[0] not in keep and not path.name.startswith("."):
+            path.unlink(missing_ok=True) if path.is_file() else shutil.rmtree(path)
+
+
+# ------------------------------------------------------------------ joining
+
+@dataclass
+class Placed:
+    """Every page of the joined document, with where each anchor landed."""
+
+    pages: list[PageInfo]
+    anchor_page: dict[str, int]
+
+    @classmethod
+    def of(cls, laid_out: list[LaidOut]) -> Placed:
+        pages = [page for chunk in laid_out for page in chunk.pages]
+        anchor_page: dict[str, int] = {}
+        for index, page in enumerate(pages):
+            for name in page.anchors:
+                anchor_page.setdefault(name, index)
+        return cls(pages, anchor_page)
+
+
+def stamp_chunks(head: str, placed: Placed, slots: dict[str, Slot],
+                 sizes: list[int]) -> list[str]:
+    """For each chunk, a document of as many pages holding only numbers and footers.
+
+    Numbering starts at the chunk's first page and the total is written out, so a
+    chunk's stamp depends only on its own numbers: unchanged stamps come from the cache.
+    """
+    origin = placed.pages[0].anchors.get("sopgen-origin", [0, 0, 0, 0])
+    total = len(placed.pages)
+    stamp_head = re.sub(r"<title>.*?</title>", "", head, flags=re.DOTALL)
+    stamp_head = stamp_head.replace("counter(pages)", f'"{total}"')
+    documents, first = [], 0
+    for size in sizes:
+        pages = [_stamp_page(placed, index, slots, origin) for index in range(first, first + size)]
+        style = f"{STAMP_CSS}@page :first {{ counter-reset: page {first + 1}; }}"
+        documents.append(stamp_head.replace("</head>", f"<style>{style}</style></head>")
+                         + "".join(pages) + "</body></html>")
+        first += size
+    return documents
+
+
+def _stamp_page(placed: Placed, index: int, slots: dict[str, Slot], origin: list[float]) -> str:
+    spans = []
+    for name, rect in placed.pages[index].anchors.items():
+        slot = slots.get(name)
+        target = placed.anchor_page.get(slot.target) if slot else None
+        if slot is None or target is None:
+            continue
+        x1, y1, x2, y2 = rect
+        size = max((y2 - y1) / 1.2, 1)
+        text = f"{target + 1})" if slot.kind == "xref" else f"{target + 1}"
+        spans.append(f'<span class="stamp {slot.kind}" style="left:{x1 - origin[0]:.3f}px;'
+                     f"top:{y1 - origin[1]:.3f}px;width:{x2 - x1:.3f}px;"
+                     f'font-size:{size:.3f}px">{text}</span>')
+    first = " first" if index == 0 else ""
+    return f'<div class="stamp-page{first}">{"".join(spans)}</div>'
+
+
+def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed) -> bytes:
+    """The chunk PDFs as one document, stamped, linked and bookmarked (qpdf via pikepdf:
+    joining and overlaying hundreds of pages is C++ work, not Python)."""
+    import pikepdf
+
+    joined = pikepdf.Pdf.new()
+    sources = []  # pikepdf copies lazily: keep every source open until saved
+    for chunk, stamp in zip(laid_out, stamps, strict=True):
+        source = pikepdf.Pdf.open(io.BytesIO(chunk.pdf))
+        overlay = pikepdf.Pdf.open(io.BytesIO(stamp.pdf))
+        sources += [source, overlay]
+        for number, (page, stamp_page) in enumerate(zip(source.pages, overlay.pages,
+                                                        strict=True)):
+            _drop_internal_links(page)
+            _overlay(source, page, stamp_page, pikepdf.Name(f"/SopgenStamp{number}"))
+        joined.pages.extend(source.pages)
+    _add_links(joined, placed)
+    _add_outline(joined, placed)
+    first = sources[0]
+    for key, value in first.docinfo.items():
+        joined.docinfo[key] = value
+    if "/Lang" in first.Root:
+        joined.Root.Lang = first.Root.Lang
+    out = io.BytesIO()
+    joined.save(out, deterministic_id=True,
+                object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
+def _overlay(owner: Any, page: Any, stamp_page: Any, name: Any) -> None:
+    """``Page.add_overlay``, but with a fixed resource name: its random one breaks
+    reproducible output. Pages of a chunk share one /Resources, hence a name per page."""
+    import pikepdf
+
+    form = owner.copy_foreign(stamp_page.as_form_xobject())
+    name = page.add_resource(form, pikepdf.Name.XObject, name)
+    placement = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox),
+                                                 allow_shrink=True, allow_expand=True)
+    page.contents_add(b"q\n", prepend=True)
+    page.contents_add(b"Q\n" + placement, prepend=False)
+    page.contents_coalesce()
+
+
+def _drop_internal_links(page: Any) -> None:
+    """WeasyPrint's own internal links name destinations that joining loses; we redo them."""
+    import pikepdf
+
+    if "/Annots" not in page.obj:
+        return
+    kept = [a for a in page.obj.Annots if not _is_internal_link(a)]
+    page.obj.Annots = pikepdf.Array(kept)
+
+
+def _is_internal_link(annotation: Any) -> bool:
+    if annotation.get("/Subtype") != "/Link":
+        return False
+    action = annotation.get("/A")
+    return "/Dest" in annotation or (action is not None and action.get("/S") == "/GoTo")
+
+
+def _add_links(joined: Any, placed: Placed) -> None:
+    import pikepdf
+
+    for index, page in enumerate(placed.pages):
+        annotations = []
+        for target, (x1, y1, x2, y2) in page.links:
+            destination = placed.anchor_page.get(target)
+            if destination is None:
+                continue
+            rect = [x1 * PX_TO_PT, (page.height - y2) * PX_TO_PT, x2 * PX_TO_PT,
+                    (page.height - y1) * PX_TO_PT]
+            annotations.append(joined.make_indirect(pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=rect,
+                Border=[0, 0, 0],
+                Dest=[joined.pages[destination].obj, pikepdf.Name.Fit])))
+        if annotations:
+            pdf_page = joined.pages[index].obj
+            existing = list(pdf_page.Annots) if "/Annots" in pdf_page else []
+            pdf_page.Annots = pikepdf.Array(existing + annotations)
+
+
+def _add_outline(joined: Any, placed: Placed) -> None:
+    from pikepdf import OutlineItem
+
+    with joined.open_outline() as outline:
+        parents: dict[int, Any] = {}
+        for index, page in enumerate(placed.pages):
+            for level, label, _ in page.bookmarks:
+                item = OutlineItem(label, index)
+                siblings = parents[level - 1].children if level > 1 and level - 1 in parents \
+                    else outline.root
+                siblings.append(item)
+                parents[level] = item
+                for deeper in [lvl for lvl in parents if lvl > level]:
+                    del parents[deeper]
+
+
+# ------------------------------------------------------------------ the whole
+
+def can_split(print_html: str) -> bool:
+    """A project's own print template may lack the part markers: then lay it out whole."""
+    return "<body>" in print_html and "</body>" in print_html and bool(PART.search(print_html))
+
+
+def write_pdf_parallel(print_html: str, engine: Engine) -> bytes:
+    head, preamble, parts, _ = split(print_html)
+    slots: dict[str, Slot] = {}
+    parts = [(pillar, add_slots(html, slots, engine.page_label)) for pillar, html in parts]
+    chunks = [chunk.html for chunk in make_chunks(head, preamble, parts)]
+    laid_out, keys = lay_out_all(chunks, engine, "parts of the PDF")
+    placed = Placed.of(laid_out)
+    _bookmarks_from_html(parts, placed)
+    stamp_html = stamp_chunks(head, placed, slots, [len(c.pages) for c in laid_out])
+    stamps, stamp_keys = lay_out_all(stamp_html, engine, "page-number layers")
+    _prune_cache(engine.cache, set(keys) | set(stamp_keys))
+    if engine.report:
+        engine.report(f"joining {len(placed.pages)} pages …")
+    return join(laid_out, stamps, placed)
+
+
+SECTION_ID = re.compile(r'<(?:section|nav)\b[^>]*\bid="([^"]+)"')
+BOOKMARKED = re.compile(
+    r'<h2 class="chapter[^"]*"[^>]*>(?P<chapter>.*?)</h2>|'
+    r'<article class="procedure" id="(?P<id>[^"]+)">\s*<h3 class="procedure-title">'
+    r"(?P<title>.*?)</h3>", re.DOTALL)
+
+
+def _bookmarks_from_html(parts: list[tuple[str | None, str]], placed: Placed) -> None:
+    """Chapters are level 1, procedures level 2, each on the page its anchor landed on.
+
+    WeasyPrint's own bookmarks are switched off in chunks (a chunk starting inside a
+    pillar would make its procedures top-level), so the outline is rebuilt here.
+    """
+    from html import unescape
+
+    ids_in_order = []
+    for _, html in parts:
+        for match in BOOKMARKED.finditer(html):
+            if match.group("chapter") is not None:  # the chapter's id is on its container
+                containers = SECTION_ID.findall(html, 0, match.start())
+                ident = containers[-1] if containers else None
+                ids_in_order.append((1, _text(match.group("chapter"), unescape), ident))
+            else:
+                ids_in_order.append((2, _text(match.group("title"), unescape), match.group("id")))
+    for page in placed.pages:
+        page.bookmarks = []
+    for level, label, ident in ids_in_order:
+        index = placed.anchor_page.get(ident) if ident else None
+        if index is not None:
+            placed.pages[index].bookmarks.append((level, label, [0, 0]))
+
+
+def _text(html: str, unescape: Callable[[str], str]) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())

@@ -1,0 +1,392 @@
+"""Render stage: a checked handbook → Markdown, HTML and print HTML, through a theme.
+
+Themes are Jinja templates. The default theme ships in ``sopgen/themes/default``;
+a project's ``templates/`` folder is searched first and may override any template
+by name, or extend the built-in one as ``default/NAME``. Content is only ever data
+passed to templates, never compiled as a template. HTML is autoescaped; Markdown
+output escapes every plain value for Markdown (see ``escape_markdown``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypedDict
+
+import jinja2
+from markupsafe import Markup, escape
+
+from sopgen.core import model
+from sopgen.core.catalogue import Catalogue, catalogue
+from sopgen.core.errors import Loc, SopgenError, relative
+from sopgen.core.gcpause import paused_gc
+from sopgen.core.model import (
+    Document,
+    Handbook,
+    Procedure,
+    markdown_texts,
+    mention_pattern,
+    raci_kinds,
+)
+from sopgen.core.parallel import available_cores, can_fork, forked_pool
+from sopgen.rendering.markdown import Findings, TextRenderer, data_uri
+
+THEME_PACKAGE = ("sopgen", "themes/default")
+
+
+def theme_folder() -> Path:
+    """The built-in theme on disk: the PDF's URL fetcher may read only inside it."""
+    from importlib import resources
+
+    return Path(str(resources.files(THEME_PACKAGE[0]).joinpath(THEME_PACKAGE[1])))
+
+
+def file_stem(doc: Document, *, draft: bool, role: str | None = None) -> str:
+    """``SOP-SK-WEB-2.0.0``, ``…-draft``, ``…-editor``: what every file name starts with."""
+    stem = f"{doc.id}-{doc.version}" + ("-draft" if draft else "")
+    return f"{stem}-{role}" if role else stem
+
+
+class MdText(str):
+    """Markdown that is already safe: rendered from a field, or written by a theme."""
+
+
+class PillarView(TypedDict):
+    key: str
+    title: str
+    introduction: str
+    anchor: str
+    procedures: list[Procedure]
+
+
+class Context(TypedDict):
+    """What every template receives."""
+
+    handbook: Handbook
+    doc: model.Document
+    pillars: list[PillarView]
+    words: Catalogue
+    draft: bool
+    logo: str
+    language: str
+    file_stem: str
+    next_review: dt.date
+    changes: dict[str, list[str]]  # version → computed "what changed" lines
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The handbook in each format asked for, in memory, with what rendering found."""
+
+    files: dict[str, bytes]  # by format: "md", "html", "pdf" (its print HTML)
+    problems: list[Any]
+
+
+def environment(templates: Path | None, *, markdown: bool) -> jinja2.Environment:
+    """A sandbox-free but data-only Jinja environment over project + default theme."""
+    theme = jinja2.PackageLoader(*THEME_PACKAGE)
+    loaders: list[jinja2.BaseLoader] = []
+    if templates is not None and templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(templates))
+    loaders += [jinja2.PrefixLoader({"default": theme}), theme]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=not markdown,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=escape_markdown if markdown else None,
+    )
+    env.globals["anchor"] = model.anchor
+    env.globals["term_anchors"] = model.term_anchors
+    return env
+
+
+def raci_cell(procedure: Procedure, role_id: str, words: Catalogue) -> str:
+    """One RACI cell as printed, e.g. "R/A"; empty when the role has no part."""
+    return "/".join(words.label(f"raci_{kind}") for kind in raci_kinds(procedure, role_id))
+
+
+def escape_markdown(value: Any) -> Any:
+    """Plain text printed into Markdown cannot become markup, links or HTML."""
+    if isinstance(value, MdText) or not isinstance(value, str):
+        return value
+    if not _MARKDOWN_SPECIAL.search(value):  # most values: nothing to do, skip the rewrites
+        return value
+    text = re.sub(r"\s*\n\s*", " ", value)
+    return re.sub(r"([\\`*_\[\]{}<>#|~!&])", r"\\\1", text)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]{}<>#|~!&\n]")
+
+
+def css_content(label: str) -> Markup:
+    """A label with {page}/{pages} as a CSS ``content`` value, e.g. "Page " counter(page)."""
+    parts = re.split(r"\{(page|pages)\}", label)
+    values = [f"counter({part})" if index % 2 else f'"{_css_escape(part)}"'
+              for index, part in enumerate(parts) if part]
+    return Markup(" ".join(values))
+
+
+def _css_escape(text: str) -> str:
+    return re.sub(r'[\\"<>&\n]', lambda m: f"\\{ord(m.group()):x} ", text)
+
+
+def template_error(error: jinja2.TemplateError, root: Path) -> SopgenError:
+    """A template mistake as a user error naming the template file and line."""
+    name, line = getattr(error, "filename", None), getattr(error, "lineno", 0) or 0
+    if name is None:  # a runtime error: Jinja's traceback frames point into the template
+        import traceback
+
+        frames = [f for f in traceback.extract_tb(error.__traceback__)
+                  if f.filename.endswith((".j2", ".html", ".css", ".md"))]
+        name, line = (frames[-1].filename, frames[-1].lineno or 0) if frames else (None, 0)
+    where = Loc(relative(Path(name), root) if name else "templates", line)
+    return SopgenError(f"the template cannot be used: {error.message or error}", where,
+                       hint="correct the template in templates/, or remove it to use the "
+                            "built-in one")
+
+
+class Links:
+    """Where a procedure, role or term lives: one page, so every link is an #anchor."""
+
+    def href(self, kind: str, ident: str) -> str:
+        return "#" + model.anchor(kind, ident)
+
+
+def indent_lines(text: str, first: str, rest: str) -> str:
+    """Prefix the first line with ``first`` and every other line with ``rest``."""
+    lines = text.split("\n")
+    return "\n".join([first + lines[0]] + [(rest + line).rstrip() for line in lines[1:]])
+
+
+class Renderer:
+    """Renders one handbook in the formats asked for; holds the per-build caches."""
+
+    def __init__(self, handbook: Handbook, project_root: Path, *, draft: bool = False,
+                 links: Links | None = None, changes: dict[str, list[str]] | None = None,
+                 assets: Path | None = None) -> None:
+        self.handbook = handbook
+        self.changes = changes or {}
+        self.root = project_root
+        self.draft = draft
+        self.links = links or Links()
+        targets = {p.id: self.links.href("procedure", p.id) for p in handbook.procedures}
+        self.assets = assets or project_root / "content" / "assets"
+        self.text = TextRenderer(targets, mention_pattern(set(targets)), self.assets)
+        self.words = catalogue(handbook.document.language)
+        self._environments: dict[bool, jinja2.Environment] = {}
+        self._context: Context | None = None
+
+    def context(self) -> Context:
+        if self._context is None:  # built once: it inlines the logo
+            self._context = self._make_context()
+        return self._context
+
+    def _make_context(self) -> Context:
+        doc = self.handbook.document
+        logo_path = self.assets.parent / doc.organisation.logo
+        return Context(
+            handbook=self.handbook,
+            doc=doc,
+            pillars=[self._pillar(key) for key in model.PILLARS],
+            words=self.words,
+            draft=self.draft,
+            logo=data_uri(logo_path) if doc.organisation.logo else "",
+            language=doc.language,
+            file_stem=file_stem(doc, draft=self.draft),
+            next_review=model.review_due(doc),
+            changes=self.changes,
+        )
+
+    def _pillar(self, key: str) -> PillarView:
+        text: model.PillarText = getattr(self.handbook.pillars, key)
+        return PillarView(key=key, title=text.title, introduction=text.introduction,
+                          anchor=model.anchor("pillar", key),
+                          procedures=self.handbook.procedures_in(key))
+
+    def render(self, template: str, *, markdown: bool = False, **extra: Any) -> str:
+        env = self._environments.get(markdown)
+        if env is None:  # one environment per kind: templates compile once per build
+            env = self._environments[markdown] = environment(self.root / "templates",
+                                                             markdown=markdown)
+            env.globals["href"] = self.links.href
+            self._install_filters(env, markdown)
+        try:
+            return env.get_template(template).render(**self.context(), **extra)
+        except jinja2.TemplateError as error:  # a project's own template is the user's code
+            raise template_error(error, self.root) from error
+
+    def source(self, template: str) -> str:
+        """A theme file as it is (CSS, JavaScript): served, never rendered."""
+        env = environment(self.root / "templates", markdown=False)
+        assert env.loader is not None
+        return env.loader.get_source(env, template)[0]
+
+    def _md_item(self, text: str, indent: str) -> MdText:
+        """A list item's text: its continuation lines indented under the marker."""
+        return MdText(indent_lines(self.text.markdown(text), "", indent))
+
+    def _md_quote(self, text: str, indent: str, label: str) -> MdText:
+        """A note or warning as a block quote, tables and code blocks kept whole."""
+        heading = f"**{escape_markdown(label)}:** "
+        return MdText(indent_lines(self.text.markdown(text), f"{indent}> {heading}",
+                                   f"{indent}> "))
+
+    def _install_filters(self, env: jinja2.Environment, markdown: bool) -> None:
+        words = self.words
+        filters: dict[str, Callable[..., Any]] = {
+            "label": words.label,
+            "choice": words.choice,
+            "date": words.date,
+            "role_title": lambda role_id: self.handbook.role(role_id).title,
+            "css_content": css_content,
+            "raci": lambda procedure, role_id: raci_cell(procedure, role_id, words),
+        }
+        if markdown:
+            filters["md"] = lambda text: MdText(self.text.markdown(text))
+            filters["md_inline"] = lambda text: MdText(self.text.markdown_inline(text))
+            filters["md_cell"] = lambda text: MdText(self.text.markdown_cell(text))
+            filters["raw"] = MdText
+            filters["md_item"] = self._md_item
+            filters["md_quote"] = self._md_quote
+        else:
+            filters["md"] = self.text.html
+            filters["md_inline"] = self.text.html_inline
+            filters["raw"] = Markup
+        env.filters.update(filters)
+
+
+TEMPLATES = {"md": "handbook.md.j2", "html": "handbook.html.j2", "pdf": "print.html.j2"}
+HANDBOOK_FORMATS = tuple(TEMPLATES)  # "pdf" renders the print HTML the PDF is laid out from
+PARALLEL_FROM = 150  # procedures; below this a second process costs more than it saves
+
+
+def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *,
+                   draft: bool = False, changes: dict[str, list[str]] | None = None,
+                   assets: Path | None = None) -> Rendered:
+    """Render each text format in memory; the PDF gets its print HTML from here.
+
+    A large handbook renders in forked processes (see ``_render_in_parallel``); the
+    bytes and warnings are the same either way (tests/test_render.py checks).
+    """
+    with paused_gc():
+        return _render_formats(Renderer(handbook, project_root, draft=draft, changes=changes,
+                                        assets=assets), formats)
+
+
+def text_problems(handbook: Handbook, project_root: Path, *,
+                  assets: Path | None = None) -> list[Any]:
+    """What rendering would warn about in the Markdown fields (links and images removed,
+    raw HTML), found without rendering a template: ``sopgen check`` reports it too."""
+    renderer = Renderer(handbook, project_root, assets=assets)
+    with paused_gc():
+        for text in markdown_texts(handbook):
+            renderer.text.html(text)
+    return renderer.text.problems
+
+
+def _render_formats(renderer: Renderer, formats: list[str]) -> Rendered:
+    wanted = [f for f in TEMPLATES if f in formats]
+    html_like = [f for f in wanted if f != "md"]  # what parsing on several cores speeds up
+    if html_like and len(renderer.handbook.procedures) >= PARALLEL_FROM and can_fork():
+        results = _render_in_parallel(renderer, wanted)
+    else:
+        results = [_render_one(renderer, f) for f in wanted]
+    files = {f: data for f, (data, _) in zip(wanted, results, strict=True)}
+    problems: list[Any] = []
+    for _, found in results:  # each process reports the same texts' problems once
+        problems += [p for p in found if p not in problems]
+    return Rendered(files, problems)
+
+
+Result = tuple[bytes, list[Any]]  # a file, and the problems found rendering it
+
+
+def _render_one(renderer: Renderer, fmt: str) -> Result:
+    text = renderer.render(TEMPLATES[fmt], markdown=fmt == "md")
+    if fmt == "md":
+        text = tidy_markdown(text)
+    elif fmt == "html":
+        text = scroll_boxes(text, renderer.words)
+    return text.encode(), list(renderer.text.problems)
+
+
+_FORKED: Renderer | None = None  # what forked workers render from, inherited not pickled
+
+
+def _render_forked(fmt: str) -> Result:
+    assert _FORKED is not None
+    return _render_one(_FORKED, fmt)
+
+
+def _html_part(part: int, parts: int) -> list[tuple[str, Findings]]:
+    assert _FORKED is not None
+    return _FORKED.text.html_ahead(_texts_to_parse(_FORKED)[part::parts])
+
+
+def _texts_to_parse(renderer: Renderer) -> list[str]:
+    """The same list in every process: workers inherit the handbook, so only the part
+    numbers cross to them, and the HTML comes back in this order."""
+    return renderer.text.parsed_texts(markdown_texts(renderer.handbook))
+
+
+def _render_in_parallel(renderer: Renderer, wanted: list[str]) -> list[Result]:
+    """Markdown-it is most of the time, so it gets every core.
+
+    Workers (forked: they inherit the handbook) render the Markdown handbook and, in
+    parts, the HTML of every text that needs parsing. This process takes those HTML
+    pieces into its cache, then renders the HTML and print templates, which report each
+    text's warnings where they show it.
+    """
+    global _FORKED
+    html_like = [f for f in wanted if f != "md"]
+    parts = min(available_cores(), 4)  # beyond 4, handing the HTML back costs what it saves
+    workers = min(available_cores(), parts + ("md" in wanted))
+    _FORKED = renderer
+    try:
+        with forked_pool(workers, "rendering the handbook") as pool:
+            ahead = [pool.submit(_html_part, part, parts) for part in range(parts)]
+            markdown = pool.submit(_render_forked, "md") if "md" in wanted else None
+            texts = _texts_to_parse(renderer)
+            for part, future in enumerate(ahead):
+                renderer.text.adopt_html(texts[part::parts], future.result())
+            results = {fmt: _render_one(renderer, fmt) for fmt in html_like}
+            if markdown is not None:
+                results["md"] = markdown.result()
+    finally:
+        _FORKED = None
+    return [results[fmt] for fmt in wanted]
+
+
+# What content can make wider than a phone: a Markdown table or code block. Content is
+# escaped and raw HTML is off, so these bare tags come only from the Markdown renderer,
+# and neither can hold another (a table cell is inline). Templates box their own tables.
+_WIDE_BLOCK = re.compile(r"<table>.*?</table>|<pre>.*?</pre>", re.S)
+
+
+def scroll_boxes(html: str, words: Catalogue) -> str:
+    """Screen HTML: each wide table or code block scrolls sideways in a box of its own
+    instead of widening the page (WCAG 1.4.10); the box takes keyboard focus, so it can be
+    scrolled without a mouse, and has a name, numbered to tell boxes apart."""
+    counts = {"table_box": 0, "code_box": 0}
+
+    def box(match: re.Match[str]) -> str:
+        kind = "code_box" if match.group().startswith("<pre") else "table_box"
+        counts[kind] += 1
+        name = words.label(kind).replace("{n}", str(counts[kind]))
+        return (f'<div class="scroll-box {kind.replace("_", "-")}" role="region" tabindex="0" '
+                f'aria-label="{escape(name)}">{match.group()}</div>')
+
+    return _WIDE_BLOCK.sub(box, html)
+
+
+def tidy_markdown(text: str) -> str:
+    """One blank line between blocks, whatever the template's conditionals left."""
+    text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))  # faster than a regex
+    text = re.sub(r"\n(?=#{1,6} |<a id=)", "\n\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
