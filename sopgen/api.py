@@ -8,6 +8,7 @@ from pathlib import Path
 from sopgen.commands.publish import site_files
 from sopgen.commands.schema import schema_text
 from sopgen.core.catalogue import Catalogue, catalogue
+from sopgen.core.errors import SopgenError
 from sopgen.outputs.diff import as_html, as_markdown, as_terminal, compare, revision_changes
 from sopgen.outputs.table import OUTPUTS, BuildOptions, Job, focus
 from sopgen.reading.handbook import Checked, read_handbook
@@ -48,6 +49,8 @@ def site_pages(folder: Path | str, *, pdf: bytes) -> dict[str, bytes]:
 def diff_texts(folder: Path | str, old: str, new: str,
                formats: tuple[str, ...] = tuple(DIFF_FORMATS)) -> dict[str, str]:
     """What changed between two versions (or ``current``), in each format asked for."""
+    if Path(old).is_dir() and not Path(folder).is_dir():  # sopgen diff PROJECT OLD NEW
+        raise SopgenError.of("version_is_folder", value=old)
     before, after = read_version(folder, old), read_version(folder, new)
     words = catalogue(after.handbook.document.language)
     changes = replace(compare(before.handbook, after.handbook),

@@ -18,6 +18,7 @@ from sopgen import __version__
 if TYPE_CHECKING:
     from sopgen.commands.build import BuildResult
     from sopgen.outputs.table import BuildOptions
+    from sopgen.rendering.pdfengine import PdfEngine
 
 app = typer.Typer(
     help="SOP handbooks as code: YAML in, Markdown, HTML and PDF out.",
@@ -64,13 +65,22 @@ def user_errors() -> Iterator[None]:
             typer.echo(line, err=True)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:  # Ctrl-C: outputs are written whole or not at all
-        typer.echo("interrupted — earlier outputs are as they were", err=True)
+        _say("cli_interrupted", err=True)
         raise typer.Exit(130) from None
     except OSError as error:  # a folder that cannot be written, a full disk, ...
-        where = f"{error.filename}: " if error.filename else ""
-        typer.echo(f"{where}error: {error.strerror or error} — check the path and its "
-                   "permissions", err=True)
+        problem = SopgenError.of("file_error", path=error.filename or "",
+                                 reason=error.strerror or error)
+        for line in problem.lines():
+            typer.echo(line.removeprefix(": "), err=True)
         raise typer.Exit(1) from None
+
+
+def _say(key: str, language: str | None = None, *, err: bool = False, **params: object) -> None:
+    """One line from the label catalogue, in the document's language if known."""
+    from sopgen.core.catalogue import catalogue, default_language
+
+    words = catalogue(language or default_language())
+    typer.echo(words.label(key).format(**params), err=err)
 
 
 def _warn(lines: list[str]) -> None:
@@ -82,13 +92,14 @@ def _warn(lines: list[str]) -> None:
 def validate(project: ProjectArg = Path(".")) -> None:
     """Check the content and report every problem with file and line."""
     with user_errors():
+        from sopgen.core.catalogue import catalogue
         from sopgen.reading.handbook import read_handbook
 
         checked = read_handbook(project)
-        count = len(checked.handbook.procedures)
-        more = "; sopgen check lists the warnings" if checked.warnings else ""
-        typer.echo(f"{checked.project.show(checked.project.content)}: OK, {count} procedures"
-                   f"{more}")
+        language = checked.handbook.document.language
+        more = catalogue(language).label("cli_validate_more") if checked.warnings else ""
+        _say("cli_validate_ok", language, content=checked.project.show(checked.project.content),
+             count=len(checked.handbook.procedures), more=more)
 
 
 @app.command()
@@ -103,9 +114,9 @@ def check(
 
         checked = check_project(project, strict=strict)
         _warn(checked.warnings)
-        count = len(checked.handbook.procedures)
-        typer.echo(f"{checked.project.show(checked.project.content)}: {count} procedures, "
-                   f"{len(checked.warnings)} warning(s)")
+        _say("cli_check_summary", checked.handbook.document.language,
+             content=checked.project.show(checked.project.content),
+             count=len(checked.handbook.procedures), warnings=len(checked.warnings))
 
 
 def _choose(value: str, allowed: tuple[str, ...], what: str,
@@ -119,7 +130,7 @@ def _choose(value: str, allowed: tuple[str, ...], what: str,
     key = aliases.get(key, key)
     if key in allowed:
         return key
-    close = suggest(key, [*allowed, *aliases])["suggestion"]
+    close = str(suggest(key, [*allowed, *aliases])["suggestion"])
     meant = f" (did you mean '{aliases.get(close, close)}'?)" if close else ""
     raise typer.BadParameter(f"'{value}' is not {what}{meant} — use one of: "
                              f"{', '.join(allowed)}")
@@ -206,7 +217,7 @@ def _build_options(formats: list[str], names: list[str], everything: bool, *,
     chosen = list(ARTEFACTS) if everything else names
     if fillable and "checklists" not in chosen:
         chosen = [*chosen, "checklists"]  # asking for fillable sheets is asking for sheets
-    engine = "single" if pdf_engine == "single" else "parallel"
+    engine: PdfEngine = "single" if pdf_engine == "single" else "parallel"
     return BuildOptions(formats=formats, artefacts=chosen, role=role, fillable=fillable,
                         site_url=site_url, pdf_engine=engine)
 
@@ -214,9 +225,9 @@ def _build_options(formats: list[str], names: list[str], everything: bool, *,
 def _report_build(result: BuildResult) -> None:
     _warn(result.warnings)
     for path in result.written:
-        typer.echo(f"wrote {path}")
+        _say("cli_wrote", result.language, path=path)
     for path in result.kept:
-        typer.echo(f"kept {path} (released files never change)")
+        _say("cli_kept", result.language, path=path)
 
 
 @app.command()
@@ -229,7 +240,7 @@ def release(project: ProjectArg = Path("."), output: OutputOption = None) -> Non
         from sopgen.commands.release import release_project
 
         snapshot, result = release_project(project, output=output, report=_Progress())
-        typer.echo(f"released {snapshot}")
+        _say("cli_released", result.language, path=snapshot)
         _report_build(result)
 
 
@@ -240,8 +251,8 @@ def publish(project: ProjectArg = Path("."), output: OutputOption = None) -> Non
         from sopgen.commands.publish import publish as publish_site
 
         result = publish_site(project, output=output, report=_Progress())
-        typer.echo(f"published {', '.join(result.versions)} (latest {result.latest}) "
-                   f"to {result.folder}")
+        _say("cli_published", result.language, versions=", ".join(result.versions),
+             latest=result.latest, folder=result.folder)
 
 
 @app.command()
@@ -260,7 +271,7 @@ def init(
         from sopgen.commands.scaffold import init_project
 
         written = init_project(folder, language=language, starter=starter)
-        typer.echo(f"created {folder} ({len(written)} files). Next: cd {folder} && sopgen serve")
+        _say("cli_created_project", language, folder=folder, count=len(written))
 
 
 new_app = typer.Typer(help="Add something new to a project.", no_args_is_help=True)
@@ -281,7 +292,7 @@ def new_procedure(
         from sopgen.commands.scaffold import new_procedure as add_procedure
 
         path = add_procedure(project, pillar=pillar, title=title)
-        typer.echo(f"created {path}")
+        _say("cli_created", path=path)
 
 
 @app.command()
@@ -295,14 +306,8 @@ def serve(
 
         from sopgen.commands.serve import start
 
-        try:
-            server = start(project, port=port, report=_echo)
-        except OSError as error:
-            from sopgen.core.errors import SopgenError
-
-            raise SopgenError(f"cannot listen on 127.0.0.1:{port}: {error.strerror}",
-                              hint="another program uses this port; try --port 8001") from None
-        typer.echo(f"Preview at {server.url} — edit and save; Ctrl+C to stop.")
+        server = start(project, port=port, report=_echo)
+        _say("cli_preview_at", server.preview.language, url=server.url)
         try:
             while True:
                 time.sleep(3600)
@@ -323,7 +328,7 @@ def schema(
             typer.echo(schema_text(), nl=False)
         else:
             output.write_text(schema_text(), encoding="utf-8")
-            typer.echo(f"wrote {output}")
+            _say("cli_wrote", path=output)
 
 
 @app.command()
@@ -339,11 +344,6 @@ def diff(
     with user_errors():
         from sopgen.api import diff_texts
 
-        if Path(old).is_dir() and not Path(project).is_dir():
-            from sopgen.core.errors import SopgenError
-
-            raise SopgenError(f"'{old}' is a folder, not a version",
-                              hint="the project comes last: sopgen diff OLD NEW PROJECT")
         typer.echo(diff_texts(project, old, new, (format,))[format], nl=False)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+import os
+import re
 import shutil
 from pathlib import Path
 
@@ -9,6 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Messages with no document behind them speak the user's locale: the suite's is English.
+os.environ["LANGUAGE"] = "en"
 
 
 @pytest.fixture
@@ -35,3 +40,35 @@ def write(project: Path, relative: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# The fast tier (-m "not slow") leaves out what lays out a PDF, drives a browser or runs
+# Java. Whole modules are slow; elsewhere a test is slow when it, or a fixture it uses,
+# asks for a PDF (a build with no format list makes every format, PDF included).
+SLOW_MODULES = {"test_pdf", "test_paginate", "test_site", "test_sample", "test_bench"}
+SLOW_SOURCE = re.compile(
+    r"pdf|publish|release_project|chromium|browser|vnu|ARTEFACTS|checklists|acknowledgements"
+    r"|--all|build_project\(\s*\w+\s*(?:,\s*output=[^,)]*)?\)|\[\"build\", str\(\w+\)\]"
+    r"|\[\"build\", str\(\w+\), \"-o\"")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _is_slow(item):
+            item.add_marker(pytest.mark.slow)
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    if item.module is None or item.module.__name__.split(".")[-1] in SLOW_MODULES:
+        return True
+    sources = [_source(getattr(item, "function", None))]
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    sources += [_source(defs[-1].func) for defs in definitions.values()]
+    return any(SLOW_SOURCE.search(text) for text in sources)
+
+
+def _source(function: object) -> str:
+    try:
+        return inspect.getsource(function)  # type: ignore[arg-type]
+    except (TypeError, OSError):
+        return ""

@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 from sopgen.cli import app
 from sopgen.commands.build import build_project
 from sopgen.commands.release import release_project
-from sopgen.core.errors import Loc, SopgenError, ValidationFailed
+from sopgen.core.errors import OptionError, SopgenError, ValidationFailed
 from sopgen.core.model import add_months
+from sopgen.core.problems import Loc, Problem
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
 from tests.conftest import write
@@ -133,7 +134,7 @@ def test_input_weasyprint_cannot_lay_out_is_one_line_with_a_hint(
                                  "--pdf-engine", engine])
     assert result.exit_code == 1
     assert result.stderr.strip() == ("error: the PDF could not be laid out: ValueError: "
-                                     "no room — build with --format html to find the text "
+                                     "no room — build only the HTML to find the text "
                                      "at fault")
 
 
@@ -185,11 +186,16 @@ def test_an_error_crosses_processes_whole() -> None:
     """A PDF worker's error reaches the user with its place and hint (pickled back)."""
     import pickle
 
-    error = SopgenError("what", Loc("content/a.yaml", 3, 4), hint="do this")
+    error = SopgenError.of("layout_failed", Loc("content/a.yaml", 3, 4), "id", detail="x")
     again = pickle.loads(pickle.dumps(error))
-    assert again.lines() == error.lines() == ["content/a.yaml:3:4: error: what — do this"]
-    failed = pickle.loads(pickle.dumps(ValidationFailed(["one", "two"])))
-    assert failed.lines() == ["one", "two"]
+    assert again.lines() == error.lines() == [
+        "content/a.yaml:3:4: galat: PDF tidak dapat ditata: x — bangun HTML saja untuk "
+        "menemukan teks penyebabnya"]
+    problems = [Problem(Loc("a.yaml", 1, 1), "empty_file"), Problem(Loc("b.yaml"), "tab")]
+    failed = pickle.loads(pickle.dumps(ValidationFailed(problems, "en")))
+    assert failed.lines() == ValidationFailed(problems, "en").lines() and len(failed.lines()) == 2
+    option = pickle.loads(pickle.dumps(OptionError("role", problems[:1], "en")))
+    assert option.option == "role" and option.lines() == OptionError("role", problems[:1]).lines()
 
 
 def test_a_file_or_folder_inside_a_project_means_that_project(mini: Path) -> None:
@@ -221,7 +227,7 @@ def test_output_that_is_a_file_and_validate_counts_warnings(mini: Path) -> None:
     result = runner.invoke(app, ["build", str(mini), "-f", "md", "-o", str(document)])
     assert result.exit_code == 1
     assert result.stderr.strip() == (f"error: could not write to {document}: it is a file, not "
-                                     "a folder — give --output a folder; earlier outputs are "
+                                     "a folder — give an output folder; earlier outputs are "
                                      "unchanged")
     checked = runner.invoke(app, ["validate", str(mini)])
     assert checked.exit_code == 0 and checked.stderr == ""

@@ -450,7 +450,10 @@ def test_every_rule_the_reader_can_emit_has_a_case() -> None:
     emitted -= {"error", "warning"} | {code for code in emitted if code.startswith("kind_")}
     tested = {case.code for case in CASES} | {"no_content_files", "too_many_files",
                                               "content_too_large", "text_as_comment",
-                                              "file_not_read"}
+                                              "file_not_read",
+                                              # the project folder itself: test_cli, robustness
+                                              "no_project_folder", "no_project_content",
+                                              "content_folder_case"}
     assert emitted - tested == set()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sopgen.core.errors import speaking
 from sopgen.core.write import write_folder
 from sopgen.outputs.table import BuildOptions, Report, render_outputs
 from sopgen.reading.handbook import Checked, read_handbook
@@ -22,6 +23,7 @@ class BuildResult:
     kept: list[Path]
     warnings: list[str]
     draft: bool
+    language: str  # the document's: what to say the result in
 
 
 def build_project(folder: Path | str, options: BuildOptions | None = None, *,
@@ -45,10 +47,12 @@ def build_checked(checked: Checked, options: BuildOptions | None = None, *,
                   output: Path | None = None, draft: bool = True,
                   report: Report | None = None) -> BuildResult:
     output_root = output if output is not None else checked.project.root / "output"
-    files, warnings = render_outputs(checked, options or BuildOptions(), draft=draft,
-                                     report=report, cache=output_root / ".cache" / "pdf")
-    version = checked.handbook.document.version
-    name = f"{version}-draft" if draft else version
-    written = write_folder(output_root, name, files, immutable=not draft)
+    language = checked.handbook.document.language
+    with speaking(language):
+        files, warnings = render_outputs(checked, options or BuildOptions(), draft=draft,
+                                         report=report, cache=output_root / ".cache" / "pdf")
+        version = checked.handbook.document.version
+        name = f"{version}-draft" if draft else version
+        written = write_folder(output_root, name, files, immutable=not draft)
     return BuildResult(output_root / name, written.written, written.kept,
-                       checked.warnings + warnings, draft)
+                       checked.warnings + warnings, draft, language)

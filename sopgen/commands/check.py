@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from sopgen.core.catalogue import format_problems
 from sopgen.core.errors import ValidationFailed
 from sopgen.reading.handbook import Checked, read_handbook
 from sopgen.reading.releases import edited_release
@@ -23,7 +22,6 @@ def check_project(folder: Path | str, *, strict: bool = False,
     checked = replace(checked, problems=checked.problems + [p for p in found
                                                              if p not in checked.problems])
     if strict and checked.problems:
-        raise ValidationFailed(format_problems(
-            [replace(p, severity="error") for p in checked.problems],
-            checked.handbook.document.language))
+        raise ValidationFailed([replace(p, severity="error") for p in checked.problems],
+                               checked.handbook.document.language)
     return checked

@@ -18,14 +18,15 @@ from typing import Any
 
 from sopgen.commands.build import build_checked
 from sopgen.core import model
-from sopgen.core.errors import Loc, Problem
+from sopgen.core.errors import speaking
+from sopgen.core.problems import Loc, Problem
 from sopgen.core.write import write_folder
 from sopgen.outputs.diff import revision_changes
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import Checked, fail_on_errors
 from sopgen.reading.load import Project
 from sopgen.reading.releases import read_release, released_versions
-from sopgen.rendering.render import Links, Renderer, scroll_boxes
+from sopgen.rendering.render import Links, PillarView, Renderer, scroll_boxes
 
 SECTION_PAGES = ("roles", "raci", "glossary", "revisions", "search")
 
@@ -46,6 +47,7 @@ class PublishResult:
     folder: Path
     versions: list[str]
     latest: str
+    language: str  # the newest release's: what to say the result in
 
 
 def publish(folder: Path | str, *, output: Path | None = None,
@@ -54,7 +56,7 @@ def publish(folder: Path | str, *, output: Path | None = None,
     project = Project.at(folder)
     versions = released_versions(project.releases)
     if not versions:
-        fail_on_errors([Problem(Loc(project.show(project.releases)), "nothing_released")], "en")
+        fail_on_errors([Problem(Loc(project.show(project.releases)), "nothing_released")])
     output_root = output if output is not None else project.root / "output"
     releases = {version: read_release(project.root, version) for version in versions}
     pdfs = {}
@@ -62,8 +64,10 @@ def publish(folder: Path | str, *, output: Path | None = None,
         if report:
             report(f"publishing {version} …")
         pdfs[version] = released_pdf(checked, output_root, report)
-    write_folder(output_root, "site", site_files(releases, versions, pdfs), replace=True)
-    return PublishResult(output_root / "site", versions, versions[-1])
+    language = releases[versions[-1]].handbook.document.language
+    with speaking(language):
+        write_folder(output_root, "site", site_files(releases, versions, pdfs), replace=True)
+    return PublishResult(output_root / "site", versions, versions[-1], language)
 
 
 def site_files(releases: dict[str, Checked], versions: list[str],
@@ -137,7 +141,7 @@ class VersionSite:
         pages["site.js"] = self.renderer.source("site/site.js").encode()
         return pages
 
-    def _pillar(self, key: str) -> dict[str, Any]:
+    def _pillar(self, key: str) -> PillarView:
         return next(p for p in self.renderer.context()["pillars"] if p["key"] == key)
 
     def page(self, template: str, name: str, **extra: Any) -> bytes:

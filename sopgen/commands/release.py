@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sopgen.commands.build import BuildResult, build_checked
-from sopgen.core.errors import Loc, Problem
+from sopgen.core.problems import Loc, Problem
 from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
 from sopgen.reading.releases import (
     is_released,
@@ -38,7 +38,7 @@ def release_problems(checked: Checked) -> list[Problem]:
     """Why the current content cannot be released as its version, if it cannot."""
     doc = checked.handbook.document
     where = located(doc.version, Loc(checked.project.show(checked.project.content)))
-    params = {"version": doc.version, "status": doc.status}
+    params: dict[str, object] = {"version": doc.version, "status": doc.status}
     if doc.status != "approved":
         return [Problem(located(doc.status, where), "release_not_approved", params)]
     if not doc.approvals:

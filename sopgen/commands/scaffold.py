@@ -39,12 +39,9 @@ def init_project(target: Path, *, language: str = "id", starter: str = "website"
     """Create a new project folder from a starter; refuses to touch a non-empty folder."""
     folder_name = STARTERS.get((starter, language))
     if folder_name is None:
-        raise SopgenError(f"there is no {starter!r} starter in language {language!r}",
-                          hint="the website starter is in Bahasa Indonesia (--language id); "
-                               "use --starter blank for English")
+        raise SopgenError.of("no_starter", starter=starter, starter_language=language)
     if target.exists() and any(target.iterdir()):
-        raise SopgenError(f"{target} is not empty",
-                          hint="choose a new folder name; nothing was written")
+        raise SopgenError.of("folder_not_empty", path=target)
     source = resources.files("sopgen").joinpath(f"starters/{folder_name}")
     with resources.as_file(source) as starter_path:
         shutil.copytree(starter_path, target, dirs_exist_ok=True)
@@ -70,7 +67,7 @@ def _write(path: Path, text: str) -> Path:
 def new_procedure(folder: Path | str, *, pillar: str, title: str = "") -> Path:
     """Add ``content/<pillar folder>/<next id>.yaml`` with every field and a comment each."""
     if pillar not in PILLARS:
-        raise SopgenError(f"unknown pillar {pillar!r}", hint=f"use one of: {', '.join(PILLARS)}")
+        raise SopgenError.of("unknown_pillar", pillar=pillar, allowed=", ".join(PILLARS))
     project = Project.at(folder)
     raw, _ = load_project(project)  # tolerant: a mistake elsewhere must not block a new file
     language = _language(raw)
@@ -81,8 +78,7 @@ def new_procedure(folder: Path | str, *, pillar: str, title: str = "") -> Path:
     ident = _next_id(prefix, [str(p.get("id")) for p in procedures if _valid_id(p)])
     target = _folder_for(project, pillar, language, ours) / f"{ident}.yaml"
     if target.exists():
-        raise SopgenError(f"{project.show(target)} already exists",
-                          hint="rename that file or give the new procedure another id")
+        raise SopgenError.of("file_exists", language=language, path=project.show(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     owner = _owner(raw)
     target.write_text(procedure_template(ident, pillar, title, owner, language,

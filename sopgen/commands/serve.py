@@ -20,6 +20,7 @@ from pathlib import Path
 
 from markupsafe import escape
 
+from sopgen.core.catalogue import catalogue, default_language
 from sopgen.core.errors import SopgenError
 from sopgen.outputs.table import BuildOptions, render_outputs
 from sopgen.reading.handbook import read_handbook
@@ -48,20 +49,24 @@ class Preview:
     good_html: bytes = b""
     errors: list[str] = field(default_factory=list)
     build: int = 0
+    language: str = field(default_factory=default_language)  # the document's, once read
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def rebuild(self, report: Callable[[str], None]) -> None:
-
         started = time.perf_counter()
         try:
             checked = read_handbook(self.project.root)
+            self.language = checked.handbook.document.language
             files, _ = render_outputs(checked, BuildOptions(formats=["html"]), draft=True)
             html = next(iter(files.values()))
             errors: list[str] = []
         except SopgenError as error:
+            error.language = error.language or self.language
             html, errors = b"", error.lines()
         except Exception as error:  # the watcher must outlive anything a save can cause
-            html, errors = b"", [f"error: {type(error).__name__}: {error}"]
+            bug = SopgenError.of("internal_error", language=self.language,
+                                 detail=f"{type(error).__name__}: {error}")
+            html, errors = b"", bug.lines()
         with self.lock:
             if html:
                 self.good_html = html
@@ -70,12 +75,14 @@ class Preview:
         for line in errors:
             report(line)
         if not errors:
-            report(f"rebuilt in {time.perf_counter() - started:.2f} s")
+            words = catalogue(self.language)
+            report(words.label("preview_rebuilt").format(
+                seconds=f"{time.perf_counter() - started:.2f}"))
 
     def page(self) -> bytes:
         with self.lock:
             if self.errors:
-                return error_page(self.errors, bool(self.good_html))
+                return error_page(self.errors, bool(self.good_html), self.language)
             return inject(self.good_html)
 
 
@@ -83,14 +90,18 @@ def inject(html: bytes) -> bytes:
     return html.replace(b"</body>", RELOAD_SCRIPT + b"</body>", 1)
 
 
-def error_page(errors: list[str], has_good: bool) -> bytes:
+def error_page(errors: list[str], has_good: bool, language: str) -> bytes:
+    """The preview while the content has problems, in the document's language."""
+    words = catalogue(language)
     items = "".join(f"<li><code>{escape(line)}</code></li>" for line in errors)
-    link = '<p><a href="/last-good">Last good build</a></p>' if has_good else ""
-    page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f"<title>sopgen: problems</title><style>body{{font-family:sans-serif;"
+    link = (f'<p><a href="/last-good">{escape(words.label("preview_last_good"))}</a></p>'
+            if has_good else "")
+    heading = escape(words.label("preview_problems").format(count=len(errors)))
+    page = (f'<!DOCTYPE html><html lang="{escape(language)}"><head><meta charset="utf-8">'
+            f"<title>sopgen: {heading}</title><style>body{{font-family:sans-serif;"
             f"max-width:60rem;margin:2rem auto;padding:0 1rem}}li{{margin:.5rem 0}}"
             f"code{{white-space:pre-wrap}}</style></head><body>"
-            f"<h1>The content has {len(errors)} problem(s)</h1><ol>{items}</ol>{link}"
+            f"<h1>{heading}</h1><ol>{items}</ol>{link}"
             f"</body></html>")
     return inject(page.encode())
 
@@ -165,7 +176,7 @@ class Server:
     @property
     def url(self) -> str:
         host, port = self.http.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host!s}:{port}/"
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -178,7 +189,11 @@ def start(folder: Path | str, *, port: int = 8000,
     """Build once, then serve and watch in background threads."""
     preview = Preview(Project.at(folder))
     preview.rebuild(report)
-    http = ThreadingHTTPServer(("127.0.0.1", port), handler_for(preview))
+    try:
+        http = ThreadingHTTPServer(("127.0.0.1", port), handler_for(preview))
+    except OSError as error:
+        raise SopgenError.of("port_in_use", language=preview.language, port=port,
+                             reason=error.strerror or error) from None
     stop = threading.Event()
     threading.Thread(target=http.serve_forever, daemon=True).start()
     threading.Thread(target=watch, args=(preview, stop, report), daemon=True).start()

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from sopgen.core.errors import Problem
+from sopgen.core.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Catalogue:
         return f"{where}{self.messages[problem.severity]}: {text}"
 
 
-class _Defaults(dict):  # a message may not use every parameter, nor get every one
+class _Defaults(dict[str, str]):  # a message may not use every parameter, nor get every one
     def __missing__(self, key: str) -> str:
         return ""
 
@@ -94,3 +95,13 @@ def suggest(key: str, allowed: tuple[str, ...] | list[str]) -> dict[str, object]
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     return {"key": key, "suggestion": close[0] if close else "", "allowed": ", ".join(allowed)}
 
+
+
+def default_language() -> str:
+    """The language of messages when no document says one: the user's locale if sopgen
+    speaks it (``LANG=id_ID.UTF-8`` → ``id``), else English."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        code = os.environ.get(variable, "").split(":")[0].split("_")[0].split(".")[0].lower()
+        if code:
+            return code if code in languages() else "en"
+    return "en"

@@ -1,89 +1,74 @@
-"""User errors: one exception type that names the file, line and what to do.
+"""User errors: one channel for every mistake a user can make and fix.
 
-The library never prints; the CLI turns a ``SopgenError`` into one line per problem
-and exit code 1. Everything else escaping the library is a bug in sopgen.
+A ``SopgenError`` carries problems (message codes with their parameters and places)
+and the language to say them in; its lines come from the label catalogue, so every
+message exists in every language. The library never prints and knows no exit codes:
+the CLI turns errors into lines and an exit status. Anything else escaping the library
+is a bug in sopgen.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import NamedTuple
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
-
-class Loc(NamedTuple):
-    """Where a value was written: file and 1-based line and column."""
-
-    file: str
-    line: int = 0
-    col: int = 0
-
-    def __str__(self) -> str:
-        if not self.line:
-            return self.file
-        return f"{self.file}:{self.line}:{self.col}"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding about the content, with a message code and its parameters.
-
-    The message itself is looked up in the label catalogue of the document's language
-    (``labels/*.toml``, table ``messages``), so the same problem reads naturally in
-    Bahasa Indonesia and in English.
-    """
-
-    loc: Loc
-    code: str
-    params: dict[str, object] = field(default_factory=dict)
-    severity: str = "error"  # "error" or "warning"
+from sopgen.core.catalogue import default_language, format_problems
+from sopgen.core.problems import NOWHERE, Loc, Problem
 
 
 class SopgenError(Exception):
-    """A mistake in the user's project: carries where it is and what to do about it."""
+    """A mistake in the user's project, options or files, with where it is and what to do.
 
-    def __init__(self, message: str, loc: Loc | None = None, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.loc = loc
-        self.hint = hint
+    ``language`` is the document's; an error raised where no document is known (a folder
+    that cannot be written, say) gets it from ``speaking()`` on its way out, or else
+    speaks the user's locale."""
+
+    def __init__(self, problems: list[Problem], language: str | None = None) -> None:
+        super().__init__(problems, language)
+        self.problems = problems
+        self.language = language
+
+    @classmethod
+    def of(cls, code: str, loc: Loc = NOWHERE, language: str | None = None,
+           **params: object) -> SopgenError:
+        """One problem, by its message code."""
+        return cls([Problem(loc, code, params)], language)
 
     def lines(self) -> list[str]:
-        """The error as the lines a user sees: ``file:line:col: error: what — hint``."""
-        where = f"{self.loc}: " if self.loc else ""
-        hint = f" — {self.hint}" if self.hint else ""
-        return [f"{where}error: {self.message}{hint}"]
+        """The error as the lines a user sees: ``file:line:col: error: what — what to do``."""
+        return format_problems(self.problems, self.language or default_language())
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
 
-
-NOWHERE = Loc("")  # a problem with no place in the content: an option's value, say
+    def __reduce__(self) -> tuple[Any, ...]:  # errors cross processes whole
+        return (type(self), (self.problems, self.language))
 
 
 class ValidationFailed(SopgenError):
-    """Several problems found at once; ``lines()`` lists every one of them."""
-
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__(f"{len(messages)} problem(s) found")
-        self.messages = messages
-
-    def lines(self) -> list[str]:
-        return list(self.messages)
+    """The content has problems; ``lines()`` lists every one of them."""
 
 
-def relative(path: Path, root: Path) -> str:
-    """A path as the user should see it: relative to the project when inside it."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-class OptionError(ValidationFailed):
+class OptionError(SopgenError):
     """A build option's value is wrong (found once the project is read, like an unknown
     role). ``option`` is the library's name for it; the CLI names its flag."""
 
-    def __init__(self, option: str, messages: list[str]) -> None:
-        super().__init__(messages)
+    def __init__(self, option: str, problems: list[Problem],
+                 language: str | None = None) -> None:
+        super().__init__(problems, language)
         self.option = option
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.option, self.problems, self.language))
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Errors raised inside without a language of their own speak ``language``."""
+    try:
+        yield
+    except SopgenError as error:
+        if error.language is None:
+            error.language = language
+        raise

@@ -297,7 +297,7 @@ def mention_pattern(procedure_ids: set[str]) -> re.Pattern[str] | None:
 
 def markdown_texts(obj: object) -> Iterator[str]:
     """Every Markdown text value in the handbook, for checks that read prose."""
-    for name, markdown in _prose_fields(type(obj)):
+    for name, markdown in _prose_fields(obj.__class__):
         value = getattr(obj, name)
         for item in value if isinstance(value, list) else (value,):
             if isinstance(item, str):
@@ -307,16 +307,21 @@ def markdown_texts(obj: object) -> Iterator[str]:
                 yield from markdown_texts(item)
 
 
-@cache
+_PROSE_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
 def _prose_fields(cls: type) -> tuple[tuple[str, bool], ...]:
     """The fields of ``cls`` that hold Markdown or other model objects (walked once)."""
+    if cls in _PROSE_FIELDS:
+        return _PROSE_FIELDS[cls]
     plan = []
     for f in dataclasses.fields(cls):
         inner = hints(cls)[f.name]
         nested = any(dataclasses.is_dataclass(arg) for arg in (inner, *get_args(inner)))
         if f.metadata.get("markdown") or nested:
             plan.append((f.name, bool(f.metadata.get("markdown"))))
-    return tuple(plan)
+    _PROSE_FIELDS[cls] = tuple(plan)
+    return _PROSE_FIELDS[cls]
 
 
 @cache

@@ -50,9 +50,7 @@ def forked_pool(workers: int, doing: str) -> Iterator[ProcessPoolExecutor]:
     except BrokenProcessPool as error:
         if "terminated abruptly" not in str(error):  # say, a result that did not unpickle
             raise
-        raise SopgenError(f"a worker process {doing} stopped unexpectedly",
-                          hint="the machine may be out of memory: close other programs "
-                               "and build again") from error
+        raise SopgenError.of("worker_stopped", doing=doing) from error
 
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>

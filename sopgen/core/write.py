@@ -70,14 +70,12 @@ def write_folder(output_root: Path, name: str, files: dict[str, bytes], *,
         if not parts or Path(relative).is_absolute() or ".." in parts:
             raise ValueError(f"not a relative path inside the output: {relative!r}")
     if output_root.exists() and not output_root.is_dir():
-        raise SopgenError(f"could not write to {output_root}: it is a file, not a folder",
-                          hint="give --output a folder; earlier outputs are unchanged")
+        raise SopgenError.of("output_is_file", path=output_root)
     try:
         return _write_folder(output_root, name, files, immutable, replace)
     except OSError as error:  # a full disk or a read-only folder is not a sopgen bug
-        raise SopgenError(f"could not write to {output_root}: {error.strerror or error}",
-                          hint="check that the folder exists, has free space and that you "
-                               "may write to it; earlier outputs are unchanged") from error
+        raise SopgenError.of("write_failed", path=error.filename or output_root,
+                             reason=error.strerror or error) from error
 
 
 def _write_folder(output_root: Path, name: str, files: dict[str, bytes],

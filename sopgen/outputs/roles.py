@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from sopgen.core.catalogue import catalogue, format_problems, suggest
-from sopgen.core.errors import NOWHERE, OptionError, Problem
+from sopgen.core.catalogue import catalogue, suggest
+from sopgen.core.errors import OptionError
 from sopgen.core.model import Document, Handbook, Procedure, Step, flatten, in_pillar_order
+from sopgen.core.problems import NOWHERE, Problem
 
 
 def step_roles(steps: list[Step]) -> set[str]:
@@ -37,7 +38,7 @@ def check_role(handbook: Handbook, role_id: str) -> None:
     params = suggest(role_id, known)
     params["id"] = params.pop("key")
     language = handbook.document.language
-    raise OptionError("role", format_problems([Problem(NOWHERE, "no_such_role", params)], language))
+    raise OptionError("role", [Problem(NOWHERE, "no_such_role", params)], language)
 
 
 def role_handbook(handbook: Handbook, role_id: str) -> Handbook:

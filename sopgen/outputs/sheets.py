@@ -96,7 +96,8 @@ def ack_sheets(handbook: Handbook, role_id: str | None) -> list[AckSheet]:
 def pages_by_sheet(document: Any, anchors: list[str]) -> dict[str, list[Any]]:
     """The pages each sheet took. WeasyPrint lists a split element's anchor on every
     page it reaches; a page with no sheet anchor at all continues the sheet before it."""
-    wanted, found, current = set(anchors), {}, None
+    found: dict[str, list[Any]] = {}
+    wanted, current = set(anchors), None
     for page in document.pages:
         here = [name for name in page.anchors if name in wanted]
         current = here[0] if here else current

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sopgen.core.catalogue import Catalogue, catalogue, format_problems
-from sopgen.core.errors import NOWHERE, OptionError, Problem
+from sopgen.core.errors import OptionError
 from sopgen.core.model import recurring
+from sopgen.core.problems import NOWHERE, Problem
 from sopgen.outputs import raci, sheets
 from sopgen.outputs.calendar import SITE_URL, ics_bytes
 from sopgen.outputs.diff import revision_changes
@@ -173,4 +174,4 @@ def check_options(options: BuildOptions, language: str) -> None:
     as a URI as it is, so it must be one a calendar may open."""
     if options.site_url and not SITE_URL.fullmatch(options.site_url):
         problem = Problem(NOWHERE, "bad_site_url", {"url": options.site_url})
-        raise OptionError("site_url", format_problems([problem], language))
+        raise OptionError("site_url", [problem], language)

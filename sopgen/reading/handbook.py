@@ -11,9 +11,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sopgen.core.catalogue import format_problems
-from sopgen.core.errors import Problem, ValidationFailed
+from sopgen.core.errors import ValidationFailed
 from sopgen.core.gcpause import paused_gc
 from sopgen.core.model import Handbook
+from sopgen.core.problems import Problem
 from sopgen.reading.load import Project, load_file, load_project
 from sopgen.reading.review import reviewer_warnings
 from sopgen.reading.validate import asset_problems, language_of, validate
@@ -80,6 +81,6 @@ def _local(problem: Problem, raw: LMap) -> bool:
     return problem.code not in _NEEDS_EVERY_FILE and problem.loc.file != raw.loc.file
 
 
-def fail_on_errors(problems: list[Problem], language: str) -> None:
+def fail_on_errors(problems: list[Problem], language: str | None = None) -> None:
     if any(p.severity == "error" for p in problems):
-        raise ValidationFailed(format_problems(problems, language))
+        raise ValidationFailed(problems, language)

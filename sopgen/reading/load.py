@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sopgen.core.catalogue import suggest
-from sopgen.core.errors import Loc, Problem, SopgenError, relative
+from sopgen.core.errors import SopgenError
 from sopgen.core.model import Document, Procedure, Role
+from sopgen.core.problems import Loc, Problem, relative
 from sopgen.reading.yamlread import Budget, LMap, LSeq, read_yaml
 
 MAX_FILES = 5000
@@ -48,20 +49,16 @@ class Project:
         gives ``content/procedures.yaml`` or ``content`` means that project."""
         given = Path(folder).resolve()
         if not given.exists():
-            raise SopgenError(f"there is no folder {given}",
-                              hint="check the path, or create a project with: sopgen init "
-                                   "FOLDER")
+            raise SopgenError.of("no_project_folder", path=given)
         near = [p.name for p in given.iterdir() if p.is_dir() and p.name.lower() == "content"
                 and p.name != "content"] if given.is_dir() else []
         if near and not (given / "content").is_dir():
-            raise SopgenError(f"no content/ folder in {given}",
-                              hint=f"rename {near[0]}/ to content/, in small letters")
+            raise SopgenError.of("content_folder_case", path=given, near=near[0])
         for root in (given, *given.parents):
             if (root / "content").is_dir() and (root == given or root / "content" in
                                                  (given, *given.parents)):
                 return cls(root)
-        raise SopgenError(f"no content/ folder in {given}", hint="run sopgen in a project "
-                          "folder, or create one with: sopgen init FOLDER")
+        raise SopgenError.of("no_project_content", path=given)
 
     @property
     def content(self) -> Path:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from sopgen.core.errors import Loc, Problem
 from sopgen.core.model import VERSION
+from sopgen.core.problems import Loc, Problem
 from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
 from sopgen.reading.load import Project
 from sopgen.reading.yamlread import LMap, LSeq, located
@@ -95,7 +95,7 @@ def read_release(folder: Path | str, version: str) -> Checked:
             problem = Problem(where, "no_release", {"version": version, "known": known})
         else:
             problem = Problem(where, "no_release_yet", {"version": version})
-        fail_on_errors([problem], "en")
+        fail_on_errors([problem])
     frozen = project.releases / version / "assets"  # absent for releases made before
     return read_handbook(folder, snapshot=path, assets=frozen if frozen.is_dir() else None)
 

@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Iterator
 
 from sopgen.core.catalogue import catalogue, languages
-from sopgen.core.errors import Loc, Problem
 from sopgen.core.model import (
     PILLARS,
     Handbook,
@@ -22,6 +21,7 @@ from sopgen.core.model import (
     markdown_texts,
     review_due,
 )
+from sopgen.core.problems import Loc, Problem
 from sopgen.reading.yamlread import located
 
 WORD = re.compile(r"[^\W\d_]{2,}")

@@ -14,11 +14,10 @@ import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
 from sopgen.core import model
 from sopgen.core.catalogue import catalogue, languages, suggest
-from sopgen.core.errors import Loc, Problem
 from sopgen.core.model import (
     MAX_ASSET_BYTES,
     Handbook,
@@ -30,6 +29,7 @@ from sopgen.core.model import (
     markdown_texts,
     mention_pattern,
 )
+from sopgen.core.problems import Loc, Problem
 from sopgen.reading.yamlread import LMap, LSeq, LStr, has_bad_chars, located
 
 MAX_TEXT = 50_000
@@ -51,7 +51,7 @@ def validate(raw: LMap) -> tuple[Handbook | None, list[Problem]]:
     problems = converter.problems
     if isinstance(handbook, Handbook):
         problems.extend(cross_check(handbook, raw.loc))
-    if any(p.severity == "error" for p in problems):
+    if any(p.severity == "error" for p in problems) or not isinstance(handbook, Handbook):
         return None, problems
     return handbook, problems
 
@@ -60,7 +60,7 @@ def language_of(raw: LMap) -> str:
     """The document's language if it is a valid one, for phrasing messages early."""
     document = raw.get("document")
     language = document.get("language") if isinstance(document, LMap) else None
-    return language if language in get_args(model.Language) else "en"
+    return str(language) if language in get_args(model.Language) else "en"
 
 
 class _Converter:
@@ -77,7 +77,8 @@ class _Converter:
 
     def dataclass(self, cls: type, raw: object, loc: Loc) -> object | None:
         if isinstance(raw, LStr) and cls is Step:  # a plain string is a step's text
-            return Step(text=self.text(raw, raw.loc, _field(Step, "text")))
+            text = self.text(raw, raw.loc, _field(Step, "text"))
+            return Step(text=cast(str, text))  # a bad text is reported; the step stays
         if not isinstance(raw, LMap):
             self.fail(located(raw, loc), "expected_mapping", kind=self.kind(raw),
                       fields=", ".join(f.name for f in dataclasses.fields(cls)))
@@ -163,7 +164,7 @@ class _Converter:
             normalised.loc, raw = raw.loc, normalised
         pattern = f.metadata.get("pattern")
         if pattern is not None:
-            return self.identifier(raw, pattern, f)
+            return cast(str | None, self.identifier(raw, pattern, f))
         if raw.strip() != raw and not f.metadata.get("markdown"):
             stripped = LStr(raw.strip())
             stripped.loc = raw.loc

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import yaml
 from yaml.events import (
@@ -39,7 +40,7 @@ from yaml.events import (
     StreamEndEvent,
 )
 
-from sopgen.core.errors import Loc, Problem
+from sopgen.core.problems import Loc, Problem
 
 try:  # libyaml is ~15x faster; the pure-Python parser gives the same events.
     from yaml import CSafeLoader as _Loader
@@ -71,7 +72,7 @@ class LStr(str):
     loc: Loc
 
 
-class LMap(dict):
+class LMap(dict[str, Any]):
     """A mapping with the location of the mapping, each key and each value."""
 
     loc: Loc
@@ -79,7 +80,7 @@ class LMap(dict):
     value_locs: dict[str, Loc]
 
 
-class LSeq(list):
+class LSeq(list[Any]):
     """A sequence with its own location and that of each item."""
 
     loc: Loc
@@ -98,7 +99,24 @@ def located(value: object, fallback: Loc) -> Loc:
     return getattr(value, "loc", fallback)
 
 
-def mark_loc(name: str, mark: yaml.Mark | None) -> Loc:
+class Mark(Protocol):
+    """Where an event starts or ends (PyYAML's pure and C parsers have a class each)."""
+
+    line: int
+    column: int
+
+
+def start(event: Event) -> Mark:
+    assert event.start_mark is not None  # the parser marks every event it emits
+    return event.start_mark
+
+
+def end(event: Event) -> Mark:
+    assert event.end_mark is not None
+    return event.end_mark
+
+
+def mark_loc(name: str, mark: Mark | None) -> Loc:
     if mark is None:
         return Loc(name)
     return Loc(name, mark.line + 1, mark.column + 1)
@@ -192,7 +210,7 @@ class _Builder:
         self.problems.append(Problem(self.loc(event), code, params))
 
     def loc(self, event: Event) -> Loc:
-        return mark_loc(self.name, event.start_mark)
+        return mark_loc(self.name, start(event))
 
     def next(self) -> Event:
         try:
@@ -225,11 +243,11 @@ class _Builder:
 
     def _anchor(self, event: Event) -> Problem:
         """An anchor is most often text that starts with '&': say so, with the text."""
-        line = self._line(event.start_mark.line)
+        line = self._line(start(event).line)
         value = _VALUE.match(line)
         if value is None or not value["text"].startswith("&"):
             return Problem(self.loc(event), "alias")
-        return Problem(Loc(self.name, event.start_mark.line + 1, value.start("text") + 1),
+        return Problem(Loc(self.name, start(event).line + 1, value.start("text") + 1),
                        "yaml_special_start", {"text": _shown(value["text"]), "char": "&"})
 
     # --- a syntax error in words, at the line to change; None keeps libyaml's own words
@@ -250,9 +268,9 @@ class _Builder:
         comes right where that quote closed it, far below the mistake."""
         last = self.last_scalar
         if last is None or last.style not in ("\"", "'") or \
-                last.start_mark.line == last.end_mark.line or last.end_mark.line != mark.line:
+                start(last).line == end(last).line or end(last).line != mark.line:
             return None
-        return Problem(mark_loc(self.name, last.start_mark), "yaml_unclosed_quote",
+        return Problem(mark_loc(self.name, start(last)), "yaml_unclosed_quote",
                        {"quote": last.style})
 
     def _odd_value(self, mark: yaml.Mark, detail: str, context: str) -> Problem | None:
@@ -352,7 +370,7 @@ class _Builder:
             assert isinstance(event, AliasEvent)
             self.fail(event, "alias")
             raise _Stop  # an alias is where "billion laughs" starts: read no further
-        if event.anchor is not None:  # "&copy thing" would lose "&copy" without a word
+        if event.anchor is not None:  # type: ignore[attr-defined]  # "&copy x" loses "&copy"
             self.anchors.append(self._anchor(event))
         tag = event.tag  # type: ignore[attr-defined]
         if tag not in _STANDARD_TAGS:
@@ -377,7 +395,7 @@ class _Builder:
             return None
         value = LStr(event.value)
         value.loc = self.loc(event)
-        if plain and event.end_mark.line in self.lines_with_hash:
+        if plain and end(event).line in self.lines_with_hash:
             self._comment_after(event)
         return value
 
@@ -387,12 +405,12 @@ class _Builder:
         ``Call ext. 204 #2 first`` keeps only ``Call ext. 204``. A comment the author
         meant, ``daily  # every morning``, has a space after ``#`` and is left alone.
         """
-        end = event.end_mark
-        line = self._line(end.line)
-        found = _TEXT_AS_COMMENT.match(line, end.column)
+        end_mark = end(event)
+        line = self._line(end_mark.line)
+        found = _TEXT_AS_COMMENT.match(line, end_mark.column)
         if found:
             hash_at = found.end() - 1  # 0-based
-            self.problems.append(Problem(Loc(self.name, end.line + 1, hash_at + 1),
+            self.problems.append(Problem(Loc(self.name, end_mark.line + 1, hash_at + 1),
                                          "text_as_comment",
                                          {"text": line[hash_at:].strip()[:60]},
                                          severity="warning"))

@@ -23,8 +23,8 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from sopgen.core.errors import Loc, Problem
 from sopgen.core.model import MAX_ASSET_BYTES
+from sopgen.core.problems import Loc, Problem
 from sopgen.reading.yamlread import located
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
@@ -67,7 +67,7 @@ class TextRenderer:
     @cached_property
     def parser(self) -> MarkdownIt:
         md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
-        md.validateLink = lambda url: True  # our own policy below decides, and reports
+        md.validateLink = lambda url: True  # type: ignore[method-assign]  # our policy decides
         md.inline.ruler.at("text", _text_run)
         md.core.ruler.push("sopgen_policy", self._policy)
         return md
@@ -190,7 +190,7 @@ class TextRenderer:
             return f"<p>{self._plain_html(text)}</p>\n"
         if not BLOCK_SYNTAX.search(text.strip()):  # one paragraph: skip the block parser
             return f"<p>{self.parser.renderInline(text.strip())}</p>\n"
-        return self.parser.renderer.render(self._tokens(text), self.parser.options, {})
+        return str(self.parser.renderer.render(self._tokens(text), self.parser.options, {}))
 
     def _html_inline(self, text: str) -> str:
         if self._is_plain(text):

@@ -94,7 +94,9 @@ def lay_out(print_html: str, base: Path, allowed: list[Path], *, forms: bool = F
 
 def pdf_bytes(document: Any, identifier: str, *, forms: bool = False) -> bytes:
     with captured_weasyprint_log(), layout_errors():
-        return document.write_pdf(pdf_identifier=identifier.encode(), pdf_forms=forms or None)
+        pdf: bytes = document.write_pdf(pdf_identifier=identifier.encode(),
+                                        pdf_forms=forms or None)
+        return pdf
 
 
 # Where a layout exception was raised says whose it is: in WeasyPrint or a library it
@@ -115,8 +117,8 @@ def layout_errors() -> Iterator[None]:
         exhausted = isinstance(error, (RecursionError, MemoryError))  # on any deep input
         if not exhausted and not _raised_in_layout(error):
             raise
-        raise SopgenError(f"the PDF could not be laid out: {type(error).__name__}: {error}",
-                          hint="build with --format html to find the text at fault") from error
+        raise SopgenError.of("layout_failed",
+                             detail=f"{type(error).__name__}: {error}") from error
 
 
 def _raised_in_layout(error: BaseException) -> bool:

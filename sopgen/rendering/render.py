@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from sopgen.core import model
 from sopgen.core.catalogue import Catalogue, catalogue
-from sopgen.core.errors import Loc, SopgenError, relative
+from sopgen.core.errors import SopgenError
 from sopgen.core.gcpause import paused_gc
 from sopgen.core.model import (
     Document,
@@ -32,6 +32,7 @@ from sopgen.core.model import (
     raci_kinds,
 )
 from sopgen.core.parallel import available_cores, can_fork, forked_pool
+from sopgen.core.problems import Loc, relative
 from sopgen.rendering.markdown import Findings, TextRenderer, data_uri
 
 THEME_PACKAGE = ("sopgen", "themes/default")
@@ -146,9 +147,7 @@ def template_error(error: jinja2.TemplateError, root: Path) -> SopgenError:
                   if f.filename.endswith((".j2", ".html", ".css", ".md"))]
         name, line = (frames[-1].filename, frames[-1].lineno or 0) if frames else (None, 0)
     where = Loc(relative(Path(name), root) if name else "templates", line)
-    return SopgenError(f"the template cannot be used: {error.message or error}", where,
-                       hint="correct the template in templates/, or remove it to use the "
-                            "built-in one")
+    return SopgenError.of("template_failed", where, detail=error.message or error)
 
 
 class Links:
