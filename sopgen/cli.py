@@ -15,7 +15,7 @@ import typer
 
 from sopgen import __version__
 from sopgen.core.model import PILLARS
-from sopgen.outputs import ARTEFACTS, FORMATS
+from sopgen.outputs import ARTEFACTS, DEFAULT_FORMATS, FORMATS
 
 if TYPE_CHECKING:
     from sopgen.commands.build import BuildResult
@@ -168,7 +168,8 @@ def build(
     project: ProjectArg = Path("."),
     format: Annotated[list[str] | None, typer.Option(
         "--format", "-f", callback=_format_names,
-        help="md, html or pdf (comma-separated or repeated). Default: all.")] = None,
+        help="md, html, pdf or docx (comma-separated or repeated). Default: md, html "
+             "and pdf.")] = None,
     output: OutputOption = None,
     release: Annotated[str | None, typer.Option(
         "--release", help="Rebuild this released version from its snapshot.")] = None,
@@ -196,7 +197,8 @@ def build(
     with user_errors():
         from sopgen.commands.build import build_project, build_release
 
-        options = _build_options(format if format and not everything else list(FORMATS),
+        formats = list(FORMATS) if everything else format or list(DEFAULT_FORMATS)
+        options = _build_options(formats,
                                  artefacts or [], everything, role=role, fillable=fillable,
                                  site_url=site_url, pdf_engine=pdf_engine)
         if release:
