@@ -19,9 +19,10 @@ import base64
 import datetime as dt
 import io
 import re
+import typing
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import docx
 from docx.enum.style import WD_STYLE_TYPE
@@ -29,11 +30,11 @@ from docx.enum.text import WD_BREAK
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Emu, Pt, RGBColor
-from docx.table import Table
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
-from lxml import etree
 from markdown_it.token import Token
 
 from sopgen.core import model
@@ -48,6 +49,7 @@ TABLE_STYLE = "Light Grid Accent 1"
 NOTE_STYLES = {"note": ("Note", "EAF2FB", "2E74B5"), "warning": ("Warning", "FDF1E0", "C55A11")}
 CODE_FONT = "Courier New"
 MAX_LEVELS = 9  # Word numbering has nine levels; deeper sub-steps stay at the ninth
+Container = docx.document.Document | _Cell
 PICTURE = re.compile(r"^data:(image/(?:png|jpeg|gif|bmp));base64,(.*)$", re.DOTALL)
 
 
@@ -72,8 +74,7 @@ class _Inline:
     paragraph: Paragraph
     bold: int = 0
     italic: int = 0
-    link: etree._Element | None = None
-    extra: dict[str, bool] = field(default_factory=dict)
+    link: BaseOxmlElement | None = None
 
 
 class WordWriter:
@@ -90,6 +91,7 @@ class WordWriter:
         self.text = TextRenderer(targets, mention_pattern(set(targets)), self.assets)
         self.word = docx.Document()
         self._bookmarks = 0
+        self.style_ids: dict[str, str] = {}
         self._numbering = Numbering(self.word)
 
     # --- the document, top to bottom
@@ -236,7 +238,7 @@ class WordWriter:
         if p.references:
             self._heading(words.label("references"), 3)
             for ref in p.references:
-                paragraph = self.word.add_paragraph(style="List Bullet")
+                paragraph = self.paragraph("List Bullet")
                 self._external_link(paragraph, ref.title, ref.url)
         if p.related:
             paragraph = self.word.add_paragraph()
@@ -250,7 +252,7 @@ class WordWriter:
         for step in steps:
             depth = min(level, MAX_LEVELS - 1)
             style = "List Number" if depth == 0 else f"List Number {min(depth + 1, 3)}"
-            paragraph = self.word.add_paragraph(style=style)
+            paragraph = self.paragraph(style)
             _number(paragraph, num_id, depth)
             self._markdown(step.text, first=paragraph, continuation="List Continue")
             if step.role:
@@ -264,7 +266,7 @@ class WordWriter:
 
     def _callout(self, kind: str, text: str) -> None:
         style = NOTE_STYLES[kind][0]
-        paragraph = self.word.add_paragraph(style=style)
+        paragraph = self.paragraph(style)
         paragraph.add_run(f"{self.words.label(kind)}: ").bold = True
         self._markdown(text, first=paragraph, continuation=style)
 
@@ -273,7 +275,7 @@ class WordWriter:
             return
         self._heading(self.words.label(key), 3)
         for item in items:
-            paragraph = self.word.add_paragraph(style="List Bullet")
+            paragraph = self.paragraph("List Bullet")
             if box:
                 paragraph.add_run("☐ ")
             self._markdown(item, first=paragraph, continuation="List Continue")
@@ -306,7 +308,7 @@ class WordWriter:
             if role.description:
                 self._markdown(role.description)
             for item in role.responsibilities:
-                self._markdown(item, first=self.word.add_paragraph(style="List Bullet"),
+                self._markdown(item, first=self.paragraph("List Bullet"),
                                continuation="List Continue")
 
     def _glossary(self) -> None:
@@ -386,6 +388,7 @@ class WordWriter:
         link.font.color.rgb = RGBColor(0x05, 0x63, 0xC1)
         link.font.underline = True
         _update_fields_on_open(self.word)
+        self.style_ids = {str(s.name): str(s.style_id) for s in styles}
 
     def _properties(self) -> None:
         doc, words = self.doc, self.words
@@ -410,15 +413,30 @@ class WordWriter:
     # --- building blocks
 
     def _para(self, text: str, *, style: str | None = None, bold: bool = False) -> Paragraph:
-        paragraph = self.word.add_paragraph(style=style)
+        paragraph = self.paragraph(style)
         paragraph.add_run(text).bold = bold or None
         return paragraph
+
+    def paragraph(self, style: str | None = None, container: Container | None = None
+                  ) -> Paragraph:
+        """A new paragraph at the end of the body (or a cell). Styles are set by id:
+        python-docx looks a name up by scanning every style, for every paragraph."""
+        paragraph = (container or self.word).add_paragraph()
+        if style:
+            paragraph._p.style = self.style_ids[style]
+        return paragraph
+
+    def run(self, paragraph: Paragraph, text: str, style: str | None = None) -> Run:
+        run = paragraph.add_run(text)
+        if style:
+            run._r.style = self.style_ids[style]
+        return run
 
     def _page_break(self) -> None:
         self.word.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     def _heading(self, text: str, level: int, anchor: str = "") -> None:
-        paragraph = self.word.add_heading(level=level)
+        paragraph = self.paragraph(f"Heading {level}")
         if anchor:
             self._bookmark(paragraph, anchor)
         paragraph.add_run(text)
@@ -435,8 +453,8 @@ class WordWriter:
 
     def _table(self, rows: int, columns: int) -> Table:
         table = self.word.add_table(rows=rows, cols=columns)
-        table.style = self.word.styles[TABLE_STYLE]
-        return table
+        table._tbl.tblStyle_val = self.style_ids[TABLE_STYLE]
+        return typing.cast(Table, table)
 
     def _facts_table(self, facts: list[tuple[str, str]],
                      markdown: set[str] | None = None) -> None:
@@ -465,13 +483,13 @@ class WordWriter:
 
     def _hyperlink_text(self, paragraph: Paragraph, text: str, anchor: str) -> None:
         link = _hyperlink(paragraph, anchor=bookmark_name(anchor))
-        run = paragraph.add_run(text, style="Hyperlink")
+        run = self.run(paragraph, text, "Hyperlink")
         link.append(run._r)
 
     def _external_link(self, paragraph: Paragraph, text: str, url: str) -> None:
         rel = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
         link = _hyperlink(paragraph, rel_id=rel)
-        run = paragraph.add_run(text, style="Hyperlink")
+        run = self.run(paragraph, text, "Hyperlink")
         link.append(run._r)
 
     def _picture(self, run: Run, data: bytes, max_width: Emu | None = None) -> None:
@@ -505,7 +523,7 @@ class MarkdownWriter:
         self.continuation = continuation
         self.lists: list[tuple[str, int]] = []  # (bullet or ordered, numbering id)
         self.quote = 0
-        self.container = first._parent if first is not None else None
+        self.container = typing.cast(Container, first._parent) if first is not None else None
         self.current: Paragraph | None = None
 
     def _paragraph(self, style: str | None = None) -> Paragraph:
@@ -514,8 +532,8 @@ class MarkdownWriter:
             return paragraph
         style = style or self.continuation
         if self.container is not None:  # a table cell's, or the body's
-            return self.container.add_paragraph(style=style)  # type: ignore[no-any-return]
-        return self.word.add_paragraph(style=style)
+            return self.writer.paragraph(style, self.container)
+        return self.writer.paragraph(style)
 
     def blocks(self, tokens: list[Token]) -> None:
         index = 0
@@ -551,7 +569,7 @@ class MarkdownWriter:
             for number, line in enumerate(token.content.rstrip("\n").split("\n")):
                 if number:
                     paragraph.add_run().add_break()
-                paragraph.add_run(line, style="Code")
+                self.writer.run(paragraph, line, "Code")
 
     def _open_paragraph(self, token: Token, tokens: list[Token], index: int) -> None:
         if token.type == "heading_open":
@@ -564,8 +582,7 @@ class MarkdownWriter:
             base = "List Bullet" if kind == "bullet" else "List Number"
             style = base if depth == 1 else f"{base} {depth}"
             self.current = self._paragraph(style)
-            if kind == "ordered" and self.current.style is not None \
-                    and self.current.style.name == style:
+            if kind == "ordered":
                 _number(self.current, num_id, depth - 1)
         elif self.lists:
             self.current = self._paragraph("List Continue")
@@ -582,8 +599,7 @@ class MarkdownWriter:
         if not rows:
             return
         columns = max(len(row) for row in rows)
-        table = self.word.add_table(rows=len(rows), cols=columns)
-        table.style = self.word.styles[TABLE_STYLE]
+        table = self.writer._table(len(rows), columns)
         for r, row in enumerate(rows):
             for c, cell_token in enumerate(row):
                 paragraph = table.cell(r, c).paragraphs[0]
@@ -624,7 +640,7 @@ class MarkdownWriter:
     def _run(self, state: _Inline, text: str, style: str | None = None) -> None:
         if state.link is not None and style is None:
             style = "Hyperlink"
-        run = state.paragraph.add_run(text, style=style)
+        run = self.writer.run(state.paragraph, text, style)
         run.bold = True if state.bold else None
         run.italic = True if state.italic else None
         if state.link is not None:
@@ -698,7 +714,7 @@ class Numbering:
         return ident
 
 
-def _level(level: int, text: str) -> etree._Element:
+def _level(level: int, text: str) -> BaseOxmlElement:
     lvl = OxmlElement("w:lvl")
     lvl.set(qn("w:ilvl"), str(level))
     for tag, value in (("w:start", "1"), ("w:numFmt", "decimal"), ("w:lvlText", text),
@@ -721,7 +737,7 @@ def _number(paragraph: Paragraph, num_id: int, level: int) -> None:
     ppr.get_or_add_numPr().get_or_add_numId().val = num_id
 
 
-def _hyperlink(paragraph: Paragraph, *, anchor: str = "", rel_id: str = "") -> etree._Element:
+def _hyperlink(paragraph: Paragraph, *, anchor: str = "", rel_id: str = "") -> BaseOxmlElement:
     link = OxmlElement("w:hyperlink")
     if anchor:
         link.set(qn("w:anchor"), anchor)
@@ -753,7 +769,7 @@ def _simple_field(paragraph: Paragraph, instruction: str, shown: str) -> None:
     paragraph._p.append(_field_char("end"))
 
 
-def _field_char(kind: str) -> etree._Element:
+def _field_char(kind: str) -> BaseOxmlElement:
     run = OxmlElement("w:r")
     char = OxmlElement("w:fldChar")
     char.set(qn("w:fldCharType"), kind)
@@ -763,7 +779,7 @@ def _field_char(kind: str) -> etree._Element:
     return run
 
 
-def _instruction(text: str) -> etree._Element:
+def _instruction(text: str) -> BaseOxmlElement:
     run = OxmlElement("w:r")
     instr = OxmlElement("w:instrText")
     instr.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
@@ -777,7 +793,7 @@ def _cell_text(table: Table, row: int, column: int, text: str, *, bold: bool = F
     run.bold = bold or None
 
 
-def _set_language(rpr: etree._Element, tag: str) -> None:
+def _set_language(rpr: BaseOxmlElement, tag: str) -> None:
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
@@ -785,7 +801,7 @@ def _set_language(rpr: etree._Element, tag: str) -> None:
     lang.set(qn("w:val"), tag)
 
 
-def _shade(ppr: etree._Element, fill: str, border: str) -> None:
+def _shade(ppr: BaseOxmlElement, fill: str, border: str) -> None:
     """A shaded box with a coloured bar on the left: a callout that survives restyling."""
     borders = OxmlElement("w:pBdr")
     left = OxmlElement("w:left")
