@@ -295,6 +295,34 @@ def new_procedure(
         _say("cli_created", path=path)
 
 
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="The SOP to import: a .docx or .md file.")],
+    project: ProjectArg = Path("."),
+    pillar: Annotated[str | None, typer.Option(
+        callback=lambda value: _choose(value, PILLARS, "a pillar", PILLAR_WORDS)
+        if value else None,
+        help="Pillar of procedures the file does not place (default: from their ids or "
+             "headings, else management).")] = None,
+) -> None:
+    """Turn an SOP written in Word or Markdown into procedure files, one per procedure,
+    with the next free ids. What has no field is kept, marked for review."""
+    with user_errors():
+        from sopgen.commands.importing import import_file
+
+        result = import_file(file, project, pillar=pillar)
+        for line in result.mapped:
+            typer.echo(line)
+        if result.review:
+            _say("import_review_head", result.language, count=len(result.review))
+            for line in result.review:
+                typer.echo(f"  {line}")
+        else:
+            _say("import_nothing_to_review", result.language)
+        for path in result.written:
+            _say("cli_wrote", result.language, path=path)
+
+
 @app.command()
 def serve(
     project: ProjectArg = Path("."),

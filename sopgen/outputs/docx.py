@@ -590,6 +590,7 @@ class MarkdownWriter:
             self.current = self._paragraph("Quote" if self.quote else None)
 
     def _table(self, tokens: list[Token]) -> None:
+        self.first = None  # a note that opens with a table: its label stays on its own line
         rows: list[list[Token]] = []
         for token in tokens:
             if token.type == "tr_open":
