@@ -100,7 +100,7 @@ def import_file(source: Path | str, folder: Path | str = ".", *,
     path = Path(source)
     if not path.is_file():
         raise SopgenError.of("unreadable", Loc(str(path)), language, detail=str(path))
-    read = read_source(path, str(path))
+    read = read_source(path, path.name)
     words = catalogue(language)
     known = Known.of(raw, language)
     mapper = Mapper(read.blocks, known, words, pillar or "")
@@ -202,11 +202,16 @@ class Mapper:
             return min(with_ids)
         others = [b for b in headings if b.text.casefold() not in self.titles
                   and b.text.casefold() not in self.known.pillar_titles]
+        sections = [b.level for b in headings if self.titles.get(b.text.casefold())
+                    in FIELD_SECTIONS]
+        if sections and any(b.level == min(sections) - 1 for b in others):
+            return min(sections) - 1  # procedures are what "Purpose", "Steps" … sit under
         levels = sorted({b.level for b in others if b.level > 0})
         if not levels:
             return 0 if any(b.level == 0 for b in headings) else -1
         top = [b for b in others if b.level == levels[0]]
-        return levels[1] if len(top) == 1 and len(levels) > 1 else levels[0]
+        below = [b for b in others if len(levels) > 1 and b.level == levels[1]]
+        return levels[1] if len(top) == 1 and len(below) > 1 else levels[0]  # a title above
 
     @property
     def draft(self) -> Draft | None:
@@ -226,7 +231,7 @@ class Mapper:
             return
         if self.skipping is not None:
             return
-        if block.kind not in ("note", "warning", "table", "more"):
+        if block.kind not in ("note", "warning", "table", "more", "image"):
             self.callout = None
         if self.draft is None:
             if not self.exported and block.kind != "image":
@@ -245,7 +250,7 @@ class Mapper:
             pillar = self.known.pillar_titles.get(block.text.casefold())
             if pillar:
                 self.pillar = pillar
-            elif key not in GENERATED and not (block.level == 0 and not self.drafts):
+            elif key not in GENERATED and not self.exported:
                 self.pending.append(f"{block.where} — {block.text}")
             return True
         if self.skipping is not None and block.level > self.skipping:
@@ -371,8 +376,10 @@ class Mapper:
     def _on_image(self, draft: Draft, block: Block) -> None:
         name = f"assets/imported/picture-{len(self.images) + 1}.{_extension(block)}"
         self.images.append((name, block))
-        if not block.style:  # Markdown's paragraph already shows it (the writer renames)
-            self._place(draft, f"![{_escape_alt(block.text)}]({name})", block)
+        picture = f"![{_escape_alt(block.text)}]({name})"
+        # Markdown's own paragraph already shows it (the writer points it at the copy)
+        if not block.style and not self._continue_callout(picture):
+            self._place(draft, picture, block)
 
     def _on_unknown(self, draft: Draft, block: Block) -> None:
         draft.review.append(f"{block.where} — {self.words.label('review_text_box')}: "
@@ -497,6 +504,8 @@ class Mapper:
         if "frequency" not in draft.fields:
             draft.fields["frequency"] = "event"
             draft.review.append(f"{draft.where} — {words.label('review_no_frequency')}")
+        if draft.fields["frequency"] == "event" and not draft.fields.get("trigger"):
+            draft.fields["trigger"] = f"{fill} {words.fields['trigger']}"
         if not draft.steps:
             draft.steps = [{"text": f"{fill} {words.fields['steps']}"}]
         draft.pillar = draft.pillar or self.default_pillar
