@@ -287,7 +287,8 @@ def _word_sop(path: Path) -> None:
     document.add_picture(picture)
     box = document.add_paragraph()
     box._p.append(parse_xml(
-        f'<w:r {nsdecls("w")} xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:shape><v:textbox><w:txbxContent><w:p><w:r>'
+        f'<w:r {nsdecls("w")} xmlns:v="urn:schemas-microsoft-com:vml">'
+        "<w:pict><v:shape><v:textbox><w:txbxContent><w:p><w:r>"
         "<w:t>Hubungi vendor bila gagal dua kali</w:t></w:r></w:p></w:txbxContent>"
         "</v:textbox></v:shape></w:pict></w:r>"))
     document.add_heading("Rujukan", level=2)
@@ -308,7 +309,7 @@ def test_importing_a_word_sop_maps_what_it_can_and_lists_the_rest(tmp_path: Path
     _word_sop(source)
     result = runner.invoke(app, ["import", str(source), str(project)])
     assert result.exit_code == 0, result.output
-    head, _, listed = result.output.partition("Perlu ditinjau (")
+    _, _, listed = result.output.partition("Perlu ditinjau (")
     review = [line for line in listed.splitlines()[1:] if line.startswith("  ")]
     for unmapped in ("SOP Pencadangan Website", "Dokumen ini disusun", "kotak teks: Hubungi "
                      "vendor", "Lampiran A", "Formulir pencatatan"):
