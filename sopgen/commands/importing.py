@@ -83,8 +83,8 @@ class Writer:
         planned: list[tuple[Path, Any]] = []
         assets = {name: self._asset_name(name) for name, _ in images}
         links = {f"]({name})": f"]({assets[name]})" for name, _ in images}
-        links.update({f"]({block.style})": f"]({assets[name]})" for name, block in images
-                      if block.style})
+        links.update({f"]({block.source})": f"]({assets[name]})" for name, block in images
+                      if block.source})
         for draft in drafts:
             pillar = draft.pillar if draft.pillar in PILLARS else self._pillar_of(draft)
             ident = self._id(draft.given_id, pillar)

@@ -338,7 +338,7 @@ class Mapper:
         self.images.append((name, block))
         picture = f"![{_escape_alt(block.text)}]({name})"
         # Markdown's own paragraph already shows it (the writer points it at the copy)
-        if not block.style and not self._continue_callout(picture):
+        if not block.source and not self._continue_callout(picture):
             self._place(draft, picture, block)
 
     def _on_unknown(self, draft: Draft, block: Block) -> None:

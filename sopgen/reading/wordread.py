@@ -30,7 +30,7 @@ from sopgen.core.problems import Loc
 from sopgen.reading.yamlread import MAX_FILE_BYTES
 
 BlockKind = Literal["heading", "para", "item", "more", "note", "warning", "table", "image",
-                    "unknown", "toc"]
+                    "unknown"]
 MAX_PACKAGE_BYTES = 100 * 1024 * 1024  # every part of a .docx, uncompressed
 MAX_PARTS = 2000
 MONOSPACE = {"courier new", "courier", "consolas", "dejavu sans mono", "liberation mono",
@@ -58,6 +58,7 @@ class Block:
     image: bytes = b""
     image_type: str = ""  # "png", "jpeg" …
     style: str = ""  # the source's paragraph style, for recognising sopgen's own
+    source: str = ""  # a Markdown picture's own path, which its paragraph still names
 
 
 @dataclass
@@ -523,7 +524,7 @@ class MarkdownBlocks:
             self.source.skipped.append((where, "import_picture_refused"))
             return
         self.source.blocks.append(Block("image", image.content, image=path.read_bytes(),
-                                        image_type=kind, where=where, style=src))
+                                        image_type=kind, where=where, source=src))
 
     def _add(self, block: Block) -> None:
         self.source.blocks.append(block)
