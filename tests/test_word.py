@@ -172,6 +172,11 @@ def test_svg_logo_is_a_warning_and_markdown_becomes_runs(mini: Path) -> None:
     text = text.replace("purpose: ", "purpose: >-\n      **Bold** *it* `code` "
                         "[site](https://example.org) ![A picture](assets/pic.png)\n      ", 1)
     (mini / "content/procedures.yaml").write_text(text, encoding="utf-8")
+    document_yaml = (mini / "content/document.yaml").read_text(encoding="utf-8")
+    (mini / "content/document.yaml").write_text(document_yaml.replace(
+        "    definition: A copy of data kept to restore it after a loss.",
+        "    definition: |\n      A copy.\n\n      | Kind | Kept |\n      | --- | --- |\n"
+        "      | daily | 30 days |\n"), encoding="utf-8")
     checked = read_handbook(mini, today=TODAY)
     files, warnings = render_outputs(checked, BuildOptions(formats=("docx",)), draft=False)
     assert any("SVG" in line for line in warnings)
@@ -182,6 +187,10 @@ def test_svg_logo_is_a_warning_and_markdown_becomes_runs(mini: Path) -> None:
     assert any(r.text == "code" and r.style.name == "Code" for r in runs)
     assert document.inline_shapes and document.inline_shapes[0].width <= \
         document.sections[0].page_width
+    glossary = next(t for t in document.tables if t.rows[0].cells[0].text == "Term")
+    nested = glossary.cell(1, 1).tables  # a table in a definition stays in its cell
+    assert [[c.text for c in row.cells] for row in nested[0].rows] == [
+        ["Kind", "Kept"], ["daily", "30 days"]]
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")

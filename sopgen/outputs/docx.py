@@ -27,7 +27,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Pt, RGBColor
-from docx.table import Table
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
@@ -442,10 +442,14 @@ class WordWriter:
         paragraph._p.append(start)
         paragraph._p.append(end)
 
-    def table(self, rows: int, columns: int) -> Table:
-        table = self.word.add_table(rows=rows, cols=columns)
+    def table(self, rows: int, columns: int, container: Container | None = None) -> Table:
+        """A table at the end of the body, or inside a table cell."""
+        if isinstance(container, _Cell):
+            table = container.add_table(rows, columns)
+        else:
+            table = typing.cast(Table, self.word.add_table(rows=rows, cols=columns))
         table._tbl.tblStyle_val = self.style_ids[TABLE_STYLE]
-        return typing.cast(Table, table)
+        return table
 
     def _facts_table(self, facts: list[tuple[str, str]],
                      markdown: set[str] | None = None) -> None:

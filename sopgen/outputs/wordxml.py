@@ -48,7 +48,8 @@ class Writer(Protocol):
 
     def run(self, paragraph: Paragraph, text: str, style: str | None = None) -> Run: ...
 
-    def table(self, rows: int, columns: int) -> Table: ...
+    def table(self, rows: int, columns: int,
+              container: Container | None = None) -> Table: ...
 
     def picture(self, run: Run, data: bytes, max_width: Emu | None = None) -> None: ...
 
@@ -157,7 +158,7 @@ class MarkdownWriter:
         if not rows:
             return
         columns = max(len(row) for row in rows)
-        table = self.writer.table(len(rows), columns)
+        table = self.writer.table(len(rows), columns, self.container)
         for r, row in enumerate(rows):
             for c, cell_token in enumerate(row):
                 paragraph = table.cell(r, c).paragraphs[0]
