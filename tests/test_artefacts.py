@@ -464,7 +464,7 @@ def test_acknowledgement_in_english(mini_all: Built) -> None:
 def test_all_builds_every_format_and_artefact(mini_all: Built) -> None:
     names = sorted(p.name for p in mini_all.folder.iterdir())
     assert names == sorted(f"SOP-MINI-1.2.0-draft{suffix}" for suffix in (
-        ".md", ".html", ".pdf", "-raci.csv", ".ics", "-checklists.pdf",
+        ".md", ".html", ".pdf", ".docx", "-raci.csv", ".ics", "-checklists.pdf",
         "-acknowledgements.pdf"))
 
 

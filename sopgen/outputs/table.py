@@ -6,7 +6,7 @@ one function here (or in its own module), one entry in ``OUTPUTS`` and its templ
 
 Every file name carries the document id and version (and ``-draft``, and the role):
 
-    <id>-<version>[-draft][-<role>]{.md, .html, .pdf, -raci.csv, -checklists.pdf, .ics,
+    <id>-<version>[-draft][-<role>]{.md, .html, .pdf, .docx, -raci.csv, -checklists.pdf, .ics,
                                     -acknowledgements.pdf}
 """
 
@@ -21,7 +21,7 @@ from sopgen.core.catalogue import Catalogue, catalogue, format_problems
 from sopgen.core.errors import OptionError
 from sopgen.core.model import recurring
 from sopgen.core.problems import NOWHERE, Problem
-from sopgen.outputs import FORMATS, raci, sheets
+from sopgen.outputs import DEFAULT_FORMATS, raci, sheets
 from sopgen.outputs.calendar import SITE_URL, ics_bytes
 from sopgen.outputs.diff import revision_changes
 from sopgen.outputs.roles import role_handbook
@@ -37,8 +37,8 @@ Report = Callable[[str], None]
 class BuildOptions:
     """What a build makes, and how."""
 
-    formats: Sequence[str] = FORMATS
-    """Handbook formats: ``md``, ``html``, ``pdf``."""
+    formats: Sequence[str] = DEFAULT_FORMATS
+    """Handbook formats: ``md``, ``html``, ``pdf``, ``docx``."""
     artefacts: Sequence[str] = ()
     """Files besides the handbook: ``raci``, ``checklists``, ``calendar``, ``acknowledgements``."""
     role: str | None = None
@@ -116,6 +116,14 @@ def pdf(job: Job) -> dict[str, bytes]:
     return {f"{job.stem}.pdf": pdfengine.make_pdf(print_html, layout, job.options.pdf_engine)}
 
 
+def word(job: Job) -> dict[str, bytes]:
+    from sopgen.outputs.docx import docx_bytes  # python-docx only when Word is asked for
+
+    job.say("writing the Word document …")
+    return {f"{job.stem}.docx": docx_bytes(job.checked, draft=job.draft, changes=job.changes,
+                                           problems=job.problems)}
+
+
 def raci_csv(job: Job) -> dict[str, bytes]:
     return {f"{job.stem}-raci.csv": raci.csv_bytes(job.checked.handbook, job.words)}
 
@@ -140,7 +148,7 @@ def acknowledgements(job: Job) -> dict[str, bytes]:
 
 
 OUTPUTS: dict[str, Output] = {
-    "md": markdown, "html": html, "pdf": pdf,
+    "md": markdown, "html": html, "pdf": pdf, "docx": word,
     "raci": raci_csv, "checklists": checklists, "calendar": calendar,
     "acknowledgements": acknowledgements,
 }

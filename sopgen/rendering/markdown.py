@@ -97,6 +97,12 @@ class TextRenderer:
         """One line of Markdown for a table cell: a "|" would end the cell, so escape it."""
         return re.sub(r"(?<!\\)\|", r"\\|", self.markdown_inline(text))
 
+    def tokens(self, text: str) -> list[Token]:
+        """A field's tokens after the policy, for writers that are not HTML (the DOCX);
+        what the policy found is reported here as for the other formats."""
+        self._cached("tokens", text, lambda text: (self._tokens(text), "")[1])
+        return self._tokens(text)
+
     # --- rendering ahead, in other processes (see render._render_in_parallel)
 
     def parsed_texts(self, texts: Iterable[str]) -> list[str]:
