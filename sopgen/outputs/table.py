@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sopgen.core.cache import Store
 from sopgen.core.catalogue import Catalogue, catalogue, format_problems
 from sopgen.core.errors import OptionError
 from sopgen.core.model import recurring
@@ -148,12 +149,13 @@ OUTPUTS: dict[str, Output] = {
 
 
 def render_outputs(checked: Checked, options: BuildOptions, *, draft: bool,
-                   report: Report | None = None,
-                   cache: Path | None = None) -> tuple[dict[str, bytes], list[str]]:
-    """Every file the options ask for, in memory, with the renderer's warnings."""
+                   report: Report | None = None, cache: Path | None = None,
+                   store: Store | None = None) -> tuple[dict[str, bytes], list[str]]:
+    """Every file the options ask for, in memory, with the renderer's warnings
+    (``cache``: the PDF engine's parts; ``store``: the build's other cached values)."""
     check_options(options, checked.handbook.document.language)
     job = Job(focus(checked, options.role), options, draft=draft,
-              changes=revision_changes(checked), report=report, cache=cache)
+              changes=revision_changes(checked, store), report=report, cache=cache)
     files: dict[str, bytes] = {}
     for name in [*options.formats, *options.artefacts]:
         files.update(OUTPUTS[name](job))
