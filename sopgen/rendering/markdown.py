@@ -97,8 +97,10 @@ class TextRenderer:
     # --- rendering ahead, in other processes (see render._render_in_parallel)
 
     def parsed_texts(self, texts: Iterable[str]) -> list[str]:
-        """The texts among ``texts`` that need the Markdown parser, once each, in order."""
-        return [text for text in dict.fromkeys(texts) if not self._is_plain(text)]
+        """The texts among ``texts`` that need the Markdown parser and have not been
+        rendered as HTML yet, once each, in order."""
+        return [text for text in dict.fromkeys(texts)
+                if not self._is_plain(text) and ("html", text) not in self._cache]
 
     def html_ahead(self, texts: list[str]) -> list[tuple[str, Findings]]:
         """The HTML of each text and what the policy found in it, to hand to another

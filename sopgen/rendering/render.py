@@ -21,7 +21,7 @@ import jinja2
 from markupsafe import Markup
 
 from sopgen.core import model
-from sopgen.core.cache import user_cache
+from sopgen.core.cache import digest, user_cache
 from sopgen.core.catalogue import Catalogue, catalogue
 from sopgen.core.errors import SopgenError
 from sopgen.core.gcpause import paused_gc
@@ -187,6 +187,35 @@ def indent_lines(text: str, first: str, rest: str) -> str:
     return "\n".join([first + lines[0]] + [(rest + line).rstrip() for line in lines[1:]])
 
 
+_RENDERED: dict[str, dict[str, Any]] = {}  # a process's rendered texts, by what they depend on
+_RENDERED_LIMIT = 200_000  # texts kept: a preview running all day starts afresh past this
+
+
+def _rendered_before(targets: dict[str, str], assets: Path) -> dict[str, Any]:
+    """The caches of a ``TextRenderer`` that rendered texts with the same links and assets
+    before, in this process: a text renders to the same HTML and Markdown, with the same
+    findings, whenever those are the same, so the preview re-renders only edited texts.
+    Assets count by name, size and modification time (an image is inlined)."""
+    key = digest(*(f"{ident} {href}" for ident, href in sorted(targets.items())),
+                 str(assets), *_asset_stamps(assets))
+    if key not in _RENDERED or len(_RENDERED[key]["_cache"]) > _RENDERED_LIMIT:
+        if len(_RENDERED) >= 4:
+            _RENDERED.clear()
+        _RENDERED[key] = {"_cache": {}, "_findings": {}, "_token_cache": {}}
+    return _RENDERED[key]
+
+
+def _asset_stamps(assets: Path) -> list[str]:
+    stamps = []
+    for path in sorted(assets.rglob("*")) if assets.is_dir() else []:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        stamps.append(f"{path} {stat.st_size} {stat.st_mtime_ns}")
+    return stamps
+
+
 class Renderer:
     """Renders one handbook in the formats asked for; holds the per-build caches."""
 
@@ -200,7 +229,8 @@ class Renderer:
         self.links = links or Links()
         targets = {p.id: self.links.href("procedure", p.id) for p in handbook.procedures}
         self.assets = assets or project_root / "content" / "assets"
-        self.text = TextRenderer(targets, mention_pattern(set(targets)), self.assets)
+        self.text = TextRenderer(targets, mention_pattern(set(targets)), self.assets,
+                                 **_rendered_before(targets, self.assets))
         self.words = catalogue(handbook.document.language)
         self._environments: dict[bool, jinja2.Environment] = {}
         self._context: Context | None = None
@@ -316,7 +346,8 @@ def text_problems(handbook: Handbook, project_root: Path, *,
 def _render_formats(renderer: Renderer, formats: list[str]) -> Rendered:
     wanted = [f for f in TEMPLATES if f in formats]
     html_like = [f for f in wanted if f != "md"]  # what parsing on several cores speeds up
-    if html_like and len(renderer.handbook.procedures) >= PARALLEL_FROM and can_fork():
+    if html_like and len(renderer.handbook.procedures) >= PARALLEL_FROM and can_fork() \
+            and len(_texts_to_parse(renderer)) >= PARALLEL_FROM:  # not when rendered before
         results = _render_in_parallel(renderer, wanted)
     else:
         results = [_render_one(renderer, f) for f in wanted]
