@@ -2,8 +2,9 @@
 
 ``plain_pipeline``: the shortest honest path from the same YAML files to one Markdown and
 one HTML file — PyYAML's C loader (``CSafeLoader``), one minimal Jinja template, and
-markdown-it-py for every text value in the HTML — in one process, with none of sopgen's
-checks (no locations, no validation, no escaping policy, no warnings).
+markdown-it-py for the prose fields (the schema's Markdown fields; every other value is
+escaped) — in one process, with none of sopgen's checks (no locations, no validation, no
+link or image policy, no warnings).
 
 ``mkdocs_project`` + ``mkdocs_build``: MkDocs (its built-in ``mkdocs`` theme, no download)
 building sopgen's own Markdown handbook split into one page per procedure, the site a
@@ -17,13 +18,19 @@ import re
 from pathlib import Path
 from typing import Any
 
+# The fields the schema marks as Markdown: what a user would run through markdown-it.
+PROSE = {"summary", "introduction", "description", "responsibilities", "text", "note",
+         "warning", "purpose", "scope", "out_of_scope", "trigger", "prerequisites", "tools",
+         "checklist", "records", "definition", "steps", "substeps"}  # a step may be its text
+
 PLAIN_TEMPLATE = """\
-{%- macro show(value) -%}
+{%- macro show(value, prose=False) -%}
 {%- if value is mapping -%}
-<dl>{% for key, item in value.items() %}<dt>{{ key }}</dt><dd>{{ show(item) }}</dd>{% endfor %}</dl>
-{%- elif value is string -%}{{ value | md }}
+<dl>{% for key, item in value.items() %}<dt>{{ key }}</dt><dd>{{ show(item, key in PROSE) }}</dd>
+{%- endfor %}</dl>
+{%- elif value is string -%}{% if prose %}{{ value | md }}{% else %}{{ value }}{% endif %}
 {%- elif value is iterable -%}
-<ul>{% for item in value %}<li>{{ show(item) }}</li>{% endfor %}</ul>
+<ul>{% for item in value %}<li>{{ show(item, prose) }}</li>{% endfor %}</ul>
 {%- else -%}{{ value }}{%- endif -%}
 {%- endmacro -%}
 <!DOCTYPE html>
@@ -89,6 +96,7 @@ def plain_pipeline(project: Path, output: Path) -> list[Path]:
     parser = MarkdownIt("commonmark", {"html": False}).enable("table")
     env = jinja2.Environment(autoescape=True)
     env.filters["md"] = lambda text: jinja2.utils.markupsafe.Markup(parser.render(text))
+    env.globals["PROSE"] = PROSE
     context = {"doc": content["document"], "roles": content["roles"],
                "procedures": content["procedures"], "glossary": content["glossary"]}
     output.mkdir(parents=True, exist_ok=True)

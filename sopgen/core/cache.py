@@ -20,7 +20,24 @@ from sopgen import __version__
 
 KEEP_PER_KIND = 64  # entries of one kind kept on disk; the oldest go first
 
-_MEMORY: dict[tuple[str, str], Any] = {}  # this process's entries, shared by every Store
+_MEMOS: list[dict[Any, Any]] = []
+
+
+def process_memo() -> dict[Any, Any]:
+    """A dictionary that keeps values for the rest of this process (the preview runs
+    for hours); ``forget`` empties every one."""
+    memo: dict[Any, Any] = {}
+    _MEMOS.append(memo)
+    return memo
+
+
+def forget() -> None:
+    """Drop everything this process remembered: the next build is a clean one."""
+    for memo in _MEMOS:
+        memo.clear()
+
+
+_MEMORY: dict[tuple[str, str], Any] = process_memo()  # entries of every Store
 
 
 def user_cache(name: str) -> Path | None:
@@ -63,7 +80,7 @@ class Store:
         _MEMORY[kind, key] = value
         return value
 
-    def put(self, kind: str, key: str, value: Any) -> None:
+    def put(self, kind: str, key: str, value: Any, *, keep: int = KEEP_PER_KIND) -> None:
         if len(_MEMORY) > 4096:  # a preview running all day: start afresh
             _MEMORY.clear()
         _MEMORY[kind, key] = value
@@ -76,12 +93,12 @@ class Store:
             with os.fdopen(handle, "w", encoding="utf-8") as out:  # two builds may share it
                 json.dump(value, out, ensure_ascii=False)
             os.replace(temporary, folder / f"{key}.json")
-            _prune(folder)
+            _prune(folder, keep)
         except OSError:  # a cache that cannot be written only costs time
             return
 
 
-def _prune(folder: Path) -> None:
+def _prune(folder: Path, keep: int) -> None:
     entries = sorted(folder.glob("*.json"), key=lambda path: path.stat().st_mtime_ns)
-    for path in entries[:-KEEP_PER_KIND]:
+    for path in entries[:-keep]:
         path.unlink(missing_ok=True)

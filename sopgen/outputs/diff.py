@@ -15,7 +15,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sopgen.core.cache import Store, digest
+from sopgen.core.cache import Store, digest, process_memo
 from sopgen.core.catalogue import Catalogue, catalogue, printable
 from sopgen.core.errors import SopgenError
 from sopgen.core.model import Handbook, Procedure, Reference, Step, flatten
@@ -290,7 +290,7 @@ def _summary(checked: Checked, previous: str, version: str,
     return summary_lines(compare(before, after), words)
 
 
-_RELEASED: dict[str, Handbook] = {}  # by snapshot bytes: a preview reads each one once
+_RELEASED: dict[str, Handbook] = process_memo()  # by snapshot bytes: read once per process
 
 
 def _released(checked: Checked, version: str) -> Handbook:

@@ -66,6 +66,7 @@ class Job:
     changes: dict[str, list[str]]  # the whole document's, also in a role's edition
     report: Report | None = None
     cache: Path | None = None  # where the PDF engine keeps parts between builds
+    store: Store | None = None  # what else is kept between builds (rendered texts, …)
     problems: list[Problem] = field(default_factory=list)
     _handbook: dict[str, bytes] | None = None
 
@@ -85,7 +86,7 @@ class Job:
             self.say(f"rendering {', '.join(wanted)} …")
             rendered = render_formats(self.checked.handbook, self.checked.project.root, wanted,
                                       assets=self.checked.project.assets, draft=self.draft,
-                                      changes=self.changes)
+                                      changes=self.changes, store=self.store)
             self._handbook = rendered.files
             self.problems += rendered.problems
         return self._handbook[fmt]
@@ -155,7 +156,8 @@ def render_outputs(checked: Checked, options: BuildOptions, *, draft: bool,
     (``cache``: the PDF engine's parts; ``store``: the build's other cached values)."""
     check_options(options, checked.handbook.document.language)
     job = Job(focus(checked, options.role), options, draft=draft,
-              changes=revision_changes(checked, store), report=report, cache=cache)
+              changes=revision_changes(checked, store), report=report, cache=cache,
+              store=store)
     files: dict[str, bytes] = {}
     for name in [*options.formats, *options.artefacts]:
         files.update(OUTPUTS[name](job))

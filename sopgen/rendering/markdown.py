@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -42,6 +43,16 @@ HEADING_SHIFT = 3  # a "# Title" inside a field becomes <h4>, below pillar/proce
 TEXT_RUN = re.compile(r"[^\n!#$%&*+\-:<=>@\[\\\]^_`{}~]+")
 # Text with none of these characters renders the same as escaped plain text.
 MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>&!#|~\n]|^\s*([-+]|\d+[.)])\s|^\s*>|:/")
+
+
+def caches_from(saved: Any) -> dict[str, Any]:
+    """A ``TextRenderer``'s caches from what ``saved`` wrote (empty if not that)."""
+    caches: dict[str, Any] = {"_cache": {}, "_findings": {}, "_token_cache": {}}
+    if isinstance(saved, dict) and saved.get("format") == 1:
+        caches["_cache"] = {(mode, text): value for mode, text, value in saved["texts"]}
+        caches["_findings"] = {text: [(code, params) for code, params in found]
+                               for text, found in saved["findings"]}
+    return caches
 
 
 @dataclass
@@ -93,6 +104,31 @@ class TextRenderer:
     def markdown_cell(self, text: str) -> str:
         """One line of Markdown for a table cell: a "|" would end the cell, so escape it."""
         return re.sub(r"(?<!\\)\|", r"\\|", self.markdown_inline(text))
+
+    # --- kept between builds (see render._rendered_before)
+
+    @property
+    def rendered_count(self) -> int:
+        return len(self._cache)
+
+    def saved(self, texts: set[str]) -> dict[str, Any]:
+        """What was rendered of ``texts`` and what was found in them, as JSON."""
+        return {"format": 1,
+                "texts": [[mode, text, value] for (mode, text), value in self._cache.items()
+                          if text in texts],
+                "findings": [[text, [[code, params] for code, params in found]]
+                             for text, found in self._findings.items() if text in texts]}
+
+    def adopt_rendered(self, entries: list[tuple[str, str, str, Findings]]) -> None:
+        """Texts another process rendered (its Markdown handbook), as if rendered here."""
+        for mode, text, value, findings in entries:
+            self._cache[mode, text] = value
+            self._add_findings(text, findings)
+
+    def rendered_in(self, modes: tuple[str, ...]) -> list[tuple[str, str, str, Findings]]:
+        """What was rendered in ``modes``, with its findings, for ``adopt_rendered``."""
+        return [(mode, text, value, self._findings[text])
+                for (mode, text), value in self._cache.items() if mode in modes]
 
     # --- rendering ahead, in other processes (see render._render_in_parallel)
 

@@ -21,7 +21,7 @@ import jinja2
 from markupsafe import Markup
 
 from sopgen.core import model
-from sopgen.core.cache import digest, user_cache
+from sopgen.core.cache import Store, digest, process_memo, user_cache
 from sopgen.core.catalogue import Catalogue, catalogue
 from sopgen.core.errors import SopgenError
 from sopgen.core.gcpause import paused_gc
@@ -35,7 +35,7 @@ from sopgen.core.model import (
 )
 from sopgen.core.parallel import available_cores, can_fork, forked_pool
 from sopgen.core.problems import Loc, relative
-from sopgen.rendering.markdown import Findings, TextRenderer, data_uri
+from sopgen.rendering.markdown import Findings, TextRenderer, caches_from, data_uri
 
 THEME_PACKAGE = ("sopgen", "themes/default")
 
@@ -187,22 +187,35 @@ def indent_lines(text: str, first: str, rest: str) -> str:
     return "\n".join([first + lines[0]] + [(rest + line).rstrip() for line in lines[1:]])
 
 
-_RENDERED: dict[str, dict[str, Any]] = {}  # a process's rendered texts, by what they depend on
+_RENDERED: dict[str, dict[str, Any]] = process_memo()  # rendered texts, by what they need
 _RENDERED_LIMIT = 200_000  # texts kept: a preview running all day starts afresh past this
 
 
-def _rendered_before(targets: dict[str, str], assets: Path) -> dict[str, Any]:
+def _rendered_key(targets: dict[str, str], assets: Path) -> str:
+    """What a rendered text depends on besides itself: where each procedure mention
+    links to, and the assets (by name, size and modification time: an image is inlined)."""
+    return digest("texts", *(f"{ident} {href}" for ident, href in sorted(targets.items())),
+                  str(assets), *_asset_stamps(assets))
+
+
+def _rendered_before(key: str, store: Store | None) -> dict[str, Any]:
     """The caches of a ``TextRenderer`` that rendered texts with the same links and assets
-    before, in this process: a text renders to the same HTML and Markdown, with the same
-    findings, whenever those are the same, so the preview re-renders only edited texts.
-    Assets count by name, size and modification time (an image is inlined)."""
-    key = digest(*(f"{ident} {href}" for ident, href in sorted(targets.items())),
-                 str(assets), *_asset_stamps(assets))
+    before — in this process, or in an earlier build (``store``): a text renders to the
+    same HTML and Markdown, with the same findings, whenever those are the same, so a
+    rebuild parses only edited texts."""
     if key not in _RENDERED or len(_RENDERED[key]["_cache"]) > _RENDERED_LIMIT:
         if len(_RENDERED) >= 4:
             _RENDERED.clear()
-        _RENDERED[key] = {"_cache": {}, "_findings": {}, "_token_cache": {}}
+        _RENDERED[key] = caches_from(store.get("texts", key) if store else None)
     return _RENDERED[key]
+
+
+def _save_rendered(renderer: Renderer, store: Store | None, loaded: int) -> None:
+    """Keep this build's rendered texts for the next one (only those of this handbook,
+    so the file does not grow with every edit); nothing new, nothing written."""
+    if store is not None and renderer.text.rendered_count != loaded:
+        store.put("texts", renderer.texts_key,
+                  renderer.text.saved(set(markdown_texts(renderer.handbook))), keep=2)
 
 
 def _asset_stamps(assets: Path) -> list[str]:
@@ -221,7 +234,7 @@ class Renderer:
 
     def __init__(self, handbook: Handbook, project_root: Path, *, draft: bool = False,
                  links: Links | None = None, changes: dict[str, list[str]] | None = None,
-                 assets: Path | None = None) -> None:
+                 assets: Path | None = None, store: Store | None = None) -> None:
         self.handbook = handbook
         self.changes = changes or {}
         self.root = project_root
@@ -229,8 +242,9 @@ class Renderer:
         self.links = links or Links()
         targets = {p.id: self.links.href("procedure", p.id) for p in handbook.procedures}
         self.assets = assets or project_root / "content" / "assets"
+        self.texts_key = _rendered_key(targets, self.assets)
         self.text = TextRenderer(targets, mention_pattern(set(targets)), self.assets,
-                                 **_rendered_before(targets, self.assets))
+                                 **_rendered_before(self.texts_key, store))
         self.words = catalogue(handbook.document.language)
         self._environments: dict[bool, jinja2.Environment] = {}
         self._context: Context | None = None
@@ -321,15 +335,20 @@ PARALLEL_FROM = 150  # procedures; below this a second process costs more than i
 
 def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *,
                    draft: bool = False, changes: dict[str, list[str]] | None = None,
-                   assets: Path | None = None) -> Rendered:
+                   assets: Path | None = None, store: Store | None = None) -> Rendered:
     """Render each text format in memory; the PDF gets its print HTML from here.
 
     A large handbook renders in forked processes (see ``_render_in_parallel``); the
-    bytes and warnings are the same either way (tests/test_render.py checks).
+    bytes and warnings are the same either way (tests/test_render.py checks). Texts
+    rendered by an earlier build with the same links and assets come from ``store``.
     """
     with paused_gc():
-        return _render_formats(Renderer(handbook, project_root, draft=draft, changes=changes,
-                                        assets=assets), formats)
+        renderer = Renderer(handbook, project_root, draft=draft, changes=changes,
+                            assets=assets, store=store)
+        loaded = renderer.text.rendered_count
+        rendered = _render_formats(renderer, formats)
+        _save_rendered(renderer, store, loaded)
+        return rendered
 
 
 def text_problems(handbook: Handbook, project_root: Path, *,
@@ -371,9 +390,13 @@ def _render_one(renderer: Renderer, fmt: str) -> Result:
 _FORKED: Renderer | None = None  # what forked workers render from, inherited not pickled
 
 
-def _render_forked(fmt: str) -> Result:
+MARKDOWN_MODES = ("md", "md_inline")  # TextRenderer modes only the Markdown handbook uses
+
+
+def _render_forked(fmt: str) -> tuple[Result, list[tuple[str, str, str, Findings]]]:
+    """One format, and the texts rendered for it, to be kept for the next build."""
     assert _FORKED is not None
-    return _render_one(_FORKED, fmt)
+    return _render_one(_FORKED, fmt), _FORKED.text.rendered_in(MARKDOWN_MODES)
 
 
 def _html_part(part: int, parts: int) -> list[tuple[str, Findings]]:
@@ -409,7 +432,8 @@ def _render_in_parallel(renderer: Renderer, wanted: list[str]) -> list[Result]:
                 renderer.text.adopt_html(texts[part::parts], future.result())
             results = {fmt: _render_one(renderer, fmt) for fmt in html_like}
             if markdown is not None:
-                results["md"] = markdown.result()
+                results["md"], rendered = markdown.result()
+                renderer.text.adopt_rendered(rendered)
     finally:
         _FORKED = None
     return [results[fmt] for fmt in wanted]
