@@ -114,7 +114,8 @@ def pdf(job: Job) -> dict[str, bytes]:
     layout = pdfengine.Layout(assets=job.checked.project.assets,
                               identifier=f"{doc.id}-{doc.version}",
                               page_label=job.words.label("page_short"), cache=job.cache,
-                              report=job.report)
+                              report=job.report,
+                              documents=job.cache.parent / "documents" if job.cache else None)
     return {f"{job.stem}.pdf": pdfengine.make_pdf(print_html, layout, job.options.pdf_engine)}
 
 

@@ -399,14 +399,18 @@ def _render_forked(fmt: str) -> tuple[Result, list[tuple[str, str, str, Findings
     return _render_one(_FORKED, fmt), _FORKED.text.rendered_in(MARKDOWN_MODES)
 
 
+_TO_PARSE: list[str] = []  # the texts workers parse, fixed before they fork
+
+
 def _html_part(part: int, parts: int) -> list[tuple[str, Findings]]:
     assert _FORKED is not None
-    return _FORKED.text.html_ahead(_texts_to_parse(_FORKED)[part::parts])
+    return _FORKED.text.html_ahead(_TO_PARSE[part::parts])
 
 
 def _texts_to_parse(renderer: Renderer) -> list[str]:
-    """The same list in every process: workers inherit the handbook, so only the part
-    numbers cross to them, and the HTML comes back in this order."""
+    """The texts still to parse. Workers inherit the list made before they forked (a
+    worker's own cache grows as it parses), so only part numbers cross to them, and the
+    HTML comes back in this order."""
     return renderer.text.parsed_texts(markdown_texts(renderer.handbook))
 
 
@@ -418,16 +422,16 @@ def _render_in_parallel(renderer: Renderer, wanted: list[str]) -> list[Result]:
     pieces into its cache, then renders the HTML and print templates, which report each
     text's warnings where they show it.
     """
-    global _FORKED
+    global _FORKED, _TO_PARSE
     html_like = [f for f in wanted if f != "md"]
     parts = min(available_cores(), 4)  # beyond 4, handing the HTML back costs what it saves
     workers = min(available_cores(), parts + ("md" in wanted))
-    _FORKED = renderer
+    _FORKED, _TO_PARSE = renderer, _texts_to_parse(renderer)
+    texts = _TO_PARSE
     try:
         with forked_pool(workers, "rendering the handbook") as pool:
             ahead = [pool.submit(_html_part, part, parts) for part in range(parts)]
             markdown = pool.submit(_render_forked, "md") if "md" in wanted else None
-            texts = _texts_to_parse(renderer)
             for part, future in enumerate(ahead):
                 renderer.text.adopt_html(texts[part::parts], future.result())
             results = {fmt: _render_one(renderer, fmt) for fmt in html_like}
@@ -435,7 +439,7 @@ def _render_in_parallel(renderer: Renderer, wanted: list[str]) -> list[Result]:
                 results["md"], rendered = markdown.result()
                 renderer.text.adopt_rendered(rendered)
     finally:
-        _FORKED = None
+        _FORKED, _TO_PARSE = None, []
     return [results[fmt] for fmt in wanted]
 
 
