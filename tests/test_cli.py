@@ -30,7 +30,8 @@ def test_validate_reports_problem_with_file_and_line_and_exit_1(mini: Path) -> N
     write(mini, "content/extra.yaml", "roles:\n  - id: Bad Id\n    title: X\n")
     result = runner.invoke(app, ["validate", str(mini)])
     assert result.exit_code == 1
-    assert "content/extra.yaml:2:9: error: 'Bad Id' is not a valid role id" in result.output
+    assert ("content/extra.yaml:2:9: error: ID (id): 'Bad Id' is not a valid role "
+            "id") in result.output
     assert "Traceback" not in result.output
 
 

@@ -24,12 +24,12 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from sopgen.core.model import MAX_ASSET_BYTES
+from sopgen.core.model import ASSET_REF, MAX_ASSET_BYTES
 from sopgen.core.problems import Loc, Problem
+from sopgen.core.svg import Unreadable, is_svg, sanitise
 from sopgen.reading.yamlread import located
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
-ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")
 # Markdown that our policy rewrites (raw HTML, links, images, headings, escapes, code where
 # an id must not become a link): only such text goes through the Markdown re-serialiser.
 NEEDS_REWRITE = re.compile(r"[<>\[\]\\&]|``|://|^ {0,3}#|^\s*(=+|-+)\s*$", re.MULTILINE)
@@ -304,8 +304,11 @@ class TextRenderer:
         src = str(token.attrs.get("src", ""))
         size = self._asset_size(src)
         if size is not None and size <= MAX_ASSET_BYTES:
-            token.attrs["src"] = data_uri((self.assets.parent / src).resolve())
-            return [token]
+            try:
+                token.attrs["src"] = data_uri((self.assets.parent / src).resolve())
+                return [token]
+            except Unreadable:  # reported by validate: left out, never published as is
+                size = None
         if size is None:
             self._found("image_not_asset", {"url": src})
         else:
@@ -367,6 +370,10 @@ def _text(content: str) -> Token:
 
 
 def data_uri(path: Path) -> str:
-    """An asset inlined, so the HTML needs no other file and PDF fetches nothing."""
+    """An asset inlined, so the HTML needs no other file and PDF fetches nothing; an SVG
+    keeps only its safe parts (see svg.py), whatever a template later does with it."""
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    data = path.read_bytes()
+    if is_svg(path.name):
+        data = sanitise(data)[0]
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"

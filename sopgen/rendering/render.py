@@ -35,6 +35,7 @@ from sopgen.core.model import (
 )
 from sopgen.core.parallel import available_cores, can_fork, forked_pool
 from sopgen.core.problems import Loc, relative
+from sopgen.core.svg import Unreadable
 from sopgen.rendering.markdown import Findings, TextRenderer, caches_from, data_uri
 
 THEME_PACKAGE = ("sopgen", "themes/default")
@@ -263,12 +264,19 @@ class Renderer:
             pillars=[self._pillar(key) for key in model.PILLARS],
             words=self.words,
             draft=self.draft,
-            logo=data_uri(logo_path) if doc.organisation.logo else "",
+            logo=self._logo(logo_path) if doc.organisation.logo else "",
             language=doc.language,
             file_stem=file_stem(doc, draft=self.draft),
             next_review=model.review_due(doc),
             changes=self.changes,
         )
+
+    @staticmethod
+    def _logo(path: Path) -> str:
+        try:
+            return data_uri(path)
+        except Unreadable:  # validate said so; a logo that is not safe is not shown
+            return ""
 
     def _pillar(self, key: str) -> PillarView:
         text: model.PillarText = getattr(self.handbook.pillars, key)
