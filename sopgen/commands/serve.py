@@ -47,6 +47,7 @@ RELOAD_SCRIPT = b"""<script>
 
 LONG_POLL = 20.0  # seconds a state request waits for a new build before answering anyway
 WATCH_INTERVAL = 0.1  # seconds between looks at the files
+SETTLE = 0.03  # a change is built once the files look the same this much later
 
 
 @dataclass
@@ -145,9 +146,25 @@ def watch(preview: Preview, stop: threading.Event, report: Callable[[str], None]
     seen = snapshot(preview.project)
     while not stop.wait(interval):
         current = snapshot(preview.project)
-        if current != seen:
-            seen = current
-            preview.rebuild(report)
+        if current == seen:
+            continue
+        settled = _settled(preview.project, current, stop)
+        if settled is None:
+            return
+        seen = settled
+        preview.rebuild(report)
+
+
+def _settled(project: Project, current: tuple[tuple[str, int, int], ...],
+             stop: threading.Event) -> tuple[tuple[str, int, int], ...] | None:
+    """The files once two looks ``SETTLE`` apart agree (a save may still be writing), or
+    None when the preview stops first."""
+    while not stop.wait(SETTLE):
+        again = snapshot(project)
+        if again == current:
+            return current
+        current = again
+    return None
 
 
 def handler_for(preview: Preview) -> type[BaseHTTPRequestHandler]:
