@@ -91,7 +91,7 @@ class Store:
             folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=f".{key}.", dir=folder)
             with os.fdopen(handle, "w", encoding="utf-8") as out:  # two builds may share it
-                json.dump(value, out, ensure_ascii=False)
+                out.write(json.dumps(value, ensure_ascii=False))  # C encoder: json.dump is not
             os.replace(temporary, folder / f"{key}.json")
             _prune(folder, keep)
         except OSError:  # a cache that cannot be written only costs time

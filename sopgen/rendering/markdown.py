@@ -46,12 +46,13 @@ MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>&!#|~\n]|^\s*([-+]|\d+[.)])\s|^\s*>|:
 
 
 def caches_from(saved: Any) -> dict[str, Any]:
-    """A ``TextRenderer``'s caches from what ``saved`` wrote (empty if not that)."""
+    """A ``TextRenderer``'s caches from what ``TextRenderer.saved`` wrote (else empty)."""
     caches: dict[str, Any] = {"_cache": {}, "_findings": {}, "_token_cache": {}}
-    if isinstance(saved, dict) and saved.get("format") == 1:
-        caches["_cache"] = {(mode, text): value for mode, text, value in saved["texts"]}
-        caches["_findings"] = {text: [(code, params) for code, params in found]
-                               for text, found in saved["findings"]}
+    if isinstance(saved, dict) and saved.get("format") == 2:
+        for text, (findings, rendered) in saved["texts"].items():
+            caches["_findings"][text] = [(code, params) for code, params in findings]
+            for mode, value in rendered.items():
+                caches["_cache"][mode, text] = value
     return caches
 
 
@@ -112,12 +113,13 @@ class TextRenderer:
         return len(self._cache)
 
     def saved(self, texts: set[str]) -> dict[str, Any]:
-        """What was rendered of ``texts`` and what was found in them, as JSON."""
-        return {"format": 1,
-                "texts": [[mode, text, value] for (mode, text), value in self._cache.items()
-                          if text in texts],
-                "findings": [[text, [[code, params] for code, params in found]]
-                             for text, found in self._findings.items() if text in texts]}
+        """What was rendered of ``texts`` and what was found in each, as JSON:
+        ``{text: [findings, {mode: rendered}]}``."""
+        kept: dict[str, Any] = {}
+        for (mode, text), value in self._cache.items():
+            if text in texts:
+                kept.setdefault(text, [self._findings[text], {}])[1][mode] = value
+        return {"format": 2, "texts": kept}
 
     def adopt_rendered(self, entries: list[tuple[str, str, str, Findings]]) -> None:
         """Texts another process rendered (its Markdown handbook), as if rendered here."""
