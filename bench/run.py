@@ -249,7 +249,7 @@ class Bench:
         first = time_command(command, 1, env, warm_up=False)[0]
         log(f"  publish, first: {first:.1f} s")
         for folder in output.iterdir():  # a fresh clone that kept only output/.cache/
-            if folder.name != ".cache":
+            if folder.name != ".cache" and folder.is_dir():
                 shutil.rmtree(folder)
         second = time_command(command, 1, env, warm_up=False)[0]
         log(f"  publish, second (only output/.cache/ kept): {second:.2f} s")
