@@ -2,8 +2,8 @@
 
 A key hashes the inputs (file bytes, content digests) together with sopgen's version, so
 an entry can never be stale: changed inputs or a new sopgen make a new key. Values are
-JSON, never pickles or code, so a cache folder copied from elsewhere (a CI cache, another
-checkout) can at worst make a build slower, never run anything. Entries live in
+JSON, never pickles or code, so nothing in a cache is ever run; what they hold goes into
+outputs, so a cache is trusted as the output folder it lives in is. Entries live in
 ``output/.cache/<kind>/`` and, for a long-running process such as the preview, in memory.
 """
 
