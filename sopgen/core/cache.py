@@ -1,6 +1,7 @@
 """A content-addressed cache: values found by a hash of everything they were made from.
 
-A key hashes the inputs (file bytes, content digests) together with sopgen's version, so
+A key hashes the inputs (file bytes, content digests; theme and asset files by name, size
+and modification time) together with sopgen's version, so
 an entry can never be stale: changed inputs or a new sopgen make a new key. Values are
 JSON, never pickles or code, so nothing in a cache is ever run; what they hold goes into
 outputs, so a cache is trusted as the output folder it lives in is. Entries live in
