@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from sopgen.core import model
 from sopgen.core.cache import Store, digest, process_memo, user_cache
@@ -392,6 +392,8 @@ def _render_one(renderer: Renderer, fmt: str) -> Result:
     text = renderer.render(TEMPLATES[fmt], markdown=fmt == "md")
     if fmt == "md":
         text = tidy_markdown(text)
+    elif fmt == "html":
+        text = scroll_boxes(text, renderer.words)
     return text.encode(), list(renderer.text.problems)
 
 
@@ -449,6 +451,28 @@ def _render_in_parallel(renderer: Renderer, wanted: list[str]) -> list[Result]:
     finally:
         _FORKED, _TO_PARSE = None, []
     return [results[fmt] for fmt in wanted]
+
+
+# What content can make wider than a phone: a Markdown table or code block. Content is
+# escaped and raw HTML is off, so these bare tags come only from the Markdown renderer,
+# and neither can hold another (a table cell is inline). Templates box their own tables.
+_WIDE_BLOCK = re.compile(r"<table>.*?</table>|<pre>.*?</pre>", re.S)
+
+
+def scroll_boxes(html: str, words: Catalogue) -> str:
+    """Screen HTML: each wide table or code block scrolls sideways in a box of its own
+    instead of widening the page (WCAG 1.4.10); the box takes keyboard focus, so it can be
+    scrolled without a mouse, and has a name, numbered to tell boxes apart."""
+    counts = {"table_box": 0, "code_box": 0}
+
+    def box(match: re.Match[str]) -> str:
+        kind = "code_box" if match.group().startswith("<pre") else "table_box"
+        counts[kind] += 1
+        name = words.label(kind).replace("{n}", str(counts[kind]))
+        return (f'<div class="scroll-box {kind.replace("_", "-")}" role="region" tabindex="0" '
+                f'aria-label="{escape(name)}">{match.group()}</div>')
+
+    return _WIDE_BLOCK.sub(box, html)
 
 
 def tidy_markdown(text: str) -> str:
