@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sopgen.core.cache import Store
 from sopgen.core.catalogue import Catalogue, catalogue, format_problems
 from sopgen.core.errors import OptionError
 from sopgen.core.model import recurring
@@ -65,6 +66,7 @@ class Job:
     changes: dict[str, list[str]]  # the whole document's, also in a role's edition
     report: Report | None = None
     cache: Path | None = None  # where the PDF engine keeps parts between builds
+    store: Store | None = None  # what else is kept between builds (rendered texts, …)
     problems: list[Problem] = field(default_factory=list)
     _handbook: dict[str, bytes] | None = None
 
@@ -84,7 +86,7 @@ class Job:
             self.say(f"rendering {', '.join(wanted)} …")
             rendered = render_formats(self.checked.handbook, self.checked.project.root, wanted,
                                       assets=self.checked.project.assets, draft=self.draft,
-                                      changes=self.changes)
+                                      changes=self.changes, store=self.store)
             self._handbook = rendered.files
             self.problems += rendered.problems
         return self._handbook[fmt]
@@ -112,7 +114,8 @@ def pdf(job: Job) -> dict[str, bytes]:
     layout = pdfengine.Layout(assets=job.checked.project.assets,
                               identifier=f"{doc.id}-{doc.version}",
                               page_label=job.words.label("page_short"), cache=job.cache,
-                              report=job.report)
+                              report=job.report,
+                              documents=job.cache.parent / "documents" if job.cache else None)
     return {f"{job.stem}.pdf": pdfengine.make_pdf(print_html, layout, job.options.pdf_engine)}
 
 
@@ -155,12 +158,14 @@ OUTPUTS: dict[str, Output] = {
 
 
 def render_outputs(checked: Checked, options: BuildOptions, *, draft: bool,
-                   report: Report | None = None,
-                   cache: Path | None = None) -> tuple[dict[str, bytes], list[str]]:
-    """Every file the options ask for, in memory, with the renderer's warnings."""
+                   report: Report | None = None, cache: Path | None = None,
+                   store: Store | None = None) -> tuple[dict[str, bytes], list[str]]:
+    """Every file the options ask for, in memory, with the renderer's warnings
+    (``cache``: the PDF engine's parts; ``store``: the build's other cached values)."""
     check_options(options, checked.handbook.document.language)
     job = Job(focus(checked, options.role), options, draft=draft,
-              changes=revision_changes(checked), report=report, cache=cache)
+              changes=revision_changes(checked, store), report=report, cache=cache,
+              store=store)
     files: dict[str, bytes] = {}
     for name in [*options.formats, *options.artefacts]:
         files.update(OUTPUTS[name](job))

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -45,6 +46,17 @@ HEADING_SHIFT = 3  # a "# Title" inside a field becomes <h4>, below pillar/proce
 TEXT_RUN = re.compile(r"[^\n!#$%&*+\-:<=>@\[\\\]^_`{}~]+")
 # Text with none of these characters renders the same as escaped plain text.
 MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>&!#|~\n]|^\s*([-+]|\d+[.)])\s|^\s*>|:/")
+
+
+def caches_from(saved: Any) -> dict[str, Any]:
+    """A ``TextRenderer``'s caches from what ``TextRenderer.saved`` wrote (else empty)."""
+    caches: dict[str, Any] = {"_cache": {}, "_findings": {}, "_token_cache": {}}
+    if isinstance(saved, dict) and saved.get("format") == 2:
+        for text, (findings, rendered) in saved["texts"].items():
+            caches["_findings"][text] = [(code, params) for code, params in findings]
+            for mode, value in rendered.items():
+                caches["_cache"][mode, text] = value
+    return caches
 
 
 @dataclass
@@ -103,11 +115,39 @@ class TextRenderer:
         self._cached("tokens", text, lambda text: (self._tokens(text), "")[1])
         return self._tokens(text)
 
+    # --- kept between builds (see render._rendered_before)
+
+    @property
+    def rendered_count(self) -> int:
+        return len(self._cache)
+
+    def saved(self, texts: set[str]) -> dict[str, Any]:
+        """What was rendered of ``texts`` and what was found in each, as JSON:
+        ``{text: [findings, {mode: rendered}]}``."""
+        kept: dict[str, Any] = {}
+        for (mode, text), value in self._cache.items():
+            if text in texts:
+                kept.setdefault(text, [self._findings[text], {}])[1][mode] = value
+        return {"format": 2, "texts": kept}
+
+    def adopt_rendered(self, entries: list[tuple[str, str, str, Findings]]) -> None:
+        """Texts another process rendered (its Markdown handbook), as if rendered here."""
+        for mode, text, value, findings in entries:
+            self._cache[mode, text] = value
+            self._add_findings(text, findings)
+
+    def rendered_in(self, modes: tuple[str, ...]) -> list[tuple[str, str, str, Findings]]:
+        """What was rendered in ``modes``, with its findings, for ``adopt_rendered``."""
+        return [(mode, text, value, self._findings[text])
+                for (mode, text), value in self._cache.items() if mode in modes]
+
     # --- rendering ahead, in other processes (see render._render_in_parallel)
 
     def parsed_texts(self, texts: Iterable[str]) -> list[str]:
-        """The texts among ``texts`` that need the Markdown parser, once each, in order."""
-        return [text for text in dict.fromkeys(texts) if not self._is_plain(text)]
+        """The texts among ``texts`` that need the Markdown parser and have not been
+        rendered as HTML yet, once each, in order."""
+        return [text for text in dict.fromkeys(texts)
+                if not self._is_plain(text) and ("html", text) not in self._cache]
 
     def html_ahead(self, texts: list[str]) -> list[tuple[str, Findings]]:
         """The HTML of each text and what the policy found in it, to hand to another
