@@ -40,6 +40,7 @@ from yaml.events import (
     StreamEndEvent,
 )
 
+from sopgen.core.cache import process_memo
 from sopgen.core.chars import SUSPECT, char_name
 from sopgen.core.problems import Loc, Problem, size_text
 
@@ -154,12 +155,29 @@ def read_yaml(path: Path, shown_as: str,
     text = _read_text(path, shown_as, problems)
     if text is None:
         return None, problems
-    builder = _Builder(shown_as, yaml.parse(text, Loader=_Loader), budget or Budget(), text)
+    budget = budget or Budget()
+    known = _READ.get((shown_as, text))
+    if known is not None and budget.nodes - known[2] >= 0:  # the same text, read before
+        budget.nodes -= known[2]
+        return known[0], problems + known[1]
+    before = budget.nodes
+    builder = _Builder(shown_as, yaml.parse(text, Loader=_Loader), budget, text)
     data = builder.document()
     if data is None and not builder.problems:
         return None, [Problem(Loc(shown_as, 1, 1), "empty_file")]
     failed = any(problem.severity == "error" for problem in builder.problems)
-    return (None if failed else data), builder.problems
+    if budget.nodes >= 0:
+        if len(_READ) > 2 * MAX_FILES_REMEMBERED:
+            _READ.clear()
+        _READ[shown_as, text] = (None if failed else data, builder.problems,
+                                 before - budget.nodes)
+    return (None if failed else data), problems + builder.problems
+
+
+# Files read before in this process, by name and text: the preview reads only what changed.
+# Located values are never changed once built, so one read serves every later build.
+_READ: dict[tuple[str, str], tuple[object, list[Problem], int]] = process_memo()
+MAX_FILES_REMEMBERED = 5000
 
 
 def _read_text(path: Path, shown_as: str, problems: list[Problem]) -> str | None:
