@@ -43,7 +43,10 @@ def finished(pdf_data: bytes) -> bytes:
     """A PDF written by WeasyPrint with ``WRITE_OPTIONS``, completed for PDF/UA-1."""
     import pikepdf
 
+    from sopgen.rendering.structure import add_id_tree, save
+
     with pikepdf.open(io.BytesIO(pdf_data)) as pdf:
+        add_id_tree(pdf)
         finish(pdf)
         return save(pdf)
 
@@ -51,6 +54,8 @@ def finished(pdf_data: bytes) -> bytes:
 def finish(pdf: Any) -> None:
     """Add what PDF/UA-1 asks beyond WeasyPrint's tagged PDF/A-2b (idempotent)."""
     import pikepdf
+
+    from sopgen.rendering.structure import tag_links
 
     metadata = pdf.Root.get("/Metadata")
     if metadata is not None:
@@ -64,16 +69,8 @@ def finish(pdf: Any) -> None:
                                                Subtype=pikepdf.Name.XML)
     pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
     pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
+    tag_links(pdf)
     unique_subset_tags(pdf)
-
-
-def save(pdf: Any) -> bytes:
-    import pikepdf
-
-    out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, min_version="1.7",
-             object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return out.getvalue()
 
 
 def unique_subset_tags(pdf: Any) -> None:

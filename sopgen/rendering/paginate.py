@@ -361,8 +361,8 @@ def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed,
     pikepdf: joining and overlaying hundreds of pages is C++ work, not Python)."""
     import pikepdf
 
-    from sopgen.rendering.archival import finish, save
-    from sopgen.rendering.structure import join_structures
+    from sopgen.rendering.archival import finish
+    from sopgen.rendering.structure import join_structures, save
 
     joined = pikepdf.Pdf.new()
     sources, parts = [], []  # pikepdf copies lazily: keep every source open until saved

@@ -23,21 +23,82 @@ def prepare_part(pdf_data: bytes, prefix: str) -> bytes:
     parts, an ID tree for them, and no element for the stand-in anchors."""
     import pikepdf
 
-    from sopgen.rendering.archival import save
-
     with pikepdf.open(io.BytesIO(pdf_data)) as pdf:
         tree = pdf.Root.get("/StructTreeRoot")
         if tree is None:
             return pdf_data
         document = _document(tree)
         document.K = pikepdf.Array([kid for kid in document.K if not _empty(kid)])
-        ids: dict[str, Any] = {}
-        for element in _elements(document):
-            _prefix_ids(element, prefix, ids)
-        if ids:
-            tree.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(
-                [item for name in sorted(ids) for item in (pikepdf.String(name), ids[name])])))
+        add_id_tree(pdf, prefix)
         return save(pdf)
+
+
+def save(pdf: Any) -> bytes:
+    import pikepdf
+
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, min_version="1.7",
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
+def add_id_tree(pdf: Any, prefix: str = "") -> None:
+    """The ID tree table header cells need to be found by the cells they head (WeasyPrint
+    writes the ids, not the tree); with ``prefix``, ids unique across joined parts."""
+    import pikepdf
+
+    tree = pdf.Root.get("/StructTreeRoot")
+    if tree is None or "/IDTree" in tree:
+        return
+    ids: dict[str, Any] = {}
+    for element in _elements(_document(tree)):
+        _name_ids(element, prefix, ids)
+    if ids:
+        tree.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(
+            [item for name in sorted(ids) for item in (pikepdf.String(name), ids[name])])))
+
+
+def tag_links(pdf: Any) -> None:
+    """Every link annotation belongs to a /Link element (PDF/UA-1 7.18.5). WeasyPrint may
+    hang one on an element inside the link (a span in a contents line): move it up."""
+    import pikepdf
+
+    tree = pdf.Root.get("/StructTreeRoot")
+    if tree is None or "/ParentTree" not in tree:
+        return
+    nums = tree.ParentTree.get("/Nums")
+    if nums is None:
+        return
+    for index in range(1, len(nums), 2):
+        element = nums[index]
+        if not isinstance(element, pikepdf.Dictionary) or element.get("/S") == "/Link":
+            continue
+        objects = [kid for kid in element.get("/K", []) if isinstance(kid, pikepdf.Dictionary)
+                   and kid.get("/Type") == "/OBJR" and kid.Obj.get("/Subtype") == "/Link"]
+        if not objects:
+            continue
+        link = _ancestor(element, "/Link")
+        if link is None:
+            element.S = pikepdf.Name.Link
+            continue
+        moved = {kid.objgen for kid in objects}
+        element.K = pikepdf.Array([kid for kid in element.K
+                                   if not isinstance(kid, pikepdf.Dictionary)
+                                   or kid.objgen not in moved])
+        link.K.append(objects[0])
+        nums[index] = link
+
+
+def _ancestor(element: Any, kind: str) -> Any:
+    import pikepdf
+
+    for _ in range(64):
+        element = element.get("/P")
+        if not isinstance(element, pikepdf.Dictionary) or element.get("/S") is None:
+            return None
+        if element.S == kind:
+            return element
+    return None
 
 
 def join_structures(joined: Any, parts: list[Any]) -> None:
@@ -160,14 +221,15 @@ def _empty(element: Any) -> bool:
     return True
 
 
-def _prefix_ids(element: Any, prefix: str, ids: dict[str, Any]) -> None:
+def _name_ids(element: Any, prefix: str, ids: dict[str, Any]) -> None:
     """Table header ids are unique within a part only: prefix them with the part's."""
     import pikepdf
 
     if "/ID" in element:
-        element.ID = pikepdf.String(f"{prefix}-{element.ID}")
+        if prefix:
+            element.ID = pikepdf.String(f"{prefix}-{element.ID}")
         ids[str(element.ID)] = element
     attributes = element.get("/A")
-    if isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes:
+    if prefix and isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes:
         attributes.Headers = pikepdf.Array(
             [pikepdf.String(f"{prefix}-{header}") for header in attributes.Headers])
