@@ -8,6 +8,7 @@ Each message starts with the rule it checks (Matterhorn checkpoint, or PDF/A cla
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -77,7 +78,7 @@ def _structure(pdf: Any) -> list[str]:
         found.append("14-001: no heading H1–H6 in the structure tree")
     levels = [int(match.group(1)) for element in elements
               if (match := HEADING.match(str(element.get("/S"))))]
-    for before, after in zip(levels, levels[1:], strict=False):
+    for before, after in itertools.pairwise(levels):
         if after > before + 1:
             found.append(f"14-003: heading level skipped: H{before} then H{after}")
             break
@@ -262,8 +263,9 @@ def _archival(pdf: Any) -> list[str]:
     elif "/DestOutputProfile" not in intents[0]:
         found.append("PDF/A 6.2.3: the output intent has no ICC profile")
     names = pdf.Root.get("/Names", {})
-    if "/JavaScript" in names or "/OpenAction" in pdf.Root and \
-            pdf.Root.OpenAction.get("/S") == "/JavaScript":
+    opens = pdf.Root.get("/OpenAction")
+    if "/JavaScript" in names or (isinstance(opens, pikepdf.Dictionary)
+                                  and opens.get("/S") == "/JavaScript"):
         found.append("PDF/A 6.6.1: the document runs JavaScript")
     if "/EmbeddedFiles" in names:
         found.append("PDF/A 6.8: embedded files in a PDF/A-2b")

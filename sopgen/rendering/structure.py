@@ -96,7 +96,7 @@ def _ancestor(element: Any, kind: str) -> Any:
         element = element.get("/P")
         if not isinstance(element, pikepdf.Dictionary) or element.get("/S") is None:
             return None
-        if element.S == kind:
+        if kind == element.S:
             return element
     return None
 
