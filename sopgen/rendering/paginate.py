@@ -62,7 +62,7 @@ STAMP_CSS = """
 .stamp-page { position: relative; height: 1px; break-after: page; }
 .stamp-page.first { page: cover; }
 .stamp { position: absolute; text-align: right; white-space: nowrap; line-height: 1.2; }
-.stamp.xref { color: #57606a; }
+.stamp.xref { color: #57606a; text-align: left; }  /* "12)" right after "(p. " */
 """
 
 
@@ -151,7 +151,7 @@ def add_slots(html: str, slots: dict[str, Slot], page_label: str) -> str:
         target = HREF.search(match.group("attrs"))
         if target is None:
             return match.group(0)
-        ident = f"sopgen-pg-{len(slots)}"
+        ident = f"sopgen-pg-{len(slots)}"  # inline.SLOT_PREFIX
         slots[ident] = Slot(target.group(1), match.group("class"))
         slot = f'<span class="pg" id="{ident}">{FIGURE_SPACES}</span>'
         if match.group("class") == "xref":  # the stamp prints "12)" at the slot's left
@@ -362,10 +362,12 @@ def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed,
     import pikepdf
 
     from sopgen.rendering.archival import finish
+    from sopgen.rendering.inline import SLOT_PREFIX, move_numbers
     from sopgen.rendering.structure import join_structures, save
 
     joined = pikepdf.Pdf.new()
     sources, parts = [], []  # pikepdf copies lazily: keep every source open until saved
+    pages = iter(placed.pages)
     for chunk, stamp in zip(laid_out, stamps, strict=True):
         source = pikepdf.Pdf.open(io.BytesIO(chunk.pdf))
         overlay = pikepdf.Pdf.open(io.BytesIO(stamp.pdf))
@@ -373,6 +375,9 @@ def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed,
         parts.append(source)
         for number, (page, stamp_page) in enumerate(zip(source.pages, overlay.pages,
                                                         strict=True)):
+            slots = [rect for name, rect in next(pages).anchors.items()
+                     if name.startswith(SLOT_PREFIX)]
+            move_numbers(source, page, overlay, stamp_page, slots)
             _overlay(source, page, stamp_page, pikepdf.Name(f"/SopgenStamp{number}"))
         with warnings.catch_warnings():  # named destinations: _retarget_links redoes them
             warnings.simplefilter("ignore", pikepdf.exceptions.PageCopyWarning)
