@@ -96,10 +96,10 @@ def _structure(pdf: Any) -> list[str]:
             if str(header) not in ids:
                 found.append(f"15-003: a cell names header {header} that no element has")
                 break
-    return found + _parent_tree(pdf, tree)
+    return found + _parent_tree(pdf, tree, {element.objgen for element in elements})
 
 
-def _parent_tree(pdf: Any, tree: Any) -> list[str]:
+def _parent_tree(pdf: Any, tree: Any, in_tree: set[tuple[int, int]]) -> list[str]:
     if "/ParentTree" not in tree:
         return ["01-001: the structure tree has no /ParentTree"]
     entries: dict[int, Any] = {}
@@ -122,6 +122,10 @@ def _parent_tree(pdf: Any, tree: Any) -> list[str]:
                          "an array in the ParentTree")
             continue
         found += _page_elements_on_page(entries[int(key)], page.obj, number)
+        if any(isinstance(element, pikepdf.Dictionary) and element.objgen not in in_tree
+               for element in entries[int(key)]):
+            found.append(f"01-005: page {number}: marked content belongs to an element "
+                         "outside the structure tree (neither real content nor an artifact)")
         for annotation in page.obj.get("/Annots", []):
             if "/StructParent" in annotation:
                 used[int(annotation.StructParent)] += 1

@@ -43,10 +43,10 @@ def finished(pdf_data: bytes) -> bytes:
     """A PDF written by WeasyPrint with ``WRITE_OPTIONS``, completed for PDF/UA-1."""
     import pikepdf
 
-    from sopgen.rendering.structure import add_id_tree, save
+    from sopgen.rendering.structure import save, tidy
 
     with pikepdf.open(io.BytesIO(pdf_data)) as pdf:
-        add_id_tree(pdf)
+        tidy(pdf)
         finish(pdf)
         return save(pdf)
 

@@ -20,17 +20,65 @@ ELEMENT_LIMIT = 2_000_000  # a guard against cycles in a malformed tree
 
 def prepare_part(pdf_data: bytes, prefix: str) -> bytes:
     """A part ready to join (run where it was laid out): element ids made unique across
-    parts, an ID tree for them, and no element for the stand-in anchors."""
+    parts, and tidied like any tagged PDF sopgen writes."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(pdf_data)) as pdf:
-        tree = pdf.Root.get("/StructTreeRoot")
-        if tree is None:
+        if "/StructTreeRoot" not in pdf.Root:
             return pdf_data
-        document = _document(tree)
-        document.K = pikepdf.Array([kid for kid in document.K if not _empty(kid)])
-        add_id_tree(pdf, prefix)
+        tidy(pdf, prefix)
         return save(pdf)
+
+
+def tidy(pdf: Any, prefix: str = "") -> None:
+    """What WeasyPrint's structure tree lacks for PDF/UA-1, added in one walk of the tree:
+    no elements without content (the stand-in anchors), an ID tree for the ids table
+    header cells are found by (with ``prefix``: unique across joined parts), and running
+    heads, whose elements WeasyPrint leaves outside the tree, marked as artifacts."""
+    import pikepdf
+
+    tree = pdf.Root.get("/StructTreeRoot")
+    if tree is None:
+        return
+    document = _document(tree)
+    document.K = pikepdf.Array([kid for kid in document.K if not _empty(kid)])
+    ids: dict[str, Any] = {}
+    in_tree: set[tuple[int, int]] = set()
+    for element in _elements(document):
+        in_tree.add(element.objgen)
+        _name_ids(element, prefix, ids)
+    if ids and "/IDTree" not in tree:
+        tree.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(
+            [item for name in sorted(ids) for item in (pikepdf.String(name), ids[name])])))
+    if "/ParentTree" in tree:
+        _artifacts_outside(pdf, dict(number_tree(tree.ParentTree)), in_tree)
+
+
+def _artifacts_outside(pdf: Any, parents: dict[int, Any],
+                       in_tree: set[tuple[int, int]]) -> None:
+    """Marked content whose element is outside the structure tree becomes an artifact."""
+    import pikepdf
+
+    for page in pdf.pages:
+        mapped = parents.get(int(page.obj.get("/StructParents", -1)))
+        if not isinstance(mapped, pikepdf.Array):
+            continue
+        outside = {mcid for mcid, element in enumerate(mapped)
+                   if isinstance(element, pikepdf.Dictionary) and element.objgen not in in_tree}
+        if not outside:
+            continue
+        ops = list(pikepdf.parse_content_stream(page))
+        for index, instruction in enumerate(ops):
+            operands = instruction.operands
+            if str(instruction.operator) == "BDC" and len(operands) > 1 \
+                    and isinstance(operands[1], pikepdf.Dictionary) \
+                    and int(operands[1].get("/MCID", -1)) in outside:
+                ops[index] = pikepdf.ContentStreamInstruction(
+                    [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)],
+                    pikepdf.Operator("BDC"))
+        page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(ops))
+        for mcid in outside:
+            mapped[mcid] = None
 
 
 def save(pdf: Any) -> bytes:
@@ -40,22 +88,6 @@ def save(pdf: Any) -> bytes:
     pdf.save(out, deterministic_id=True, min_version="1.7",
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
-
-
-def add_id_tree(pdf: Any, prefix: str = "") -> None:
-    """The ID tree table header cells need to be found by the cells they head (WeasyPrint
-    writes the ids, not the tree); with ``prefix``, ids unique across joined parts."""
-    import pikepdf
-
-    tree = pdf.Root.get("/StructTreeRoot")
-    if tree is None or "/IDTree" in tree:
-        return
-    ids: dict[str, Any] = {}
-    for element in _elements(_document(tree)):
-        _name_ids(element, prefix, ids)
-    if ids:
-        tree.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(
-            [item for name in sorted(ids) for item in (pikepdf.String(name), ids[name])])))
 
 
 def tag_links(pdf: Any) -> None:
@@ -162,7 +194,7 @@ def _copied(joined: Any, value: Any) -> Any:
 
     if isinstance(value, pikepdf.Array):
         return pikepdf.Array([_copied(joined, item) for item in value])
-    return joined.copy_foreign(value) if value.is_indirect else value
+    return joined.copy_foreign(value) if getattr(value, "is_indirect", False) else value
 
 
 def _document(tree: Any) -> Any:
