@@ -115,3 +115,10 @@ def test_template_words_come_from_the_document_language(built, language: str,
     page = ours.labels["page_of"].format(page=3, pages=len(pdf.pages))
     assert page in pdf.pages[2]
     assert theirs.labels["page_of"].split("{")[0] not in pdf.pages[2]
+
+
+def test_sample_handbook_pdf_is_accessible_and_archival_in_both_languages(built) -> None:
+    from tests.test_accessibility import assert_accessible_and_archival
+
+    for language in ("en", "id"):
+        assert_accessible_and_archival(next(built[language].glob("*.pdf")))
