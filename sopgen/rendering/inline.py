@@ -8,7 +8,8 @@ reads the content stream in order (pdf.js, copy and paste, search): "(p. ;" … 
 So each number's text block moves from the stamp into the part's content stream, inside
 the marked content of the text just before the slot on its line (" (p. " or the
 contents line's leader): same place, same look, and now in reading order and in the
-structure tree. Whatever cannot be matched stays on the stamp, drawn as before.
+structure tree. Whatever cannot be matched (a slot that starts a line) stays on the
+stamp, drawn as before.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 SLOT_PREFIX = "sopgen-pg-"
 TOLERANCE = 1.0  # CSS px: both layouts put the text at the same place, to rounding
 COLOUR_OPERATORS = {"rg", "g", "k", "sc", "scn", "cs"}
+NEAR_LINES = 5  # how far left of a slot, in line heights, the text before it may start
 
 
 @dataclass
@@ -50,8 +52,9 @@ def move_numbers(source: Any, page: Any, stamp: Any, stamp_page: Any,
         number = next((b for b in numbers if b.start not in taken and _inside(b, rect)), None)
         if number is None:
             continue
+        reach = rect[0] - NEAR_LINES * (rect[3] - rect[1])  # never another table cell
         before = [b for b in targets if abs(b.y - number.y) <= TOLERANCE
-                  and b.x < rect[0] - TOLERANCE]
+                  and reach <= b.x < rect[0] - TOLERANCE]
         if not before:
             continue
         taken.add(number.start)

@@ -11,7 +11,10 @@ depend on any other part. We therefore:
    fixed-width empty slot, and the page-number footer is left out;
 3. from where every anchor and slot landed, compute the real page numbers, and lay out
    one light "stamp" document holding only the numbers and the footers;
-4. join the chunk PDFs, lay the stamp over them, and add links, bookmarks and metadata.
+4. move each number into the chunk's own text (inline.py), join the chunk PDFs and their
+   structure trees (structure.py), lay the rest of the stamp over them as an artifact,
+   point links at their pages, and add bookmarks and the metadata of a tagged PDF/UA-1 and
+   PDF/A-2b file (archival.py).
 
 Chunks whose HTML did not change since the last build come from a cache, so an edit to
 one procedure lays out only that procedure's chunk again.
@@ -87,7 +90,6 @@ class PageInfo:
     width: float
     height: float
     anchors: dict[str, list[float]]
-    links: list[tuple[str, list[float]]]
     bookmarks: list[tuple[int, str, list[float]]]
 
 
@@ -215,8 +217,6 @@ def layout(job: Job) -> LaidOut:
         pages = [PageInfo(page.width, page.height,
                           {key: list(value) for key, value in page.anchors.items()
                            if key not in stand_ins},
-                          [(target, list(rect)) for kind, target, rect, _ in page.links
-                           if kind == "internal"],
                           []) for page in document.pages]
         options = WRITE_OPTIONS if job.tagged else {}
         pdf = document.write_pdf(pdf_identifier=job.identifier.encode(), **options)
@@ -409,7 +409,7 @@ def _copy_direct(joined: Any, value: Any) -> Any:
 def _overlay(owner: Any, page: Any, stamp_page: Any, name: Any) -> None:
     """``Page.add_overlay``, but with a fixed resource name: its random one breaks
     reproducible output. Pages of a chunk share one /Resources, hence a name per page.
-    The numbers are an artifact: a reader gets them from the slot's own text."""
+    What stays on the stamp (footers, any number not moved inline) is an artifact."""
     import pikepdf
 
     form = owner.copy_foreign(stamp_page.as_form_xobject())
