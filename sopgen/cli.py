@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sopgen import __version__
+from sopgen.core.model import PILLARS
+from sopgen.outputs import ARTEFACTS, FORMATS
 
 if TYPE_CHECKING:
     from sopgen.commands.build import BuildResult
@@ -148,8 +150,6 @@ def _names(values: list[str] | None, allowed: tuple[str, ...], what: str) -> lis
     return list(dict.fromkeys(names))
 
 
-FORMATS = ("md", "html", "pdf")
-PILLARS = ("management", "technical", "content")
 PILLAR_WORDS = {"manajemen": "management", "teknis": "technical", "konten": "content"}
 
 
@@ -160,8 +160,6 @@ def _format_names(values: list[str] | None) -> list[str]:
 def _artefact_names(values: list[str] | None) -> list[str]:
     if not values:
         return []
-    from sopgen.outputs.table import ARTEFACTS
-
     return _names(values, ARTEFACTS, "an artefact")
 
 
@@ -212,7 +210,7 @@ def build(
 def _build_options(formats: list[str], names: list[str], everything: bool, *,
                    role: str | None, fillable: bool, site_url: str,
                    pdf_engine: str) -> BuildOptions:
-    from sopgen.outputs.table import ARTEFACTS, BuildOptions
+    from sopgen.outputs.table import BuildOptions
 
     chosen = list(ARTEFACTS) if everything else names
     if fillable and "checklists" not in chosen:

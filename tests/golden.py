@@ -30,7 +30,7 @@ def outputs(name: str) -> dict[str, bytes]:
     folder = PROJECTS[name]
     files: dict[str, bytes] = {}
     checked = api.read_handbook(folder)
-    files.update(_prefixed("build/", api.text_outputs(checked, role=None)))
+    files.update(_prefixed("handbook/", api.text_outputs(checked, role=None)))
     files.update(_prefixed("role/", api.text_outputs(checked, role=ROLE[name])))
     versions = api.released_versions(folder)
     if versions:

@@ -27,9 +27,10 @@ from sopgen.commands.release import freeze
 from sopgen.core.catalogue import catalogue
 from sopgen.core.model import PILLARS, RECURRING, Handbook, Procedure, flatten
 from sopgen.core.model import review_due as next_review
+from sopgen.outputs import ARTEFACTS
 from sopgen.outputs.calendar import add_months, fold, series_start
 from sopgen.outputs.sheets import SHEET_ROWS, log_sheet
-from sopgen.outputs.table import ARTEFACTS, BuildOptions
+from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
 from tests.conftest import ROOT
 from tests.htmlread import Page

@@ -42,17 +42,20 @@ def page(chromium):
     context.close()
 
 
+LATEST = read_handbook(ROOT).handbook.document.version  # the sample's current version
+
+
 def html_files(site: Path) -> list[Path]:
     return sorted(site.rglob("*.html"))
 
 
 def test_every_version_folder_and_latest_exist(site: Path) -> None:
     versions = released_versions(site.parent.parent / "releases")
-    assert versions and versions[-1] == "2.0.0"
+    assert versions and versions[-1] == LATEST and versions[:2] == ["1.0.0", "2.0.0"]
     for version in [*versions, "latest"]:
         assert (site / version / "index.html").is_file()
         assert (site / version / "tek-05.html").is_file()
-    assert (site / "latest" / "SOP-SK-WEB-2.0.0.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (site / "latest" / f"SOP-SK-WEB-{LATEST}.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 def test_no_internal_link_or_anchor_is_broken(site: Path) -> None:
@@ -133,7 +136,7 @@ def test_layout_fits_a_phone(site: Path, chromium) -> None:
 def test_pages_link_their_pdf_and_have_prev_next(site: Path) -> None:
     parsed = Page((site / "latest" / "tek-05.html").read_text(encoding="utf-8"))
     hrefs = [href for href, _ in parsed.links]
-    assert "SOP-SK-WEB-2.0.0.pdf" in hrefs
+    assert f"SOP-SK-WEB-{LATEST}.pdf" in hrefs
     rels = {attrs.get("rel"): href for href, attrs in parsed.links
             if attrs.get("rel") in ("prev", "next")}
     assert rels.get("prev") == "tek-04.html" and rels.get("next") == "tek-06.html"

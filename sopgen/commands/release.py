@@ -6,7 +6,6 @@ entry, finished text, and a version number not used for other content.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from sopgen.commands.build import BuildResult, build_checked
 from sopgen.core.problems import Loc, Problem
+from sopgen.core.write import write_file
 from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
 from sopgen.reading.releases import (
     is_released,
@@ -67,9 +67,7 @@ def freeze(checked: Checked) -> Path:
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
         _freeze_assets(checked, path.parent / checked.handbook.document.version / "assets")
-        temporary = path.with_suffix(".yaml.tmp")
-        temporary.write_text(snapshot_text(checked.raw), encoding="utf-8")
-        os.replace(temporary, path)
+        write_file(path, snapshot_text(checked.raw).encode())
     return path
 
 

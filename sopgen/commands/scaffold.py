@@ -19,6 +19,7 @@ from sopgen.core.catalogue import catalogue
 from sopgen.core.errors import SopgenError
 from sopgen.core.model import PILLARS, PROCEDURE_ID
 from sopgen.reading.load import Project, load_project
+from sopgen.reading.validate import language_of
 from sopgen.reading.yamlread import LMap
 
 STARTERS = {("website", "id"): "website", ("blank", "id"): "blank-id",
@@ -70,7 +71,7 @@ def new_procedure(folder: Path | str, *, pillar: str, title: str = "") -> Path:
         raise SopgenError.of("unknown_pillar", pillar=pillar, allowed=", ".join(PILLARS))
     project = Project.at(folder)
     raw, _ = load_project(project)  # tolerant: a mistake elsewhere must not block a new file
-    language = _language(raw)
+    language = language_of(raw)
     procedures = [p for p in raw.get("procedures") or [] if isinstance(p, LMap)]
     ours = [p for p in procedures if p.get("pillar") == pillar]
     prefix = _common([str(p.get("id", "")).split("-")[0] for p in ours if _valid_id(p)]) \
@@ -85,12 +86,6 @@ def new_procedure(folder: Path | str, *, pillar: str, title: str = "") -> Path:
                                          schema_comment(target, project.root)),
                       encoding="utf-8")
     return target
-
-
-def _language(raw: LMap) -> str:
-    document = raw.get("document")
-    language = document.get("language") if isinstance(document, LMap) else None
-    return language if language in PREFIXES else "en"
 
 
 def _owner(raw: LMap) -> str:

@@ -21,7 +21,7 @@ from sopgen.core.catalogue import Catalogue, catalogue, format_problems
 from sopgen.core.errors import OptionError
 from sopgen.core.model import recurring
 from sopgen.core.problems import NOWHERE, Problem
-from sopgen.outputs import raci, sheets
+from sopgen.outputs import FORMATS, raci, sheets
 from sopgen.outputs.calendar import SITE_URL, ics_bytes
 from sopgen.outputs.diff import revision_changes
 from sopgen.outputs.roles import role_handbook
@@ -30,8 +30,6 @@ from sopgen.rendering import pdfengine
 from sopgen.rendering.pdfengine import PdfEngine
 from sopgen.rendering.render import HANDBOOK_FORMATS, file_stem, render_formats
 
-FORMATS = ("md", "html", "pdf")
-ARTEFACTS = ("raci", "checklists", "calendar", "acknowledgements")
 Report = Callable[[str], None]
 
 

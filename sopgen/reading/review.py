@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterator
+from functools import cache
 
 from sopgen.core.catalogue import catalogue, languages
 from sopgen.core.model import (
@@ -19,7 +20,9 @@ from sopgen.core.model import (
     add_months,
     flatten,
     markdown_texts,
+    mention_pattern,
     review_due,
+    term_anchors,
 )
 from sopgen.core.problems import Loc, Problem
 from sopgen.reading.yamlread import located
@@ -30,15 +33,21 @@ WORD = re.compile(r"[^\W\d_]{2,}")
 def reviewer_warnings(handbook: Handbook, today: dt.date, root: Loc) -> list[Problem]:
     warnings: list[Problem] = []
     warnings += _document_overdue(handbook, today, root)
+    effective = handbook.document.effective_date
     for procedure in handbook.procedures:
         warnings += _procedure_warnings(procedure, handbook.document.review_cycle_months,
-                                        today, root)
+                                        today, effective, root)
+        warnings += _consulted_and_informed(procedure, root)
     prose = [(p, [p.title, *markdown_texts(p)]) for p in handbook.procedures]  # walked once
     warnings += _placeholders(prose, root)
     warnings += _starter_values(handbook, root)
     warnings += _prefix_of_another_pillar(handbook, root)
     warnings += _unused_roles(handbook, root)
     warnings += _unused_terms(handbook, prose, root)
+    warnings += _missing_steps(handbook, root)
+    warnings += _unknown_term_links(handbook, root)
+    warnings += _stale_years(handbook, root)
+    warnings += _retention_conflicts(handbook, root)
     return warnings
 
 
@@ -54,13 +63,17 @@ def _document_overdue(handbook: Handbook, today: dt.date, root: Loc) -> list[Pro
     return []
 
 
-def _procedure_warnings(procedure: Procedure, cycle: int, today: dt.date,
+def _procedure_warnings(procedure: Procedure, cycle: int, today: dt.date, effective: dt.date,
                         root: Loc) -> Iterator[Problem]:
     if procedure.last_reviewed is None:
         yield _warning(procedure.id, root, "never_reviewed", id=procedure.id)
     elif procedure.last_reviewed > today:  # a typo in the year, most often
         yield _warning(procedure.id, root, "reviewed_in_future", id=procedure.id,
                        date=procedure.last_reviewed.isoformat())
+    elif add_months(procedure.last_reviewed, cycle) < effective:  # whatever day it is today
+        yield _warning(procedure.id, root, "review_stale_at_effective_date",
+                       id=procedure.id, date=procedure.last_reviewed.isoformat(),
+                       months=cycle, effective=effective.isoformat())
     elif add_months(procedure.last_reviewed, cycle) < today:
         yield _warning(procedure.id, root, "review_overdue", id=procedure.id,
                        date=procedure.last_reviewed.isoformat(), months=cycle)
@@ -129,3 +142,165 @@ def _placeholders(prose: Prose, root: Loc) -> Iterator[Problem]:
         for text in texts:
             if text.strip().startswith(markers):
                 yield _warning(text, root, "placeholder", id=procedure.id, text=text.strip())
+
+
+# ------------------------------------------------- consistency of the text (issue: review 2.0.0)
+
+def _consulted_and_informed(procedure: Procedure, root: Loc) -> Iterator[Problem]:
+    """A RACI cell holds one letter: whoever is consulted is told of the result anyway."""
+    consulted = set(procedure.consulted)
+    for role in procedure.informed:
+        if role in consulted:
+            yield _warning(role, root, "consulted_and_informed", id=procedure.id, role=role)
+
+
+def _step_words() -> str:
+    """"step", "langkah" …: the word for a step in every catalogue, for "see step 4"."""
+    words = {catalogue(code).labels[key].casefold() for code in languages()
+             for key in ("step", "steps")}
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+
+STEP_NUMBER = r"(\d+(?:\.\d+)*)(?:\s*[–-]\s*(\d+(?:\.\d+)*))?\b"
+
+
+def _missing_steps(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    """"langkah 9" in TEK-02, or "TEK-18 langkah 4", where that step does not exist."""
+    ids = mention_pattern({p.id for p in handbook.procedures})
+    named = ids.pattern + r"(?:,)?\s+" if ids else "(?!)"
+    mention = re.compile(rf"(?:({named}))?\b(?:{_step_words()})\s+{STEP_NUMBER}",
+                         re.IGNORECASE)
+    numbers = {p.id: {n for n, _ in flatten(p.steps)} for p in handbook.procedures}
+    for procedure in handbook.procedures:
+        for text in markdown_texts(procedure):
+            for match in mention.finditer(text):
+                target = (match.group(1) or procedure.id).rstrip(", ").strip()
+                for number in filter(None, match.group(2, 3)):
+                    if target in numbers and number not in numbers[target]:
+                        yield _warning(text, root, "unknown_step", id=procedure.id,
+                                       target=target, number=number,
+                                       count=len(handbook.procedure(target).steps))
+
+
+TERM_LINK = re.compile(r"\]\((#term-[a-z0-9-]*)\)")
+
+
+def _unknown_term_links(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    """A link to a glossary entry (``[RPO](#term-rpo-recovery-point-objective)``) that
+    does not exist, say because the term was renamed."""
+    known = {"#" + ident for ident in term_anchors(handbook.glossary)}
+    for text in markdown_texts(handbook):
+        for match in TERM_LINK.finditer(text):
+            if match.group(1) not in known:
+                yield _warning(text, root, "unknown_term_link", anchor=match.group(1),
+                               suggestion=_closest(match.group(1), sorted(known)))
+
+
+def _closest(word: str, choices: list[str]) -> str:
+    import difflib
+
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return found[0] if found else "—"
+
+
+YEAR = re.compile(r"(?<![\w.,:/])(199\d|20\d\d)(?!\w|[.,]\d|-\d)")
+
+
+@cache
+def _dated_before() -> re.Pattern[str]:
+    """What makes a year part of a date or a citation, just before it: "17 Mei ",
+    "Januari–Mei ", "Tahun " (UU No. 27 Tahun 2022), "of " (Law No. 27 of 2022)."""
+    from babel.dates import get_month_names
+
+    months: set[str] = set()
+    for code in languages():
+        locale = catalogue(code).meta["babel_locale"]
+        for width in ("wide", "abbreviated"):
+            months |= {m.rstrip(".") for m in get_month_names(width, locale=locale).values()}
+    words = "|".join(sorted(map(re.escape, months | {"Tahun", "tahun", "of"})))
+    return re.compile(rf"\b(?:{words})\.?\s+$")
+
+
+def _stale_years(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    """A bare year older than the year before the effective date: "biaya tahun 2025" or
+    ``inventaris-2025.csv`` in a 2027 edition. Dates ("17 Oktober 2024", "Mei 2013") and
+    citations ("UU No. 27 Tahun 2022", "27/2022") are history, not stale; the revision
+    history and reference titles are not read."""
+    oldest = handbook.document.effective_date.year - 1
+    texts = [handbook.document.summary, *markdown_texts(handbook.pillars)]
+    for part in (*handbook.roles, *handbook.glossary):
+        texts += markdown_texts(part)
+    for procedure in handbook.procedures:
+        texts += [procedure.title, *markdown_texts(procedure)]
+    for text in filter(None, texts):
+        for match in YEAR.finditer(text):
+            year = int(match.group())
+            if year < oldest and not _dated_before().search(text[:match.start()]):
+                yield _warning(text, root, "stale_year", year=year, oldest=oldest,
+                               effective=handbook.document.effective_date.isoformat(),
+                               context=_around(text, match.start(), match.end()))
+
+
+def _around(text: str, start: int, end: int, width: int = 30) -> str:
+    """The year with some words either side, on one line."""
+    return "…" + " ".join(text[max(0, start - width):end + width].split()) + "…"
+
+
+DURATION = re.compile(r"(\d+)\s*(hari|minggu|bulan|tahun|days?|weeks?|months?|years?)\b",
+                      re.IGNORECASE)
+RETENTION_HEADERS = {"retensi", "retention", "kept for", "disimpan", "lama penyimpanan"}
+NAME_END = re.compile(r",|;|:|\(|\s(?:di|in|at|disimpan|dihapus|kept|stored|deleted)\s",
+                      re.IGNORECASE)
+
+
+def _retention_conflicts(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+    """The same record kept for different periods in two places. A retention is read
+    where the model gives it a shape: an item of ``records`` ("Log X, disimpan 5 tahun";
+    each clause after ';' on its own), and a row of a Markdown table whose column is
+    headed Retensi / Retention / Kept for. The record's name is the text before the first
+    comma, colon, bracket or "di"/"disimpan"; names are compared ignoring case and
+    Markdown emphasis. Retentions written in running prose are not read."""
+    first: dict[str, tuple[str, str, str]] = {}  # name → (periods, where, text)
+    for procedure in handbook.procedures:
+        for name, periods, text in _retentions(procedure):
+            if name not in first:
+                first[name] = (periods, procedure.id, text)
+            elif first[name][0] != periods:
+                yield _warning(text, root, "retention_conflict", record=name,
+                               periods=periods, other=first[name][0],
+                               id=procedure.id, other_id=first[name][1])
+
+
+def _retentions(procedure: Procedure) -> Iterator[tuple[str, str, str]]:
+    for record in procedure.records:
+        for clause in record.split(";"):
+            yield from _named_periods(clause, clause, record)
+    for text in markdown_texts(procedure):
+        for name, cell in _retention_rows(text):
+            yield from _named_periods(name, cell, text)
+
+
+def _named_periods(name_text: str, period_text: str, text: str) -> Iterator[tuple[str, str, str]]:
+    periods = ", ".join(sorted({f"{n} {unit.casefold()}" for n, unit
+                                in DURATION.findall(period_text)}))
+    name = _record_name(name_text)
+    if periods and name:
+        yield name, periods, text
+
+
+def _record_name(text: str) -> str:
+    words = re.sub(r"[*_`]", "", text).strip()
+    return " ".join(NAME_END.split(words, maxsplit=1)[0].casefold().split())
+
+
+def _retention_rows(text: str) -> Iterator[tuple[str, str]]:
+    column = None
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if "|" in line else []
+        if not cells:
+            column = None
+        elif column is None:
+            names = [re.sub(r"[*_]", "", c).casefold() for c in cells]
+            column = next((i for i, c in enumerate(names) if c in RETENTION_HEADERS), None)
+        elif column < len(cells) and not set(cells[0]) <= set("-: "):
+            yield cells[0], cells[column]
