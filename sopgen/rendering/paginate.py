@@ -45,7 +45,7 @@ ID = re.compile(r'\bid="([^"]+)"')
 PILLAR_TITLE = re.compile(r'<h2 class="chapter pillar-title">(.*?)</h2>', re.DOTALL)
 PX_TO_PT = 0.75
 PARTS_PER_CHUNK = 4
-CACHE_FORMAT = "tagged-1"  # changes when what a cached chunk holds changes
+CACHE_FORMAT = "tagged-2"  # changes when what a cached chunk holds changes
 ELSEWHERE = "sopgen-elsewhere"
 FIGURE_SPACES = "&#8199;&#8199;&#8199;&#8199;"
 
@@ -221,9 +221,12 @@ def layout(job: Job) -> LaidOut:
         options = WRITE_OPTIONS if job.tagged else {}
         pdf = document.write_pdf(pdf_identifier=job.identifier.encode(), **options)
     if job.tagged:
+        from sopgen.rendering.inline import SLOT_PREFIX
         from sopgen.rendering.structure import prepare_part
 
-        pdf = prepare_part(pdf, _cache_key(job.html)[:8])
+        slots = [{name: rect for name, rect in page.anchors.items()
+                  if name.startswith(SLOT_PREFIX)} for page in pages]
+        pdf = prepare_part(pdf, _cache_key(job.html)[:8], slots)
     return LaidOut(pdf, pages)
 
 
@@ -375,8 +378,8 @@ def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed,
         parts.append(source)
         for number, (page, stamp_page) in enumerate(zip(source.pages, overlay.pages,
                                                         strict=True)):
-            slots = [rect for name, rect in next(pages).anchors.items()
-                     if name.startswith(SLOT_PREFIX)]
+            slots = {name: rect for name, rect in next(pages).anchors.items()
+                     if name.startswith(SLOT_PREFIX)}
             move_numbers(source, page, overlay, stamp_page, slots)
             _overlay(source, page, stamp_page, pikepdf.Name(f"/SopgenStamp{number}"))
         with warnings.catch_warnings():  # named destinations: _retarget_links redoes them

@@ -18,19 +18,20 @@ from typing import Any
 ELEMENT_LIMIT = 2_000_000  # a guard against cycles in a malformed tree
 
 
-def prepare_part(pdf_data: bytes, prefix: str) -> bytes:
+def prepare_part(pdf_data: bytes, prefix: str, slots: list[dict[str, list[float]]]) -> bytes:
     """A part ready to join (run where it was laid out): element ids made unique across
-    parts, and tidied like any tagged PDF sopgen writes."""
+    parts, where each page number goes marked (``slots``: each page's slot rectangles),
+    and tidied like any tagged PDF sopgen writes."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(pdf_data)) as pdf:
         if "/StructTreeRoot" not in pdf.Root:
             return pdf_data
-        tidy(pdf, prefix)
+        tidy(pdf, prefix, slots)
         return save(pdf)
 
 
-def tidy(pdf: Any, prefix: str = "") -> None:
+def tidy(pdf: Any, prefix: str = "", slots: list[dict[str, list[float]]] | None = None) -> None:
     """What WeasyPrint's structure tree lacks for PDF/UA-1, added in one walk of the tree:
     no elements without content (the stand-in anchors), an ID tree for the ids table
     header cells are found by (with ``prefix``: unique across joined parts), and running
@@ -50,35 +51,37 @@ def tidy(pdf: Any, prefix: str = "") -> None:
     if ids and "/IDTree" not in tree:
         tree.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(
             [item for name in sorted(ids) for item in (pikepdf.String(name), ids[name])])))
-    if "/ParentTree" in tree:
-        _artifacts_outside(pdf, dict(number_tree(tree.ParentTree)), in_tree)
+    parents = dict(number_tree(tree.ParentTree)) if "/ParentTree" in tree else {}
+    for index, page in enumerate(pdf.pages):
+        _rewrite_page(pdf, page, parents, in_tree, slots[index] if slots else {})
 
 
-def _artifacts_outside(pdf: Any, parents: dict[int, Any],
-                       in_tree: set[tuple[int, int]]) -> None:
-    """Marked content whose element is outside the structure tree becomes an artifact."""
+def _rewrite_page(pdf: Any, page: Any, parents: dict[int, Any],
+                  in_tree: set[tuple[int, int]], slots: dict[str, list[float]]) -> None:
+    """Marked content whose element is outside the structure tree becomes an artifact;
+    the places of page numbers get their comments (inline.py)."""
     import pikepdf
 
-    for page in pdf.pages:
-        mapped = parents.get(int(page.obj.get("/StructParents", -1)))
-        if not isinstance(mapped, pikepdf.Array):
-            continue
-        outside = {mcid for mcid, element in enumerate(mapped)
-                   if isinstance(element, pikepdf.Dictionary) and element.objgen not in in_tree}
-        if not outside:
-            continue
-        ops = list(pikepdf.parse_content_stream(page))
-        for index, instruction in enumerate(ops):
-            operands = instruction.operands
-            if str(instruction.operator) == "BDC" and len(operands) > 1 \
-                    and isinstance(operands[1], pikepdf.Dictionary) \
-                    and int(operands[1].get("/MCID", -1)) in outside:
-                ops[index] = pikepdf.ContentStreamInstruction(
-                    [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)],
-                    pikepdf.Operator("BDC"))
-        page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(ops))
-        for mcid in outside:
-            mapped[mcid] = None
+    from sopgen.rendering.inline import mark_slots, marked_content
+
+    mapped = parents.get(int(page.obj.get("/StructParents", -1)))
+    mapped = mapped if isinstance(mapped, pikepdf.Array) else []
+    outside = {mcid for mcid, element in enumerate(mapped)
+               if isinstance(element, pikepdf.Dictionary) and element.objgen not in in_tree}
+    if not outside and not slots:
+        return
+    ops = list(pikepdf.parse_content_stream(page))
+    for index, instruction in enumerate(ops):
+        operands = instruction.operands
+        if outside and str(instruction.operator) == "BDC" and len(operands) > 1 \
+                and isinstance(operands[1], pikepdf.Dictionary) \
+                and int(operands[1].get("/MCID", -1)) in outside:
+            ops[index] = pikepdf.ContentStreamInstruction(
+                [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)],
+                pikepdf.Operator("BDC"))
+    page.obj.Contents = pdf.make_stream(marked_content(ops, mark_slots(ops, slots)))
+    for mcid in outside:
+        mapped[mcid] = None
 
 
 def save(pdf: Any) -> bytes:
