@@ -167,12 +167,13 @@ def run_worker(args: list[str], env: dict[str, str]) -> Measured:
                     sampler.peak_kb / 1024)
 
 
-def time_command(command: list[str], runs: int, env: dict[str, str]) -> list[float]:
-    """Wall times of ``command`` run ``runs`` times after one untimed warm-up run."""
+def time_command(command: list[str], runs: int, env: dict[str, str], *,
+                 warm_up: bool = True) -> list[float]:
+    """Wall times of ``command`` run ``runs`` times, after one untimed warm-up run."""
     times = []
-    for index in range(runs + 1):
+    for index in range(runs + warm_up):
         start = time.perf_counter()
         subprocess.run(command, cwd=ROOT, check=True, capture_output=True, env=env)
-        if index:
+        if index or not warm_up:
             times.append(time.perf_counter() - start)
     return times

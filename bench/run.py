@@ -3,16 +3,21 @@
     .venv/bin/python -m bench.run [--sizes 30,300,1000] [--pdf-sizes 30,300] [--quick]
 
 For each size and format: a full build in a fresh process (wall time of the
-``build_project`` call, peak memory of the process tree, PDF pages) and, for PDF, the
-baseline in the same run: WeasyPrint laying out sopgen's own print HTML as one document
-in one process. Then the rebuild after editing one procedure's title, and the start-up
-time of ``sopgen --help``. Prints plain-text tables and writes bench/results/latest.json.
+``build_project`` call, peak memory of the process tree, PDF pages) and the baselines in
+the same run: for PDF, WeasyPrint laying out sopgen's own print HTML as one document in
+one process; for Markdown + HTML, a plain pipeline (PyYAML's C loader → Jinja →
+markdown-it-py) and MkDocs building the same handbook one page per procedure
+(bench/baselines.py). Then the rebuild after editing one procedure's title, the live
+preview from save to page, ``sopgen build --format md,html`` of the sample as a whole
+process, a second ``publish`` of the sample, and ``sopgen --help``. Prints plain-text
+tables, the issue's goals side by side, and writes bench/results/latest.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import os
 import platform
@@ -44,8 +49,11 @@ from bench.measure import (
 from bench.worker import edit_title
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
-FULL = {"sizes": "30,300,1000", "pdf_sizes": "30,300", "rebuild_size": 300, "help_runs": 7}
-QUICK = {"sizes": "12", "pdf_sizes": "12", "rebuild_size": 12, "help_runs": 3}
+FULL = {"sizes": "30,300,1000", "pdf_sizes": "30,300", "rebuild_size": 300, "help_runs": 7,
+        "text_rebuild_size": 1000, "preview_sizes": "sample,1000", "runs": 5, "publish": True}
+QUICK = {"sizes": "12", "pdf_sizes": "12", "rebuild_size": 12, "help_runs": 3,
+         "text_rebuild_size": 12, "preview_sizes": "sample,12", "runs": 3, "publish": False}
+SAMPLE = "sample"  # the repository's own project (content/ and releases/)
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,10 @@ class Options:
     formats: list[str]
     rebuild_size: int
     rebuild_formats: list[str]
+    text_rebuild_size: int
+    preview_sizes: list[str]
+    runs: int
+    publish: bool
     help_runs: int
     repeat: int
     seed: int
@@ -77,6 +89,15 @@ def parse(argv: list[str] | None) -> Options:
                         help="formats to build, each alone; md+html builds both at once")
     parser.add_argument("--rebuild-size", type=int, help="0 skips the rebuild (default 300)")
     parser.add_argument("--rebuild-formats", default="pdf,html")
+    parser.add_argument("--text-rebuild-size", type=int,
+                        help="md+html rebuild after one edit; 0 skips it (default 1000)")
+    parser.add_argument("--preview-sizes",
+                        help="live preview: 'sample' and/or sizes; '' skips (default sample,1000)")
+    parser.add_argument("--runs", type=int,
+                        help="runs of the sample's whole-process build and edits per preview, "
+                             "median counts (default 5)")
+    parser.add_argument("--publish", action=argparse.BooleanOptionalAction,
+                        help="time a second publish of the sample (default: on, off for --quick)")
     parser.add_argument("--help-runs", type=int, help="runs of sopgen --help (default 7)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each build and baseline this often, keep the fastest")
@@ -90,7 +111,10 @@ def parse(argv: list[str] | None) -> Options:
     pick = {key: getattr(args, key) if getattr(args, key) is not None else value
             for key, value in preset.items()}
     return Options(numbers(pick["sizes"]), numbers(pick["pdf_sizes"]), args.formats.split(","),
-                   pick["rebuild_size"], args.rebuild_formats.split(","), pick["help_runs"],
+                   pick["rebuild_size"], args.rebuild_formats.split(","),
+                   pick["text_rebuild_size"],
+                   [name for name in pick["preview_sizes"].split(",") if name.strip()],
+                   max(1, pick["runs"]), pick["publish"], pick["help_runs"],
                    max(1, args.repeat), args.seed, args.json, args.sopgen.resolve(),
                    args.label)
 
@@ -158,7 +182,84 @@ class Bench:
         log(f"  {fmt:7} {size:5}: {measured.seconds:7.2f} s {measured.peak_mb:7.0f} MB")
         if fmt == "pdf":
             row |= self.baseline(size)
+        if fmt == "md+html":
+            row |= self.text_baselines(size)
         return row
+
+    def text_baselines(self, size: int) -> dict[str, Any]:
+        """The plain pipeline and MkDocs on the same project, each in a fresh process."""
+        place = self.scratch / f"text-baselines-{size}"
+        plain = self.best(lambda index: run_worker(
+            ["plain", str(self.project(size)), str(place / f"plain-{index}")], self.env()))
+        log(f"  {'plain':7} {size:5}: {plain.seconds:7.2f} s")
+        row: dict[str, Any] = {"plain": plain.as_json()}
+        if importlib.util.find_spec("mkdocs") is None:
+            log("  mkdocs is not installed (pip install -e '.[bench]'): no MkDocs baseline")
+            return row
+        pages = run_worker(["mkdocs-project", str(self.project(size)), str(place / "mkdocs")],
+                           self.env()).report["pages"]
+        mkdocs = self.best(lambda index: run_worker(["mkdocs", str(place / "mkdocs")],
+                                                    self.env()))
+        log(f"  {'mkdocs':7} {size:5}: {mkdocs.seconds:7.2f} s ({pages} pages)")
+        return row | {"mkdocs": mkdocs.as_json(), "mkdocs_pages": pages}
+
+    def sample(self, name: str) -> Path:
+        """A private copy of the repository's own project: content/, releases/, templates/."""
+        project = self.scratch / name / "project"
+        shutil.rmtree(project.parent, ignore_errors=True)
+        for part in ("content", "releases", "templates"):
+            if (ROOT / part).is_dir():
+                shutil.copytree(ROOT / part, project / part)
+        return project
+
+    def sample_process(self) -> dict[str, Any]:
+        """``sopgen build --format md,html`` of the sample as a whole process: the first
+        build into an empty output folder, then builds with nothing changed."""
+        project = self.sample("sample-cli")
+        output = project.parent / "output"
+        command = [*self.sopgen_command(), "build", "--format", "md,html", "--output",
+                   str(output), str(project)]
+        env = self.env(XDG_CACHE_HOME=str(project.parent / "cache"))
+        first = time_command(command, 1, env, warm_up=False)[0]
+        times = time_command(command, self.options.runs, env, warm_up=False)
+        log(f"  sample md,html whole process: first {first:.2f} s, "
+            f"then median {statistics.median(times):.2f} s")
+        return {"command": " ".join([*command[:-2], "OUTPUT", "PROJECT"]), "first": first,
+                "runs": times, "median_seconds": statistics.median(times)}
+
+    def preview(self, which: str) -> dict[str, Any]:
+        """``sopgen serve``: save → the page the browser reloads shows the edit."""
+        if which == SAMPLE:
+            project = self.sample("preview-sample")
+            env = self.env(XDG_CACHE_HOME=str(project.parent / "cache"))
+        else:
+            project, _, env = self.fresh(int(which), f"preview-{which}")
+        measured = run_worker(["preview", str(project), str(edited_file(project)),
+                               str(self.options.runs)], env)
+        log(f"  preview {which}: median {measured.seconds:.3f} s from save to page "
+            f"({measured.report['cpu_seconds']:.3f} CPU s)")
+        return {"project": which, "preview": measured.as_json()}
+
+    def publish(self) -> dict[str, Any]:
+        """``sopgen publish`` of the sample twice; the second has nothing new to lay out."""
+        project = self.sample("publish")
+        output = project.parent / "output"
+        command = [*self.sopgen_command(), "publish", "--output", str(output), str(project)]
+        env = self.env(XDG_CACHE_HOME=str(project.parent / "cache"))
+        first = time_command(command, 1, env, warm_up=False)[0]
+        log(f"  publish, first: {first:.1f} s")
+        for folder in output.iterdir():  # a fresh clone that kept only output/.cache/
+            if folder.name != ".cache" and folder.is_dir():
+                shutil.rmtree(folder)
+        second = time_command(command, 1, env, warm_up=False)[0]
+        log(f"  publish, second (only output/.cache/ kept): {second:.2f} s")
+        return {"first_seconds": first, "second_seconds": second}
+
+    def sopgen_command(self) -> list[str]:
+        script = Path(sys.executable).parent / "sopgen"
+        if script.exists() and self.options.sopgen == ROOT:
+            return [str(script)]
+        return [sys.executable, "-m", "sopgen"]
 
     def baseline(self, size: int) -> dict[str, Any]:
         place = self.scratch / f"baseline-{size}"
@@ -188,8 +289,7 @@ class Bench:
                 "baseline_seconds": base.seconds if base else None}
 
     def cli_help(self) -> dict[str, Any]:
-        script = Path(sys.executable).parent / "sopgen"
-        command = [str(script)] if script.exists() else [sys.executable, "-m", "sopgen"]
+        command = self.sopgen_command()
         times = time_command([*command, "--help"], self.options.help_runs, self.env())
         log(f"  sopgen --help: {statistics.median(times):.3f} s")
         return {"command": " ".join([*command, "--help"]), "runs": times,
@@ -198,7 +298,8 @@ class Bench:
     def run(self) -> dict[str, Any]:
         options = self.options
         results: dict[str, Any] = {"meta": meta(options), "cli_help": self.cli_help(),
-                                   "builds": [], "rebuilds": []}
+                                   "sample_process": self.sample_process(),
+                                   "builds": [], "rebuilds": [], "previews": []}
         for size in options.sizes:
             log(f"{size} procedures: {self.project(size).relative_to(ROOT)}")
             for fmt in options.formats:
@@ -207,6 +308,11 @@ class Bench:
         if options.rebuild_size:
             results["rebuilds"] = [self.rebuild(options.rebuild_size, fmt)
                                    for fmt in options.rebuild_formats]
+        if options.text_rebuild_size:
+            results["rebuilds"].append(self.rebuild(options.text_rebuild_size, "md+html"))
+        results["previews"] = [self.preview(which) for which in options.preview_sizes]
+        if options.publish:
+            results["publish"] = self.publish()
         results["meta"]["load_average_end"] = os.getloadavg()
         return results
 

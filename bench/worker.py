@@ -4,6 +4,10 @@
     python -m bench.worker rebuild  PROJECT OUTPUT FORMAT FILE MARK
     python -m bench.worker print    PROJECT HTML_FILE
     python -m bench.worker baseline HTML_FILE BASE_URL PDF_FILE
+    python -m bench.worker plain    PROJECT OUTPUT
+    python -m bench.worker mkdocs-project PROJECT FOLDER
+    python -m bench.worker mkdocs   FOLDER
+    python -m bench.worker preview  PROJECT FILE EDITS
 
 Imports of the public entry point happen before the clock starts; whatever the call
 imports lazily (WeasyPrint for a PDF) is part of its time. Only the public library
@@ -89,8 +93,97 @@ def baseline(html_file: str, base_url: str, pdf_file: str) -> dict[str, Any]:
     return {"seconds": seconds, "written": [pdf_file]}
 
 
+def plain(project: str, output: str) -> dict[str, Any]:
+    """The plain pipeline (bench/baselines.py) on the same project; its libraries are
+    imported before the clock starts, as sopgen's entry point is."""
+    import jinja2  # noqa: F401
+    import markdown_it  # noqa: F401
+    import yaml  # noqa: F401
+
+    from bench.baselines import plain_pipeline
+
+    seconds, written = timed(lambda: plain_pipeline(Path(project), Path(output)))
+    return {"seconds": seconds, "written": [str(path) for path in written]}
+
+
+def mkdocs_project(project: str, folder: str) -> dict[str, Any]:
+    """Untimed: sopgen's Markdown handbook split into an MkDocs project of pages."""
+    from bench.baselines import mkdocs_project as write_project
+    from sopgen.reading.handbook import read_handbook
+    from sopgen.rendering.render import render_formats
+
+    checked = read_handbook(project)
+    markdown = render_formats(checked.handbook, checked.project.root, ["md"]).files["md"]
+    pages = write_project(markdown.decode(), checked.handbook.document.title, Path(folder))
+    return {"seconds": 0.0, "pages": pages}
+
+
+def mkdocs(folder: str) -> dict[str, Any]:
+    """``mkdocs build`` of that project, MkDocs imported before the clock starts."""
+    import mkdocs.commands.build
+    import mkdocs.config  # noqa: F401
+
+    from bench.baselines import mkdocs_build
+
+    seconds, site = timed(lambda: mkdocs_build(Path(folder)))
+    return {"seconds": seconds, "written": [str(site)]}
+
+
+def preview(project: str, file: str, edits: str) -> dict[str, Any]:
+    """The live preview (``sopgen serve``): from saving an edit until the page the browser
+    is sent has it, as a browser would learn it: by waiting on the preview's poll endpoint
+    for the next build, then loading the page. The median of EDITS edits counts."""
+    import statistics
+
+    from sopgen.commands.serve import start
+
+    server = start(project, port=0, report=lambda _line: None)
+    times, cpu = [], []
+    try:
+        for index in range(int(edits)):
+            build = json.loads(_get(server.url + "__sopgen/state"))["build"]
+            mark = f"p{index}"
+            started, used = time.perf_counter(), time.process_time()
+            edit_title(Path(file), mark)
+            while _state(server.url, build) == build:  # what the page does
+                pass
+            page = _get(server.url)
+            times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - used)
+            if f"[{mark}]".encode() not in page:
+                raise SystemExit(f"the preview does not show edit {mark}")
+    finally:
+        server.stop()
+    return {"seconds": statistics.median(times), "all_seconds": times,
+            "cpu_seconds": statistics.median(cpu)}
+
+
+def _state(url: str, after: int) -> int:
+    """The build counter, as the preview's page asks for it: a long poll that answers once
+    the build is past ``after``; a preview without one is asked every 0.4 s, as its
+    page did."""
+    import urllib.error
+
+    try:
+        return int(json.loads(_get(f"{url}__sopgen/state?after={after}"))["build"])
+    except urllib.error.HTTPError as error:
+        if error.code != 404:
+            raise
+    time.sleep(0.4)
+    return int(json.loads(_get(f"{url}__sopgen/state"))["build"])
+
+
+def _get(url: str) -> bytes:
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Host": "127.0.0.1"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return bytes(response.read())
+
+
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
-    "build": build, "rebuild": rebuild, "print": print_html, "baseline": baseline}
+    "build": build, "rebuild": rebuild, "print": print_html, "baseline": baseline,
+    "plain": plain, "mkdocs-project": mkdocs_project, "mkdocs": mkdocs, "preview": preview}
 
 
 def main(argv: list[str]) -> None:

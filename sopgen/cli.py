@@ -15,7 +15,7 @@ import typer
 
 from sopgen import __version__
 from sopgen.core.model import PILLARS
-from sopgen.outputs import ARTEFACTS, FORMATS
+from sopgen.outputs import ARTEFACTS, DEFAULT_FORMATS, FORMATS
 
 if TYPE_CHECKING:
     from sopgen.commands.build import BuildResult
@@ -168,7 +168,8 @@ def build(
     project: ProjectArg = Path("."),
     format: Annotated[list[str] | None, typer.Option(
         "--format", "-f", callback=_format_names,
-        help="md, html or pdf (comma-separated or repeated). Default: all.")] = None,
+        help="md, html, pdf or docx (comma-separated or repeated). Default: md, html "
+             "and pdf.")] = None,
     output: OutputOption = None,
     release: Annotated[str | None, typer.Option(
         "--release", help="Rebuild this released version from its snapshot.")] = None,
@@ -196,7 +197,8 @@ def build(
     with user_errors():
         from sopgen.commands.build import build_project, build_release
 
-        options = _build_options(format if format and not everything else list(FORMATS),
+        formats = list(FORMATS) if everything else format or list(DEFAULT_FORMATS)
+        options = _build_options(formats,
                                  artefacts or [], everything, role=role, fillable=fillable,
                                  site_url=site_url, pdf_engine=pdf_engine)
         if release:
@@ -291,6 +293,34 @@ def new_procedure(
 
         path = add_procedure(project, pillar=pillar, title=title)
         _say("cli_created", path=path)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="The SOP to import: a .docx or .md file.")],
+    project: ProjectArg = Path("."),
+    pillar: Annotated[str | None, typer.Option(
+        callback=lambda value: _choose(value, PILLARS, "a pillar", PILLAR_WORDS)
+        if value else None,
+        help="Pillar of procedures the file does not place (default: from their ids or "
+             "headings, else management).")] = None,
+) -> None:
+    """Turn an SOP written in Word or Markdown into procedure files, one per procedure,
+    with the next free ids. What has no field is kept, marked for review."""
+    with user_errors():
+        from sopgen.commands.importing import import_file
+
+        result = import_file(file, project, pillar=pillar)
+        for line in result.mapped:
+            typer.echo(line)
+        if result.review:
+            _say("import_review_head", result.language, count=len(result.review))
+            for line in result.review:
+                typer.echo(f"  {line}")
+        else:
+            _say("import_nothing_to_review", result.language)
+        for path in result.written:
+            _say("cli_wrote", result.language, path=path)
 
 
 @app.command()

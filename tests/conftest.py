@@ -43,11 +43,12 @@ def write(project: Path, relative: str, text: str) -> Path:
 
 
 # The fast tier (-m "not slow") leaves out what lays out a PDF, drives a browser or runs
-# Java. Whole modules are slow; elsewhere a test is slow when it, or a fixture it uses,
-# asks for a PDF (a build with no format list makes every format, PDF included).
+# Java or LibreOffice. Whole modules are slow; elsewhere a test is slow when it, or a fixture
+# it uses, asks for a PDF (a build with no format list makes every format, PDF included).
 SLOW_MODULES = {"test_pdf", "test_paginate", "test_site", "test_sample", "test_bench"}
 SLOW_SOURCE = re.compile(
-    r"pdf|publish|release_project|chromium|browser|vnu|ARTEFACTS|checklists|acknowledgements"
+    r"pdf|publish|release_project|chromium|browser|vnu|soffice|ARTEFACTS|checklists"
+    r"|acknowledgements"
     r"|--all|build_project\(\s*\w+\s*(?:,\s*output=[^,)]*)?\)|\[\"build\", str\(\w+\)\]"
     r"|\[\"build\", str\(\w+\), \"-o\"")
 

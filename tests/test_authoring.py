@@ -175,7 +175,7 @@ procedures:
   - id: TEK-02
     title: Thin
     pillar: technical
-    purpose: Shows thin steps. ![flow](assets/flow.png) [run](javascript:alert(1))
+    purpose: Shows thin steps. ![flow](https://example.org/flow.png) [run](javascript:alert(1))
     responsible: admin
     accountable: coordinator
     frequency: monthly
@@ -194,7 +194,8 @@ procedures:
     assert ("extra.yaml:9:13: warning: procedure TEK-02 is in the pillar 'Technical', but its "
             "prefix" not in text)  # TEK- is the technical pillar's
     # What a build would remove from the text is found without building:
-    assert "extra.yaml:11:14: warning: the image 'assets/flow.png' was left out" in text
+    assert ("extra.yaml:11:14: warning: the image 'https://example.org/flow.png' was left "
+            "out") in text
     assert "extra.yaml:11:14: warning: the link to 'javascript:alert(1)' was removed" in text
     with pytest.raises(ValidationFailed) as caught:
         check_project(mini, strict=True, today=dt.date(2024, 6, 1))

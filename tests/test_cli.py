@@ -30,7 +30,8 @@ def test_validate_reports_problem_with_file_and_line_and_exit_1(mini: Path) -> N
     write(mini, "content/extra.yaml", "roles:\n  - id: Bad Id\n    title: X\n")
     result = runner.invoke(app, ["validate", str(mini)])
     assert result.exit_code == 1
-    assert "content/extra.yaml:2:9: error: 'Bad Id' is not a valid role id" in result.output
+    assert ("content/extra.yaml:2:9: error: ID (id): 'Bad Id' is not a valid role "
+            "id") in result.output
     assert "Traceback" not in result.output
 
 
@@ -56,8 +57,16 @@ def test_missing_project_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_unknown_format_is_refused(mini: Path) -> None:
-    result = runner.invoke(app, ["build", str(mini), "--format", "docx"])
-    assert result.exit_code == 2
+    result = runner.invoke(app, ["build", str(mini), "--format", "odt"])
+    assert result.exit_code == 2 and "did you mean 'docx'" not in result.output
+
+
+def test_word_format_is_built_on_request_only(mini: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", str(mini), "-f", "docx", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    made = {p.suffix for p in out.rglob("*") if p.is_file()}
+    assert ".docx" in made and not made & {".md", ".html", ".pdf"}
 
 
 def test_help_does_not_import_weasyprint() -> None:

@@ -69,7 +69,8 @@ def test_diff_shows_control_characters_instead_of_sending_them(mini: Path) -> No
     procedures.write_text(procedures.read_text().replace(
         "title: Back up the database", 'title: "Back up \\e]0;pwned\\a"'))
     result = runner.invoke(app, ["diff", "1.2.0", "current", str(mini)])
-    assert result.exit_code == 0 and "\x1b" not in result.output and "\\x1b" in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert result.exit_code == 1 and "U+001B ESCAPE" in result.output  # refused, and named
 
 
 def test_publish_drops_pages_a_newer_release_removed(mini: Path) -> None:
@@ -232,3 +233,161 @@ def test_output_that_is_a_file_and_validate_counts_warnings(mini: Path) -> None:
     checked = runner.invoke(app, ["validate", str(mini)])
     assert checked.exit_code == 0 and checked.stderr == ""
     assert "OK, 3 procedures; sopgen check lists the warnings" in checked.stdout
+
+
+# ------------------------------------------------ hardening: what every message names
+
+def _errors(project: Path) -> list[str]:
+    with pytest.raises(ValidationFailed) as failure:
+        read_handbook(project)
+    return [line for line in failure.value.lines() if ": error: " in line]
+
+
+def _procedure(**fields: str) -> str:
+    values = {"id": "MAN-02", "title": "Extra", "pillar": "management",
+              "purpose": "Extra purpose.", "responsible": "[admin]", "frequency": "daily",
+              "steps": "\n    - Do it."}
+    values.update(fields)
+    return "procedure:\n" + "".join(f"  {key}: {value}\n" for key, value in values.items())
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ({"pillar": "X"}, "content/extra.yaml:4:11: error: Pillar (pillar): 'X' is not allowed "
+                      "here — use one of: management, technical, content"),
+    ({"steps": "\n    - - Nested.\n      - Again."},
+     "content/extra.yaml:9:7: error: Step (steps): expected a mapping of fields but found a "
+     "list — write fields as 'name: value' lines (text, role, note, warning, substeps)"),
+])
+def test_messages_name_the_field_in_the_users_words(mini: Path, fields: dict[str, str],
+                                                    expected: str) -> None:
+    write(mini, "content/extra.yaml", _procedure(**fields))
+    assert _errors(mini) == [expected]
+
+
+def test_a_logo_outside_assets_says_it_is_the_logo(mini: Path) -> None:
+    path = mini / "content" / "document.yaml"
+    path.write_text(path.read_text().replace("assets/logo.svg", "assets/../logo.svg"))
+    assert _errors(mini) == [
+        "content/document.yaml:8:11: error: Logo (logo): 'assets/../logo.svg' is outside "
+        "content/assets/ — put the file in content/assets/ and refer to it as assets/NAME"]
+
+
+def test_field_names_in_messages_follow_the_document_language(mini: Path) -> None:
+    path = mini / "content" / "document.yaml"
+    path.write_text(path.read_text().replace("language: en", "language: id"))
+    write(mini, "content/extra.yaml", _procedure(pillar="X"))
+    with pytest.raises(ValidationFailed) as failure:
+        read_handbook(mini)
+    assert failure.value.lines()[0].startswith(
+        "content/extra.yaml:4:11: galat: Pilar (pillar): 'X' tidak diizinkan")
+
+
+@pytest.mark.parametrize(("value", "char"), [
+    ("*Never* post at night.", "*"), ("*note", "*"), ("&copy notice", "&"),
+    ("!Important: call first", "!"), ("!Urgent fix", "!"), ("% done", "%"),
+    ("| pipe at the start", "|"), ("> quoted", ">"), ("? why", "?"), ("- dash first", "-"),
+    ("@home", "@"), ("`code` first", "`"),
+])
+def test_text_starting_with_a_reserved_character_says_to_quote_it(mini: Path, value: str,
+                                                                  char: str) -> None:
+    write(mini, "content/extra.yaml", _procedure(title=value))
+    errors = _errors(mini)
+    assert len(errors) == 1 and errors[0].startswith("content/extra.yaml:3:10: error: the "
+                                                     f"text '{value}' starts with '{char}'"), \
+        errors
+
+
+# ------------------------------------------------------------- sizes, links, images
+
+def test_a_file_over_the_limit_is_named_with_its_size_first(mini: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    from sopgen.reading import load
+
+    monkeypatch.setattr(load, "MAX_TOTAL_BYTES", 3 * 1024 * 1024)
+    with open(mini / "content" / "huge.yaml", "wb") as handle:
+        handle.truncate(6 * 1024 * 1024)  # sparse: stat() says 6 MiB
+    with open(mini / "content" / "big.yaml", "wb") as handle:
+        handle.truncate(2 * 1024 * 1024)
+    errors = _errors(mini)
+    assert errors[0].startswith(
+        "content: error: the YAML files in content/ are 8.0 MiB (") and \
+        "the largest: content/huge.yaml (6.0 MiB), content/big.yaml (2.0 MiB)" in errors[0]
+    assert "content/huge.yaml: error: the file is 6.0 MiB (6291456 bytes), more than the " \
+           "limit of 5.0 MiB for one file" in errors[1]
+
+
+def test_every_symlink_not_followed_is_reported_once(mini: Path, tmp_path: Path) -> None:
+    content = mini / "content"
+    (content / "loop").symlink_to("loop")  # a link to itself
+    (content / "a").symlink_to("b")
+    (content / "b").symlink_to("a")  # two links in a cycle
+    (content / "folder").symlink_to(content / "assets")
+    (content / "sub").mkdir()
+    (content / "sub" / "up").symlink_to(content)  # a folder cycle
+    outside = tmp_path / "photo.png"
+    outside.write_bytes(b"\x89PNG")
+    (content / "assets" / "photo.png").symlink_to(outside)
+    warnings = [line for line in read_handbook(mini).warnings if "link" in line]
+    assert warnings == [
+        "content/a: warning: this link is a loop (it leads back to itself) and is not read — "
+        "delete the link",
+        "content/assets/photo.png: warning: this file is a link that points outside "
+        "content/assets/ and is not used — copy the file into content/assets/ instead",
+        "content/b: warning: this link is a loop (it leads back to itself) and is not read — "
+        "delete the link",
+        "content/folder: warning: this folder is a link and is not read — move or copy the "
+        "folder into content/ instead",
+        "content/loop: warning: this link is a loop (it leads back to itself) and is not read "
+        "— delete the link",
+        "content/sub/up: warning: this folder is a link and is not read — move or copy the "
+        "folder into content/ instead"]
+
+
+def test_a_missing_image_is_an_error_at_its_own_line(mini: Path) -> None:
+    write(mini, "content/extra.yaml", _procedure(
+        purpose="|\n    First paragraph.\n\n    See  ![the plan](assets/plan.png) here."))
+    result = runner.invoke(app, ["validate", str(mini)])
+    assert result.exit_code == 1
+    assert ("content/extra.yaml:8:22: error: Purpose (purpose): the image file "
+            "'assets/plan.png' does not exist — put it in content/assets/ or correct the "
+            "name") in result.output
+
+
+def test_an_image_written_as_code_is_not_an_image(mini: Path) -> None:
+    write(mini, "content/extra.yaml", _procedure(purpose='"Write `![x](assets/none.png)`."'))
+    read_handbook(mini)
+
+
+# ----------------------------------------------------------------- write failures
+
+@pytest.mark.parametrize(("code", "says"), [
+    (28, "the disk is full — free some space"),  # ENOSPC
+    (30, "the disk or folder is read-only — give --output a folder you can write to"),  # EROFS
+    (13, "you are not allowed to write there"),  # EACCES
+])
+@pytest.mark.parametrize("where", ["fsync", "mkdir"])
+def test_write_failures_name_the_path_and_keep_earlier_outputs(
+        mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, says: str,
+        where: str) -> None:
+    output = tmp_path / "out"
+    first = build_project(mini, BuildOptions(formats=["md"]), output=output)
+    before = {path: path.read_bytes() for path in output.rglob("*") if path.is_file()}
+    path = mini / "content" / "procedures.yaml"
+    path.write_text(path.read_text().replace("Review this SOP", "Review the SOP"))
+    failing = getattr(os, where)
+
+    def fail(target: object, *args: object, **kwargs: object) -> object:
+        if where == "mkdir" and ".staging-" not in str(target):
+            return failing(target, *args, **kwargs)
+        raise OSError(code, os.strerror(code), *([str(target)] if where == "mkdir" else []))
+
+    monkeypatch.setattr(os, where, fail)
+    with pytest.raises(SopgenError) as failure:
+        build_project(mini, BuildOptions(formats=["md"]), output=output)
+    line = failure.value.lines()[0]
+    assert line.startswith(f"error: could not write {output}"), line
+    assert says in line and "earlier outputs are unchanged" in line
+    monkeypatch.undo()
+    after = {path: path.read_bytes() for path in output.rglob("*") if path.is_file()}
+    assert after == before and first.folder.is_dir()

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from sopgen.core.chars import shown
 from sopgen.core.errors import ValidationFailed
+from sopgen.core.problems import size_text
 from sopgen.reading import load, validate, yamlread
 from sopgen.reading.handbook import read_handbook
 from tests.conftest import write
@@ -36,6 +38,14 @@ class Kind(str):
 
 class Patched(str):
     """A parameter that is the value a case patched in, e.g. a lowered limit."""
+
+
+class Field(str):
+    """The field a message is about, in the document's language: "Pillar (pillar)"."""
+
+
+class Item(str):
+    """One item of a list field, in the document's language: "Step (steps)"."""
 
 
 def _nodes_in(project: Path, name: str) -> int:
@@ -117,7 +127,8 @@ CASES = [
     Case("empty_file", extra("# to be written\n\n"), "content/extra.yaml:1:1", {},
          "the file is empty"),
     Case("file_too_large", extra("# padding\n" * 500 + "glossary: []\n"), "content/extra.yaml",
-         {"size": 5013, "limit": 4000}, "the file is 5013 bytes, more than the limit of 4000",
+         {"size": 5013, "mib": "4.9 KiB", "limit": 4000, "limit_mib": "3.9 KiB"},
+         "the file is 4.9 KiB (5013 bytes), more than the limit of 3.9 KiB for one file",
          patch={"yamlread.MAX_FILE_BYTES": 4000}),
     Case("not_utf8", extra(b"glossary:\n  - term: Caf\xe9\n    definition: Latin-1.\n"),
          "content/extra.yaml:2:14", {}, "is not UTF-8 text"),
@@ -161,55 +172,76 @@ CASES = [
     Case("expected_list", extra("glossary: Backup\n"), "content/extra.yaml:1:11",
          {"key": "glossary"}, "'glossary' must be a list"),
     Case("expected_mapping", extra("glossary:\n  - Backup\n"), "content/extra.yaml:2:5",
-         {"kind": Kind("text"), "fields": "term, definition"},
-         "expected a mapping of fields but found text"),
+         {"kind": Kind("text"), "fields": "term, definition", "what": Item("glossary")},
+         "Glossary entry (glossary): expected a mapping of fields but found text"),
     Case("step_colon", extra(procedure(steps="\n    - Open the menu: Plugins")),
          "content/extra.yaml:9:7", {"key": "Open the menu"},
          "this step was read as a field called 'Open the menu'"),
     Case("missing_section", lambda project: (project / "content" / "procedures.yaml").unlink(),
          "content", {"field": "procedures"}, "no file in content/ has a 'procedures:' section"),
     Case("missing_field", extra(procedure(title=None)), "content/extra.yaml:2:3",
-         {"field": "title"}, "the required field 'title' is missing or empty"),
+         {"field": "title", "what": Field("title")},
+         "the required field Title (title) is missing or empty"),
     Case("missing_field", extra(procedure(steps="")), "content/extra.yaml:8:3",  # the key
-         {"field": "steps"}, "the required field 'steps' is missing or empty"),
+         {"field": "steps", "what": Field("steps")},
+         "the required field Steps (steps) is missing or empty"),
     Case("expected_list_field", extra(procedure(steps="\n    first: Do it.")),
-         "content/extra.yaml:9:5", {"field": "steps", "kind": Kind("mapping")},
-         "'steps' must be a list, but found a mapping of fields"),
+         "content/extra.yaml:9:5", {"what": Field("steps"), "kind": Kind("mapping")},
+         "Steps (steps) must be a list, but found a mapping of fields"),
     Case("empty_item", extra(procedure(steps="\n    -\n    - Do it.")),
-         "content/extra.yaml:9:6", {"field": "steps"}, "an item of 'steps' is empty"),
+         "content/extra.yaml:9:6", {"what": Field("steps")},
+         "an item of Steps (steps) is empty"),
     Case("text_is_mapping", extra(procedure(purpose="\n    Note: read this first.")),
-         "content/extra.yaml:6:5", {"field": "purpose"},
-         "'purpose' must be text, but it was read as fields"),
+         "content/extra.yaml:6:5", {"what": Field("purpose")},
+         "Purpose (purpose) must be text, but it was read as fields"),
     Case("expected_text", extra(procedure(title="[Extra, More]")), "content/extra.yaml:3:10",
-         {"field": "title", "kind": Kind("list")}, "'title' must be text, but found a list"),
+         {"what": Field("title"), "kind": Kind("list")},
+         "Title (title) must be text, but found a list"),
     Case("text_too_long", extra(procedure(purpose="Word " * 80 + "end.")),
-         "content/extra.yaml:5:12", {"field": "purpose", "limit": 400},
-         "'purpose' is longer than 400 characters", patch={"validate.MAX_TEXT": 400}),
-    Case("invisible_char", extra(procedure(id="MAN-\u200b02")), "content/extra.yaml:2:7",
-         {"value": "MAN-\\u200b02", "char": "U+200B"},
-         "the id 'MAN-\\u200b02' contains an invisible or direction-changing character"),
+         "content/extra.yaml:5:12", {"what": Field("purpose"), "limit": 400},
+         "Purpose (purpose) is longer than 400 characters", patch={"validate.MAX_TEXT": 400}),
+    Case("invisible_char", extra(procedure(id="MAN-\u200b02")), "content/extra.yaml:2:11",
+         {"what": Field("id"), "value": "MAN-\u200b02", "char": "U+200B ZERO WIDTH SPACE"},
+         "ID (id): 'MAN-⟨U+200B ZERO WIDTH SPACE⟩02' contains the invisible character U+200B"),
+    Case("control_char", extra(procedure(title='"Keep \u202eevil"')), "content/extra.yaml:3:16",
+         {"what": Field("title"), "char": "U+202E RIGHT-TO-LEFT OVERRIDE"},
+         "Title (title): the text contains U+202E RIGHT-TO-LEFT OVERRIDE"),
+    Case("control_char_in_file", extra(procedure(title="Ring\u001b twice")),
+         "content/extra.yaml:3:14", {"char": "U+001B ESCAPE"},
+         "the file contains U+001B ESCAPE, a control character that YAML does not allow"),
+    Case("svg_unreadable", _asset("logo.svg", b'<!DOCTYPE svg [<!ENTITY x "y">]><svg/>'),
+         "content/document.yaml:8:11", {"what": Field("logo"), "path": "assets/logo.svg",
+                                        "detail": "the DOCTYPE declares entities"},
+         "Logo (logo): the SVG image 'assets/logo.svg' cannot be read safely"),
     Case("bad_procedure_id", extra(procedure(id="man-2")), "content/extra.yaml:2:7",
-         {"value": "man-2", "example": "TEK-05"}, "'man-2' is not a valid procedure id"),
+         {"value": "man-2", "example": "TEK-05", "what": Field("id")},
+         "ID (id): 'man-2' is not a valid procedure id"),
     Case("bad_role_id", extra("roles:\n  - id: Web_Admin\n    title: Web administrator\n"),
-         "content/extra.yaml:2:9", {"value": "Web_Admin"}, "'Web_Admin' is not a valid role id"),
+         "content/extra.yaml:2:9", {"value": "Web_Admin", "what": Field("id")},
+         "'Web_Admin' is not a valid role id"),
     Case("bad_document_id", on_document("id: SOP-MINI", "id: SOP MINI"),
-         "content/document.yaml:2:7", {"value": "SOP MINI", "example": "SOP-SK-WEB"},
+         "content/document.yaml:2:7", {"value": "SOP MINI", "example": "SOP-SK-WEB",
+                                       "what": Field("id")},
          "'SOP MINI' is not a valid document id"),
     Case("bad_version", on_document('version: "1.2.0"', "version: 1.10"),
-         "content/document.yaml:9:12", {"value": "1.10"}, "'1.10' is not a version number"),
+         "content/document.yaml:9:12", {"value": "1.10", "what": Field("version")},
+         "Version (version): '1.10' is not a version number"),
     Case("bad_asset_path", on_document("logo: assets/logo.svg", "logo: /etc/passwd"),
-         "content/document.yaml:8:11", {"value": "/etc/passwd"},
-         "'/etc/passwd' is not a valid file name"),
+         "content/document.yaml:8:11", {"value": "/etc/passwd", "what": Field("logo")},
+         "Logo (logo): '/etc/passwd' is not a valid file name"),
     Case("bad_choice", extra(procedure(frequency="weekley")), "content/extra.yaml:7:14",
-         {"value": "weekley", "suggestion": "weekly", "allowed": FREQUENCIES},
-         "'weekley' is not allowed here (did you mean 'weekly'?)"),
+         {"value": "weekley", "suggestion": "weekly", "allowed": FREQUENCIES,
+          "what": Field("frequency")},
+         "Frequency (frequency): 'weekley' is not allowed here (did you mean 'weekly'?)"),
     Case("bad_choice", extra(procedure(frequency="Harian")), "content/extra.yaml:7:14",
-         {"value": "Harian", "suggestion": "daily", "allowed": FREQUENCIES},
+         {"value": "Harian", "suggestion": "daily", "allowed": FREQUENCIES,
+          "what": Field("frequency")},
          "'Harian' is not allowed here (did you mean 'daily'?)"),  # the word the PDF shows
     Case("bad_date", extra(procedure(last_reviewed="2024-02-30")), "content/extra.yaml:10:18",
-         {"value": "2024-02-30"}, "'2024-02-30' is not a date"),
+         {"value": "2024-02-30", "what": Field("last_reviewed")}, "'2024-02-30' is not a date"),
     Case("bad_number", on_document("review_cycle_months: 12", "review_cycle_months: twelve"),
-         "content/document.yaml:14:24", {"value": "twelve"}, "'twelve' is not a whole number"),
+         "content/document.yaml:14:24", {"value": "twelve", "what": Field("review_cycle_months")},
+         "'twelve' is not a whole number"),
     Case("duplicate_role", extra("roles:\n  - id: admin\n    title: Second admin\n"),
          "content/extra.yaml:2:9", {"id": "admin", "first": "content/document.yaml:39:9"},
          "the role id 'admin' is used twice (first at content/document.yaml:39:9)"),
@@ -232,8 +264,8 @@ CASES = [
     Case("yaml_missing_colon", extra(procedure().replace("title: Extra", "title Extra")),
          "content/extra.yaml:3:3", {}, "this line has no ':' after its field name"),
     Case("look_alike", extra(procedure().replace("title: Extra", "title:\u00a0Extra")),
-         "content/extra.yaml:3:9", {"char": "U+00A0"},
-         "a U+00A0 character (pasted from a word processor or a web page)"),
+         "content/extra.yaml:3:9", {"char": "U+00A0 NO-BREAK SPACE"},
+         "a U+00A0 NO-BREAK SPACE character (pasted from a word processor or a web page)"),
     Case("yaml_unclosed_quote", extra(procedure(title='"Back up the database')),
          "content/extra.yaml:3:10", {"quote": '"'},
          'the text starting here with " is never closed'),
@@ -257,22 +289,23 @@ CASES = [
          {"id": "MAN-02"}, "procedure MAN-02 happens on an event but says not which"),
     Case("bad_url", extra(procedure("  references:\n    - title: Docs\n"
                                     "      url: javascript:alert(1)\n")),
-         "content/extra.yaml:12:12", {"url": "javascript:alert(1)"},
+         "content/extra.yaml:12:12", {"url": "javascript:alert(1)", "what": Field("url")},
          "'javascript:alert(1)' is not an allowed address"),
     Case("asset_outside", on_document("logo: assets/logo.svg", "logo: assets/../../secret.png"),
-         "content/document.yaml:8:11", {"path": "assets/../../secret.png"},
+         "content/document.yaml:8:11", {"path": "assets/../../secret.png", "what": Field("logo")},
          "'assets/../../secret.png' is outside content/assets/"),
     Case("asset_type", _both(_asset("logo.txt", b"MINI"),
                              on_document("logo: assets/logo.svg", "logo: assets/logo.txt")),
          "content/document.yaml:8:11",
-         {"path": "assets/logo.txt", "types": ".png, .jpg, .jpeg, .svg"},
+         {"path": "assets/logo.txt", "types": ".png, .jpg, .jpeg, .svg", "what": Field("logo")},
          "'assets/logo.txt' is not a supported image"),
     Case("asset_missing", on_document("logo: assets/logo.svg", "logo: assets/nope.png"),
-         "content/document.yaml:8:11", {"path": "assets/nope.png"},
-         "the file 'assets/nope.png' does not exist"),
+         "content/document.yaml:8:11", {"path": "assets/nope.png", "what": Field("logo")},
+         "Logo (logo): the image file 'assets/nope.png' does not exist"),
     Case("asset_too_large", _asset("logo.svg", b"<svg/>" + b" " * 94),
-         "content/document.yaml:8:11", {"path": "assets/logo.svg", "size": 100, "limit": 50},
-         "the image 'assets/logo.svg' is 100 bytes, more than the limit of 50",
+         "content/document.yaml:8:11", {"path": "assets/logo.svg", "size": 100, "mib": "100 B",
+                                        "limit": 50, "limit_mib": "50 B", "what": Field("logo")},
+         "the image 'assets/logo.svg' is 100 B (100 bytes), more than the limit of 50 B",
          patch={"validate.MAX_ASSET_BYTES": 50}),
 ]
 
@@ -281,13 +314,18 @@ MODULES = {"yamlread": yamlread, "load": load, "validate": validate}
 
 def expected_line(case: Case, language: str, patched: dict[str, object]) -> str:
     words = messages(language)
+    labels = tomllib.loads((LABELS / f"{language}.toml").read_text())
     params = {key: words[f"kind_{value}"] if isinstance(value, Kind)
-              else patched[value] if isinstance(value, Patched) else value
+              else f"{labels['field_labels'][value]} ({value})" if isinstance(value, Field)
+              else f"{labels['item_labels'][value]} ({value})" if isinstance(value, Item)
+              else patched[value] if isinstance(value, Patched) else shown(str(value))
               for key, value in case.params.items()}
     suggestion = params.get("suggestion")
     params["did_you_mean"] = words["did_you_mean"].format(suggestion=suggestion) \
         if suggestion else ""
     text = words[case.code].format_map(_Blank(params))
+    if "what" in params and "{what}" not in words[case.code]:
+        text = f"{params['what']}: {text}"
     return f"{case.where}: {words['error']}: {text}"
 
 
@@ -352,9 +390,10 @@ def _refuse_reading(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
                "YAML files, or create a project with: sopgen init"),
     ("three", {"MAX_FILES": 2}, "content: error: 3 YAML files found, more than the limit "
                                 "of 2 — merge some of them"),
-    ("big", {"MAX_TOTAL_BYTES": 100}, "content: error: the content is {size} bytes, more "
-                                       "than the limit of 100 — split the SOP into several "
-                                       "projects"),
+    ("big", {"MAX_TOTAL_BYTES": 100}, "content: error: the YAML files in content/ are {mib} "
+                                       "({size} bytes) together, more than the limit of "
+                                       "100 B — the largest: {largest}; make them smaller or "
+                                       "split the SOP into several projects"),
 ], ids=["no_content_files", "too_many_files", "content_too_large"])
 def test_project_level_rules_before_any_file_is_read(
         mini: Path, monkeypatch: pytest.MonkeyPatch, setup: str | None,
@@ -368,8 +407,11 @@ def test_project_level_rules_before_any_file_is_read(
     else:
         in_language(mini, "id")
         write(mini, "content/extra.yaml", "glossary: []\n")
-    size = sum(p.stat().st_size for p in (mini / "content").glob("*.yaml"))
-    assert problems_of(mini) == [line.format(size=size)]
+    sizes = {p: p.stat().st_size for p in (mini / "content").glob("*.yaml")}
+    size = sum(sizes.values())
+    largest = ", ".join(f"content/{p.name} ({size_text(sizes[p])})"
+                        for p in sorted(sizes, key=lambda p: -sizes[p])[:3])
+    assert problems_of(mini) == [line.format(size=size, mib=size_text(size), largest=largest)]
 
 
 @pytest.mark.parametrize("language", ["en", "id"])
@@ -450,7 +492,9 @@ def test_every_rule_the_reader_can_emit_has_a_case() -> None:
     emitted -= {"error", "warning"} | {code for code in emitted if code.startswith("kind_")}
     tested = {case.code for case in CASES} | {"no_content_files", "too_many_files",
                                               "content_too_large", "text_as_comment",
-                                              "file_not_read",
+                                              "file_not_read", "invisible_removed",
+                                              "svg_removed", "symlink_loop",
+                                              "symlink_folder", "symlink_outside",
                                               # the project folder itself: test_cli, robustness
                                               "no_project_folder", "no_project_content",
                                               "content_folder_case"}
@@ -501,10 +545,10 @@ def test_values_that_look_like_other_types_stay_text_in_every_output(mini: Path)
     markdown = next(result.folder.glob("*.md")).read_text()
     html = next(result.folder.glob("*.html")).read_text()
     for value in GUESSES:
-        assert f"| {value} | {value} |" in markdown
+        assert f"**{value}**\n\n{value}\n" in markdown  # a glossary term and its definition
         assert f">{value}</dt>" in html
     assert "### MAN-02 1.10" in markdown and "1. yes\n" in markdown and "2. 012\n" in markdown
-    for wrong in ("True", "False", "| 1.1 |", "| 12 |", "| 31 |", "1000.0"):
+    for wrong in ("True", "False", "**1.1**", "**12**", "**31**", "1000.0"):
         assert wrong not in markdown
 
 
@@ -512,5 +556,20 @@ def test_unquoted_version_is_reported_as_written_never_as_a_float(mini: Path) ->
     in_language(mini, "id")
     on_document('version: "1.2.0"', "version: 1.10")(mini)
     lines = problems_of(mini)
-    assert lines == ["content/document.yaml:9:12: galat: '1.10' bukan nomor versi — tulis "
+    assert lines == ["content/document.yaml:9:12: galat: Versi (version): '1.10' bukan nomor "
+                     "versi — tulis "
                      "tiga angka seperti \"2.0.0\", dengan tanda kutip"]
+
+
+def test_every_field_has_a_label_in_every_language() -> None:
+    """Messages name fields as the reader knows them: every YAML key has its words."""
+    import dataclasses
+
+    from sopgen.core import model
+
+    keys = {f.name for cls in vars(model).values() if dataclasses.is_dataclass(cls)
+            for f in dataclasses.fields(cls)}
+    for language in ("en", "id"):
+        labels = tomllib.loads((LABELS / f"{language}.toml").read_text())
+        assert keys <= set(labels["field_labels"]), language
+        assert set(labels["item_labels"]) <= keys

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sopgen.core.cache import Store
 from sopgen.core.errors import speaking
 from sopgen.core.write import write_folder
 from sopgen.outputs.table import BuildOptions, Report, render_outputs
@@ -30,7 +31,7 @@ def build_project(folder: Path | str, options: BuildOptions | None = None, *,
                   output: Path | None = None, report: Report | None = None) -> BuildResult:
     """Build the project's current content into ``output/<version>[-draft]/``."""
     checked = read_handbook(folder)
-    released = is_released(checked)
+    released = is_released(checked, cache_of(checked, output))
     if not released:
         checked = replace(checked, problems=checked.problems + edited_release(checked, False))
     return build_checked(checked, options, output=output, draft=not released, report=report)
@@ -43,14 +44,24 @@ def build_release(folder: Path | str, version: str, options: BuildOptions | None
                          report=report)
 
 
+def cache_of(checked: Checked, output: Path | None) -> Store:
+    """The build's cache: ``output/.cache/`` (see ``core/cache.py``)."""
+    return Store(output_folder(checked, output) / ".cache")
+
+
+def output_folder(checked: Checked, output: Path | None) -> Path:
+    return output if output is not None else checked.project.root / "output"
+
+
 def build_checked(checked: Checked, options: BuildOptions | None = None, *,
                   output: Path | None = None, draft: bool = True,
                   report: Report | None = None) -> BuildResult:
-    output_root = output if output is not None else checked.project.root / "output"
+    output_root = output_folder(checked, output)
     language = checked.handbook.document.language
     with speaking(language):
         files, warnings = render_outputs(checked, options or BuildOptions(), draft=draft,
-                                         report=report, cache=output_root / ".cache" / "pdf")
+                                         report=report, cache=output_root / ".cache" / "pdf",
+                                         store=cache_of(checked, output))
         version = checked.handbook.document.version
         name = f"{version}-draft" if draft else version
         written = write_folder(output_root, name, files, immutable=not draft)

@@ -26,7 +26,7 @@ from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import Checked, fail_on_errors
 from sopgen.reading.load import Project
 from sopgen.reading.releases import read_release, released_versions
-from sopgen.rendering.render import Links, PillarView, Renderer
+from sopgen.rendering.render import Links, PillarView, Renderer, scroll_boxes
 
 SECTION_PAGES = ("roles", "raci", "glossary", "revisions", "search")
 
@@ -130,7 +130,7 @@ class VersionSite:
             name = model.page_name(procedure.id)
             pages[name] = self.page(
                 "site/procedure.html.j2", name, procedure=procedure,
-                pillar=self._pillar(procedure.pillar),
+                pillar=self._pillar(procedure.pillar), parts=contents_list(procedure),
                 previous=ordered[index - 1] if index else None,
                 next=ordered[index + 1] if index + 1 < len(ordered) else None)
         for section in SECTION_PAGES:
@@ -146,11 +146,12 @@ class VersionSite:
 
     def page(self, template: str, name: str, **extra: Any) -> bytes:
         latest = self.versions[-1]
-        return self.renderer.render(
+        html = self.renderer.render(
             template, page_name=name, version_options=self.version_options(name),
             latest=latest, superseded=self.version != latest,
             latest_href=f"../latest/{name if name in self.pages_of[latest] else 'index.html'}",
-            pdf_name=self.pdf_name, **extra).encode()
+            pdf_name=self.pdf_name, **extra)
+        return scroll_boxes(html, self.renderer.words).encode()
 
     def version_options(self, name: str) -> list[dict[str, Any]]:
         """Each version, linking to this same page there when it exists."""
@@ -159,26 +160,63 @@ class VersionSite:
                 for v in reversed(self.versions)]
 
     def search_index(self) -> str:
-        entries = [{"id": p.id, "title": p.title, "url": model.page_name(p.id),
-                    "pillar": getattr(self.handbook.pillars, p.pillar).title,
-                    "text": plain_text(p)} for p in self.handbook.procedures]
-        glossary = self.handbook.glossary
-        entries += [{"id": "", "title": t.term, "url": f"glossary.html#{ident}",
-                     "pillar": "", "text": t.definition}
+        """Every page's findable parts: procedures, glossary terms, roles, revisions.
+        ``where`` names the pillar or page a result belongs to."""
+        handbook, words = self.handbook, self.renderer.words
+        entries = [entry(p.id, p.title, model.page_name(p.id),
+                         getattr(handbook.pillars, p.pillar).title, procedure_text(p))
+                   for p in handbook.procedures]
+        glossary = handbook.glossary
+        entries += [entry("", t.term, f"glossary.html#{ident}", words.label("glossary"),
+                          plain(t.definition))
                     for ident, t in zip(model.term_anchors(glossary), glossary, strict=True)]
+        entries += [entry("", r.title, f"roles.html#{model.anchor('role', r.id)}",
+                          words.label("roles"),
+                          plain(" ".join([r.id, r.description or "", *r.responsibilities])))
+                    for r in handbook.roles]
+        entries += [entry("", f"{words.label('version')} {r.version} · {words.date(r.date)}",
+                          f"revisions.html#{model.anchor('revision', r.version)}",
+                          words.label("revision_history"),
+                          plain(" ".join([r.author, r.summary,
+                                          *self.renderer.changes.get(r.version, [])])))
+                    for r in handbook.revisions]
         data = json.dumps(entries, ensure_ascii=True, separators=(",", ":"))
         return f"window.SOPGEN_SEARCH = {data};\n"
 
 
-def plain_text(procedure: model.Procedure) -> str:
-    """The words of a procedure for search, without Markdown punctuation."""
+def entry(ident: str, title: str, url: str, where: str, text: str) -> dict[str, str]:
+    """One search result: what it is called, where it is, and the words it holds."""
+    return {"id": ident, "title": title, "url": url, "where": where, "text": text}
+
+
+# The sections of a procedure page, in page order; more than three make it long enough
+# for a contents list of its own at the top.
+PARTS = ("purpose", "scope", "out_of_scope", "prerequisites", "tools", "steps", "checklist",
+         "records", "references")
+
+
+def contents_list(procedure: model.Procedure) -> list[str]:
+    """The sections a procedure page has, when there are enough to need a contents list."""
+    present = [key for key in PARTS if key in ("purpose", "steps") or getattr(procedure, key)]
+    return present if len(present) > 3 else []
+
+
+def procedure_text(procedure: model.Procedure) -> str:
+    """The words of a procedure for search."""
     from sopgen.core.model import flatten
 
     parts = [procedure.purpose, procedure.scope, procedure.trigger,
-             *(step.text for _, step in flatten(procedure.steps)),
+             *(text for _, step in flatten(procedure.steps)
+               for text in (step.text, step.note, step.warning)),
              *procedure.checklist, *procedure.records, *procedure.tools]
-    text = " ".join(part for part in parts if part)
-    return re.sub(r"[*_`#>|\[\]()]+", " ", re.sub(r"\s+", " ", text)).strip()
+    return plain(" ".join(part for part in parts if part))
+
+
+def plain(text: str) -> str:
+    """Words without Markdown punctuation, on one line: what search matches and quotes."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # a link or image: its text
+    text = re.sub(r"[*`#>]+|(?<!\w)_+|_+(?!\w)|:?-{3,}:?", "", text)  # emphasis, code, rules
+    return re.sub(r"[\s|]+", " ", text).strip()
 
 
 def version_index(releases: dict[str, Checked], versions: list[str]) -> str:
@@ -187,5 +225,6 @@ def version_index(releases: dict[str, Checked], versions: list[str]) -> str:
     renderer = Renderer(latest.handbook, latest.project.root, links=SiteLinks(),
                         assets=latest.project.assets)
     rows = [{"version": v, "date": releases[v].handbook.document.effective_date,
-             "status": releases[v].handbook.document.status} for v in reversed(versions)]
+             "status": releases[v].handbook.document.status,
+             "pdf": f"{releases[v].handbook.document.id}-{v}.pdf"} for v in reversed(versions)]
     return renderer.render("site/versions.html.j2", rows=rows, latest=versions[-1])

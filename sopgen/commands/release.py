@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sopgen.commands.build import BuildResult, build_checked
 from sopgen.core.problems import Loc, Problem
+from sopgen.core.svg import Unreadable, is_svg, sanitise
 from sopgen.core.write import write_file
 from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
 from sopgen.reading.releases import (
@@ -45,7 +46,8 @@ def release_problems(checked: Checked) -> list[Problem]:
         return [Problem(where, "release_no_approval", params)]
     if not any(r.version == doc.version for r in checked.handbook.revisions):
         return [Problem(where, "release_no_revision", params)]
-    placeholders = [p for p in checked.problems if p.code in ("placeholder", "starter_value")]
+    unfinished = ("placeholder", "starter_value", "imported_review")
+    placeholders = [p for p in checked.problems if p.code in unfinished]
     if placeholders:  # a release is for good: the text must be finished
         return [replace(p, severity="error") for p in placeholders]
     snapshot = snapshot_path(checked)
@@ -78,3 +80,13 @@ def _freeze_assets(checked: Checked, target: Path) -> None:
     if source.is_dir() and not target.exists():
         shutil.copytree(source, target, ignore=lambda folder, names: [
             name for name in names if (Path(folder) / name).is_symlink()])  # links stay out
+        for path in target.rglob("*"):
+            if is_svg(path.name) and path.is_file():  # stored as it is published: inert
+                _store_safe_svg(path)
+
+
+def _store_safe_svg(path: Path) -> None:
+    try:
+        path.write_bytes(sanitise(path.read_bytes())[0])
+    except Unreadable:  # validate refused it if it is used; an unused one is not kept
+        path.unlink()

@@ -2,7 +2,10 @@
 
 A watcher thread polls the project's content/ and templates/ (no extra dependency, and
 it works the same on every file system), rebuilds the HTML handbook in memory, and
-bumps a counter. The page polls that counter and reloads itself. When the content has
+bumps a counter. The page asks for the counter and the server answers as soon as it moves
+on (a long poll), so the page reloads the moment the rebuild is done. A rebuild renders
+only the texts that changed (see ``render._rendered_before``) and reads old release
+snapshots once. When the content has
 a mistake, the page shows the problem (file, line, message) and the terminal prints it;
 the last good build stays available at /last-good.
 """
@@ -30,15 +33,21 @@ RELOAD_SCRIPT = b"""<script>
 (function () {
   var seen = null;
   function poll() {
-    fetch("/__sopgen/state", {cache: "no-store"}).then(function (r) { return r.json(); })
+    var url = "/__sopgen/state" + (seen === null ? "" : "?after=" + seen);
+    fetch(url, {cache: "no-store"}).then(function (r) { return r.json(); })
       .then(function (s) { if (seen !== null && s.build !== seen) { location.reload(); }
-                           seen = s.build; })
-      .catch(function () {}).finally(function () { setTimeout(poll, 400); });
+                           seen = s.build; setTimeout(poll, 0); })
+      .catch(function () { setTimeout(poll, 1000); });
   }
   poll();
 })();
 </script>
 """
+
+
+LONG_POLL = 20.0  # seconds a state request waits for a new build before answering anyway
+WATCH_INTERVAL = 0.1  # seconds between looks at the files
+SETTLE = 0.03  # a change is built once the files look the same this much later
 
 
 @dataclass
@@ -51,6 +60,10 @@ class Preview:
     build: int = 0
     language: str = field(default_factory=default_language)  # the document's, once read
     lock: threading.Lock = field(default_factory=threading.Lock)
+    built: threading.Condition = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.built = threading.Condition(self.lock)
 
     def rebuild(self, report: Callable[[str], None]) -> None:
         started = time.perf_counter()
@@ -72,12 +85,19 @@ class Preview:
                 self.good_html = html
             self.errors = errors
             self.build += 1
+            self.built.notify_all()
         for line in errors:
             report(line)
         if not errors:
             words = catalogue(self.language)
             report(words.label("preview_rebuilt").format(
                 seconds=f"{time.perf_counter() - started:.2f}"))
+
+    def wait_for_build(self, after: int, timeout: float = LONG_POLL) -> dict[str, object]:
+        """The state once the build counter is past ``after`` (or after ``timeout``)."""
+        with self.lock:
+            self.built.wait_for(lambda: self.build != after, timeout)
+            return {"build": self.build, "ok": not self.errors}
 
     def page(self) -> bytes:
         with self.lock:
@@ -122,13 +142,29 @@ def snapshot(project: Project) -> tuple[tuple[str, int, int], ...]:
 
 
 def watch(preview: Preview, stop: threading.Event, report: Callable[[str], None],
-          interval: float = 0.25) -> None:
+          interval: float = WATCH_INTERVAL) -> None:
     seen = snapshot(preview.project)
     while not stop.wait(interval):
         current = snapshot(preview.project)
-        if current != seen:
-            seen = current
-            preview.rebuild(report)
+        if current == seen:
+            continue
+        settled = _settled(preview.project, current, stop)
+        if settled is None:
+            return
+        seen = settled
+        preview.rebuild(report)
+
+
+def _settled(project: Project, current: tuple[tuple[str, int, int], ...],
+             stop: threading.Event) -> tuple[tuple[str, int, int], ...] | None:
+    """The files once two looks ``SETTLE`` apart agree (a save may still be writing), or
+    None when the preview stops first."""
+    while not stop.wait(SETTLE):
+        again = snapshot(project)
+        if again == current:
+            return current
+        current = again
+    return None
 
 
 def handler_for(preview: Preview) -> type[BaseHTTPRequestHandler]:
@@ -138,11 +174,11 @@ def handler_for(preview: Preview) -> type[BaseHTTPRequestHandler]:
             if host not in ("127.0.0.1", "localhost"):  # no DNS rebinding to the draft
                 self.send_error(HTTPStatus.FORBIDDEN)
                 return
-            if self.path == "/__sopgen/state":
-                with preview.lock:
-                    body = json.dumps({"build": preview.build,
-                                       "ok": not preview.errors}).encode()
-                self.send(body, "application/json")
+            path, _, query = self.path.partition("?")
+            if path == "/__sopgen/state":
+                after = query.removeprefix("after=")
+                state = preview.wait_for_build(int(after) if after.isdigit() else -1)
+                self.send(json.dumps(state).encode(), "application/json")
             elif self.path in ("/", "/index.html"):
                 self.send(preview.page(), "text/html; charset=utf-8")
             elif self.path == "/last-good":

@@ -16,6 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from sopgen.core.chars import shown
 from sopgen.core.problems import Problem
 
 
@@ -29,12 +30,22 @@ class Catalogue:
     choices: dict[str, str]
     messages: dict[str, str]
     fields: dict[str, str]
+    field_labels: dict[str, str]
+    item_labels: dict[str, str]
 
     def label(self, key: str) -> str:
         return self.labels[key]
 
     def choice(self, key: str) -> str:
         return self.choices.get(key, key)
+
+    def field(self, key: str) -> str:
+        """A field as the user knows it: its label in this language and its YAML key."""
+        return f"{self.field_labels.get(key, key)} ({key})"
+
+    def item(self, key: str) -> str:
+        """One item of a list field: "Step (steps)"."""
+        return f"{self.item_labels.get(key, self.field_labels.get(key, key))} ({key})"
 
     def date(self, value: dt.date | None) -> str:
         """A date as people write it in this language: "31 Mei 2013", "31 May 2013"."""
@@ -51,7 +62,10 @@ class Catalogue:
         params["did_you_mean"] = (
             self.messages["did_you_mean"].format(suggestion=suggestion) if suggestion else ""
         )
-        text = self.messages[problem.code].format_map(_Defaults(params))
+        template = self.messages[problem.code]
+        text = template.format_map(_Defaults(params))
+        if params.get("what") and "{what}" not in template:  # "Pillar (pillar): 'X' is …"
+            text = f"{params['what']}: {text}"
         where = f"{problem.loc}: " if problem.loc.file else ""
         return f"{where}{self.messages[problem.severity]}: {text}"
 
@@ -62,18 +76,15 @@ class _Defaults(dict[str, str]):  # a message may not use every parameter, nor g
 
 
 def printable(value: Any) -> str:
-    """User text inside a message, with control characters made visible."""
-    text = str(value)
-    if text.isprintable():
-        return text
-    return text.encode("unicode_escape").decode("ascii")
+    """User text inside a message, with characters one cannot see named by code point."""
+    return shown(str(value))
 
 
 @cache
 def catalogue(code: str) -> Catalogue:
     data = tomllib.loads(resources.files("sopgen").joinpath(f"labels/{code}.toml").read_text())
     return Catalogue(code, data["meta"], data["labels"], data["choices"], data["messages"],
-                     data.get("fields", {}))
+                     data.get("fields", {}), data["field_labels"], data["item_labels"])
 
 
 def languages() -> list[str]:

@@ -35,6 +35,7 @@ DOCUMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 VERSION = re.compile(r"^(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})$")
 ASSET_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$")
 MAX_ASSET_BYTES = 10 * 1024 * 1024  # assets are inlined into every output format
+ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")  # how a text names an asset
 RACI_KINDS = ("r", "a", "c", "i")  # label keys raci_r … raci_i, in the order a cell lists them
 
 
@@ -297,14 +298,19 @@ def mention_pattern(procedure_ids: set[str]) -> re.Pattern[str] | None:
 
 def markdown_texts(obj: object) -> Iterator[str]:
     """Every Markdown text value in the handbook, for checks that read prose."""
+    return (text for _, text in markdown_fields(obj))
+
+
+def markdown_fields(obj: object) -> Iterator[tuple[str, str]]:
+    """Every Markdown text value in the handbook, with the name of its field."""
     for name, markdown in _prose_fields(obj.__class__):
         value = getattr(obj, name)
         for item in value if isinstance(value, list) else (value,):
             if isinstance(item, str):
                 if markdown and item:
-                    yield item
+                    yield name, item
             elif item is not None:
-                yield from markdown_texts(item)
+                yield from markdown_fields(item)
 
 
 _PROSE_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}

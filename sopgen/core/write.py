@@ -15,6 +15,7 @@ import ctypes
 import errno
 import fcntl
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -74,8 +75,22 @@ def write_folder(output_root: Path, name: str, files: dict[str, bytes], *,
     try:
         return _write_folder(output_root, name, files, immutable, replace)
     except OSError as error:  # a full disk or a read-only folder is not a sopgen bug
-        raise SopgenError.of("write_failed", path=error.filename or output_root,
-                             reason=error.strerror or error) from error
+        raise write_failed(error, output_root) from error
+
+
+# Codes of catalogue messages: write_no_space, write_read_only, write_denied.
+_WRITE_ERRORS = {errno.ENOSPC: "write_no_space", errno.EDQUOT: "write_no_space",
+                 errno.EROFS: "write_read_only", errno.EACCES: "write_denied",
+                 errno.EPERM: "write_denied"}
+_STAGING = re.compile(r"\.staging-(?P<name>[^/]+)-[A-Za-z0-9_]{8}(?=/|$)")
+
+
+def write_failed(error: OSError, output_root: Path) -> SopgenError:
+    """The path that could not be written (as it will be named, not its staging copy)
+    and what to do: free space, another folder, or permission."""
+    path = _STAGING.sub(r"\g<name>", str(error.filename or output_root))
+    code = _WRITE_ERRORS.get(error.errno or 0, "write_failed")
+    return SopgenError.of(code, path=path, reason=error.strerror or str(error))
 
 
 def _write_folder(output_root: Path, name: str, files: dict[str, bytes],
@@ -121,10 +136,15 @@ def _carry_over(target: Path, staging: Path, files: dict[str, bytes], immutable:
 
 def _write_file(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with open(path, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as error:
+        if error.filename is None:  # write() and fsync() do not say which file
+            raise OSError(error.errno, error.strerror, str(path)) from error
+        raise
 
 
 def _fsync_dir(folder: Path) -> None:

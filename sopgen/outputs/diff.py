@@ -15,11 +15,17 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from sopgen.core.cache import Store, digest, process_memo
 from sopgen.core.catalogue import Catalogue, catalogue, printable
 from sopgen.core.errors import SopgenError
 from sopgen.core.model import Handbook, Procedure, Reference, Step, flatten
 from sopgen.reading.handbook import Checked
-from sopgen.reading.releases import read_release, released_versions, version_key
+from sopgen.reading.releases import (
+    content_digest,
+    read_release,
+    released_versions,
+    version_key,
+)
 
 SKIPPED_FIELDS = ("id", "steps")
 
@@ -241,22 +247,57 @@ def as_html(diff: HandbookDiff, words: Catalogue) -> str:
             f"<title>{title}</title>\n</head>\n<body>\n{body}</body>\n</html>\n")
 
 
-def revision_changes(checked: Checked) -> dict[str, list[str]]:
+def revision_changes(checked: Checked, cache: Store | None = None) -> dict[str, list[str]]:
     """For each revision-history entry, the computed list of what changed since the
-    version before it — where both versions can still be read (snapshots or content)."""
+    version before it — where both versions can still be read (snapshots or content).
+
+    Each list is kept in ``cache`` under the hash of both versions' snapshot bytes (or of
+    the content, for the current version), so a build reads old snapshots only when the
+    lists were never made for these exact versions.
+    """
     current = checked.handbook.document.version
-    known = set(released_versions(checked.project.releases))
+    releases = checked.project.releases
+    known = set(released_versions(releases))
     versions = sorted({r.version for r in checked.handbook.revisions}, key=version_key)
-    words = catalogue(checked.handbook.document.language)
+    language = checked.handbook.document.language
+    words = catalogue(language)
+    store = cache or Store(None)
     changes: dict[str, list[str]] = {}
     for previous, version in itertools.pairwise(versions):
         if previous not in known or (version not in known and version != current):
             continue
-        try:
-            before = read_release(checked.project.root, previous).handbook
-            after = (checked.handbook if version == current
-                     else read_release(checked.project.root, version).handbook)
-        except SopgenError:  # an old snapshot that no longer reads: no list, not a failure
-            continue
-        changes[version] = summary_lines(compare(before, after), words)
+        after = (content_digest(checked.raw) if version == current
+                 else digest((releases / f"{version}.yaml").read_bytes()))
+        key = digest("revision", language, (releases / f"{previous}.yaml").read_bytes(), after)
+        lines = store.get("revisions", key)
+        if lines is None:
+            lines = _summary(checked, previous, version, words)
+            store.put("revisions", key, lines)
+        if lines is not False:
+            changes[version] = lines
     return changes
+
+
+def _summary(checked: Checked, previous: str, version: str,
+             words: Catalogue) -> list[str] | bool:
+    """What changed from ``previous`` to ``version``; False if one no longer reads."""
+    current = version == checked.handbook.document.version
+    try:
+        before = _released(checked, previous)
+        after = checked.handbook if current else _released(checked, version)
+    except SopgenError:  # an old snapshot that no longer reads: no list, not a failure
+        return False
+    return summary_lines(compare(before, after), words)
+
+
+_RELEASED: dict[str, Handbook] = process_memo()  # by snapshot bytes: read once per process
+
+
+def _released(checked: Checked, version: str) -> Handbook:
+    key = digest(str(checked.project.root), (checked.project.releases /
+                                             f"{version}.yaml").read_bytes())
+    if key not in _RELEASED:
+        if len(_RELEASED) >= 8:
+            _RELEASED.clear()
+        _RELEASED[key] = read_release(checked.project.root, version).handbook
+    return _RELEASED[key]

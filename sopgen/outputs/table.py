@@ -6,7 +6,7 @@ one function here (or in its own module), one entry in ``OUTPUTS`` and its templ
 
 Every file name carries the document id and version (and ``-draft``, and the role):
 
-    <id>-<version>[-draft][-<role>]{.md, .html, .pdf, -raci.csv, -checklists.pdf, .ics,
+    <id>-<version>[-draft][-<role>]{.md, .html, .pdf, .docx, -raci.csv, -checklists.pdf, .ics,
                                     -acknowledgements.pdf}
 """
 
@@ -17,11 +17,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sopgen.core.cache import Store
 from sopgen.core.catalogue import Catalogue, catalogue, format_problems
 from sopgen.core.errors import OptionError
 from sopgen.core.model import recurring
 from sopgen.core.problems import NOWHERE, Problem
-from sopgen.outputs import FORMATS, raci, sheets
+from sopgen.outputs import DEFAULT_FORMATS, raci, sheets
 from sopgen.outputs.calendar import SITE_URL, ics_bytes
 from sopgen.outputs.diff import revision_changes
 from sopgen.outputs.roles import role_handbook
@@ -37,8 +38,8 @@ Report = Callable[[str], None]
 class BuildOptions:
     """What a build makes, and how."""
 
-    formats: Sequence[str] = FORMATS
-    """Handbook formats: ``md``, ``html``, ``pdf``."""
+    formats: Sequence[str] = DEFAULT_FORMATS
+    """Handbook formats: ``md``, ``html``, ``pdf``, ``docx``."""
     artefacts: Sequence[str] = ()
     """Files besides the handbook: ``raci``, ``checklists``, ``calendar``, ``acknowledgements``."""
     role: str | None = None
@@ -65,6 +66,7 @@ class Job:
     changes: dict[str, list[str]]  # the whole document's, also in a role's edition
     report: Report | None = None
     cache: Path | None = None  # where the PDF engine keeps parts between builds
+    store: Store | None = None  # what else is kept between builds (rendered texts, …)
     problems: list[Problem] = field(default_factory=list)
     _handbook: dict[str, bytes] | None = None
 
@@ -84,7 +86,7 @@ class Job:
             self.say(f"rendering {', '.join(wanted)} …")
             rendered = render_formats(self.checked.handbook, self.checked.project.root, wanted,
                                       assets=self.checked.project.assets, draft=self.draft,
-                                      changes=self.changes)
+                                      changes=self.changes, store=self.store)
             self._handbook = rendered.files
             self.problems += rendered.problems
         return self._handbook[fmt]
@@ -112,13 +114,21 @@ def pdf(job: Job) -> dict[str, bytes]:
     layout = pdfengine.Layout(assets=job.checked.project.assets,
                               identifier=f"{doc.id}-{doc.version}",
                               page_label=job.words.label("page_short"), cache=job.cache,
-                              report=job.report)
+                              report=job.report,
+                              documents=job.cache.parent / "documents" if job.cache else None)
     return {f"{job.stem}.pdf": pdfengine.make_pdf(print_html, layout, job.options.pdf_engine)}
 
 
+def word(job: Job) -> dict[str, bytes]:
+    from sopgen.outputs.docx import docx_bytes  # python-docx only when Word is asked for
+
+    job.say("writing the Word document …")
+    return {f"{job.stem}.docx": docx_bytes(job.checked, draft=job.draft, changes=job.changes,
+                                           problems=job.problems)}
+
+
 def raci_csv(job: Job) -> dict[str, bytes]:
-    return {f"{job.stem}-raci.csv": raci.csv_bytes(job.checked.handbook, job.words,
-                                                  draft=job.draft)}
+    return {f"{job.stem}-raci.csv": raci.csv_bytes(job.checked.handbook, job.words)}
 
 
 def calendar(job: Job) -> dict[str, bytes]:
@@ -141,19 +151,21 @@ def acknowledgements(job: Job) -> dict[str, bytes]:
 
 
 OUTPUTS: dict[str, Output] = {
-    "md": markdown, "html": html, "pdf": pdf,
+    "md": markdown, "html": html, "pdf": pdf, "docx": word,
     "raci": raci_csv, "checklists": checklists, "calendar": calendar,
     "acknowledgements": acknowledgements,
 }
 
 
 def render_outputs(checked: Checked, options: BuildOptions, *, draft: bool,
-                   report: Report | None = None,
-                   cache: Path | None = None) -> tuple[dict[str, bytes], list[str]]:
-    """Every file the options ask for, in memory, with the renderer's warnings."""
+                   report: Report | None = None, cache: Path | None = None,
+                   store: Store | None = None) -> tuple[dict[str, bytes], list[str]]:
+    """Every file the options ask for, in memory, with the renderer's warnings
+    (``cache``: the PDF engine's parts; ``store``: the build's other cached values)."""
     check_options(options, checked.handbook.document.language)
     job = Job(focus(checked, options.role), options, draft=draft,
-              changes=revision_changes(checked), report=report, cache=cache)
+              changes=revision_changes(checked, store), report=report, cache=cache,
+              store=store)
     files: dict[str, bytes] = {}
     for name in [*options.formats, *options.artefacts]:
         files.update(OUTPUTS[name](job))

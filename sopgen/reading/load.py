@@ -8,6 +8,7 @@ images, and ``releases/`` holding the frozen content of released versions.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,9 @@ from pathlib import Path
 from sopgen.core.catalogue import suggest
 from sopgen.core.errors import SopgenError
 from sopgen.core.model import Document, Procedure, Role
-from sopgen.core.problems import Loc, Problem, relative
-from sopgen.reading.yamlread import Budget, LMap, LSeq, read_yaml
+from sopgen.core.problems import Loc, Problem, relative, size_text
+from sopgen.reading import yamlread
+from sopgen.reading.yamlread import Budget, LMap, LSeq, read_yaml, too_large
 
 MAX_FILES = 5000
 MAX_TOTAL_BYTES = 16 * 1024 * 1024  # ~40x a large real SOP; bounds time and memory
@@ -88,9 +90,13 @@ def content_files(project: Project) -> tuple[list[Path], list[Problem]]:
     """Every YAML file under content/ (assets excluded) in a stable order, and warnings for
     files that look like SOP content but are not read: a procedure saved as
     ``TEK-02.yaml.txt`` (Windows hides the ``.txt``) must not be lost without a word."""
-    visible = _visible_files(project)
+    found = _walk(project)
+    visible = sorted((path for path in found if project.assets not in path.parents
+                      and path.is_file()), key=lambda p: p.relative_to(project.content).as_posix())
     unread = [Problem(Loc(project.show(path)), "file_not_read", severity="warning")
               for path in visible if not _is_yaml(path) and _looks_like_yaml(path)]
+    unread += [problem for path in found if path.is_symlink()
+               for problem in _link_not_followed(project, path)]
     return [path for path in visible if _is_yaml(path)], unread
 
 
@@ -116,16 +122,38 @@ def _is_yaml(path: Path) -> bool:
     return path.suffix.lower() in (".yaml", ".yml")
 
 
-def _visible_files(project: Project) -> list[Path]:
-    """Files under content/ but not in assets/, skipping hidden ones: an editor's backup
-    (``.#TEK-01.yaml``) or the ``._TEK-01.yaml`` a Mac leaves on a USB stick."""
-    files = [
-        path for path in project.content.rglob("*")
-        if project.assets not in path.parents and path.is_file()
-        and not any(part.startswith(".")
-                    for part in path.relative_to(project.content).parts)
-    ]
-    return sorted(files, key=lambda p: p.relative_to(project.content).as_posix())
+def _walk(project: Project) -> list[Path]:
+    """Everything under content/, skipping hidden files: an editor's backup
+    (``.#TEK-01.yaml``) or the ``._TEK-01.yaml`` a Mac leaves on a USB stick. Symlinked
+    folders are listed but not entered (``rglob`` does not follow them)."""
+    return [path for path in project.content.rglob("*")
+            if not any(part.startswith(".")
+                       for part in path.relative_to(project.content).parts)]
+
+
+def _link_not_followed(project: Project, link: Path) -> list[Problem]:
+    """Why a symlink under content/ is not followed, once per link: a loop, a folder, or
+    (for files that would be used) a place outside where sopgen reads. A YAML file that
+    leads outside is an error when the files are read (``outside_project``)."""
+    where = Loc(project.show(link))
+    try:
+        target = link.resolve(strict=True)
+    except RuntimeError:  # Python 3.11 says "Symlink loop" this way
+        return [Problem(where, "symlink_loop", severity="warning")]
+    except OSError as error:
+        code = "symlink_loop" if error.errno == errno.ELOOP else "unreadable"
+        return [Problem(where, code, {"detail": error.strerror}, severity="warning")]
+    if target.is_dir():
+        return [Problem(where, "symlink_folder", severity="warning")]
+    assets = project.assets
+    if assets in link.parents and assets.resolve() not in target.parents:
+        return [Problem(where, "symlink_outside", {"folder": f"{project.show(assets)}/"},
+                        severity="warning")]
+    if assets not in link.parents and not _is_yaml(link) and \
+            project.content.resolve() not in target.parents:
+        return [Problem(where, "symlink_outside", {"folder": f"{project.show(project.content)}/"},
+                        severity="warning")]
+    return []
 
 
 def load_project(project: Project) -> tuple[LMap, list[Problem]]:
@@ -166,10 +194,18 @@ def _check_files(project: Project, files: list[Path]) -> list[Problem]:
         return [Problem(where, "no_content_files")]
     if len(files) > MAX_FILES:
         return [Problem(where, "too_many_files", {"count": len(files), "limit": MAX_FILES})]
-    total = sum(_size(path) for path in files)
-    if total > MAX_TOTAL_BYTES:
-        return [Problem(where, "content_too_large", {"size": total, "limit": MAX_TOTAL_BYTES})]
-    return []
+    sizes = {path: _size(path) for path in files}
+    total = sum(sizes.values())
+    if total <= MAX_TOTAL_BYTES:
+        return []
+    largest = sorted(files, key=lambda path: -sizes[path])[:3]
+    problems = [Problem(where, "content_too_large", {
+        "size": total, "mib": size_text(total), "limit": MAX_TOTAL_BYTES,
+        "limit_mib": size_text(MAX_TOTAL_BYTES),
+        "largest": ", ".join(f"{project.show(path)} ({size_text(sizes[path])})"
+                             for path in largest)})]
+    return problems + [too_large(project.show(path), sizes[path]) for path in files
+                       if sizes[path] > yamlread.MAX_FILE_BYTES]
 
 
 def _size(path: Path) -> int:

@@ -7,14 +7,16 @@ matches is "released"; anything else builds as a draft.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
 
+from sopgen.core.cache import Store, digest
 from sopgen.core.model import VERSION
 from sopgen.core.problems import Loc, Problem
 from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
-from sopgen.reading.load import Project
+from sopgen.reading.load import Project, load_file
 from sopgen.reading.yamlread import LMap, LSeq, located
 
 HEADER = "# sopgen release snapshot: the frozen content of this version. Do not edit.\n"
@@ -45,9 +47,44 @@ def released_versions(releases: Path) -> list[str]:
     return sorted(names, key=version_key)
 
 
-def is_released(checked: Checked) -> bool:
+def content_digest(raw: LMap) -> str:
+    """A hash of the content's values in written order: equal digest, equal snapshot text."""
+    return digest(json.dumps(plain(raw), ensure_ascii=False, separators=(",", ":")))
+
+
+def is_released(checked: Checked, cache: Store | None = None) -> bool:
+    """Whether the content is exactly its version's snapshot.
+
+    With a cache, the snapshot's text is made (slow: PyYAML's emitter is pure Python) once
+    per snapshot file, not once per build: the snapshot is read back, and if its text is
+    the canonical text of what it holds, that content's digest is kept under the file's
+    hash. The content is released exactly when its digest is that one (snapshot text is a
+    one-to-one function of the values).
+    """
     path = snapshot_path(checked)
-    return path.is_file() and path.read_text(encoding="utf-8") == snapshot_text(checked.raw)
+    if not path.is_file():
+        return False
+    text = path.read_bytes()
+    if cache is None:
+        return text == snapshot_text(checked.raw).encode()
+    key = digest("snapshot", text)
+    canonical = cache.get("snapshots", key)
+    if canonical is None:
+        canonical = {"content": _canonical_digest(path, text, checked.project)}
+        cache.put("snapshots", key, canonical)
+    if canonical["content"] is None:  # a snapshot the reader had something to say about
+        return text == snapshot_text(checked.raw).encode()
+    return bool(canonical["content"]) and canonical["content"] == content_digest(checked.raw)
+
+
+def _canonical_digest(path: Path, text: bytes, project: Project) -> str | None:
+    """The digest of the content a snapshot file holds, if the file is that content's
+    snapshot text byte for byte; "" if it is not (edited by hand); None if reading it
+    found problems (then every build compares the text itself)."""
+    raw, problems = load_file(path, project.show(path))
+    if problems:
+        return None
+    return content_digest(raw) if snapshot_text(raw).encode() == text else ""
 
 
 class _Dumper(yaml.SafeDumper):

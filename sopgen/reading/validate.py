@@ -8,6 +8,7 @@ Cross-checks (ids, references, mentions) run once the whole handbook is known.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import re
@@ -16,9 +17,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast, get_args
 
-from sopgen.core import model
-from sopgen.core.catalogue import catalogue, languages, suggest
+from sopgen.core import model, svg
+from sopgen.core.catalogue import Catalogue, catalogue, languages, suggest
+from sopgen.core.chars import (
+    CHARACTER_REFERENCE,
+    INVISIBLE,
+    REFUSED,
+    SUSPECT,
+    char_name,
+    decoded_reference,
+)
 from sopgen.core.model import (
+    ASSET_REF,
     MAX_ASSET_BYTES,
     Handbook,
     Procedure,
@@ -26,14 +36,18 @@ from sopgen.core.model import (
     field_kind,
     flatten,
     hints,
+    markdown_fields,
     markdown_texts,
     mention_pattern,
 )
-from sopgen.core.problems import Loc, Problem
-from sopgen.reading.yamlread import LMap, LSeq, LStr, has_bad_chars, located
+from sopgen.core.problems import Loc, Problem, size_text
+from sopgen.reading.yamlread import LMap, LSeq, LStr, located, where_in
 
 MAX_TEXT = 50_000
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")
+# Texts that are compared rather than read (ids, addresses, role names): an invisible
+# character there makes two values that look the same differ, so it is an error.
+EXACT_FIELDS = frozenset({"url", "website", "responsible", "consulted", "informed", "related"})
 # A whole address, not a prefix: nothing that can end a Markdown link or an HTML
 # attribute early (quotes, angle brackets, backslash, backtick, spaces, controls).
 _URL_CHARS = r"[^\s\"'<>\\`\x00-\x1f\x7f]"
@@ -66,7 +80,8 @@ def language_of(raw: LMap) -> str:
 class _Converter:
     def __init__(self, language: str) -> None:
         self.problems: list[Problem] = []
-        self.words = catalogue(language).messages
+        self.catalogue = catalogue(language)
+        self.words = self.catalogue.messages
 
     def kind(self, raw: object) -> str:
         """What was found instead, in the words of the document's language."""
@@ -75,12 +90,22 @@ class _Converter:
     def fail(self, loc: Loc, code: str, **params: object) -> None:
         self.problems.append(Problem(loc, code, params))
 
-    def dataclass(self, cls: type, raw: object, loc: Loc) -> object | None:
+    def what(self, f: dataclasses.Field[Any]) -> str:
+        """The field in the user's words, for messages: "Pillar (pillar)"."""
+        return self.catalogue.field(f.name)
+
+    def dataclass(self, cls: type, raw: object, loc: Loc,
+                  f: dataclasses.Field[Any] | None = None) -> object | None:
         if isinstance(raw, LStr) and cls is Step:  # a plain string is a step's text
-            text = self.text(raw, raw.loc, _field(Step, "text"))
+            text_field = _field(Step, "text")
+            if f is not None:  # named as the user wrote it: an item of steps
+                text_field = copy.copy(text_field)
+                text_field.name = f.name
+            text = self.text(raw, raw.loc, text_field)
             return Step(text=cast(str, text))  # a bad text is reported; the step stays
         if not isinstance(raw, LMap):
-            self.fail(located(raw, loc), "expected_mapping", kind=self.kind(raw),
+            what = self.catalogue.item(f.name) if f else self.catalogue.field(cls.__name__)
+            self.fail(located(raw, loc), "expected_mapping", kind=self.kind(raw), what=what,
                       fields=", ".join(f.name for f in dataclasses.fields(cls)))
             return None
         known = _fields_by_name(cls)
@@ -92,17 +117,18 @@ class _Converter:
             value = raw.get(name)
             if _blank(value):
                 if _required(f):  # at the empty key if written, else where the item starts
-                    code = "missing_section" if cls is Handbook else "missing_field"
-                    self.fail(raw.key_locs.get(name, raw.loc), code, field=name,
-                              doc=f.metadata["doc"])
+                    if cls is Handbook:
+                        self.fail(raw.loc, "missing_section", field=name)
+                    else:  # at the empty key if written, else where the item starts
+                        self.fail(raw.key_locs.get(name, raw.loc), "missing_field",
+                                  what=self.what(f))
                     missing = True
                 continue
             converted = self.value(hints(cls)[name], value, raw.value_locs[name], f)
             if converted is None:
                 missing = True
-            elif converted == [] and _required(f):
-                self.fail(raw.value_locs[name], "missing_field", field=name,
-                          doc=f.metadata["doc"])
+            elif converted in ([], "") and _required(f):  # "" once invisible ones went
+                self.fail(raw.value_locs[name], "missing_field", what=self.what(f))
                 missing = True
             values[name] = converted
         return None if missing else cls(**values)
@@ -124,13 +150,13 @@ class _Converter:
             case "list":
                 return self.list(arg, raw, loc, f)
             case "choice":
-                return self.choice(arg, raw, loc)
+                return self.choice(arg, raw, loc, f)
             case "record":
-                return self.dataclass(arg, raw, loc)
+                return self.dataclass(arg, raw, loc, f)
             case "date":
-                return self.date(raw, loc)
+                return self.date(raw, loc, f)
             case "integer":
-                return self.integer(raw, loc)
+                return self.integer(raw, loc, f)
         return self.text(raw, loc, f)
 
     def list(self, item_type: Any, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> Any:
@@ -139,12 +165,13 @@ class _Converter:
         elif isinstance(raw, LSeq):
             raw_items, locs = list(raw), raw.item_locs
         else:
-            self.fail(located(raw, loc), "expected_list_field", field=f.name, kind=self.kind(raw))
+            self.fail(located(raw, loc), "expected_list_field", field=f.name, what=self.what(f),
+                      kind=self.kind(raw))
             return None
         items = []
         for item, item_loc in zip(raw_items, locs, strict=True):
             if _blank(item):
-                self.fail(item_loc, "empty_item", field=f.name)
+                self.fail(item_loc, "empty_item", field=f.name, what=self.what(f))
                 continue
             items.append(self.value(item_type, item, item_loc, f))
         if len(items) < len(raw_items) or None in items:
@@ -154,11 +181,17 @@ class _Converter:
     def text(self, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> str | None:
         if not isinstance(raw, LStr):
             code = "text_is_mapping" if isinstance(raw, LMap) else "expected_text"
-            self.fail(located(raw, loc), code, field=f.name, kind=self.kind(raw))
+            self.fail(located(raw, loc), code, field=f.name, what=self.what(f),
+                      kind=self.kind(raw))
             return None
         if len(raw) > MAX_TEXT:
-            self.fail(raw.loc, "text_too_long", field=f.name, limit=MAX_TEXT)
+            self.fail(raw.loc, "text_too_long", field=f.name, what=self.what(f), limit=MAX_TEXT)
             return None
+        if SUSPECT.search(raw) or (f.metadata.get("markdown") and "&" in raw):
+            checked = self.characters(raw, f)
+            if checked is None:
+                return None
+            raw = checked
         if "\r" in raw:  # Markdown reads a lone CR as a line break: make it one
             normalised = LStr(raw.replace("\r\n", "\n").replace("\r", "\n"))
             normalised.loc, raw = raw.loc, normalised
@@ -171,19 +204,50 @@ class _Converter:
             return stripped
         return raw
 
-    def identifier(self, raw: LStr, pattern: re.Pattern[str], f: dataclasses.Field[Any]) -> Any:
-        bad = has_bad_chars(raw)
-        if bad:
-            self.fail(raw.loc, "invisible_char", value=raw.encode("unicode_escape").decode(),
-                      char=bad)
+    def characters(self, raw: LStr, f: dataclasses.Field[Any]) -> LStr | None:
+        """Refuse control and direction-changing characters; invisible ones are an error
+        where text is compared (ids, addresses, role names), else removed with a warning.
+        Each is reported once per text, where it was written."""
+        markdown = bool(f.metadata.get("markdown"))
+        references = [m for m in CHARACTER_REFERENCE.finditer(raw)] if markdown else []
+        found = [(m.group(), m.group()) for m in SUSPECT.finditer(raw)] + [
+            (char, m.group()) for m in references
+            for char in decoded_reference(m.group()) if SUSPECT.match(char)]
+        exact = f.name in EXACT_FIELDS or f.metadata.get("pattern") is not None
+        failed = False
+        for char, written in dict.fromkeys(found):
+            where = where_in(raw, written) or raw.loc
+            if REFUSED.match(char):
+                self.fail(where, "control_char", what=self.what(f), char=char_name(char))
+                failed = True
+            elif exact:
+                self.fail(where, "invisible_char", what=self.what(f), value=raw,
+                          char=char_name(char))
+                failed = True
+            else:
+                self.problems.append(Problem(where, "invisible_removed",
+                                             {"what": self.what(f), "char": char_name(char)},
+                                             severity="warning"))
+        if failed:
             return None
+        kept = INVISIBLE.sub("", raw)
+        if references:
+            kept = CHARACTER_REFERENCE.sub(
+                lambda m: "" if SUSPECT.search(decoded_reference(m.group())) else m.group(),
+                kept)
+        cleaned = LStr(kept)
+        cleaned.loc = raw.loc
+        return cleaned
+
+    def identifier(self, raw: LStr, pattern: re.Pattern[str], f: dataclasses.Field[Any]) -> Any:
         if not pattern.fullmatch(raw):  # match() would let "2.0.0\n" through ($ before \n)
-            self.fail(raw.loc, f"bad_{_pattern_name(pattern)}", value=raw,
+            self.fail(raw.loc, f"bad_{_pattern_name(pattern)}", value=raw, what=self.what(f),
                       example=f.metadata.get("example") or "")
             return None
         return raw
 
-    def choice(self, allowed: tuple[str, ...], raw: object, loc: Loc) -> str | None:
+    def choice(self, allowed: tuple[str, ...], raw: object, loc: Loc,
+               f: dataclasses.Field[Any]) -> str | None:
         if isinstance(raw, LStr) and raw.strip() in allowed:
             value = LStr(raw.strip())  # keeps its place, for messages about the choice
             value.loc = raw.loc
@@ -191,25 +255,35 @@ class _Converter:
         suggestion = _choice_named(str(raw), allowed) or (
             suggest(str(raw), list(allowed))["suggestion"] if raw else "")
         self.fail(located(raw, loc), "bad_choice", value=str(raw), allowed=", ".join(allowed),
-                  suggestion=suggestion)
+                  suggestion=suggestion, what=self.what(f))
         return None
 
-    def date(self, raw: object, loc: Loc) -> dt.date | None:
+    def date(self, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> dt.date | None:
         text = raw.strip() if isinstance(raw, LStr) else ""
         if re.fullmatch(r"(19|20|21)\d{2}-\d{2}-\d{2}", text):  # years we can add months to
             try:
                 return dt.date.fromisoformat(text)
             except ValueError:
                 pass
-        self.fail(located(raw, loc), "bad_date", value=str(raw))
+        self.fail(located(raw, loc), "bad_date", value=str(raw), what=self.what(f))
         return None
 
-    def integer(self, raw: object, loc: Loc) -> int | None:
+    def integer(self, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> int | None:
         text = raw.strip() if isinstance(raw, LStr) else ""
         if re.fullmatch(r"[0-9]{1,4}", text) and int(text) > 0:
             return int(text)
-        self.fail(located(raw, loc), "bad_number", value=str(raw))
+        self.fail(located(raw, loc), "bad_number", value=str(raw), what=self.what(f))
         return None
+
+
+
+def image_sources(text: str) -> list[str]:
+    """The ``src`` of every image in a Markdown text, in order (code spans are not)."""
+    from markdown_it import MarkdownIt  # only texts that show an image get here
+
+    tokens = MarkdownIt("commonmark", {"html": False}).enable("table").parse(text)
+    return [str(child.attrs.get("src", "")) for token in tokens
+            for child in token.children or [] if child.type == "image"]
 
 
 def _blank(value: object) -> bool:
@@ -335,31 +409,75 @@ def _mentions(handbook: Handbook, procedure_ids: set[str], root: Loc) -> list[Pr
 
 
 def _urls(handbook: Handbook, root: Loc) -> list[Problem]:
-    urls = [ref.url for p in handbook.procedures for ref in p.references]
+    """Invisible characters in addresses were refused when the text was read."""
+    urls = [("url", ref.url) for p in handbook.procedures for ref in p.references]
     if handbook.document.organisation.website:
-        urls.append(handbook.document.organisation.website)
-    return [Problem(located(url, root), "bad_url", {"url": url})
-            for url in urls if not ALLOWED_URL.fullmatch(url) or has_bad_chars(url)]
+        urls.append(("website", handbook.document.organisation.website))
+    words = catalogue(handbook.document.language)
+    return [Problem(located(url, root), "bad_url", {"url": url, "what": words.field(name)})
+            for name, url in urls if not ALLOWED_URL.fullmatch(url)]
 
 
 def asset_problems(handbook: Handbook, assets: Path) -> list[Problem]:
-    """The logo must be an image file inside content/assets/ (links included)."""
-    logo = handbook.document.organisation.logo
+    """The logo and every image a text shows must be an image file inside
+    content/assets/ (links included); what an SVG would lose is said here, before any
+    build, and an SVG that cannot be read safely is an error."""
+    words = catalogue(handbook.document.language)
+    problems = _logo_problems(handbook.document.organisation.logo, assets, words)
+    for name, text in markdown_fields(handbook):
+        if "![" in text:
+            problems += _image_problems(text, words.field(name), assets, words)
+    return problems
+
+
+def _logo_problems(logo: str, assets: Path, words: Catalogue) -> list[Problem]:
     if not logo:
         return []
-    where = located(logo, Loc("content"))
+    where, what = located(logo, Loc("content")), words.field("logo")
     path = (assets.parent / logo).resolve()
     if assets.resolve() not in path.parents:
-        return [Problem(where, "asset_outside", {"path": logo})]
+        return [Problem(where, "asset_outside", {"what": what, "path": logo})]
     if path.suffix.lower() not in IMAGE_TYPES:
-        return [Problem(where, "asset_type", {"path": logo, "types": ", ".join(IMAGE_TYPES)})]
+        return [Problem(where, "asset_type", {"what": what, "path": logo,
+                                               "types": ", ".join(IMAGE_TYPES)})]
+    return _image_file_problems(path, logo, where, what, words)
+
+
+def _image_problems(text: str, what: str, assets: Path, words: Catalogue) -> list[Problem]:
+    """Images of one Markdown text that are meant as assets: each checked at its place.
+    Images from elsewhere are left out when rendering, with a warning there."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for src in image_sources(text):
+        where = where_in(text, src, seen.get(src, 0)) or located(text, Loc("content"))
+        seen[src] = seen.get(src, 0) + 1
+        path = (assets.parent / src).resolve()
+        if ASSET_REF.match(src) and assets.resolve() in path.parents:
+            problems += _image_file_problems(path, src, where, what, words)
+    return problems
+
+
+def _image_file_problems(path: Path, shown: str, where: Loc, what: str,
+                         words: Catalogue) -> list[Problem]:
     size = _file_size(path)
     if size is None:
-        return [Problem(where, "asset_missing", {"path": logo})]
+        return [Problem(where, "asset_missing", {"what": what, "path": shown})]
     if size > MAX_ASSET_BYTES:
         return [Problem(where, "asset_too_large",
-                        {"path": logo, "size": size, "limit": MAX_ASSET_BYTES})]
-    return []
+                        {"what": what, "path": shown, "size": size, "mib": size_text(size),
+                         "limit": MAX_ASSET_BYTES, "limit_mib": size_text(MAX_ASSET_BYTES)})]
+    if not svg.is_svg(path.name):
+        return []
+    try:
+        _, removed = svg.sanitise(path.read_bytes())
+    except (svg.Unreadable, OSError) as error:
+        return [Problem(where, "svg_unreadable", {"what": what, "path": shown,
+                                                  "detail": str(error)})]
+    first = {(part.kind, part.name): part for part in reversed(removed)}  # once per kind
+    return [Problem(where, "svg_removed", {
+        "what": what, "path": shown, "line": part.line,
+        "part": words.messages[f"svg_part_{part.kind}"].format(name=part.name)},
+        severity="warning") for part in sorted(first.values(), key=lambda p: p.line)]
 
 
 def _file_size(path: Path) -> int | None:

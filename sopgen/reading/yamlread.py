@@ -40,7 +40,9 @@ from yaml.events import (
     StreamEndEvent,
 )
 
-from sopgen.core.problems import Loc, Problem
+from sopgen.core.cache import process_memo
+from sopgen.core.chars import SUSPECT, char_name
+from sopgen.core.problems import Loc, Problem, size_text
 
 try:  # libyaml is ~15x faster; the pure-Python parser gives the same events.
     from yaml import CSafeLoader as _Loader
@@ -61,15 +63,39 @@ _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _LOOK_ALIKE = re.compile("^(?:[ ]*(?P<char>\u00a0)[ \u00a0]*(?:-[ ]|[A-Za-z_]+:)"
                          "|[ ]*(?:-[ ]+)?[A-Za-z_]+(?::(?P<after>\u00a0)|(?P<wide>\uff1a)))")
 _TEXT_AS_COMMENT = re.compile(r"[ \t]+#(?=[^\s#=*_~-])")  # not "#---", "##", "# note"
-_BAD_CHARS = re.compile(
-    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-)
 
 
 class LStr(str):
     """A scalar as written in the file, with its location."""
 
     loc: Loc
+    span: Span | None = None  # only for texts a check must find a place in (see ``Span``)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a scalar was written, to point at a place inside it: the zero-width space in
+    a title, the image in the fourth line of a purpose. Kept only for scalars that hold
+    such a thing, as most values never need it."""
+
+    name: str
+    lines: list[str]
+    start: tuple[int, int]  # 0-based line and column, as yaml.Mark
+    end: tuple[int, int]
+
+    def find(self, needle: str, occurrence: int = 0) -> Loc | None:
+        """Where the ``occurrence``-th ``needle`` was written, or ``None`` when it was not
+        written as such (an escape like ``\\u200b``, or folded over two lines)."""
+        (first, column), (last, end) = self.start, self.end
+        text = "\n".join(self.lines[first:last + 1])
+        limit = len(text) - len(self.lines[last]) + end if last < len(self.lines) else len(text)
+        index = column - 1
+        for _ in range(occurrence + 1):
+            index = text.find(needle, index + 1, limit)
+            if index == -1:
+                return None
+        line = first + text.count("\n", 0, index)
+        return Loc(self.name, line + 1, index - (text.rfind("\n", 0, index) + 1) + 1)
 
 
 class LMap(dict[str, Any]):
@@ -129,13 +155,29 @@ def read_yaml(path: Path, shown_as: str,
     text = _read_text(path, shown_as, problems)
     if text is None:
         return None, problems
-    builder = _Builder(shown_as, yaml.parse(text, Loader=_Loader), budget or Budget(),
-                       text.splitlines())
+    budget = budget or Budget()
+    known = _READ.get((shown_as, text))
+    if known is not None and budget.nodes - known[2] >= 0:  # the same text, read before
+        budget.nodes -= known[2]
+        return known[0], problems + known[1]
+    before = budget.nodes
+    builder = _Builder(shown_as, yaml.parse(text, Loader=_Loader), budget, text)
     data = builder.document()
     if data is None and not builder.problems:
         return None, [Problem(Loc(shown_as, 1, 1), "empty_file")]
     failed = any(problem.severity == "error" for problem in builder.problems)
-    return (None if failed else data), builder.problems
+    if budget.nodes >= 0:
+        if len(_READ) > 2 * MAX_FILES_REMEMBERED:
+            _READ.clear()
+        _READ[shown_as, text] = (None if failed else data, builder.problems,
+                                 before - budget.nodes)
+    return (None if failed else data), problems + builder.problems
+
+
+# Files read before in this process, by name and text: the preview reads only what changed.
+# Located values are never changed once built, so one read serves every later build.
+_READ: dict[tuple[str, str], tuple[object, list[Problem], int]] = process_memo()
+MAX_FILES_REMEMBERED = 5000
 
 
 def _read_text(path: Path, shown_as: str, problems: list[Problem]) -> str | None:
@@ -146,9 +188,7 @@ def _read_text(path: Path, shown_as: str, problems: list[Problem]) -> str | None
         problems.append(Problem(Loc(shown_as), "unreadable", {"detail": error.strerror}))
         return None
     if size > MAX_FILE_BYTES:  # refused before it is read, let alone parsed
-        problems.append(
-            Problem(Loc(shown_as), "file_too_large", {"size": size, "limit": MAX_FILE_BYTES})
-        )
+        problems.append(too_large(shown_as, size))
         return None
     try:
         if b"\0" in raw:  # valid UTF-8, but only UTF-16 (saved without its mark) has them
@@ -160,6 +200,13 @@ def _read_text(path: Path, shown_as: str, problems: list[Problem]) -> str | None
         problems.append(Problem(Loc(shown_as, line, col), "not_utf8"))
         return None
     return _check_text(text, shown_as, problems)
+
+
+def too_large(shown_as: str, size: int) -> Problem:
+    """A file over the limit, named with its size first."""
+    return Problem(Loc(shown_as), "file_too_large", {
+        "size": size, "mib": size_text(size), "limit": MAX_FILE_BYTES,
+        "limit_mib": size_text(MAX_FILE_BYTES)})
 
 
 def _check_text(text: str, shown_as: str, problems: list[Problem]) -> str | None:
@@ -180,7 +227,7 @@ def _check_text(text: str, shown_as: str, problems: list[Problem]) -> str | None
                 group = look_alike.lastgroup or "char"
                 problems.append(Problem(Loc(shown_as, number, look_alike.start(group) + 1),
                                         "look_alike",
-                                        {"char": f"U+{ord(look_alike[group]):04X}"}))
+                                        {"char": char_name(look_alike[group])}))
                 return None
     if all(not s.strip() or s.lstrip().startswith("#") for s in lines):
         problems.append(Problem(Loc(shown_as, 1, 1), "empty_file"))
@@ -196,14 +243,16 @@ class _Builder:
     """Turns parser events into LStr/LMap/LSeq, collecting problems on the way."""
 
     def __init__(self, shown_as: str, events: Iterator[Event], budget: Budget,
-                 lines: list[str]) -> None:
+                 text: str) -> None:
         self.name = shown_as
         self.events = events
         self.budget = budget
-        self.lines = lines
+        self.text = text
+        lines = self.lines = text.splitlines()
         self.lines_with_hash = {n for n, line in enumerate(lines) if "#" in line}
         self.problems: list[Problem] = []
         self.anchors: list[Problem] = []  # reported at the end; an alias stops reading first
+        self.anchor_names: set[str] = set()
         self.last_scalar: ScalarEvent | None = None
 
     def fail(self, event: Event, code: str, **params: object) -> None:
@@ -218,6 +267,9 @@ class _Builder:
         except yaml.MarkedYAMLError as e:
             self._syntax_problem(e)
             raise _Stop from None
+        except yaml.reader.ReaderError as e:  # a control character written in the file
+            self.problems.append(self._unacceptable(e))
+            raise _Stop from None
         except yaml.YAMLError as e:
             self.problems.append(Problem(Loc(self.name), "yaml_syntax",
                                          {"detail": str(e).strip()}))
@@ -225,6 +277,14 @@ class _Builder:
         except RecursionError:  # only the pure-Python parser recurses
             self.problems.append(Problem(Loc(self.name), "too_deep", {"limit": MAX_DEPTH}))
             raise _Stop from None
+
+    def _unacceptable(self, e: yaml.reader.ReaderError) -> Problem:
+        """libyaml counts the position in bytes of UTF-8; name the character where it is."""
+        before = self.text.encode()[:e.position].decode(errors="ignore")
+        line = before.count("\n")
+        loc = Loc(self.name, line + 1, len(before) - (before.rfind("\n") + 1) + 1)
+        char = chr(e.character) if isinstance(e.character, int) else str(e.character)
+        return Problem(loc, "control_char_in_file", {"char": char_name(char)})
 
     def _syntax_problem(self, e: yaml.MarkedYAMLError) -> None:
         mark = e.problem_mark or e.context_mark
@@ -243,12 +303,16 @@ class _Builder:
 
     def _anchor(self, event: Event) -> Problem:
         """An anchor is most often text that starts with '&': say so, with the text."""
-        line = self._line(start(event).line)
-        value = _VALUE.match(line)
-        if value is None or not value["text"].startswith("&"):
-            return Problem(self.loc(event), "alias")
+        return self._starts_with(event, "&") or Problem(self.loc(event), "alias")
+
+    def _starts_with(self, event: Event, char: str) -> Problem | None:
+        """"Quote the text" when the value on the event's line is a text starting with
+        ``char``, which YAML read as markup (``*Never*``, ``&copy``, ``!Urgent``)."""
+        value = _VALUE.match(self._line(start(event).line))
+        if value is None or not value["text"].startswith(char):
+            return None
         return Problem(Loc(self.name, start(event).line + 1, value.start("text") + 1),
-                       "yaml_special_start", {"text": _shown(value["text"]), "char": "&"})
+                       "yaml_special_start", {"text": _shown(value["text"]), "char": char})
 
     # --- a syntax error in words, at the line to change; None keeps libyaml's own words
 
@@ -282,6 +346,9 @@ class _Builder:
         where = Loc(self.name, mark.line + 1, start + 1)
         reserved = (("cannot start any token" in detail and mark.column == start)
                     or (("alias" in context or "anchor" in context) and text[0] in "*&")
+                    or (text[0] in "|>" and "block scalar" in context)
+                    or (mark.column == start and text[0] in "?-" and
+                        "not allowed in this context" in detail)
                     or (("expected '-' indicator" in detail or "expected key" in detail)
                         and mark.column > start and _closed_then_more(text)))
         if reserved:
@@ -368,13 +435,20 @@ class _Builder:
             value = self.sequence(event, depth)  # type: ignore[arg-type]
         else:
             assert isinstance(event, AliasEvent)
-            self.fail(event, "alias")
+            if event.anchor in self.anchor_names:
+                self.fail(event, "alias")
+            else:  # "*Never* post": no anchor of that name, so a text starting with '*'
+                self.problems.append(self._starts_with(event, "*") or
+                                     Problem(self.loc(event), "alias"))
             raise _Stop  # an alias is where "billion laughs" starts: read no further
         if event.anchor is not None:  # type: ignore[attr-defined]  # "&copy x" loses "&copy"
             self.anchors.append(self._anchor(event))
+            self.anchor_names.add(event.anchor)  # type: ignore[attr-defined]
         tag = event.tag  # type: ignore[attr-defined]
         if tag not in _STANDARD_TAGS:
-            self.fail(event, "tag", tag=_shown_tag(str(tag)))
+            local = str(tag).startswith("!") and not str(tag).startswith("!!")
+            self.problems.append((local and self._starts_with(event, "!")) or
+                                 Problem(self.loc(event), "tag", {"tag": _shown_tag(str(tag))}))
             return None
         return value
 
@@ -395,6 +469,10 @@ class _Builder:
             return None
         value = LStr(event.value)
         value.loc = self.loc(event)
+        if "![" in value or SUSPECT.search(value):
+            first, last = start(event), end(event)
+            value.span = Span(self.name, self.lines, (first.line, first.column),
+                              (last.line, last.column))
         if plain and end(event).line in self.lines_with_hash:
             self._comment_after(event)
         return value
@@ -488,7 +566,7 @@ def _shown_tag(tag: str) -> str:
     return "!!" + tag.removeprefix(_YAML_TAG) if tag.startswith(_YAML_TAG) else tag
 
 
-def has_bad_chars(text: str) -> str | None:
-    """The first invisible, control or direction-changing character in ``text``, if any."""
-    found = _BAD_CHARS.search(text)
-    return f"U+{ord(found.group()):04X}" if found else None
+def where_in(value: str, needle: str, occurrence: int = 0) -> Loc | None:
+    """Where in the file the ``occurrence``-th ``needle`` inside ``value`` was written."""
+    span = getattr(value, "span", None)
+    return span.find(needle, occurrence) if span is not None else None

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -23,12 +24,12 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from sopgen.core.model import MAX_ASSET_BYTES
+from sopgen.core.model import ASSET_REF, MAX_ASSET_BYTES
 from sopgen.core.problems import Loc, Problem
+from sopgen.core.svg import Unreadable, is_svg, sanitise
 from sopgen.reading.yamlread import located
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
-ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")
 # Markdown that our policy rewrites (raw HTML, links, images, headings, escapes, code where
 # an id must not become a link): only such text goes through the Markdown re-serialiser.
 NEEDS_REWRITE = re.compile(r"[<>\[\]\\&]|``|://|^ {0,3}#|^\s*(=+|-+)\s*$", re.MULTILINE)
@@ -37,11 +38,25 @@ Findings = list[tuple[str, dict[str, object]]]  # (message code, parameters), pe
 # One line without block markers is one paragraph: inline parsing renders it the same.
 BLOCK_SYNTAX = re.compile(r"\n|^\s*([-+*>#=]|\d+[.)])|\||^ {4}")
 PARAGRAPH_BREAK = re.compile(r"\n{3,}")
+# The printed page's text width (134 mm) in CSS pixels: a wider image is scaled down to
+# fit (and on a phone to far less), so its text may become too small to read.
+PAGE_WIDTH_PX = 506
 HEADING_SHIFT = 3  # a "# Title" inside a field becomes <h4>, below pillar/procedure/section
 # A run of characters none of markdown-it's inline rules starts at (its "text" rule's set).
 TEXT_RUN = re.compile(r"[^\n!#$%&*+\-:<=>@\[\\\]^_`{}~]+")
 # Text with none of these characters renders the same as escaped plain text.
 MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>&!#|~\n]|^\s*([-+]|\d+[.)])\s|^\s*>|:/")
+
+
+def caches_from(saved: Any) -> dict[str, Any]:
+    """A ``TextRenderer``'s caches from what ``TextRenderer.saved`` wrote (else empty)."""
+    caches: dict[str, Any] = {"_cache": {}, "_findings": {}, "_token_cache": {}}
+    if isinstance(saved, dict) and saved.get("format") == 2:
+        for text, (findings, rendered) in saved["texts"].items():
+            caches["_findings"][text] = [(code, params) for code, params in findings]
+            for mode, value in rendered.items():
+                caches["_cache"][mode, text] = value
+    return caches
 
 
 @dataclass
@@ -94,11 +109,45 @@ class TextRenderer:
         """One line of Markdown for a table cell: a "|" would end the cell, so escape it."""
         return re.sub(r"(?<!\\)\|", r"\\|", self.markdown_inline(text))
 
+    def tokens(self, text: str) -> list[Token]:
+        """A field's tokens after the policy, for writers that are not HTML (the DOCX);
+        what the policy found is reported here as for the other formats."""
+        self._cached("tokens", text, lambda text: (self._tokens(text), "")[1])
+        return self._tokens(text)
+
+    # --- kept between builds (see render._rendered_before)
+
+    @property
+    def rendered_count(self) -> int:
+        return len(self._cache)
+
+    def saved(self, texts: set[str]) -> dict[str, Any]:
+        """What was rendered of ``texts`` and what was found in each, as JSON:
+        ``{text: [findings, {mode: rendered}]}``."""
+        kept: dict[str, Any] = {}
+        for (mode, text), value in self._cache.items():
+            if text in texts:
+                kept.setdefault(text, [self._findings[text], {}])[1][mode] = value
+        return {"format": 2, "texts": kept}
+
+    def adopt_rendered(self, entries: list[tuple[str, str, str, Findings]]) -> None:
+        """Texts another process rendered (its Markdown handbook), as if rendered here."""
+        for mode, text, value, findings in entries:
+            self._cache[mode, text] = value
+            self._add_findings(text, findings)
+
+    def rendered_in(self, modes: tuple[str, ...]) -> list[tuple[str, str, str, Findings]]:
+        """What was rendered in ``modes``, with its findings, for ``adopt_rendered``."""
+        return [(mode, text, value, self._findings[text])
+                for (mode, text), value in self._cache.items() if mode in modes]
+
     # --- rendering ahead, in other processes (see render._render_in_parallel)
 
     def parsed_texts(self, texts: Iterable[str]) -> list[str]:
-        """The texts among ``texts`` that need the Markdown parser, once each, in order."""
-        return [text for text in dict.fromkeys(texts) if not self._is_plain(text)]
+        """The texts among ``texts`` that need the Markdown parser and have not been
+        rendered as HTML yet, once each, in order."""
+        return [text for text in dict.fromkeys(texts)
+                if not self._is_plain(text) and ("html", text) not in self._cache]
 
     def html_ahead(self, texts: list[str]) -> list[tuple[str, Findings]]:
         """The HTML of each text and what the policy found in it, to hand to another
@@ -266,8 +315,17 @@ class TextRenderer:
         src = str(token.attrs.get("src", ""))
         size = self._asset_size(src)
         if size is not None and size <= MAX_ASSET_BYTES:
-            token.attrs["src"] = data_uri((self.assets.parent / src).resolve())
-            return [token]
+            path = (self.assets.parent / src).resolve()
+            try:
+                token.attrs["src"] = data_uri(path)
+            except Unreadable:  # reported by validate: left out, never published as is
+                size = None
+            else:
+                width = image_width(path)
+                if width is not None and width > PAGE_WIDTH_PX:
+                    self._found("image_wider_than_page",
+                                {"path": src, "width": width, "page": PAGE_WIDTH_PX})
+                return [token]
         if size is None:
             self._found("image_not_asset", {"url": src})
         else:
@@ -329,6 +387,35 @@ def _text(content: str) -> Token:
 
 
 def data_uri(path: Path) -> str:
-    """An asset inlined, so the HTML needs no other file and PDF fetches nothing."""
+    """An asset inlined, so the HTML needs no other file and PDF fetches nothing; an SVG
+    keeps only its safe parts (see svg.py), whatever a template later does with it."""
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    data = path.read_bytes()
+    if is_svg(path.name):
+        data = sanitise(data)[0]
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def image_width(path: Path) -> int | None:
+    """The width in pixels of a PNG, GIF or JPEG, read from its header; None for other
+    images (SVG scales) or a file that does not say."""
+    with path.open("rb") as file:
+        head = file.read(64 * 1024)
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+        return int.from_bytes(head[16:20], "big")
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return int.from_bytes(head[6:8], "little")
+    if head.startswith(b"\xff\xd8"):
+        return _jpeg_width(head)
+    return None
+
+
+def _jpeg_width(data: bytes) -> int | None:
+    """Walk the JPEG segments to the frame header (SOF0–SOF15 but DHT, JPG and DAC)."""
+    index = 2
+    while index + 9 < len(data) and data[index] == 0xFF:
+        marker, length = data[index + 1], int.from_bytes(data[index + 2:index + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return int.from_bytes(data[index + 7:index + 9], "big")
+        index += 2 + length
+    return None

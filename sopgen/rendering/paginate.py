@@ -38,21 +38,23 @@ from typing import Any
 from sopgen.core.parallel import available_cores, can_fork, forked_pool
 
 PART = re.compile(r"<!-- sopgen:part(?: pillar=([a-z]+))? -->")
-LINK = re.compile(r'<a\b(?P<attrs>[^>]*\bclass="(?P<class>xref|pgref)"[^>]*)>(?P<body>.*?)</a>',
-                  re.DOTALL)
+LINK = re.compile(
+    r'<a\b(?P<attrs>[^>]*\bclass="(?P<class>xref-bare|xref|pgref)"[^>]*)>(?P<body>.*?)</a>',
+    re.DOTALL)
 HREF = re.compile(r'href="#([^"]+)"')
 ID = re.compile(r'\bid="([^"]+)"')
 PILLAR_TITLE = re.compile(r'<h2 class="chapter pillar-title">(.*?)</h2>', re.DOTALL)
 PX_TO_PT = 0.75
 PARTS_PER_CHUNK = 4
-CACHE_FORMAT = "tagged-2"  # changes when what a cached chunk holds changes
+CACHE_FORMAT = "tagged-2"  # changes when what a cached part or PDF holds changes
 ELSEWHERE = "sopgen-elsewhere"
-FIGURE_SPACES = "&#8199;&#8199;&#8199;&#8199;"
+FIGURE_SPACES = "&#8199;&#8199;&#8199;"  # room for a page number up to 999
 
 CHUNK_CSS = """
 @page { @bottom-center { content: none; } }
 .sopgen-first > *, .sopgen-first > * > h2:first-child { break-before: auto !important; }
-a.xref::after { content: none; }
+a.xref::after, a.xref-bare::after { content: none; }
+.pg-xref .room { visibility: hidden; }
 .toc a, .pillar-list a { display: inline; }
 .toc a::after, .pillar-list a::after { content: leader("."); }
 h1, h2, h3, h4, h5, h6 { bookmark-level: none; }
@@ -65,7 +67,7 @@ STAMP_CSS = """
 .stamp-page { position: relative; height: 1px; break-after: page; }
 .stamp-page.first { page: cover; }
 .stamp { position: absolute; text-align: right; white-space: nowrap; line-height: 1.2; }
-.stamp.xref { color: #57606a; text-align: left; }  /* "12)" right after "(p. " */
+.stamp.xref, .stamp.xref-bare { color: #57606a; }
 """
 
 
@@ -74,7 +76,9 @@ class Slot:
     """A place that shows the page number of ``target``."""
 
     target: str
-    kind: str  # "xref" or "pgref"
+    kind: str  # "xref", "xref-bare" (inside parentheses: no brackets of its own) or "pgref"
+    before: str = ""  # printed with the number: "(p. " … ")" after a cross-reference
+    after: str = ""
 
 
 @dataclass
@@ -154,11 +158,19 @@ def add_slots(html: str, slots: dict[str, Slot], page_label: str) -> str:
         if target is None:
             return match.group(0)
         ident = f"sopgen-pg-{len(slots)}"  # inline.SLOT_PREFIX
-        slots[ident] = Slot(target.group(1), match.group("class"))
-        slot = f'<span class="pg" id="{ident}">{FIGURE_SPACES}</span>'
-        if match.group("class") == "xref":  # the stamp prints "12)" at the slot's left
-            return f'{match.group(0)}<span class="pg-xref"> ({page_label} {slot}</span>'
-        return match.group(0) + slot
+        kind = match.group("class")
+        if kind == "pgref":
+            slots[ident] = Slot(target.group(1), kind)
+            return f'{match.group(0)}<span class="pg" id="{ident}">{FIGURE_SPACES}</span>'
+        # The whole "(p. 12)" is stamped, right-aligned in a slot as wide as "(p. 999)"
+        # drawn invisibly: a shorter number leaves a wider space before it, never a gap
+        # inside the brackets or before the punctuation that follows.
+        before, after = (f"({page_label}\u00a0", ")") if kind == "xref" else (
+            f"{page_label}\u00a0", "")
+        slots[ident] = Slot(target.group(1), kind, before, after)
+        room = f"{before}999{after}".replace("\u00a0", "&nbsp;")
+        return (f'{match.group(0)} <span class="pg pg-xref" id="{ident}">'
+                f'<span class="room">{room}</span></span>')
 
     return LINK.sub(replace, html)
 
@@ -350,7 +362,7 @@ def _stamp_page(placed: Placed, index: int, slots: dict[str, Slot], origin: list
             continue
         x1, y1, x2, y2 = rect
         size = max((y2 - y1) / 1.2, 1)
-        text = f"{target + 1})" if slot.kind == "xref" else f"{target + 1}"
+        text = f"{slot.before}{target + 1}{slot.after}"
         spans.append(f'<span class="stamp {slot.kind}" style="left:{x1 - origin[0]:.3f}px;'
                      f"top:{y1 - origin[1]:.3f}px;width:{x2 - x1:.3f}px;"
                      f'font-size:{size:.3f}px">{text}</span>')

@@ -37,11 +37,23 @@ def make_fetcher(allowed: list[Path]) -> Any:
                 path = _contained(Path(unquote(urlsplit(url).path)), roots)
                 if path is not None:
                     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                    return URLFetcherResponse(url, path.read_bytes(),
-                                              {"Content-Type": kind}, 200)
+                    return URLFetcherResponse(url, _served(path), {"Content-Type": kind}, 200)
             raise Refused(f"not allowed: {url[:200]}")  # http(s), ftp, ... : no network
 
     return ContainedFetcher(allowed_protocols=("data", "file"), allow_redirects=False)
+
+
+def _served(path: Path) -> bytes:
+    """A file as the PDF may use it: an SVG (say, named by a project template) only with
+    its safe parts, like every SVG sopgen publishes."""
+    from sopgen.core.svg import Unreadable, is_svg, sanitise
+
+    if not is_svg(path.name):
+        return path.read_bytes()
+    try:
+        return sanitise(path.read_bytes())[0]
+    except Unreadable as error:
+        raise Refused(f"not a safe SVG: {path.name}") from error
 
 
 def _contained(path: Path, roots: list[Path]) -> Path | None:

@@ -13,13 +13,15 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, TypedDict
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from sopgen.core import model
+from sopgen.core.cache import Store, digest, process_memo, user_cache
 from sopgen.core.catalogue import Catalogue, catalogue
 from sopgen.core.errors import SopgenError
 from sopgen.core.gcpause import paused_gc
@@ -33,7 +35,9 @@ from sopgen.core.model import (
 )
 from sopgen.core.parallel import available_cores, can_fork, forked_pool
 from sopgen.core.problems import Loc, relative
-from sopgen.rendering.markdown import Findings, TextRenderer, data_uri
+from sopgen.core.svg import Unreadable
+from sopgen.rendering.markdown import Findings, TextRenderer, caches_from, data_uri
+from sopgen.rendering.printtext import for_print, list_items, product_names, protector
 
 THEME_PACKAGE = ("sopgen", "themes/default")
 
@@ -95,6 +99,7 @@ def environment(templates: Path | None, *, markdown: bool) -> jinja2.Environment
     loaders += [jinja2.PrefixLoader({"default": theme}), theme]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        bytecode_cache=_compiled_templates("md" if markdown else "html"),
         autoescape=not markdown,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -105,6 +110,27 @@ def environment(templates: Path | None, *, markdown: bool) -> jinja2.Environment
     env.globals["anchor"] = model.anchor
     env.globals["term_anchors"] = model.term_anchors
     return env
+
+
+@cache
+def _compiled_templates(kind: str) -> jinja2.BytecodeCache | None:
+    """Compiled templates, kept in the user's cache folder (Jinja checks each against its
+    source): compiling the theme is a tenth of a small build. One folder per kind of
+    environment, as autoescaping and ``finalize`` are compiled in; filters are not (see
+    ``_at_render``), so a compiled template is the same for every handbook."""
+    folder = user_cache(f"templates-{kind}")
+    return jinja2.FileSystemBytecodeCache(str(folder)) if folder else None
+
+
+def _at_render(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter Jinja calls when rendering, never while compiling: Jinja folds a filter of
+    constants (``{{ "draft" | label }}``) into the compiled template, which would tie it to
+    one handbook's language and content."""
+    @jinja2.pass_context
+    def filter_at_render(_context: Any, *args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs)
+
+    return filter_at_render
 
 
 def raci_cell(procedure: Procedure, role_id: str, words: Catalogue) -> str:
@@ -157,10 +183,56 @@ class Links:
         return "#" + model.anchor(kind, ident)
 
 
+# The first line of Markdown that starts a block other than a paragraph.
+BLOCK_START = re.compile(r"\s{0,3}([|>#]|```|~~~|[-+*]\s|\d+[.)]\s)|\s{4}")
+
+
 def indent_lines(text: str, first: str, rest: str) -> str:
     """Prefix the first line with ``first`` and every other line with ``rest``."""
     lines = text.split("\n")
     return "\n".join([first + lines[0]] + [(rest + line).rstrip() for line in lines[1:]])
+
+
+_RENDERED: dict[str, dict[str, Any]] = process_memo()  # rendered texts, by what they need
+_RENDERED_LIMIT = 200_000  # texts kept: a preview running all day starts afresh past this
+
+
+def _rendered_key(targets: dict[str, str], assets: Path) -> str:
+    """What a rendered text depends on besides itself: where each procedure mention
+    links to, and the assets (by name, size and modification time: an image is inlined)."""
+    return digest("texts", *(f"{ident} {href}" for ident, href in sorted(targets.items())),
+                  str(assets), *_asset_stamps(assets))
+
+
+def _rendered_before(key: str, store: Store | None) -> dict[str, Any]:
+    """The caches of a ``TextRenderer`` that rendered texts with the same links and assets
+    before — in this process, or in an earlier build (``store``): a text renders to the
+    same HTML and Markdown, with the same findings, whenever those are the same, so a
+    rebuild parses only edited texts."""
+    if key not in _RENDERED or len(_RENDERED[key]["_cache"]) > _RENDERED_LIMIT:
+        if len(_RENDERED) >= 4:
+            _RENDERED.clear()
+        _RENDERED[key] = caches_from(store.get("texts", key) if store else None)
+    return _RENDERED[key]
+
+
+def _save_rendered(renderer: Renderer, store: Store | None, loaded: int) -> None:
+    """Keep this build's rendered texts for the next one (only those of this handbook,
+    so the file does not grow with every edit); nothing new, nothing written."""
+    if store is not None and renderer.text.rendered_count != loaded:
+        store.put("texts", renderer.texts_key,
+                  renderer.text.saved(set(markdown_texts(renderer.handbook))), keep=2)
+
+
+def _asset_stamps(assets: Path) -> list[str]:
+    stamps = []
+    for path in sorted(assets.rglob("*")) if assets.is_dir() else []:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        stamps.append(f"{path} {stat.st_size} {stat.st_mtime_ns}")
+    return stamps
 
 
 class Renderer:
@@ -168,7 +240,7 @@ class Renderer:
 
     def __init__(self, handbook: Handbook, project_root: Path, *, draft: bool = False,
                  links: Links | None = None, changes: dict[str, list[str]] | None = None,
-                 assets: Path | None = None) -> None:
+                 assets: Path | None = None, store: Store | None = None) -> None:
         self.handbook = handbook
         self.changes = changes or {}
         self.root = project_root
@@ -176,10 +248,13 @@ class Renderer:
         self.links = links or Links()
         targets = {p.id: self.links.href("procedure", p.id) for p in handbook.procedures}
         self.assets = assets or project_root / "content" / "assets"
-        self.text = TextRenderer(targets, mention_pattern(set(targets)), self.assets)
+        self.texts_key = _rendered_key(targets, self.assets)
+        self.text = TextRenderer(targets, mention_pattern(set(targets)), self.assets,
+                                 **_rendered_before(self.texts_key, store))
         self.words = catalogue(handbook.document.language)
         self._environments: dict[bool, jinja2.Environment] = {}
         self._context: Context | None = None
+        self._protector: re.Pattern[str] | None = None
 
     def context(self) -> Context:
         if self._context is None:  # built once: it inlines the logo
@@ -195,12 +270,19 @@ class Renderer:
             pillars=[self._pillar(key) for key in model.PILLARS],
             words=self.words,
             draft=self.draft,
-            logo=data_uri(logo_path) if doc.organisation.logo else "",
+            logo=self._logo(logo_path) if doc.organisation.logo else "",
             language=doc.language,
             file_stem=file_stem(doc, draft=self.draft),
             next_review=model.review_due(doc),
             changes=self.changes,
         )
+
+    @staticmethod
+    def _logo(path: Path) -> str:
+        try:
+            return data_uri(path)
+        except Unreadable:  # validate said so; a logo that is not safe is not shown
+            return ""
 
     def _pillar(self, key: str) -> PillarView:
         text: model.PillarText = getattr(self.handbook.pillars, key)
@@ -220,6 +302,12 @@ class Renderer:
         except jinja2.TemplateError as error:  # a project's own template is the user's code
             raise template_error(error, self.root) from error
 
+    def render_print(self, template: str, **extra: Any) -> str:
+        """HTML for WeasyPrint: names never hyphenated, code blocks sized to fit."""
+        if self._protector is None:
+            self._protector = protector(product_names(self.handbook))
+        return for_print(self.render(template, **extra), self._protector)
+
     def source(self, template: str) -> str:
         """A theme file as it is (CSS, JavaScript): served, never rendered."""
         env = environment(self.root / "templates", markdown=False)
@@ -230,11 +318,34 @@ class Renderer:
         """A list item's text: its continuation lines indented under the marker."""
         return MdText(indent_lines(self.text.markdown(text), "", indent))
 
+    def _md_blocks(self, text: str) -> tuple[str, str]:
+        """A field's Markdown as (its first paragraph, the blocks after it); a field that
+        starts with a list or a table has no first paragraph."""
+        body = self.text.markdown(text)
+        if BLOCK_START.match(body):
+            return "", body
+        lead, _, more = body.partition("\n\n")
+        return lead, more.strip()
+
+    def _md_lead(self, text: str) -> MdText:
+        """The first paragraph as one table cell: a "|" would end the cell."""
+        lead = self._md_blocks(text)[0].replace("\n", " ")
+        return MdText(re.sub(r"(?<!\\)\|", r"\\|", lead))
+
+    def _md_more(self, text: str) -> MdText:
+        return MdText(self._md_blocks(text)[1])
+
     def _md_quote(self, text: str, indent: str, label: str) -> MdText:
-        """A note or warning as a block quote, tables and code blocks kept whole."""
-        heading = f"**{escape_markdown(label)}:** "
-        return MdText(indent_lines(self.text.markdown(text), f"{indent}> {heading}",
-                                   f"{indent}> "))
+        """A note or warning as a block quote, tables and code blocks kept whole.
+
+        The label shares the first line only with a paragraph: before a table, a code
+        block or a list it is a paragraph of its own, or the block would not be one.
+        """
+        heading = f"**{escape_markdown(label)}:**"
+        body = self.text.markdown(text)
+        if not BLOCK_START.match(body):
+            return MdText(indent_lines(body, f"{indent}> {heading} ", f"{indent}> "))
+        return MdText(indent_lines(f"{heading}\n\n{body}", f"{indent}> ", f"{indent}> "))
 
     def _install_filters(self, env: jinja2.Environment, markdown: bool) -> None:
         words = self.words
@@ -245,11 +356,14 @@ class Renderer:
             "role_title": lambda role_id: self.handbook.role(role_id).title,
             "css_content": css_content,
             "raci": lambda procedure, role_id: raci_cell(procedure, role_id, words),
+            "list_items": list_items,
         }
         if markdown:
             filters["md"] = lambda text: MdText(self.text.markdown(text))
             filters["md_inline"] = lambda text: MdText(self.text.markdown_inline(text))
             filters["md_cell"] = lambda text: MdText(self.text.markdown_cell(text))
+            filters["md_lead"] = self._md_lead
+            filters["md_more"] = self._md_more
             filters["raw"] = MdText
             filters["md_item"] = self._md_item
             filters["md_quote"] = self._md_quote
@@ -257,7 +371,7 @@ class Renderer:
             filters["md"] = self.text.html
             filters["md_inline"] = self.text.html_inline
             filters["raw"] = Markup
-        env.filters.update(filters)
+        env.filters.update({name: _at_render(f) for name, f in filters.items()})
 
 
 TEMPLATES = {"md": "handbook.md.j2", "html": "handbook.html.j2", "pdf": "print.html.j2"}
@@ -267,15 +381,20 @@ PARALLEL_FROM = 150  # procedures; below this a second process costs more than i
 
 def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *,
                    draft: bool = False, changes: dict[str, list[str]] | None = None,
-                   assets: Path | None = None) -> Rendered:
+                   assets: Path | None = None, store: Store | None = None) -> Rendered:
     """Render each text format in memory; the PDF gets its print HTML from here.
 
     A large handbook renders in forked processes (see ``_render_in_parallel``); the
-    bytes and warnings are the same either way (tests/test_render.py checks).
+    bytes and warnings are the same either way (tests/test_render.py checks). Texts
+    rendered by an earlier build with the same links and assets come from ``store``.
     """
     with paused_gc():
-        return _render_formats(Renderer(handbook, project_root, draft=draft, changes=changes,
-                                        assets=assets), formats)
+        renderer = Renderer(handbook, project_root, draft=draft, changes=changes,
+                            assets=assets, store=store)
+        loaded = renderer.text.rendered_count
+        rendered = _render_formats(renderer, formats)
+        _save_rendered(renderer, store, loaded)
+        return rendered
 
 
 def text_problems(handbook: Handbook, project_root: Path, *,
@@ -292,7 +411,8 @@ def text_problems(handbook: Handbook, project_root: Path, *,
 def _render_formats(renderer: Renderer, formats: list[str]) -> Rendered:
     wanted = [f for f in TEMPLATES if f in formats]
     html_like = [f for f in wanted if f != "md"]  # what parsing on several cores speeds up
-    if html_like and len(renderer.handbook.procedures) >= PARALLEL_FROM and can_fork():
+    if html_like and len(renderer.handbook.procedures) >= PARALLEL_FROM and can_fork() \
+            and len(_texts_to_parse(renderer)) >= PARALLEL_FROM:  # not when rendered before
         results = _render_in_parallel(renderer, wanted)
     else:
         results = [_render_one(renderer, f) for f in wanted]
@@ -307,28 +427,41 @@ Result = tuple[bytes, list[Any]]  # a file, and the problems found rendering it
 
 
 def _render_one(renderer: Renderer, fmt: str) -> Result:
-    text = renderer.render(TEMPLATES[fmt], markdown=fmt == "md")
+    if fmt == "pdf":
+        text = renderer.render_print(TEMPLATES[fmt])
+    else:
+        text = renderer.render(TEMPLATES[fmt], markdown=fmt == "md")
     if fmt == "md":
         text = tidy_markdown(text)
+    elif fmt == "html":
+        text = scroll_boxes(text, renderer.words)
     return text.encode(), list(renderer.text.problems)
 
 
 _FORKED: Renderer | None = None  # what forked workers render from, inherited not pickled
 
 
-def _render_forked(fmt: str) -> Result:
+MARKDOWN_MODES = ("md", "md_inline")  # TextRenderer modes only the Markdown handbook uses
+
+
+def _render_forked(fmt: str) -> tuple[Result, list[tuple[str, str, str, Findings]]]:
+    """One format, and the texts rendered for it, to be kept for the next build."""
     assert _FORKED is not None
-    return _render_one(_FORKED, fmt)
+    return _render_one(_FORKED, fmt), _FORKED.text.rendered_in(MARKDOWN_MODES)
+
+
+_TO_PARSE: list[str] = []  # the texts workers parse, fixed before they fork
 
 
 def _html_part(part: int, parts: int) -> list[tuple[str, Findings]]:
     assert _FORKED is not None
-    return _FORKED.text.html_ahead(_texts_to_parse(_FORKED)[part::parts])
+    return _FORKED.text.html_ahead(_TO_PARSE[part::parts])
 
 
 def _texts_to_parse(renderer: Renderer) -> list[str]:
-    """The same list in every process: workers inherit the handbook, so only the part
-    numbers cross to them, and the HTML comes back in this order."""
+    """The texts still to parse. Workers inherit the list made before they forked (a
+    worker's own cache grows as it parses), so only part numbers cross to them, and the
+    HTML comes back in this order."""
     return renderer.text.parsed_texts(markdown_texts(renderer.handbook))
 
 
@@ -340,24 +473,47 @@ def _render_in_parallel(renderer: Renderer, wanted: list[str]) -> list[Result]:
     pieces into its cache, then renders the HTML and print templates, which report each
     text's warnings where they show it.
     """
-    global _FORKED
+    global _FORKED, _TO_PARSE
     html_like = [f for f in wanted if f != "md"]
     parts = min(available_cores(), 4)  # beyond 4, handing the HTML back costs what it saves
     workers = min(available_cores(), parts + ("md" in wanted))
-    _FORKED = renderer
+    _FORKED, _TO_PARSE = renderer, _texts_to_parse(renderer)
+    texts = _TO_PARSE
     try:
         with forked_pool(workers, "rendering the handbook") as pool:
             ahead = [pool.submit(_html_part, part, parts) for part in range(parts)]
             markdown = pool.submit(_render_forked, "md") if "md" in wanted else None
-            texts = _texts_to_parse(renderer)
             for part, future in enumerate(ahead):
                 renderer.text.adopt_html(texts[part::parts], future.result())
             results = {fmt: _render_one(renderer, fmt) for fmt in html_like}
             if markdown is not None:
-                results["md"] = markdown.result()
+                results["md"], rendered = markdown.result()
+                renderer.text.adopt_rendered(rendered)
     finally:
-        _FORKED = None
+        _FORKED, _TO_PARSE = None, []
     return [results[fmt] for fmt in wanted]
+
+
+# What content can make wider than a phone: a Markdown table or code block. Content is
+# escaped and raw HTML is off, so these bare tags come only from the Markdown renderer,
+# and neither can hold another (a table cell is inline). Templates box their own tables.
+_WIDE_BLOCK = re.compile(r"<table>.*?</table>|<pre>.*?</pre>", re.S)
+
+
+def scroll_boxes(html: str, words: Catalogue) -> str:
+    """Screen HTML: each wide table or code block scrolls sideways in a box of its own
+    instead of widening the page (WCAG 1.4.10); the box takes keyboard focus, so it can be
+    scrolled without a mouse, and has a name, numbered to tell boxes apart."""
+    counts = {"table_box": 0, "code_box": 0}
+
+    def box(match: re.Match[str]) -> str:
+        kind = "code_box" if match.group().startswith("<pre") else "table_box"
+        counts[kind] += 1
+        name = words.label(kind).replace("{n}", str(counts[kind]))
+        return (f'<div class="scroll-box {kind.replace("_", "-")}" role="region" tabindex="0" '
+                f'aria-label="{escape(name)}">{match.group()}</div>')
+
+    return _WIDE_BLOCK.sub(box, html)
 
 
 def tidy_markdown(text: str) -> str:
