@@ -498,3 +498,16 @@ def test_released_artefacts_carry_no_draft_marking_and_rebuild_identically(
         assert (first.folder / name).read_bytes() == (second.folder / name).read_bytes(), name
     assert b"DRAFT" not in (first.folder / "SOP-MINI-1.2.0.ics").read_bytes()
     assert "DRAFT" not in "".join(Pdf.open(first.folder / names[0]).pages)
+
+
+# ------------------------------------------------------------------ accessible, archival PDFs
+
+def test_sample_sheets_role_edition_and_every_mini_pdf_pass_the_pdf_checks(
+        sample: Built, editor: Built, mini_all: Built) -> None:
+    from tests.test_accessibility import assert_accessible_and_archival
+
+    pdfs = [sample.file("-checklists.pdf"), sample.file("-acknowledgements.pdf"),
+            editor.file(".pdf"), *sorted(mini_all.folder.glob("*.pdf"))]
+    assert len(pdfs) >= 6
+    for path in pdfs:
+        assert_accessible_and_archival(path)

@@ -167,3 +167,10 @@ def test_pdf_pages_keep_steps_with_their_notes_and_nothing_stands_alone(built,
         assert not (body and body[0].startswith(f"{related}:") and len(body) <= 3), number
         nested = rf"\({re.escape(page_label)} \d+\)\)"  # "(see TEK-05 (p. 12))"
         assert not re.search(nested, text), (number, re.search(nested, text))
+
+
+def test_sample_handbook_pdf_is_accessible_and_archival_in_both_languages(built) -> None:
+    from tests.test_accessibility import assert_accessible_and_archival
+
+    for language in ("en", "id"):
+        assert_accessible_and_archival(next(built[language].glob("*.pdf")))
