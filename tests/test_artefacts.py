@@ -357,7 +357,7 @@ def test_series_start_never_skips_a_month() -> None:
 
 def test_a_log_sheet_per_recurring_procedure_one_page_each(sample: Built) -> None:
     recurring = [p for p in in_order(sample.handbook) if p.frequency in RECURRING]
-    pdf = Pdf.open(sample.file("-checklists.pdf"))
+    pdf = Pdf.open(sample.file("-checklists-fillable.pdf"))
     pages = pdf.pages  # text extraction is slow: once
     assert len(pages) == len(recurring)
     outline = pdf.outline()
@@ -376,7 +376,7 @@ def test_log_rows_are_sized_by_frequency(sample: Built) -> None:
              if p.frequency in RECURRING}
     assert sizes == {"daily": 31, "weekly": 13, "monthly": 12, "quarterly": 4, "yearly": 5}
     assert {key: rows for key, (rows, _) in SHEET_ROWS.items()} == sizes
-    pdf = Pdf.open(sample.file("-checklists.pdf"))
+    pdf = Pdf.open(sample.file("-checklists-fillable.pdf"))
     monthly = next(p for p in in_order(sample.handbook) if p.frequency == "monthly")
     page = next(page for _, title, page in pdf.outline() if title.startswith(monthly.id))
     text = pdf.reader.pages[page - 1].extract_text()
@@ -403,7 +403,7 @@ def test_every_form_field_can_be_clicked_and_typed_into(sample: Built) -> None:
     import pikepdf
 
     text_fields = 0
-    with pikepdf.open(sample.file("-checklists.pdf")) as pdf:
+    with pikepdf.open(sample.file("-checklists-fillable.pdf")) as pdf:
         for page in pdf.pages:
             for widget in page.get("/Annots", []):
                 if widget.get("/Subtype") != "/Widget":
@@ -422,7 +422,7 @@ def test_every_form_field_can_be_clicked_and_typed_into(sample: Built) -> None:
 def test_sheets_are_numbered_and_hide_no_text(sample: Built) -> None:
     """Every sheet says which of how many it is; the strings for its margins are not
     also drawn (invisibly) into the text layer."""
-    for suffix in ("-checklists.pdf", "-acknowledgements.pdf"):
+    for suffix in ("-checklists-fillable.pdf", "-acknowledgements.pdf"):
         pages = Pdf.open(sample.file(suffix)).pages
         for number, text in enumerate(pages, start=1):
             assert f"Lembar {number} dari {len(pages)}" in text, (suffix, number)
@@ -432,7 +432,7 @@ def test_sheets_are_numbered_and_hide_no_text(sample: Built) -> None:
 
 def test_sheets_never_hyphenate_code_links_or_names(sample: Built) -> None:
     names = names_in(ROOT / "content")
-    for suffix in ("-checklists.pdf", "-acknowledgements.pdf"):
+    for suffix in ("-checklists-fillable.pdf", "-acknowledgements.pdf"):
         code_and_links_whole(sample.file(suffix), names)
         qpdf_check(sample.file(suffix))
 
@@ -506,7 +506,7 @@ def test_sample_sheets_role_edition_and_every_mini_pdf_pass_the_pdf_checks(
         sample: Built, editor: Built, mini_all: Built) -> None:
     from tests.test_accessibility import assert_accessible_and_archival
 
-    pdfs = [sample.file("-checklists.pdf"), sample.file("-acknowledgements.pdf"),
+    pdfs = [sample.file("-checklists-fillable.pdf"), sample.file("-acknowledgements.pdf"),
             editor.file(".pdf"), *sorted(mini_all.folder.glob("*.pdf"))]
     assert len(pdfs) >= 6
     for path in pdfs:
