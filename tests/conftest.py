@@ -117,3 +117,12 @@ def _source(function: object) -> str:
         return inspect.getsource(function)  # type: ignore[arg-type]
     except (TypeError, OSError):
         return ""
+
+
+@pytest.fixture(autouse=True)
+def _nothing_remembered_between_tests() -> None:
+    """Each test builds as a new process would: what one test's builds left in this
+    process's memory (see core/cache.py) must not answer another's."""
+    from sopgen.core.cache import forget
+
+    forget()
