@@ -357,7 +357,7 @@ def test_series_start_never_skips_a_month() -> None:
 
 def test_a_log_sheet_per_recurring_procedure_one_page_each(sample: Built) -> None:
     recurring = [p for p in in_order(sample.handbook) if p.frequency in RECURRING]
-    pdf = Pdf.open(sample.file("-checklists.pdf"))
+    pdf = Pdf.open(sample.file("-checklists-fillable.pdf"))
     pages = pdf.pages  # text extraction is slow: once
     assert len(pages) == len(recurring)
     outline = pdf.outline()
@@ -376,7 +376,7 @@ def test_log_rows_are_sized_by_frequency(sample: Built) -> None:
              if p.frequency in RECURRING}
     assert sizes == {"daily": 31, "weekly": 13, "monthly": 12, "quarterly": 4, "yearly": 5}
     assert {key: rows for key, (rows, _) in SHEET_ROWS.items()} == sizes
-    pdf = Pdf.open(sample.file("-checklists.pdf"))
+    pdf = Pdf.open(sample.file("-checklists-fillable.pdf"))
     monthly = next(p for p in in_order(sample.handbook) if p.frequency == "monthly")
     page = next(page for _, title, page in pdf.outline() if title.startswith(monthly.id))
     text = pdf.reader.pages[page - 1].extract_text()
@@ -403,7 +403,7 @@ def test_every_form_field_can_be_clicked_and_typed_into(sample: Built) -> None:
     import pikepdf
 
     text_fields = 0
-    with pikepdf.open(sample.file("-checklists.pdf")) as pdf:
+    with pikepdf.open(sample.file("-checklists-fillable.pdf")) as pdf:
         for page in pdf.pages:
             for widget in page.get("/Annots", []):
                 if widget.get("/Subtype") != "/Widget":
