@@ -251,7 +251,7 @@ def document(n: int) -> dict[str, Any]:
             "review_cycle_months": 12,
             "authors": ["Koordinator Website Suara Kita", "Mentor TIK"],
             "approvals": [{"name": "Ketua Badan Pengurus", "role": "Badan Pengurus",
-                           "date": dt.date(2025, 1, 27)}],
+                           "date": dt.date(2025, 1, 27), "version": Quoted("2.0.0")}],
             "classification": "internal",
             "summary": wrap("SOP ini mengatur pengelolaan website komunitas **OurVoice** dalam "
                             "tiga pilar: manajemen, teknis dan konten."),
