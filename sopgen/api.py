@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from sopgen.commands.publish import site_files
+from sopgen.commands.publish import edition_releases, site_files
 from sopgen.commands.schema import schema_text
 from sopgen.core.catalogue import Catalogue, catalogue
 from sopgen.core.errors import SopgenError
+from sopgen.core.model import Visibility
 from sopgen.outputs.diff import as_html, as_markdown, as_terminal, compare, revision_changes
 from sopgen.outputs.table import OUTPUTS, BuildOptions, Job, focus
 from sopgen.reading.handbook import Checked, read_handbook
@@ -39,11 +40,14 @@ def text_outputs(checked: Checked, *, role: str | None = None) -> dict[str, byte
     return files
 
 
-def site_pages(folder: Path | str, *, pdf: bytes) -> dict[str, bytes]:
-    """The published site's files, each release's PDF replaced by ``pdf``."""
-    versions = released_versions(folder)
-    releases = {version: read_release(folder, version) for version in versions}
-    return site_files(releases, versions, {version: pdf for version in versions})
+def site_pages(folder: Path | str, *, pdf: bytes,
+               edition: Visibility = "public") -> dict[str, bytes]:
+    """The published site's files in one edition, each release's PDF replaced by ``pdf``."""
+    releases = {version: read_release(folder, version) for version in released_versions(folder)}
+    editions, _ = edition_releases(releases, edition)
+    pdfs = {version: (f"{checked.handbook.document.id}-{version}.pdf", pdf)
+            for version, checked in editions.items()}
+    return site_files(editions, list(editions), pdfs, edition)
 
 
 def diff_texts(folder: Path | str, old: str, new: str,

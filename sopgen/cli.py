@@ -6,6 +6,7 @@ a ``SopgenError`` into one line per problem on stderr and exit code 1.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,10 +16,11 @@ import typer
 
 from sopgen import __version__
 from sopgen.core.model import PILLARS
-from sopgen.outputs import ARTEFACTS, FORMATS
+from sopgen.outputs import ARTEFACTS, DEFAULT_FORMATS, FORMATS
 
 if TYPE_CHECKING:
     from sopgen.commands.build import BuildResult
+    from sopgen.core.model import Visibility
     from sopgen.outputs.table import BuildOptions
     from sopgen.rendering.pdfengine import PdfEngine
 
@@ -112,13 +114,15 @@ def check(
     """Validate, plus what a reviewer would raise: overdue reviews, unused roles and terms,
     steps that say too little. --strict turns these warnings into errors."""
     with user_errors():
-        from sopgen.commands.check import check_project
+        from sopgen.commands.check import check_project, edition_lines
 
         checked = check_project(project, strict=strict)
         _warn(checked.warnings)
         _say("cli_check_summary", checked.handbook.document.language,
              content=checked.project.show(checked.project.content),
              count=len(checked.handbook.procedures), warnings=len(checked.warnings))
+        for line in edition_lines(checked):
+            typer.echo(line)
 
 
 def _choose(value: str, allowed: tuple[str, ...], what: str,
@@ -151,6 +155,7 @@ def _names(values: list[str] | None, allowed: tuple[str, ...], what: str) -> lis
 
 
 PILLAR_WORDS = {"manajemen": "management", "teknis": "technical", "konten": "content"}
+EDITIONS = ("public", "internal", "restricted")
 
 
 def _format_names(values: list[str] | None) -> list[str]:
@@ -168,7 +173,8 @@ def build(
     project: ProjectArg = Path("."),
     format: Annotated[list[str] | None, typer.Option(
         "--format", "-f", callback=_format_names,
-        help="md, html or pdf (comma-separated or repeated). Default: all.")] = None,
+        help="md, html, pdf or docx (comma-separated or repeated). Default: md, html "
+             "and pdf.")] = None,
     output: OutputOption = None,
     release: Annotated[str | None, typer.Option(
         "--release", help="Rebuild this released version from its snapshot.")] = None,
@@ -188,6 +194,10 @@ def build(
         "--pdf-engine", callback=_one_of(("parallel", "single"), "a PDF engine"),
         help="parallel (parts on every core, the default) or single (one WeasyPrint "
              "document).")] = "parallel",
+    edition: Annotated[str | None, typer.Option(
+        "--edition", callback=lambda v: v and _choose(v, EDITIONS, "an edition"),
+        help="Only what this audience may read: public, internal or restricted; "
+             "-EDITION in every file name. Default: the whole handbook.")] = None,
 ) -> None:
     """Build the handbook into OUTPUT/<version>/ as Markdown, HTML and PDF.
 
@@ -196,9 +206,10 @@ def build(
     with user_errors():
         from sopgen.commands.build import build_project, build_release
 
-        options = _build_options(format if format and not everything else list(FORMATS),
+        formats = list(FORMATS) if everything else format or list(DEFAULT_FORMATS)
+        options = _build_options(formats,
                                  artefacts or [], everything, role=role, fillable=fillable,
-                                 site_url=site_url, pdf_engine=pdf_engine)
+                                 site_url=site_url, pdf_engine=pdf_engine, edition=edition)
         if release:
             result = build_release(project, release, options, output=output,
                                    report=_Progress())
@@ -209,15 +220,18 @@ def build(
 
 def _build_options(formats: list[str], names: list[str], everything: bool, *,
                    role: str | None, fillable: bool, site_url: str,
-                   pdf_engine: str) -> BuildOptions:
+                   pdf_engine: str, edition: str | None = None) -> BuildOptions:
     from sopgen.outputs.table import BuildOptions
 
     chosen = list(ARTEFACTS) if everything else names
     if fillable and "checklists" not in chosen:
         chosen = [*chosen, "checklists"]  # asking for fillable sheets is asking for sheets
     engine: PdfEngine = "single" if pdf_engine == "single" else "parallel"
+    audience: dict[str, Visibility] = {"public": "public", "internal": "internal",
+                                       "restricted": "restricted"}
     return BuildOptions(formats=formats, artefacts=chosen, role=role, fillable=fillable,
-                        site_url=site_url, pdf_engine=engine)
+                        site_url=site_url, pdf_engine=engine,
+                        edition=audience[edition] if edition else None)
 
 
 def _report_build(result: BuildResult) -> None:
@@ -243,14 +257,46 @@ def release(project: ProjectArg = Path("."), output: OutputOption = None) -> Non
 
 
 @app.command()
-def publish(project: ProjectArg = Path("."), output: OutputOption = None) -> None:
+def publish(
+    project: ProjectArg = Path("."),
+    output: OutputOption = None,
+    edition: Annotated[str, typer.Option(
+        "--edition", callback=_one_of(EDITIONS, "an edition"),
+        help="Who the site is for: public (the default: only what is public, into "
+             "OUTPUT/site/), or internal / restricted for an intranet (into "
+             "OUTPUT/site-EDITION/, with noindex, robots.txt and a banner).")] = "public",
+) -> None:
     """Write the static site of every released version into OUTPUT/site/."""
     with user_errors():
         from sopgen.commands.publish import publish as publish_site
 
-        result = publish_site(project, output=output, report=_Progress())
-        _say("cli_published", result.language, versions=", ".join(result.versions),
-             latest=result.latest, folder=result.folder)
+        audience: dict[str, Visibility] = {"public": "public", "internal": "internal",
+                                           "restricted": "restricted"}
+        result = publish_site(project, output=output, edition=audience[edition],
+                              report=_Progress())
+        _warn(result.warnings)
+        _say("cli_published_edition", result.language, versions=", ".join(result.versions),
+             latest=result.latest, folder=result.folder,
+             edition=_edition_name(result.edition, result.language))
+
+
+@app.command()
+def verify(
+    project: ProjectArg = Path("."),
+    output: OutputOption = None,
+    pdf: Annotated[bool, typer.Option(
+        "--pdf", help="Also lay out and compare the PDFs (takes minutes).")] = False,
+    record: Annotated[bool, typer.Option(
+        "--record", help="Record the digests of releases that have none yet (made before "
+                         "sopgen recorded them); a recorded digest is never replaced.")] = False,
+) -> None:
+    """Check every release against its recorded digests, and the outputs on disk against
+    the releases."""
+    with user_errors():
+        from sopgen.commands.verify import verify_project
+
+        for line in verify_project(project, output=output, pdf=pdf, record=record):
+            typer.echo(line)
 
 
 @app.command()
@@ -291,6 +337,34 @@ def new_procedure(
 
         path = add_procedure(project, pillar=pillar, title=title)
         _say("cli_created", path=path)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="The SOP to import: a .docx or .md file.")],
+    project: ProjectArg = Path("."),
+    pillar: Annotated[str | None, typer.Option(
+        callback=lambda value: _choose(value, PILLARS, "a pillar", PILLAR_WORDS)
+        if value else None,
+        help="Pillar of procedures the file does not place (default: from their ids or "
+             "headings, else management).")] = None,
+) -> None:
+    """Turn an SOP written in Word or Markdown into procedure files, one per procedure,
+    with the next free ids. What has no field is kept, marked for review."""
+    with user_errors():
+        from sopgen.commands.importing import import_file
+
+        result = import_file(file, project, pillar=pillar)
+        for line in result.mapped:
+            typer.echo(line)
+        if result.review:
+            _say("import_review_head", result.language, count=len(result.review))
+            for line in result.review:
+                typer.echo(f"  {line}")
+        else:
+            _say("import_nothing_to_review", result.language)
+        for path in result.written:
+            _say("cli_wrote", result.language, path=path)
 
 
 @app.command()
@@ -349,20 +423,32 @@ def _echo(line: str) -> None:
     typer.echo(line, err=True)
 
 
+def _edition_name(edition: str, language: str) -> str:
+    from sopgen.core.catalogue import catalogue
+
+    return catalogue(language).edition(edition)
+
+
 class _Progress:
-    """Stage lines with elapsed time on a terminal; silent when output is redirected."""
+    """Stage lines with elapsed time, on stderr: on a terminal, and in a CI job (``CI`` set,
+    as GitHub Actions, GitLab CI and most others do) or with ``SOPGEN_PROGRESS=1``. Each is a
+    whole line, flushed at once, with no terminal control characters, so a CI log shows
+    it as it happens; otherwise (output redirected) it stays silent."""
 
     def __init__(self) -> None:
+        import os
         import sys
         import time
 
-        self.enabled = sys.stderr.isatty()
+        wanted = os.environ.get("SOPGEN_PROGRESS", os.environ.get("CI", ""))
+        self.enabled = sys.stderr.isatty() or wanted.lower() not in ("", "0", "false", "no")
         self.started = time.perf_counter()
         self.clock = time.perf_counter
 
     def __call__(self, line: str) -> None:
         if self.enabled:
-            typer.echo(f"[{self.clock() - self.started:5.1f} s] {line}", err=True)
+            typer.echo(f"sopgen [{self.clock() - self.started:6.1f} s] {line}", err=True)
+            sys.stderr.flush()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,11 +6,13 @@ The diff of a golden file is the review of an output change. After an intended c
     git diff --stat tests/golden/             # then read the diff
 
 ``tests/test_golden.py`` compares each file byte for byte. PDFs are not golden files
-(they are checked structurally in test_pdf.py); their print HTML is.
+(they are checked structurally in test_pdf.py); their print HTML is. The Word document is
+binary: its golden file is a text dump (``word_text``), each paragraph with its style.
 """
 
 from __future__ import annotations
 
+import io
 import itertools
 import shutil
 import sys
@@ -32,14 +34,55 @@ def outputs(name: str) -> dict[str, bytes]:
     checked = api.read_handbook(folder)
     files.update(_prefixed("handbook/", api.text_outputs(checked, role=None)))
     files.update(_prefixed("role/", api.text_outputs(checked, role=ROLE[name])))
+    files.update({f"handbook/{file}.txt": word_text(data)
+                  for file, data in _word_files(checked).items()})
     versions = api.released_versions(folder)
     if versions:
-        files.update(_prefixed("site/", api.site_pages(folder, pdf=b"%PDF golden stand-in")))
+        # the intranet: every release of the sample is classified internal
+        files.update(_prefixed("site/", api.site_pages(folder, pdf=b"%PDF golden stand-in",
+                                                       edition="internal")))
     for old, new in itertools.pairwise([*versions, "current"] if versions else []):
         for fmt, text in api.diff_texts(folder, old, new).items():
             files[f"diff/{old}..{new}.{fmt}"] = text.encode()
     files["schema.json"] = api.schema_text().encode()
     return files
+
+
+def _word_files(checked: api.Checked) -> dict[str, bytes]:
+    from sopgen.outputs.table import BuildOptions, render_outputs
+    from sopgen.reading.releases import is_released
+
+    files, _ = render_outputs(checked, BuildOptions(formats=("docx",)),
+                              draft=not is_released(checked))
+    return files
+
+
+def word_text(data: bytes) -> bytes:
+    """A .docx as reviewable text: the header and footer, then each paragraph as
+    ``[style level] text`` (a field as ``{INSTRUCTION}`` before its shown result) and each
+    table row as cells."""
+    import docx
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
+    def line(paragraph: Paragraph) -> str:
+        ppr = paragraph._p.pPr
+        level = f" {ppr.numPr.ilvl.val}" if ppr is not None and ppr.numPr is not None \
+            and ppr.numPr.ilvl is not None else ""
+        text = "".join(f"{{{e.text.strip()}}}" if e.tag == qn("w:instrText") else e.text or ""
+                       for e in paragraph._p.iter(qn("w:t"), qn("w:instrText")))
+        return f"[{getattr(paragraph.style, 'name', '')}{level}] {text}".rstrip()
+
+    document = docx.Document(io.BytesIO(data))
+    section = document.sections[0]
+    lines = [line(p) for p in (*section.header.paragraphs, *section.footer.paragraphs)]
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            lines.append(line(block))
+        else:
+            lines += ["| " + " | ".join(cell.text for cell in row.cells) + " |"
+                      for row in block.rows]
+    return ("\n".join(lines) + "\n").encode()
 
 
 def _prefixed(prefix: str, files: dict[str, bytes]) -> dict[str, bytes]:

@@ -35,6 +35,7 @@ from sopgen.reading.handbook import read_handbook
 from tests.conftest import ROOT
 from tests.htmlread import Page
 from tests.pdfread import Pdf
+from tests.printcheck import code_and_links_whole, names_in, qpdf_check
 
 runner = CliRunner()
 PROCEDURE_ID = re.compile(r"\b(?:MAN|TEK|KON)-\d+\b")
@@ -80,10 +81,10 @@ def copy_sample(tmp: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The sample SOP with every artefact and its HTML handbook."""
+    """The sample SOP with every artefact (sheets with form fields) and its HTML handbook."""
     project = copy_sample(tmp_path_factory.mktemp("sample"))
     options = BuildOptions(formats=["html"], artefacts=ARTEFACTS,
-                           site_url="https://sop.example.org")
+                           site_url="https://sop.example.org", fillable=True)
     result = build_project(project, options, output=project / "out")
     return Built(result.folder, read_handbook(project).handbook)
 
@@ -141,9 +142,9 @@ class Tables(HTMLParser):
 def test_raci_csv_cells_match_procedure_roles(sample: Built) -> None:
     data = sample.file("-raci.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data  # BOM for Excel, CSV lines
-    caption, header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     doc = sample.handbook.document
-    assert caption == ["Matriks RACI", doc.id, f"Versi {doc.version}", "KONSEP"]
+    assert sample.file("-raci.csv").name == f"{doc.id}-{doc.version}-draft-raci.csv"
     roles = sample.handbook.roles
     assert header == ["Prosedur", "Judul", *(role.title for role in roles)]
     assert [row[0] for row in rows] == [p.id for p in in_order(sample.handbook)]
@@ -152,6 +153,21 @@ def test_raci_csv_cells_match_procedure_roles(sample: Built) -> None:
         for role, value in zip(roles, row[2:], strict=True):
             assert set(filter(None, value.split("/"))) == letters(procedure, role.id), \
                 (procedure.id, role.id)
+
+
+def test_raci_csv_reads_with_pandas_defaults(sample: Built) -> None:
+    """What a dataframe or spreadsheet user gets: one row per procedure, a column per role."""
+    import pandas
+
+    frame = pandas.read_csv(sample.file("-raci.csv"))
+    roles = [role.title for role in sample.handbook.roles]
+    assert list(frame.columns) == ["Prosedur", "Judul", *roles]
+    assert list(frame["Prosedur"]) == [p.id for p in in_order(sample.handbook)]
+    procedure = in_order(sample.handbook)[0]
+    first = frame.iloc[0].fillna("")
+    assert {role.title: set(filter(None, str(first[role.title]).split("/")))
+            for role in sample.handbook.roles} == {
+        role.title: letters(procedure, role.id) for role in sample.handbook.roles}
 
 
 def test_raci_section_in_the_html_handbook_matches_too(sample: Built) -> None:
@@ -187,8 +203,8 @@ def test_raci_csv_cannot_run_formulas(mini: Path, tmp_path: Path) -> None:
     result = build_project(mini, BuildOptions(formats=[], artefacts=("raci",)), output=tmp_path)
     rows = list(csv.reader(io.StringIO(
         next(result.folder.glob("*-raci.csv")).read_text(encoding="utf-8-sig"))))
-    assert "'=HYPERLINK(\"https://x.test\")" in rows[1]
-    titles = {row[0]: row[1] for row in rows[2:]}
+    assert "'=HYPERLINK(\"https://x.test\")" in rows[0]
+    titles = {row[0]: row[1] for row in rows[1:]}
     assert titles == {"MAN-01": "Review this SOP", "TEK-01": "'-2+3", "KON-01": "'@SUM(1+1)"}
 
 
@@ -371,13 +387,54 @@ def test_fillable_sheets_have_form_fields(mini: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", str(mini), "-f", "md", "--fillable",
                                  "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    reader = PdfReader(str(tmp_path / "1.2.0-draft" / "SOP-MINI-1.2.0-draft-checklists.pdf"))
+    reader = PdfReader(str(tmp_path / "1.2.0-draft"
+                           / "SOP-MINI-1.2.0-draft-checklists-fillable.pdf"))
     fields = reader.get_fields() or {}
     assert len(reader.pages) == 2  # MAN-01 yearly, TEK-01 weekly; KON-01 is on an event
     assert fields["TEK-01-step-2-1"]["/FT"] == "/Btn"
     assert fields["TEK-01-log-13-notes"]["/FT"] == "/Tx"
     assert "TEK-01-log-14-notes" not in fields  # weekly: a quarter, 13 rows
     assert "MAN-01-log-5-date" in fields and "MAN-01-log-6-date" not in fields
+
+
+def test_every_form_field_can_be_clicked_and_typed_into(sample: Built) -> None:
+    """pikepdf: each widget of the fillable sheets has a real area on its page, and each
+    log cell is a text field a viewer lets one type into (not read-only)."""
+    import pikepdf
+
+    text_fields = 0
+    with pikepdf.open(sample.file("-checklists.pdf")) as pdf:
+        for page in pdf.pages:
+            for widget in page.get("/Annots", []):
+                if widget.get("/Subtype") != "/Widget":
+                    continue
+                x1, y1, x2, y2 = (float(value) for value in widget.Rect)
+                name = str(widget.get("/T"))
+                assert abs(x2 - x1) >= 5 and abs(y2 - y1) >= 5, (name, x1, y1, x2, y2)
+                if widget.get("/FT") == "/Tx":
+                    text_fields += 1
+                    assert not int(widget.get("/Ff", 0)) & 1, name  # ReadOnly
+    recurring = [p for p in sample.handbook.procedures if p.frequency in RECURRING]
+    rows = sum(len(log_sheet(p, catalogue("id")).rows) for p in recurring)
+    assert text_fields == 4 * rows + len(recurring)  # date, by, result, notes; the period
+
+
+def test_sheets_are_numbered_and_hide_no_text(sample: Built) -> None:
+    """Every sheet says which of how many it is; the strings for its margins are not
+    also drawn (invisibly) into the text layer."""
+    for suffix in ("-checklists.pdf", "-acknowledgements.pdf"):
+        pages = Pdf.open(sample.file(suffix)).pages
+        for number, text in enumerate(pages, start=1):
+            assert f"Lembar {number} dari {len(pages)}" in text, (suffix, number)
+            assert text.count("Salinan cetak adalah salinan tidak terkendali") == 1
+            assert text.count("Suara Kita · SOP-SK-WEB · Versi") == 1, (suffix, number)
+
+
+def test_sheets_never_hyphenate_code_links_or_names(sample: Built) -> None:
+    names = names_in(ROOT / "content")
+    for suffix in ("-checklists.pdf", "-acknowledgements.pdf"):
+        code_and_links_whole(sample.file(suffix), names)
+        qpdf_check(sample.file(suffix))
 
 
 # ------------------------------------------------------------------ acknowledgements
@@ -408,7 +465,7 @@ def test_acknowledgement_in_english(mini_all: Built) -> None:
 def test_all_builds_every_format_and_artefact(mini_all: Built) -> None:
     names = sorted(p.name for p in mini_all.folder.iterdir())
     assert names == sorted(f"SOP-MINI-1.2.0-draft{suffix}" for suffix in (
-        ".md", ".html", ".pdf", "-raci.csv", ".ics", "-checklists.pdf",
+        ".md", ".html", ".pdf", ".docx", "-raci.csv", ".ics", "-checklists.pdf",
         "-acknowledgements.pdf"))
 
 
@@ -441,3 +498,16 @@ def test_released_artefacts_carry_no_draft_marking_and_rebuild_identically(
         assert (first.folder / name).read_bytes() == (second.folder / name).read_bytes(), name
     assert b"DRAFT" not in (first.folder / "SOP-MINI-1.2.0.ics").read_bytes()
     assert "DRAFT" not in "".join(Pdf.open(first.folder / names[0]).pages)
+
+
+# ------------------------------------------------------------------ accessible, archival PDFs
+
+def test_sample_sheets_role_edition_and_every_mini_pdf_pass_the_pdf_checks(
+        sample: Built, editor: Built, mini_all: Built) -> None:
+    from tests.test_accessibility import assert_accessible_and_archival
+
+    pdfs = [sample.file("-checklists.pdf"), sample.file("-acknowledgements.pdf"),
+            editor.file(".pdf"), *sorted(mini_all.folder.glob("*.pdf"))]
+    assert len(pdfs) >= 6
+    for path in pdfs:
+        assert_accessible_and_archival(path)

@@ -57,8 +57,16 @@ def test_missing_project_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_unknown_format_is_refused(mini: Path) -> None:
-    result = runner.invoke(app, ["build", str(mini), "--format", "docx"])
-    assert result.exit_code == 2
+    result = runner.invoke(app, ["build", str(mini), "--format", "odt"])
+    assert result.exit_code == 2 and "did you mean 'docx'" not in result.output
+
+
+def test_word_format_is_built_on_request_only(mini: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", str(mini), "-f", "docx", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    made = {p.suffix for p in out.rglob("*") if p.is_file()}
+    assert ".docx" in made and not made & {".md", ".html", ".pdf"}
 
 
 def test_help_does_not_import_weasyprint() -> None:

@@ -95,7 +95,9 @@ def test_split_and_slots() -> None:
     slots: dict = {}
     with_slots = add_slots(parts[1][1], slots, "p.")
     assert [(s.target, s.kind) for s in slots.values()] == [("tek-01", "xref"), ("kon-01", "pgref")]
-    assert with_slots.count('class="pg"') == 2 and "(p. " in with_slots
+    assert with_slots.count('class="pg"') + with_slots.count('class="pg pg-xref"') == 2
+    assert '"room">(p.&nbsp;999)</span>' in with_slots
+    assert [(s.before, s.after) for s in slots.values()] == [("(p.\u00a0", ")"), ("", "")]
 
 
 def test_print_template_without_part_markers_is_laid_out_whole(mini: Path,

@@ -23,9 +23,21 @@ REVISION_130 = """  - version: "1.3.0"
 """
 
 
+APPROVAL_130 = """    - name: Bo Board
+      role: Chair
+      date: 2024-06-15
+      version: "1.3.0"
+"""
+
+
 def bump(project: Path, version: str = "1.3.0") -> None:
+    """The next version, as staff make it: number, revision entry, its own approval and a
+    later effective date."""
     document = project / "content" / "document.yaml"
     text = document.read_text().replace('  version: "1.2.0"\n', f'  version: "{version}"\n', 1)
+    text = text.replace("  effective_date: 2024-03-01", "  effective_date: 2024-07-01")
+    text = text.replace("  classification:", APPROVAL_130.replace("1.3.0", version)
+                        + "  classification:", 1)
     document.write_text(text + REVISION_130.replace("1.3.0", version))
 
 

@@ -20,7 +20,7 @@ from sopgen.core.model import add_months
 from sopgen.core.problems import Loc, Problem
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
-from tests.conftest import write
+from tests.conftest import next_version_of, write
 
 runner = CliRunner()
 
@@ -77,16 +77,12 @@ def test_publish_drops_pages_a_newer_release_removed(mini: Path) -> None:
     from sopgen.commands.publish import publish
 
     release_project(mini)
-    assert (publish(mini).folder / "latest" / "kon-01.html").is_file()
-    document = mini / "content" / "document.yaml"
-    document.write_text(document.read_text().replace('  version: "1.2.0"\n',
-                                                     '  version: "1.3.0"\n', 1)
-                        + '  - version: "1.3.0"\n    date: 2024-06-01\n    author: A\n'
-                          "    summary: KON-01 removed.\n")
+    assert (publish(mini, edition="internal").folder / "latest" / "kon-01.html").is_file()
+    next_version_of(mini, "1.3.0", "2024-06-01", summary="KON-01 removed.")
     procedures = mini / "content" / "procedures.yaml"
     procedures.write_text(procedures.read_text().split("  - id: KON-01")[0])
     release_project(mini)
-    site = publish(mini).folder
+    site = publish(mini, edition="internal").folder
     assert not (site / "latest" / "kon-01.html").exists()
     assert (site / "1.2.0" / "kon-01.html").is_file()
 
@@ -256,7 +252,8 @@ def _procedure(**fields: str) -> str:
                       "here — use one of: management, technical, content"),
     ({"steps": "\n    - - Nested.\n      - Again."},
      "content/extra.yaml:9:7: error: Step (steps): expected a mapping of fields but found a "
-     "list — write fields as 'name: value' lines (text, role, note, warning, substeps)"),
+     "list — write fields as 'name: value' lines (text, role, note, warning, substeps, "
+     "visibility)"),
 ])
 def test_messages_name_the_field_in_the_users_words(mini: Path, fields: dict[str, str],
                                                     expected: str) -> None:

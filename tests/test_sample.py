@@ -16,6 +16,7 @@ from sopgen.core.model import PILLARS, RECURRING, flatten
 from sopgen.reading.handbook import read_handbook
 from tests.conftest import ROOT
 from tests.pdfread import Pdf
+from tests.printcheck import code_and_links_whole, names_in, qpdf_check
 
 SAMPLE = read_handbook(ROOT).handbook
 
@@ -118,3 +119,58 @@ def test_template_words_come_from_the_document_language(built, language: str,
     page = ours.labels["page_of"].format(page=3, pages=len(pdf.pages))
     assert page in pdf.pages[2]
     assert theirs.labels["page_of"].split("{")[0] not in pdf.pages[2]
+
+
+# ------------------------------------------------------------------ as each client reads it
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_pdf_never_hyphenates_code_links_or_names(built, language: str) -> None:
+    """pdftotext, the way a reader copies or searches: no URL, e-mail address, code or
+    product name of the content has a hyphen it does not have (e.g. "wordp-ress.org")."""
+    names = names_in(ROOT / "content")
+    assert {"https://www.suarakita.org", "wp-config.php", "DB_PASSWORD", "UpdraftPlus",
+            "WordPress"} <= names
+    code_and_links_whole(next(built[language].glob("*.pdf")), names)
+
+
+def test_pdf_passes_qpdf_check(built) -> None:
+    for folder in built.values():
+        for pdf in folder.glob("*.pdf"):
+            qpdf_check(pdf)
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_markdown_renders_on_github_as_the_html_does(built, language: str) -> None:
+    from tests.githubmd import assert_renders_like_html, github_html
+
+    folder = built[language]
+    markdown = next(folder.glob("*.md")).read_text()
+    assert_renders_like_html(markdown, next(folder.glob("*.html")).read_text())
+    code = re.findall(r"<pre\b.*?</pre>", github_html(markdown), re.DOTALL)
+    htaccess = next(block for block in code if "FilesMatch" in block)  # TEK-10's note
+    assert r"\.(php|phtml|php[0-9])$" in htaccess and "&lt;/FilesMatch&gt;" in htaccess
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_pdf_pages_keep_steps_with_their_notes_and_nothing_stands_alone(built,
+                                                                        language: str) -> None:
+    """No page starts with a note or warning torn from its step, none holds only the
+    "Related" line of a procedure, and cross-references never nest brackets."""
+    words = catalogue(language)
+    note, warning, related = (words.label(key) for key in ("note", "warning", "related"))
+    page_label = words.label("page_short")
+    pdf = Pdf.open(next(built[language].glob("*.pdf")))
+    for number, text in enumerate(pdf.pages, start=1):
+        body = text.split("\n")[1:-1]  # without the running head and foot
+        torn = (f"{note.upper()}:", f"⚠ {warning.upper()}:")
+        assert not body or not body[0].startswith(torn), number
+        assert not (body and body[0].startswith(f"{related}:") and len(body) <= 3), number
+        nested = rf"\({re.escape(page_label)} \d+\)\)"  # "(see TEK-05 (p. 12))"
+        assert not re.search(nested, text), (number, re.search(nested, text))
+
+
+def test_sample_handbook_pdf_is_accessible_and_archival_in_both_languages(built) -> None:
+    from tests.test_accessibility import assert_accessible_and_archival
+
+    for language in ("en", "id"):
+        assert_accessible_and_archival(next(built[language].glob("*.pdf")))

@@ -98,7 +98,8 @@ ROLES_ALLOWED = "admin, coordinator"
 TOP_KEYS = "document, pillars, roles, procedures, glossary, revisions, procedure"
 PROCEDURE_FIELDS = ("id, title, pillar, purpose, responsible, frequency, steps, scope, "
                     "out_of_scope, accountable, consulted, informed, trigger, prerequisites, "
-                    "tools, checklist, records, references, related, last_reviewed")
+                    "tools, checklist, records, references, related, last_reviewed, "
+                    "visibility")
 FREQUENCIES = "daily, weekly, monthly, quarterly, yearly, event"
 
 
@@ -545,10 +546,10 @@ def test_values_that_look_like_other_types_stay_text_in_every_output(mini: Path)
     markdown = next(result.folder.glob("*.md")).read_text()
     html = next(result.folder.glob("*.html")).read_text()
     for value in GUESSES:
-        assert f"| {value} | {value} |" in markdown
+        assert f"**{value}**\n\n{value}\n" in markdown  # a glossary term and its definition
         assert f">{value}</dt>" in html
     assert "### MAN-02 1.10" in markdown and "1. yes\n" in markdown and "2. 012\n" in markdown
-    for wrong in ("True", "False", "| 1.1 |", "| 12 |", "| 31 |", "1000.0"):
+    for wrong in ("True", "False", "**1.1**", "**12**", "**31**", "1000.0"):
         assert wrong not in markdown
 
 

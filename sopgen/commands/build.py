@@ -11,9 +11,10 @@ from pathlib import Path
 
 from sopgen.core.cache import Store
 from sopgen.core.errors import speaking
+from sopgen.core.problems import Loc, Problem
 from sopgen.core.write import write_folder
 from sopgen.outputs.table import BuildOptions, Report, render_outputs
-from sopgen.reading.handbook import Checked, read_handbook
+from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
 from sopgen.reading.releases import edited_release, is_released, read_release
 
 
@@ -64,6 +65,22 @@ def build_checked(checked: Checked, options: BuildOptions | None = None, *,
                                          store=cache_of(checked, output))
         version = checked.handbook.document.version
         name = f"{version}-draft" if draft else version
+        if not draft:
+            refuse_changed_release_files(checked, output_root / name, files)
         written = write_folder(output_root, name, files, immutable=not draft)
     return BuildResult(output_root / name, written.written, written.kept,
                        checked.warnings + warnings, draft, language)
+
+
+def refuse_changed_release_files(checked: Checked, folder: Path, files: dict[str, bytes]) -> None:
+    """Stop, before writing anything, when a released file on disk differs from what this
+    build made of it: it is never replaced, so going on would leave the user believing they
+    got what they asked for (say, a calendar with links to the site)."""
+    project = checked.project
+    problems = []
+    for relative, data in files.items():
+        path = folder / relative
+        if path.is_file() and path.read_bytes() != data:
+            shown = project.show(path)
+            problems.append(Problem(Loc(shown), "output_kept_differs", {"file": shown}))
+    fail_on_errors(problems, checked.handbook.document.language)

@@ -6,7 +6,9 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
+from sopgen.core.catalogue import catalogue
 from sopgen.core.errors import ValidationFailed
+from sopgen.outputs.editions import edition_contents
 from sopgen.reading.handbook import Checked, read_handbook
 from sopgen.reading.releases import edited_release
 from sopgen.rendering.render import text_problems
@@ -25,3 +27,19 @@ def check_project(folder: Path | str, *, strict: bool = False,
         raise ValidationFailed([replace(p, severity="error") for p in checked.problems],
                                checked.handbook.document.language)
     return checked
+
+
+def edition_lines(checked: Checked) -> list[str]:
+    """Which procedures each edition holds: its count, and what it leaves out."""
+    handbook = checked.handbook
+    words = catalogue(handbook.document.language)
+    every = [p.id for p in handbook.procedures]
+    lines = []
+    for edition, ids in edition_contents(handbook).items():
+        missing = [ident for ident in every if ident not in ids]
+        line = words.label("edition_contents").format(edition=words.edition(edition),
+                                                         count=len(ids))
+        if missing:
+            line += words.label("edition_leaves_out").format(ids=", ".join(missing))
+        lines.append(line)
+    return lines

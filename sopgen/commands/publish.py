@@ -5,28 +5,40 @@ newest) and an index listing the versions. Each version is a handful of pages �
 one per pillar, one per procedure (its permanent link), roles, glossary, revision
 history and search — linked only relatively, so the folder works on any static host
 and from ``file://``. Search runs in the browser over an index shipped as a script.
+
+A site is one edition: by default the public one, holding only what is marked (or
+classified) public, into ``output/site/``. ``internal`` or ``restricted`` editions, for an
+intranet, go into ``output/site-<edition>/`` with ``noindex`` on every page, a
+``robots.txt`` that disallows all and a banner naming the edition. A version whose
+document is classified for a narrower audience stays out of the edition (said as a
+warning); if that is the newest version, publishing is refused.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from sopgen.commands.build import build_checked
 from sopgen.core import model
+from sopgen.core.catalogue import format_problems
 from sopgen.core.errors import speaking
+from sopgen.core.model import Visibility
 from sopgen.core.problems import Loc, Problem
 from sopgen.core.write import write_folder
 from sopgen.outputs.diff import revision_changes
+from sopgen.outputs.editions import classified_above, edition_handbook
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import Checked, fail_on_errors
 from sopgen.reading.load import Project
 from sopgen.reading.releases import read_release, released_versions
-from sopgen.rendering.render import Links, PillarView, Renderer, scroll_boxes
+from sopgen.reading.yamlread import LMap
+from sopgen.rendering.render import Links, PillarView, Renderer, file_stem, scroll_boxes
 
 SECTION_PAGES = ("roles", "raci", "glossary", "revisions", "search")
 
@@ -48,42 +60,96 @@ class PublishResult:
     versions: list[str]
     latest: str
     language: str  # the newest release's: what to say the result in
+    edition: Visibility = "public"
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
 
-def publish(folder: Path | str, *, output: Path | None = None,
+ROBOTS_TXT = b"User-agent: *\nDisallow: /\n"
+
+
+def site_folder(edition: Visibility) -> str:
+    """``site`` for the public edition; ``site-internal`` … so an intranet's pages never
+    land in the folder that goes on the public web."""
+    return "site" if edition == "public" else f"site-{edition}"
+
+
+def publish(folder: Path | str, *, output: Path | None = None, edition: Visibility = "public",
             report: Callable[[str], None] | None = None) -> PublishResult:
-    """Write ``output/site/`` from the release snapshots, in one atomic swap."""
+    """Write ``output/site[-<edition>]/`` from the release snapshots, in one atomic swap."""
     project = Project.at(folder)
     versions = released_versions(project.releases)
     if not versions:
         fail_on_errors([Problem(Loc(project.show(project.releases)), "nothing_released")])
     output_root = output if output is not None else project.root / "output"
     releases = {version: read_release(project.root, version) for version in versions}
+    editions, left_out = edition_releases(releases, edition)
+    included = list(editions)
     pdfs = {}
-    for version, checked in releases.items():
+    for count, version in enumerate(editions, start=1):
         if report:
-            report(f"publishing {version} …")
-        pdfs[version] = released_pdf(checked, output_root, report)
+            report(f"publishing {version} ({count} of {len(editions)}), {edition} edition …")
+        pdfs[version] = released_pdf(releases[version], output_root, edition, report)
     language = releases[versions[-1]].handbook.document.language
     with speaking(language):
-        write_folder(output_root, "site", site_files(releases, versions, pdfs), replace=True)
-    return PublishResult(output_root / "site", versions, versions[-1], language)
+        write_folder(output_root, site_folder(edition),
+                     site_files(editions, included, pdfs, edition), replace=True)
+    return PublishResult(output_root / site_folder(edition), included, included[-1], language,
+                         edition, format_problems(left_out, language))
+
+
+def edition_releases(releases: dict[str, Checked],
+                     edition: Visibility) -> tuple[dict[str, Checked], list[Problem]]:
+    """The releases as an edition holds them (each cut to what its audience may read), and
+    a warning for each version left out."""
+    included, left_out = edition_versions(releases, edition)
+    return {v: replace(releases[v], handbook=edition_handbook(releases[v].handbook, edition))
+            for v in included}, left_out
+
+
+def edition_versions(releases: dict[str, Checked],
+                     edition: Visibility) -> tuple[list[str], list[Problem]]:
+    """The versions an edition may hold, and a warning for each left out. The newest
+    version is the one in force: if it is left out, publishing is refused."""
+    included, left_out = [], []
+    for version, checked in releases.items():
+        problems = classified_above(checked.handbook, edition, classification_loc(checked))
+        if problems:
+            left_out.append(problems[0])
+        else:
+            included.append(version)
+    newest = list(releases)[-1]
+    if newest not in included:
+        fail_on_errors([left_out[-1]], releases[newest].handbook.document.language)
+    return included, [dataclasses.replace(p, code="edition_left_out", severity="warning")
+                      for p in left_out]
+
+
+def classification_loc(checked: Checked) -> Loc:
+    """Where a snapshot (or content) states its classification, or its document section."""
+    section = checked.raw.get("document")
+    if isinstance(section, LMap):
+        return section.value_locs.get("classification", section.loc)
+    return checked.raw.loc
 
 
 def site_files(releases: dict[str, Checked], versions: list[str],
-               pdfs: dict[str, bytes]) -> dict[str, bytes]:
-    """Every file of the site, in memory: each version's pages and PDF, ``latest/``, the index."""
+               pdfs: dict[str, tuple[str, bytes]],
+               edition: Visibility = "public") -> dict[str, bytes]:
+    """Every file of the site, in memory: each version's pages and PDF, ``latest/``, the index
+    (and, for an edition that is not public, a ``robots.txt`` that keeps search engines out)."""
     pages_of = {version: page_names(checked) for version, checked in releases.items()}
     files: dict[str, bytes] = {}
     for version, checked in releases.items():
-        doc = checked.handbook.document
-        pdf_name = f"{doc.id}-{doc.version}.pdf"
-        site = VersionSite(checked, versions, pages_of, pdf_name)
-        for name, data in {**site.pages(), pdf_name: pdfs[version]}.items():
+        pdf_name, pdf_data = pdfs[version]
+        site = VersionSite(checked, versions, pages_of, pdf_name, edition)
+        for name, data in {**site.pages(), pdf_name: pdf_data}.items():
             files[f"{version}/{name}"] = data
             if version == versions[-1]:
                 files[f"latest/{name}"] = data
-    files["index.html"] = version_index(releases, versions).encode()
+    pdf_names = {version: name for version, (name, _) in pdfs.items()}
+    files["index.html"] = version_index(releases, versions, edition, pdf_names).encode()
+    if edition != "public":
+        files["robots.txt"] = ROBOTS_TXT
     return files
 
 
@@ -94,22 +160,27 @@ def page_names(checked: Checked) -> set[str]:
     return names | {model.page_name(p.id) for p in handbook.procedures}
 
 
-def released_pdf(checked: Checked, output_root: Path,
-                 report: Callable[[str], None] | None) -> bytes:
-    """The release's PDF from output/<version>/, built first if it is not there yet."""
-    doc = checked.handbook.document
-    path = output_root / doc.version / f"{doc.id}-{doc.version}.pdf"
+def released_pdf(checked: Checked, output_root: Path, edition: Visibility,
+                 report: Callable[[str], None] | None) -> tuple[str, bytes]:
+    """The edition's PDF of a release from output/<version>/, built first if it is not there
+    yet. The whole handbook's PDF serves when it is exactly that edition."""
+    handbook = checked.handbook
+    whole = edition_handbook(handbook, edition) == handbook and \
+        model.edition_of(handbook) == edition
+    options = BuildOptions(formats=["pdf"], edition=None if whole else edition)
+    name = file_stem(handbook.document, draft=False, edition=options.edition) + ".pdf"
+    path = output_root / handbook.document.version / name
     if not path.is_file():
-        build_checked(checked, BuildOptions(formats=["pdf"]), output=output_root, draft=False,
-                      report=report)
-    return path.read_bytes()
+        build_checked(checked, options, output=output_root, draft=False, report=report)
+    return name, path.read_bytes()
 
 
 class VersionSite:
     """The pages of one released version."""
 
     def __init__(self, checked: Checked, versions: list[str],
-                 pages_of: dict[str, set[str]], pdf_name: str) -> None:
+                 pages_of: dict[str, set[str]], pdf_name: str,
+                 edition: Visibility = "public") -> None:
         self.checked = checked
         self.handbook = checked.handbook
         self.version = self.handbook.document.version
@@ -117,8 +188,8 @@ class VersionSite:
         self.pages_of = pages_of
         self.pdf_name = pdf_name
         self.renderer = Renderer(self.handbook, checked.project.root, links=SiteLinks(),
-                                 assets=checked.project.assets,
-                                 changes=revision_changes(checked))
+                                 assets=checked.project.assets, edition=edition,
+                                 changes=revision_changes(checked, edition=edition))
 
     def pages(self) -> dict[str, bytes]:
         pages = {"index.html": self.page("site/index.html.j2", "index.html")}
@@ -219,12 +290,15 @@ def plain(text: str) -> str:
     return re.sub(r"[\s|]+", " ", text).strip()
 
 
-def version_index(releases: dict[str, Checked], versions: list[str]) -> str:
+def version_index(releases: dict[str, Checked], versions: list[str],
+                  edition: Visibility = "public",
+                  pdf_names: dict[str, str] | None = None) -> str:
     """The site's root page: every released version, newest first."""
     latest = releases[versions[-1]]
     renderer = Renderer(latest.handbook, latest.project.root, links=SiteLinks(),
-                        assets=latest.project.assets)
+                        assets=latest.project.assets, edition=edition)
     rows = [{"version": v, "date": releases[v].handbook.document.effective_date,
              "status": releases[v].handbook.document.status,
-             "pdf": f"{releases[v].handbook.document.id}-{v}.pdf"} for v in reversed(versions)]
+             "pdf": (pdf_names or {}).get(v, f"{releases[v].handbook.document.id}-{v}.pdf")}
+            for v in reversed(versions)]
     return renderer.render("site/versions.html.j2", rows=rows, latest=versions[-1])

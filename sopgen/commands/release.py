@@ -1,7 +1,9 @@
 """``release``: freeze the current content as its version, then build it.
 
-A release is for good: it needs status ``approved``, an approval and a revision-history
-entry, finished text, and a version number not used for other content.
+A release is for good: it needs status ``approved``, a revision-history entry, an
+approval of this very version dated on or after that entry, an effective date on or after
+the approval and later than the previous release's, finished text, and a version number
+not used for other content. Every unmet requirement is listed at once.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sopgen.commands.build import BuildResult, build_checked
+from sopgen.core.model import Approval, Document, Revision
 from sopgen.core.problems import Loc, Problem
 from sopgen.core.svg import Unreadable, is_svg, sanitise
 from sopgen.core.write import write_file
@@ -19,12 +22,14 @@ from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
 from sopgen.reading.releases import (
     is_released,
     next_version,
+    read_release,
     released_versions,
     snapshot_path,
     snapshot_text,
     version_key,
+    write_manifest,
 )
-from sopgen.reading.yamlread import located
+from sopgen.reading.yamlread import LMap, located
 
 
 def release_project(folder: Path | str, *, output: Path | None = None,
@@ -36,19 +41,82 @@ def release_project(folder: Path | str, *, output: Path | None = None,
 
 
 def release_problems(checked: Checked) -> list[Problem]:
-    """Why the current content cannot be released as its version, if it cannot."""
+    """Every reason the current content cannot be released as its version, all at once."""
     doc = checked.handbook.document
     where = located(doc.version, Loc(checked.project.show(checked.project.content)))
     params: dict[str, object] = {"version": doc.version, "status": doc.status}
+    problems: list[Problem] = []
     if doc.status != "approved":
-        return [Problem(located(doc.status, where), "release_not_approved", params)]
+        problems.append(Problem(located(doc.status, where), "release_not_approved", params))
+    revision = next((r for r in checked.handbook.revisions if r.version == doc.version), None)
+    if revision is None:
+        problems.append(Problem(where, "release_no_revision", params))
+    problems += approval_problems(doc, revision, where)
+    problems += effective_date_problems(checked, where)
+    unfinished = ("placeholder", "starter_value", "imported_review")
+    placeholders = [p for p in checked.problems if p.code in unfinished]
+    problems += [replace(p, severity="error") for p in placeholders]  # a release is for good
+    return problems + numbering_problems(checked, where, params)
+
+
+def approval_problems(doc: Document, revision: Revision | None, where: Loc) -> list[Problem]:
+    """A release needs an approval of its own version, given once the revision was written."""
+    params: dict[str, object] = {"version": doc.version,
+                                 "revised": revision.date.isoformat() if revision else "—"}
     if not doc.approvals:
         return [Problem(where, "release_no_approval", params)]
-    if not any(r.version == doc.version for r in checked.handbook.revisions):
-        return [Problem(where, "release_no_revision", params)]
-    placeholders = [p for p in checked.problems if p.code in ("placeholder", "starter_value")]
-    if placeholders:  # a release is for good: the text must be finished
-        return [replace(p, severity="error") for p in placeholders]
+    own = [a for a in doc.approvals if a.version == doc.version]
+    if not own:
+        return [_not_this_version(a, where, params) for a in doc.approvals]
+    if revision is None:
+        return []
+    return [Problem(located(a.name, where), "release_approval_before_revision",
+                    {**params, "name": a.name, "date": a.date.isoformat()})
+            for a in own if a.date < revision.date]
+
+
+def _not_this_version(approval: Approval, where: Loc, params: dict[str, object]) -> Problem:
+    """An approval of another version, or of no version named."""
+    found = {**params, "name": approval.name, "date": approval.date.isoformat(),
+             "approved": approval.version}
+    if approval.version:
+        return Problem(located(approval.name, where), "release_approval_other_version", found)
+    return Problem(located(approval.name, where), "release_approval_no_version", found)
+
+
+def effective_date_problems(checked: Checked, where: Loc) -> list[Problem]:
+    """In force on or after its approval, and later than the release before it."""
+    doc = checked.handbook.document
+    section = checked.raw.get("document")
+    effective = section.value_locs.get("effective_date", where) \
+        if isinstance(section, LMap) else where
+    params: dict[str, object] = {"version": doc.version,
+                                 "effective": doc.effective_date.isoformat()}
+    problems = []
+    approved = [a.date for a in doc.approvals if a.version == doc.version]
+    if approved and doc.effective_date < max(approved):
+        problems.append(Problem(effective, "release_effective_before_approval",
+                                {**params, "approved": max(approved).isoformat()}))
+    previous = previous_release(checked)
+    if previous is not None:
+        before = read_release(checked.project.root, previous).handbook.document.effective_date
+        if doc.effective_date <= before:
+            problems.append(Problem(effective, "release_effective_stale", {
+                **params, "previous": previous, "previous_effective": before.isoformat()}))
+    return problems
+
+
+def previous_release(checked: Checked) -> str | None:
+    """The newest released version before the current one, if any."""
+    version = version_key(checked.handbook.document.version)
+    earlier = [v for v in released_versions(checked.project.releases)
+               if version_key(v) < version]
+    return earlier[-1] if earlier else None
+
+
+def numbering_problems(checked: Checked, where: Loc, params: dict[str, object]) -> list[Problem]:
+    """A version number is used once, and only upwards."""
+    doc = checked.handbook.document
     snapshot = snapshot_path(checked)
     if snapshot.is_file() and not is_released(checked):
         return [Problem(where, "release_changed", {**params,
@@ -69,6 +137,7 @@ def freeze(checked: Checked) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         _freeze_assets(checked, path.parent / checked.handbook.document.version / "assets")
         write_file(path, snapshot_text(checked.raw).encode())
+        write_manifest(path.parent, checked.handbook.document.version)
     return path
 
 

@@ -39,6 +39,10 @@ class Catalogue:
     def choice(self, key: str) -> str:
         return self.choices.get(key, key)
 
+    def edition(self, audience: str) -> str:
+        """The name of an edition: "Internal edition", "Edisi Internal"."""
+        return self.labels["edition_name"].format(name=self.choice(audience))
+
     def field(self, key: str) -> str:
         """A field as the user knows it: its label in this language and its YAML key."""
         return f"{self.field_labels.get(key, key)} ({key})"

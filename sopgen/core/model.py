@@ -24,9 +24,14 @@ Status = Literal["draft", "approved", "superseded", "retired"]
 Language = Literal["id", "en"]
 Frequency = Literal["daily", "weekly", "monthly", "quarterly", "yearly", "event"]
 Classification = Literal["public", "internal", "confidential"]
+Visibility = Literal["public", "internal", "restricted"]
 
 PILLARS: tuple[Pillar, ...] = ("management", "technical", "content")
 RECURRING: tuple[Frequency, ...] = ("daily", "weekly", "monthly", "quarterly", "yearly")
+VISIBILITIES: tuple[Visibility, ...] = ("public", "internal", "restricted")  # widening audience
+# A document's classification is the default visibility of everything in it.
+CLASSIFIED_AS: dict[str, Visibility] = {"public": "public", "internal": "internal",
+                                        "confidential": "restricted"}
 
 # Patterns for values that become file names, URLs or HTML ids: strict on purpose.
 PROCEDURE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,9}-[0-9]{1,4}$")
@@ -66,7 +71,11 @@ class Approval:
 
     name: str = spec("Name of the person who approved.")
     role: str = spec("Their position, e.g. Ketua Badan Pengurus.")
-    date: dt.date = spec("Date of approval, YYYY-MM-DD.")
+    date: dt.date = spec("Date of approval, YYYY-MM-DD: on or after the revision-history "
+                         "entry of the version it approves.")
+    version: str = spec("The version this approval is for, e.g. 2.1.0. Quote it. A release "
+                        "needs an approval of its own version.", "", pattern=VERSION,
+                        example="2.0.0")
 
 
 @dataclass(frozen=True)
@@ -133,6 +142,9 @@ class Step:
     note: str = spec("A helpful note shown under the step.", "", markdown=True)
     warning: str = spec("A warning shown prominently under the step.", "", markdown=True)
     substeps: list[Step] = spec("Smaller steps that make up this one.", [])
+    visibility: Visibility | None = spec(
+        "Who may read this step: public, internal or restricted; defaults to its "
+        "procedure's. A public edition leaves out a step that is not public.", None)
 
 
 @dataclass(frozen=True)
@@ -172,6 +184,11 @@ class Procedure:
     references: list[Reference] = spec("Authoritative sources.", [])
     related: list[str] = spec("Ids of related procedures.", [])
     last_reviewed: dt.date | None = spec("When this procedure was last reviewed.", None)
+    visibility: Visibility | None = spec(
+        "Who may read this procedure: public (anyone, e.g. the website), internal (staff, "
+        "e.g. an intranet) or restricted (named roles only). Defaults to the document's "
+        "classification (confidential is restricted). An edition holds only what its "
+        "audience may read.", None)
 
 
 @dataclass(frozen=True)
@@ -211,6 +228,30 @@ class Handbook:
 
     def procedure(self, procedure_id: str) -> Procedure:
         return next(p for p in self.procedures if p.id == procedure_id)
+
+
+def default_visibility(doc: Document) -> Visibility:
+    return CLASSIFIED_AS[doc.classification]
+
+
+def visibility_of(procedure: Procedure, doc: Document) -> Visibility:
+    """Who may read ``procedure``: its own mark, or the document's classification."""
+    return procedure.visibility or default_visibility(doc)
+
+
+def readable(visibility: Visibility, edition: Visibility) -> bool:
+    """Whether an edition for ``edition``'s audience may hold what is marked ``visibility``."""
+    return VISIBILITIES.index(visibility) <= VISIBILITIES.index(edition)
+
+
+def edition_of(handbook: Handbook) -> Visibility:
+    """The narrowest audience that may read all of ``handbook``: its edition."""
+    doc = handbook.document
+    marks = {default_visibility(doc)}
+    for procedure in handbook.procedures:
+        own = visibility_of(procedure, doc)
+        marks |= {own, *(step.visibility or own for _, step in flatten(procedure.steps))}
+    return max(marks, key=VISIBILITIES.index)
 
 
 def flatten(steps: list[Step], prefix: str = "") -> list[tuple[str, Step]]:

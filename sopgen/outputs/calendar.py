@@ -100,8 +100,9 @@ class CalendarBuilder:
     """The events of one handbook, with the words of its language."""
 
     def __init__(self, handbook: Handbook, words: Catalogue, *, draft: bool,
-                 site_url: str = "") -> None:
+                 edition: str, site_url: str = "") -> None:
         self.handbook = handbook
+        self.edition = edition
         self.doc = handbook.document
         self.words = words
         self.draft = draft
@@ -119,6 +120,7 @@ class CalendarBuilder:
                                                                 version=self.doc.version)
         if self.draft:
             doc_line += f" ({self.words.label('draft')})"
+        doc_line += f" · {self.words.edition(self.edition)}"
         return [doc_line, url] if url else [doc_line]
 
     def procedure_event(self, p: Procedure) -> Event:
@@ -197,9 +199,10 @@ def event_lines(event: Event, stamp: str) -> list[str]:
     return [*lines, "TRANSP:TRANSPARENT", "END:VEVENT"]
 
 
-def ics_bytes(handbook: Handbook, words: Catalogue, *, draft: bool, site_url: str = "") -> bytes:
+def ics_bytes(handbook: Handbook, words: Catalogue, *, draft: bool, edition: str,
+              site_url: str = "") -> bytes:
     """The whole calendar; the same handbook always gives the same bytes."""
-    builder = CalendarBuilder(handbook, words, draft=draft, site_url=site_url)
+    builder = CalendarBuilder(handbook, words, draft=draft, edition=edition, site_url=site_url)
     stamp = f"{handbook.document.effective_date:%Y%m%d}T000000Z"
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
              "METHOD:PUBLISH", f"X-WR-CALNAME:{escape_text(builder.calendar_name())}"]

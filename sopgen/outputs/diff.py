@@ -18,12 +18,15 @@ from dataclasses import dataclass, field
 from sopgen.core.cache import Store, digest, process_memo
 from sopgen.core.catalogue import Catalogue, catalogue, printable
 from sopgen.core.errors import SopgenError
-from sopgen.core.model import Handbook, Procedure, Reference, Step, flatten
+from sopgen.core.model import Handbook, Procedure, Reference, Step, Visibility, flatten
+from sopgen.outputs.editions import edition_handbook
 from sopgen.reading.handbook import Checked
 from sopgen.reading.releases import (
+    SnapshotModified,
     content_digest,
     read_release,
     released_versions,
+    verify_release,
     version_key,
 )
 
@@ -247,13 +250,16 @@ def as_html(diff: HandbookDiff, words: Catalogue) -> str:
             f"<title>{title}</title>\n</head>\n<body>\n{body}</body>\n</html>\n")
 
 
-def revision_changes(checked: Checked, cache: Store | None = None) -> dict[str, list[str]]:
+def revision_changes(checked: Checked, cache: Store | None = None,
+                     edition: Visibility | None = None) -> dict[str, list[str]]:
     """For each revision-history entry, the computed list of what changed since the
-    version before it — where both versions can still be read (snapshots or content).
+    version before it — where both versions can still be read (snapshots or content);
+    in an edition, only what that edition holds.
 
     Each list is kept in ``cache`` under the hash of both versions' snapshot bytes (or of
-    the content, for the current version), so a build reads old snapshots only when the
-    lists were never made for these exact versions.
+    the content, for the current version) and the edition, so a build reads old snapshots
+    only when the lists were never made for these exact versions. Every snapshot used is
+    checked against its recorded digests first, cached or not.
     """
     current = checked.handbook.document.version
     releases = checked.project.releases
@@ -266,28 +272,36 @@ def revision_changes(checked: Checked, cache: Store | None = None) -> dict[str, 
     for previous, version in itertools.pairwise(versions):
         if previous not in known or (version not in known and version != current):
             continue
+        verify_release(checked.project, previous)
+        if version != current:
+            verify_release(checked.project, version)
         after = (content_digest(checked.raw) if version == current
                  else digest((releases / f"{version}.yaml").read_bytes()))
-        key = digest("revision", language, (releases / f"{previous}.yaml").read_bytes(), after)
+        key = digest("revision", language, edition or "", (releases / f"{previous}.yaml")
+                     .read_bytes(), after)
         lines = store.get("revisions", key)
         if lines is None:
-            lines = _summary(checked, previous, version, words)
+            lines = _summary(checked, previous, version, words, edition)
             store.put("revisions", key, lines)
         if lines is not False:
             changes[version] = lines
     return changes
 
 
-def _summary(checked: Checked, previous: str, version: str,
-             words: Catalogue) -> list[str] | bool:
-    """What changed from ``previous`` to ``version``; False if one no longer reads."""
+def _summary(checked: Checked, previous: str, version: str, words: Catalogue,
+             edition: Visibility | None = None) -> list[str] | bool:
+    """What changed from ``previous`` to ``version`` (in an edition: only what it holds);
+    False if one no longer reads."""
     current = version == checked.handbook.document.version
     try:
         before = _released(checked, previous)
         after = checked.handbook if current else _released(checked, version)
+    except SnapshotModified:  # a hand-edited release is refused everywhere
+        raise
     except SopgenError:  # an old snapshot that no longer reads: no list, not a failure
         return False
-    return summary_lines(compare(before, after), words)
+    return summary_lines(compare(edition_handbook(before, edition),
+                                 edition_handbook(after, edition)), words)
 
 
 _RELEASED: dict[str, Handbook] = process_memo()  # by snapshot bytes: read once per process

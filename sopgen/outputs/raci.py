@@ -36,18 +36,16 @@ def spreadsheet_safe(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def csv_bytes(handbook: Handbook, words: Catalogue, *, draft: bool) -> bytes:
-    """The matrix as CSV: a caption row naming document and version, then the table.
+def csv_bytes(handbook: Handbook, words: Catalogue) -> bytes:
+    """The matrix as CSV: one header row, then a row per procedure, so a spreadsheet or
+    ``pandas.read_csv`` reads it with its defaults. The document id, version and draft
+    mark are in the file name, not in a caption row that would become the header.
 
     UTF-8 with a byte-order mark, because Excel reads a CSV without one in the
     system's legacy code page and garbles every non-ASCII title.
     """
-    doc = handbook.document
-    caption = [words.label("raci"), doc.id, f"{words.label('version')} {doc.version}"]
-    if draft:
-        caption.append(words.label("draft"))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in [caption, *rows(handbook, words)]:
+    for row in rows(handbook, words):
         writer.writerow([spreadsheet_safe(value) for value in row])
     return buffer.getvalue().encode("utf-8-sig")

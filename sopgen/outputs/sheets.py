@@ -54,6 +54,7 @@ class LogSheet:
     period: str
     checks: int
     density: int = 0
+    number: int = 0  # its place among the sheets, printed as "Sheet 3 of 32"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class AckSheet:
     anchor: str
     procedures: list[Procedure]
     density: int = 0
+    number: int = 0
 
 
 def row_labels(frequency: str, words: Catalogue) -> list[str]:
@@ -90,7 +92,8 @@ def ack_sheets(handbook: Handbook, role_id: str | None) -> list[AckSheet]:
     """One sheet per role, or only the role a role build is for."""
     roles = [r for r in handbook.roles if role_id is None or r.id == role_id]
     return [AckSheet(role=r, anchor=model.anchor("role", r.id),
-                     procedures=role_procedures(handbook, r.id)) for r in roles]
+                     procedures=role_procedures(handbook, r.id), number=number)
+            for number, r in enumerate(roles, start=1)]
 
 
 def pages_by_sheet(document: Any, anchors: list[str]) -> dict[str, list[Any]]:
@@ -126,7 +129,8 @@ def fitted_pdf(checked: Checked, html_for: Callable[[dict[str, int]], str],
     in order; ``html_for`` renders just the sheets it is given, at those densities.
 
     The pages of every pass are then put together in order (WeasyPrint can join pages
-    of several laid-out documents) — which is why sheets print no page numbers.
+    of several laid-out documents) — which is why a sheet prints its own number ("Sheet 3
+    of 32", known before layout) rather than a page counter.
     """
     from sopgen.rendering.pdf import lay_out, pdf_bytes
 
@@ -148,37 +152,41 @@ def fitted_pdf(checked: Checked, html_for: Callable[[dict[str, int]], str],
     return pdf_bytes(joined, identifier, forms=forms)
 
 
-def checklists_pdf(checked: Checked, stem: str, *, draft: bool, fillable: bool = False) -> bytes:
+def checklists_pdf(checked: Checked, stem: str, *, draft: bool, edition: str,
+                   fillable: bool = False) -> bytes:
     """One landscape page per recurring procedure: steps and checks to tick, and a log."""
     handbook = checked.handbook
     # Only the sheets' procedures are link targets, so a mention of another stays text.
     sheet_book = dataclasses.replace(handbook, procedures=model.recurring(handbook))
     renderer = Renderer(sheet_book, checked.project.root, draft=draft,
-                        assets=checked.project.assets)
-    sheets = [log_sheet(p, renderer.words) for p in sheet_book.procedures]
+                        assets=checked.project.assets, edition=edition)
+    sheets = [dataclasses.replace(log_sheet(p, renderer.words), number=number)
+              for number, p in enumerate(sheet_book.procedures, start=1)]
 
     def html_for(density: dict[str, int]) -> str:
         chosen = [dataclasses.replace(s, density=density[s.anchor]) for s in sheets
                   if s.anchor in density]
-        return renderer.render("checklists.html.j2", sheets=chosen, fillable=fillable)
+        return renderer.render_print("checklists.html.j2", sheets=chosen, fillable=fillable,
+                                     sheet_total=len(sheets))
 
     start = {s.anchor: first_density(s.procedure) for s in sheets}
-    return fitted_pdf(checked, html_for, start, f"{stem}-checklists", forms=fillable)
+    name = f"{stem}-checklists" + ("-fillable" if fillable else "")
+    return fitted_pdf(checked, html_for, start, name, forms=fillable)
 
 
-def acknowledgements_pdf(checked: Checked, stem: str, *, draft: bool,
+def acknowledgements_pdf(checked: Checked, stem: str, *, draft: bool, edition: str,
                          role_id: str | None = None) -> bytes:
     """One page per role: "I have read and understood version X", its procedures, lines
     for name, signature and date."""
     renderer = Renderer(checked.handbook, checked.project.root, draft=draft,
-                        assets=checked.project.assets)
+                        assets=checked.project.assets, edition=edition)
     sheets = ack_sheets(checked.handbook, role_id)
 
     def html_for(density: dict[str, int]) -> str:
         chosen = [dataclasses.replace(s, density=density[s.anchor]) for s in sheets
                   if s.anchor in density]
-        return renderer.render("acknowledgements.html.j2", sheets=chosen,
-                               signature_rows=SIGNATURE_ROWS)
+        return renderer.render_print("acknowledgements.html.j2", sheets=chosen,
+                                     signature_rows=SIGNATURE_ROWS, sheet_total=len(sheets))
 
     return fitted_pdf(checked, html_for, {s.anchor: 0 for s in sheets},
                       f"{stem}-acknowledgements")

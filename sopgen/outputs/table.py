@@ -6,8 +6,11 @@ one function here (or in its own module), one entry in ``OUTPUTS`` and its templ
 
 Every file name carries the document id and version (and ``-draft``, and the role):
 
-    <id>-<version>[-draft][-<role>]{.md, .html, .pdf, -raci.csv, -checklists.pdf, .ics,
-                                    -acknowledgements.pdf}
+    <id>-<version>[-draft][-<role>][-<edition>]{.md, .html, .pdf, .docx, -raci.csv, .ics,
+        -checklists.pdf, -checklists-fillable.pdf, -acknowledgements.pdf}
+
+A variant that options make (fillable sheets) has a name of its own, so it can be added
+to a released version's folder, where files never change.
 """
 
 from __future__ import annotations
@@ -20,13 +23,15 @@ from pathlib import Path
 from sopgen.core.cache import Store
 from sopgen.core.catalogue import Catalogue, catalogue, format_problems
 from sopgen.core.errors import OptionError
-from sopgen.core.model import recurring
-from sopgen.core.problems import NOWHERE, Problem
-from sopgen.outputs import FORMATS, raci, sheets
+from sopgen.core.model import Visibility, edition_of, recurring
+from sopgen.core.problems import NOWHERE, Loc, Problem
+from sopgen.outputs import DEFAULT_FORMATS, raci, sheets
 from sopgen.outputs.calendar import SITE_URL, ics_bytes
 from sopgen.outputs.diff import revision_changes
+from sopgen.outputs.editions import classified_above, edition_handbook
 from sopgen.outputs.roles import role_handbook
-from sopgen.reading.handbook import Checked
+from sopgen.reading.handbook import Checked, fail_on_errors
+from sopgen.reading.yamlread import located
 from sopgen.rendering import pdfengine
 from sopgen.rendering.pdfengine import PdfEngine
 from sopgen.rendering.render import HANDBOOK_FORMATS, file_stem, render_formats
@@ -38,8 +43,8 @@ Report = Callable[[str], None]
 class BuildOptions:
     """What a build makes, and how."""
 
-    formats: Sequence[str] = FORMATS
-    """Handbook formats: ``md``, ``html``, ``pdf``."""
+    formats: Sequence[str] = DEFAULT_FORMATS
+    """Handbook formats: ``md``, ``html``, ``pdf``, ``docx``."""
     artefacts: Sequence[str] = ()
     """Files besides the handbook: ``raci``, ``checklists``, ``calendar``, ``acknowledgements``."""
     role: str | None = None
@@ -50,6 +55,9 @@ class BuildOptions:
     """Where the published site is served, for links in the calendar."""
     pdf_engine: PdfEngine = "parallel"
     """``parallel``: parts laid out on every core and joined; ``single``: one WeasyPrint call."""
+    edition: Visibility | None = None
+    """Only what this audience may read (``public``, ``internal``, ``restricted``), with
+    ``-<edition>`` in every file name; ``None``: the whole handbook."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "formats", tuple(self.formats))
@@ -72,7 +80,14 @@ class Job:
 
     @property
     def stem(self) -> str:
-        return file_stem(self.checked.handbook.document, draft=self.draft, role=self.options.role)
+        return file_stem(self.checked.handbook.document, draft=self.draft, role=self.options.role,
+                         edition=self.options.edition)
+
+    @property
+    def edition(self) -> str:
+        """The audience this build is for: the edition asked for, or the narrowest that
+        may read the whole handbook."""
+        return self.options.edition or edition_of(self.checked.handbook)
 
     @property
     def words(self) -> Catalogue:
@@ -86,7 +101,8 @@ class Job:
             self.say(f"rendering {', '.join(wanted)} …")
             rendered = render_formats(self.checked.handbook, self.checked.project.root, wanted,
                                       assets=self.checked.project.assets, draft=self.draft,
-                                      changes=self.changes, store=self.store)
+                                      changes=self.changes, store=self.store,
+                                      edition=self.edition)
             self._handbook = rendered.files
             self.problems += rendered.problems
         return self._handbook[fmt]
@@ -119,32 +135,41 @@ def pdf(job: Job) -> dict[str, bytes]:
     return {f"{job.stem}.pdf": pdfengine.make_pdf(print_html, layout, job.options.pdf_engine)}
 
 
+def word(job: Job) -> dict[str, bytes]:
+    from sopgen.outputs.docx import docx_bytes  # python-docx only when Word is asked for
+
+    job.say("writing the Word document …")
+    return {f"{job.stem}.docx": docx_bytes(job.checked, draft=job.draft, changes=job.changes,
+                                           problems=job.problems)}
+
+
 def raci_csv(job: Job) -> dict[str, bytes]:
-    return {f"{job.stem}-raci.csv": raci.csv_bytes(job.checked.handbook, job.words,
-                                                  draft=job.draft)}
+    return {f"{job.stem}-raci.csv": raci.csv_bytes(job.checked.handbook, job.words)}
 
 
 def calendar(job: Job) -> dict[str, bytes]:
     return {f"{job.stem}.ics": ics_bytes(job.checked.handbook, job.words, draft=job.draft,
-                                         site_url=job.options.site_url)}
+                                         edition=job.edition, site_url=job.options.site_url)}
 
 
 def checklists(job: Job) -> dict[str, bytes]:
     if not recurring(job.checked.handbook):  # no sheets, no file
         return {}
     job.say("laying out the checklists …")
-    return {f"{job.stem}-checklists.pdf": sheets.checklists_pdf(
-        job.checked, job.stem, draft=job.draft, fillable=job.options.fillable)}
+    name = "checklists-fillable" if job.options.fillable else "checklists"
+    return {f"{job.stem}-{name}.pdf": sheets.checklists_pdf(
+        job.checked, job.stem, draft=job.draft, edition=job.edition,
+        fillable=job.options.fillable)}
 
 
 def acknowledgements(job: Job) -> dict[str, bytes]:
     job.say("laying out the acknowledgements …")
     return {f"{job.stem}-acknowledgements.pdf": sheets.acknowledgements_pdf(
-        job.checked, job.stem, draft=job.draft, role_id=job.options.role)}
+        job.checked, job.stem, draft=job.draft, edition=job.edition, role_id=job.options.role)}
 
 
 OUTPUTS: dict[str, Output] = {
-    "md": markdown, "html": html, "pdf": pdf,
+    "md": markdown, "html": html, "pdf": pdf, "docx": word,
     "raci": raci_csv, "checklists": checklists, "calendar": calendar,
     "acknowledgements": acknowledgements,
 }
@@ -156,20 +181,31 @@ def render_outputs(checked: Checked, options: BuildOptions, *, draft: bool,
     """Every file the options ask for, in memory, with the renderer's warnings
     (``cache``: the PDF engine's parts; ``store``: the build's other cached values)."""
     check_options(options, checked.handbook.document.language)
-    job = Job(focus(checked, options.role), options, draft=draft,
-              changes=revision_changes(checked, store), report=report, cache=cache,
-              store=store)
+    check_edition(checked, options.edition)
+    job = Job(focus(checked, options.role, options.edition), options, draft=draft,
+              changes=revision_changes(checked, store, options.edition), report=report,
+              cache=cache, store=store)
     files: dict[str, bytes] = {}
     for name in [*options.formats, *options.artefacts]:
         files.update(OUTPUTS[name](job))
     return files, format_problems(job.problems, checked.handbook.document.language)
 
 
-def focus(checked: Checked, role: str | None) -> Checked:
-    """The build's handbook: the whole one, or one role's."""
-    if role is None:
-        return checked
-    return dataclasses.replace(checked, handbook=role_handbook(checked.handbook, role))
+def focus(checked: Checked, role: str | None, edition: Visibility | None = None) -> Checked:
+    """The build's handbook: the whole one, or one role's; all of it, or one edition's."""
+    handbook = edition_handbook(checked.handbook, edition)
+    if role is not None:
+        handbook = role_handbook(handbook, role)
+    return dataclasses.replace(checked, handbook=handbook)
+
+
+def check_edition(checked: Checked, edition: Visibility | None) -> None:
+    """Refuse an edition for a wider audience than the document's classification allows."""
+    if edition is None:
+        return
+    doc = checked.handbook.document
+    where = located(doc.classification, Loc(checked.project.show(checked.project.content)))
+    fail_on_errors(classified_above(checked.handbook, edition, where), doc.language)
 
 
 def check_options(options: BuildOptions, language: str) -> None:

@@ -3,16 +3,26 @@
 ``releases/<version>.yaml`` holds the merged content of that version exactly as it
 was released, so it can be rebuilt and compared without git. Content whose snapshot
 matches is "released"; anything else builds as a draft.
+
+``releases/<version>.sha256`` records the SHA-256 digest of the snapshot and of each of
+its images, in the format of ``sha256sum`` (so ``cd releases && sha256sum -c 2.0.0.sha256``
+checks it too). Every read of a snapshot checks it first: a hand-edited release is
+refused, with how to get the released text back from git.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
 from pathlib import Path
 
 import yaml
 
 from sopgen.core.cache import Store, digest
+from sopgen.core.catalogue import languages
+from sopgen.core.errors import ValidationFailed
 from sopgen.core.model import VERSION
 from sopgen.core.problems import Loc, Problem
 from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
@@ -64,6 +74,7 @@ def is_released(checked: Checked, cache: Store | None = None) -> bool:
     path = snapshot_path(checked)
     if not path.is_file():
         return False
+    verify_release(checked.project, checked.handbook.document.version)
     text = path.read_bytes()
     if cache is None:
         return text == snapshot_text(checked.raw).encode()
@@ -85,6 +96,87 @@ def _canonical_digest(path: Path, text: bytes, project: Project) -> str | None:
     if problems:
         return None
     return content_digest(raw) if snapshot_text(raw).encode() == text else ""
+
+
+class SnapshotModified(ValidationFailed):
+    """A release's snapshot or images are not what was released."""
+
+
+def manifest_path(releases: Path, version: str) -> Path:
+    return releases / f"{version}.sha256"
+
+
+def release_files(releases: Path, version: str) -> list[Path]:
+    """The files a release consists of: its snapshot and its frozen images."""
+    assets = releases / version / "assets"
+    images = sorted(p for p in assets.rglob("*") if p.is_file()) if assets.is_dir() else []
+    return [releases / f"{version}.yaml", *images]
+
+
+def digests(releases: Path, version: str) -> dict[str, str]:
+    """SHA-256 of each file of a release, by its path inside releases/."""
+    return {path.relative_to(releases).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in release_files(releases, version)}
+
+
+def manifest_text(found: dict[str, str]) -> str:
+    return "".join(f"{digest}  {name}\n" for name, digest in sorted(found.items()))
+
+
+def recorded(releases: Path, version: str) -> dict[str, str] | None:
+    """The digests recorded when the version was released (``None``: none recorded)."""
+    path = manifest_path(releases, version)
+    if not path.is_file():
+        return None
+    lines = (line.split("  ", 1) for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip())
+    return {name: digest for digest, name in lines}
+
+
+def write_manifest(releases: Path, version: str) -> Path:
+    """Record the digests of a release (atomically); done once, when it is released."""
+    path = manifest_path(releases, version)
+    temporary = path.with_suffix(".sha256.tmp")
+    temporary.write_text(manifest_text(digests(releases, version)), encoding="utf-8")
+    os.replace(temporary, path)
+    return path
+
+
+def integrity_problems(project: Project, version: str) -> list[Problem]:
+    """What about a release differs from what was released: each file named, with its fix."""
+    releases = project.releases
+    manifest = project.show(manifest_path(releases, version))
+    snapshot = project.show(releases / f"{version}.yaml")
+    expected = recorded(releases, version)
+    if expected is None:
+        return [Problem(Loc(snapshot), "release_unrecorded",
+                        {"version": version, "file": snapshot, "manifest": manifest})]
+    found = digests(releases, version)
+    problems = []
+    for name in sorted(expected.keys() | found.keys()):
+        if expected.get(name) == found.get(name):
+            continue
+        shown = project.show(releases / name)
+        code = ("release_file_added" if name not in expected else
+                "release_file_missing" if name not in found else "release_modified")
+        problems.append(Problem(Loc(shown), code, {"version": version, "file": shown,
+                                                   "manifest": manifest}))
+    return problems
+
+
+def verify_release(project: Project, version: str) -> None:
+    """Refuse a release whose snapshot or images are not what was released."""
+    problems = integrity_problems(project, version)
+    if problems:
+        language = snapshot_language(project.releases / f"{version}.yaml")
+        raise SnapshotModified(problems, language)
+
+
+def snapshot_language(path: Path) -> str:
+    """The document language written in a snapshot, for messages about it."""
+    found = re.search(r'^  "?language"?: "([a-z]{2})"$', path.read_text(encoding="utf-8"),
+                      re.MULTILINE)
+    return found.group(1) if found and found.group(1) in languages() else "en"
 
 
 class _Dumper(yaml.SafeDumper):
@@ -133,6 +225,7 @@ def read_release(folder: Path | str, version: str) -> Checked:
         else:
             problem = Problem(where, "no_release_yet", {"version": version})
         fail_on_errors([problem])
+    verify_release(project, version)
     frozen = project.releases / version / "assets"  # absent for releases made before
     return read_handbook(folder, snapshot=path, assets=frozen if frozen.is_dir() else None)
 

@@ -136,12 +136,28 @@ def _starter_values(handbook: Handbook, root: Loc) -> Iterator[Problem]:
 
 
 def _placeholders(prose: Prose, root: Loc) -> Iterator[Problem]:
-    """Text still starting with the "FILL IN:" marker that ``sopgen new`` writes."""
+    """Text still starting with the "FILL IN:" marker that ``sopgen new`` writes, and
+    paragraphs starting with the "REVIEW:" marker ``sopgen import`` puts on what it
+    could not place."""
     markers = tuple(catalogue(code).fields["placeholder"] for code in languages())
+    review = _review_marker()
     for procedure, texts in prose:
         for text in texts:
             if text.strip().startswith(markers):
                 yield _warning(text, root, "placeholder", id=procedure.id, text=text.strip())
+            for found in review.finditer(text):
+                yield _warning(text, root, "imported_review", id=procedure.id,
+                               text=_shortened(found.group(1)))
+
+
+@cache
+def _review_marker() -> re.Pattern[str]:
+    markers = "|".join(re.escape(catalogue(code).fields["review"]) for code in languages())
+    return re.compile(rf"^[ \t]*(?:{markers})[ \t]*(.*)$", re.MULTILINE)
+
+
+def _shortened(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 # ------------------------------------------------- consistency of the text (issue: review 2.0.0)

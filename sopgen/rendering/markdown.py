@@ -38,6 +38,9 @@ Findings = list[tuple[str, dict[str, object]]]  # (message code, parameters), pe
 # One line without block markers is one paragraph: inline parsing renders it the same.
 BLOCK_SYNTAX = re.compile(r"\n|^\s*([-+*>#=]|\d+[.)])|\||^ {4}")
 PARAGRAPH_BREAK = re.compile(r"\n{3,}")
+# The printed page's text width (134 mm) in CSS pixels: a wider image is scaled down to
+# fit (and on a phone to far less), so its text may become too small to read.
+PAGE_WIDTH_PX = 506
 HEADING_SHIFT = 3  # a "# Title" inside a field becomes <h4>, below pillar/procedure/section
 # A run of characters none of markdown-it's inline rules starts at (its "text" rule's set).
 TEXT_RUN = re.compile(r"[^\n!#$%&*+\-:<=>@\[\\\]^_`{}~]+")
@@ -106,6 +109,12 @@ class TextRenderer:
     def markdown_cell(self, text: str) -> str:
         """One line of Markdown for a table cell: a "|" would end the cell, so escape it."""
         return re.sub(r"(?<!\\)\|", r"\\|", self.markdown_inline(text))
+
+    def tokens(self, text: str) -> list[Token]:
+        """A field's tokens after the policy, for writers that are not HTML (the DOCX);
+        what the policy found is reported here as for the other formats."""
+        self._cached("tokens", text, lambda text: (self._tokens(text), "")[1])
+        return self._tokens(text)
 
     # --- kept between builds (see render._rendered_before)
 
@@ -308,11 +317,17 @@ class TextRenderer:
         src = str(token.attrs.get("src", ""))
         size = self._asset_size(src)
         if size is not None and size <= MAX_ASSET_BYTES:
+            path = (self.assets.parent / src).resolve()
             try:
-                token.attrs["src"] = data_uri((self.assets.parent / src).resolve())
-                return [token]
+                token.attrs["src"] = data_uri(path)
             except Unreadable:  # reported by validate: left out, never published as is
                 size = None
+            else:
+                width = image_width(path)
+                if width is not None and width > PAGE_WIDTH_PX:
+                    self._found("image_wider_than_page",
+                                {"path": src, "width": width, "page": PAGE_WIDTH_PX})
+                return [token]
         if size is None:
             self._found("image_not_asset", {"url": src})
         else:
@@ -381,3 +396,28 @@ def data_uri(path: Path) -> str:
     if is_svg(path.name):
         data = sanitise(data)[0]
     return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def image_width(path: Path) -> int | None:
+    """The width in pixels of a PNG, GIF or JPEG, read from its header; None for other
+    images (SVG scales) or a file that does not say."""
+    with path.open("rb") as file:
+        head = file.read(64 * 1024)
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+        return int.from_bytes(head[16:20], "big")
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return int.from_bytes(head[6:8], "little")
+    if head.startswith(b"\xff\xd8"):
+        return _jpeg_width(head)
+    return None
+
+
+def _jpeg_width(data: bytes) -> int | None:
+    """Walk the JPEG segments to the frame header (SOF0–SOF15 but DHT, JPG and DAC)."""
+    index = 2
+    while index + 9 < len(data) and data[index] == 0xFF:
+        marker, length = data[index + 1], int.from_bytes(data[index + 2:index + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return int.from_bytes(data[index + 7:index + 9], "big")
+        index += 2 + length
+    return None

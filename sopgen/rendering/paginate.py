@@ -11,7 +11,10 @@ depend on any other part. We therefore:
    fixed-width empty slot, and the page-number footer is left out;
 3. from where every anchor and slot landed, compute the real page numbers, and lay out
    one light "stamp" document holding only the numbers and the footers;
-4. join the chunk PDFs, lay the stamp over them, and add links, bookmarks and metadata.
+4. move each number into the chunk's own text (inline.py), join the chunk PDFs and their
+   structure trees (structure.py), lay the rest of the stamp over them as an artifact,
+   point links at their pages, and add bookmarks and the metadata of a tagged PDF/UA-1 and
+   PDF/A-2b file (archival.py).
 
 Chunks whose HTML did not change since the last build come from a cache, so an edit to
 one procedure lays out only that procedure's chunk again.
@@ -26,6 +29,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,18 +38,23 @@ from typing import Any
 from sopgen.core.parallel import available_cores, can_fork, forked_pool
 
 PART = re.compile(r"<!-- sopgen:part(?: pillar=([a-z]+))? -->")
-LINK = re.compile(r'<a\b(?P<attrs>[^>]*\bclass="(?P<class>xref|pgref)"[^>]*)>(?P<body>.*?)</a>',
-                  re.DOTALL)
+LINK = re.compile(
+    r'<a\b(?P<attrs>[^>]*\bclass="(?P<class>xref-bare|xref|pgref)"[^>]*)>(?P<body>.*?)</a>',
+    re.DOTALL)
 HREF = re.compile(r'href="#([^"]+)"')
+ID = re.compile(r'\bid="([^"]+)"')
 PILLAR_TITLE = re.compile(r'<h2 class="chapter pillar-title">(.*?)</h2>', re.DOTALL)
 PX_TO_PT = 0.75
 PARTS_PER_CHUNK = 4
-FIGURE_SPACES = "&#8199;&#8199;&#8199;&#8199;"
+CACHE_FORMAT = "tagged-2"  # changes when what a cached part or PDF holds changes
+ELSEWHERE = "sopgen-elsewhere"
+FIGURE_SPACES = "&#8199;&#8199;&#8199;"  # room for a page number up to 999
 
 CHUNK_CSS = """
 @page { @bottom-center { content: none; } }
 .sopgen-first > *, .sopgen-first > * > h2:first-child { break-before: auto !important; }
-a.xref::after { content: none; }
+a.xref::after, a.xref-bare::after { content: none; }
+.pg-xref .room { visibility: hidden; }
 .toc a, .pillar-list a { display: inline; }
 .toc a::after, .pillar-list a::after { content: leader("."); }
 h1, h2, h3, h4, h5, h6 { bookmark-level: none; }
@@ -58,7 +67,7 @@ STAMP_CSS = """
 .stamp-page { position: relative; height: 1px; break-after: page; }
 .stamp-page.first { page: cover; }
 .stamp { position: absolute; text-align: right; white-space: nowrap; line-height: 1.2; }
-.stamp.xref { color: #57606a; }
+.stamp.xref, .stamp.xref-bare { color: #57606a; }
 """
 
 
@@ -67,7 +76,9 @@ class Slot:
     """A place that shows the page number of ``target``."""
 
     target: str
-    kind: str  # "xref" or "pgref"
+    kind: str  # "xref", "xref-bare" (inside parentheses: no brackets of its own) or "pgref"
+    before: str = ""  # printed with the number: "(p. " … ")" after a cross-reference
+    after: str = ""
 
 
 @dataclass
@@ -75,6 +86,7 @@ class Chunk:
     html: str
     first_pillar: str | None
     parts: int
+    elsewhere: list[str] = field(default_factory=list)  # link targets in other chunks
 
 
 @dataclass
@@ -82,7 +94,6 @@ class PageInfo:
     width: float
     height: float
     anchors: dict[str, list[float]]
-    links: list[tuple[str, list[float]]]
     bookmarks: list[tuple[int, str, list[float]]]
 
 
@@ -108,6 +119,8 @@ class Job:
     base_url: str
     allowed: list[str]
     identifier: str
+    tagged: bool = True  # a part of the handbook; page-number layers are artifacts
+    elsewhere: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -144,12 +157,20 @@ def add_slots(html: str, slots: dict[str, Slot], page_label: str) -> str:
         target = HREF.search(match.group("attrs"))
         if target is None:
             return match.group(0)
-        ident = f"sopgen-pg-{len(slots)}"
-        slots[ident] = Slot(target.group(1), match.group("class"))
-        slot = f'<span class="pg" id="{ident}">{FIGURE_SPACES}</span>'
-        if match.group("class") == "xref":  # the stamp prints "12)" at the slot's left
-            return f'{match.group(0)}<span class="pg-xref"> ({page_label} {slot}</span>'
-        return match.group(0) + slot
+        ident = f"sopgen-pg-{len(slots)}"  # inline.SLOT_PREFIX
+        kind = match.group("class")
+        if kind == "pgref":
+            slots[ident] = Slot(target.group(1), kind)
+            return f'{match.group(0)}<span class="pg" id="{ident}">{FIGURE_SPACES}</span>'
+        # The whole "(p. 12)" is stamped, right-aligned in a slot as wide as "(p. 999)"
+        # drawn invisibly: a shorter number leaves a wider space before it, never a gap
+        # inside the brackets or before the punctuation that follows.
+        before, after = (f"({page_label}\u00a0", ")") if kind == "xref" else (
+            f"{page_label}\u00a0", "")
+        slots[ident] = Slot(target.group(1), kind, before, after)
+        room = f"{before}999{after}".replace("\u00a0", "&nbsp;")
+        return (f'{match.group(0)} <span class="pg pg-xref" id="{ident}">'
+                f'<span class="room">{room}</span></span>')
 
     return LINK.sub(replace, html)
 
@@ -177,11 +198,19 @@ def make_chunks(head: str, preamble: str, parts: list[tuple[str | None, str]]) -
                       f'style="string-set: run-pillar content()">{titles[pillar]}</span></div>')
         first, *others = [html for _, html in group]  # its page break would leave a blank
         body = f'<div class="sopgen-first">{first}</div>' + "".join(others)
+        elsewhere = sorted(set(HREF.findall(body)) - set(ID.findall(body)))
         html = (chunk_head.replace("</head>", f"{extra}</head>") + preamble
-                + '<div class="running" id="sopgen-origin"></div>' + setter + body
-                + "</body></html>")
-        chunks.append(Chunk(html, pillar, len(group)))
+                + '<div class="running" id="sopgen-origin"></div>'
+                + _stand_ins(elsewhere) + setter + body + "</body></html>")
+        chunks.append(Chunk(html, pillar, len(group), elsewhere))
     return chunks
+
+
+def _stand_ins(targets: list[str]) -> str:
+    """Invisible anchors for link targets laid out in other chunks: WeasyPrint then writes
+    every link's annotation into the chunk's structure tree, and joining retargets it."""
+    anchors = "".join(f'<div id="{target}"></div>' for target in targets)
+    return f'<div class="running {ELSEWHERE}">{anchors}</div>' if targets else ""
 
 
 # ------------------------------------------------------------------ laying out
@@ -190,24 +219,34 @@ def layout(job: Job) -> LaidOut:
     """Lay one chunk out (in a worker process) and record where everything landed."""
     from weasyprint import HTML
 
+    from sopgen.rendering.archival import WRITE_OPTIONS
     from sopgen.rendering.pdf import captured_weasyprint_log, layout_errors, make_fetcher
 
+    stand_ins = set(job.elsewhere)
     with captured_weasyprint_log(), layout_errors():
         document = HTML(string=job.html, base_url=job.base_url,
                         url_fetcher=make_fetcher([Path(p) for p in job.allowed])).render()
         pages = [PageInfo(page.width, page.height,
-                          {key: list(value) for key, value in page.anchors.items()},
-                          [(target, list(rect)) for kind, target, rect, _ in page.links
-                           if kind == "internal"],
+                          {key: list(value) for key, value in page.anchors.items()
+                           if key not in stand_ins},
                           []) for page in document.pages]
-        pdf = document.write_pdf(pdf_identifier=job.identifier.encode())
+        options = WRITE_OPTIONS if job.tagged else {}
+        pdf = document.write_pdf(pdf_identifier=job.identifier.encode(), **options)
+    if job.tagged:
+        from sopgen.rendering.inline import SLOT_PREFIX
+        from sopgen.rendering.structure import prepare_part
+
+        slots = [{name: rect for name, rect in page.anchors.items()
+                  if name.startswith(SLOT_PREFIX)} for page in pages]
+        pdf = prepare_part(pdf, _cache_key(job.html)[:8], slots)
     return LaidOut(pdf, pages)
 
 
-def lay_out_all(chunks: list[str], engine: Engine, what: str) -> tuple[list[LaidOut],
-                                                                       list[str]]:
+def lay_out_all(chunks: list[str], engine: Engine, what: str, *, tagged: bool = True,
+                elsewhere: list[list[str]] | None = None) -> tuple[list[LaidOut], list[str]]:
     """Every chunk laid out: from the cache when its HTML is unchanged, else in parallel."""
     keys = [_cache_key(chunk) for chunk in chunks]
+    stand_ins = elsewhere or [[] for _ in chunks]
     results: dict[int, LaidOut] = {}
     missing = []
     for index, key in enumerate(keys):
@@ -217,22 +256,41 @@ def lay_out_all(chunks: list[str], engine: Engine, what: str) -> tuple[list[Laid
         else:
             missing.append(index)
     jobs = [Job(chunks[i], engine.base.as_uri() + "/", [str(p) for p in engine.allowed],
-                engine.identifier) for i in missing]
+                engine.identifier, tagged, stand_ins[i]) for i in missing]
     if engine.report:
         engine.report(f"laying out {len(jobs)} of {len(chunks)} {what} …")
-    for index, laid_out in zip(missing, _run(jobs, engine.workers), strict=True):
+    progress = _counter(engine.report, len(jobs), what)
+    for index, laid_out in zip(missing, _run(jobs, engine.workers, progress), strict=True):
         results[index] = laid_out
         _to_cache(engine.cache, keys[index], laid_out)
     return [results[i] for i in range(len(chunks))], keys
 
 
-def _run(jobs: list[Job], workers: int) -> list[LaidOut]:
+def _counter(report: Callable[[str], None] | None, total: int,
+             what: str) -> Callable[[], None]:
+    """A tick per chunk laid out, so a long layout shows it is moving (also in a CI log)."""
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if report and total > 1:
+            report(f"laid out {done} of {total} {what}")
+    return tick
+
+
+def _run(jobs: list[Job], workers: int, tick: Callable[[], None]) -> list[LaidOut]:
     if workers <= 1 or len(jobs) <= 1 or not can_fork():
-        return [layout(job) for job in jobs]
+        return [_ticked(layout(job), tick) for job in jobs]
     import weasyprint  # noqa: F401 - imported once here, inherited by forked workers
 
     with forked_pool(min(workers, len(jobs)), "laying out the PDF") as pool:
-        return list(pool.map(layout, jobs))
+        return [_ticked(laid_out, tick) for laid_out in pool.map(layout, jobs)]
+
+
+def _ticked(laid_out: LaidOut, tick: Callable[[], None]) -> LaidOut:
+    tick()
+    return laid_out
 
 
 def _cache_key(html: str) -> str:
@@ -240,7 +298,7 @@ def _cache_key(html: str) -> str:
 
     from sopgen import __version__
 
-    digest = hashlib.sha256(f"{__version__}|{weasyprint.__version__}|".encode())
+    digest = hashlib.sha256(f"{__version__}|{weasyprint.__version__}|{CACHE_FORMAT}|".encode())
     digest.update(html.encode())
     return digest.hexdigest()[:32]
 
@@ -323,7 +381,7 @@ def _stamp_page(placed: Placed, index: int, slots: dict[str, Slot], origin: list
             continue
         x1, y1, x2, y2 = rect
         size = max((y2 - y1) / 1.2, 1)
-        text = f"{target + 1})" if slot.kind == "xref" else f"{target + 1}"
+        text = f"{slot.before}{target + 1}{slot.after}"
         spans.append(f'<span class="stamp {slot.kind}" style="left:{x1 - origin[0]:.3f}px;'
                      f"top:{y1 - origin[1]:.3f}px;width:{x2 - x1:.3f}px;"
                      f'font-size:{size:.3f}px">{text}</span>')
@@ -331,38 +389,61 @@ def _stamp_page(placed: Placed, index: int, slots: dict[str, Slot], origin: list
     return f'<div class="stamp-page{first}">{"".join(spans)}</div>'
 
 
-def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed) -> bytes:
-    """The chunk PDFs as one document, stamped, linked and bookmarked (qpdf via pikepdf:
-    joining and overlaying hundreds of pages is C++ work, not Python)."""
+def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed,
+         titles: dict[str, str] | None = None) -> bytes:
+    """The chunk PDFs as one tagged document, stamped, linked and bookmarked (qpdf via
+    pikepdf: joining and overlaying hundreds of pages is C++ work, not Python)."""
     import pikepdf
 
+    from sopgen.rendering.archival import finish
+    from sopgen.rendering.inline import SLOT_PREFIX, move_numbers
+    from sopgen.rendering.structure import join_structures, save
+
     joined = pikepdf.Pdf.new()
-    sources = []  # pikepdf copies lazily: keep every source open until saved
+    sources, parts = [], []  # pikepdf copies lazily: keep every source open until saved
+    pages = iter(placed.pages)
     for chunk, stamp in zip(laid_out, stamps, strict=True):
         source = pikepdf.Pdf.open(io.BytesIO(chunk.pdf))
         overlay = pikepdf.Pdf.open(io.BytesIO(stamp.pdf))
         sources += [source, overlay]
+        parts.append(source)
         for number, (page, stamp_page) in enumerate(zip(source.pages, overlay.pages,
                                                         strict=True)):
-            _drop_internal_links(page)
+            slots = {name: rect for name, rect in next(pages).anchors.items()
+                     if name.startswith(SLOT_PREFIX)}
+            move_numbers(source, page, overlay, stamp_page, slots)
             _overlay(source, page, stamp_page, pikepdf.Name(f"/SopgenStamp{number}"))
-        joined.pages.extend(source.pages)
-    _add_links(joined, placed)
+        with warnings.catch_warnings():  # named destinations: _retarget_links redoes them
+            warnings.simplefilter("ignore", pikepdf.exceptions.PageCopyWarning)
+            joined.pages.extend(source.pages)
+    join_structures(joined, parts)
+    _retarget_links(joined, placed, titles or {})
     _add_outline(joined, placed)
     first = sources[0]
     for key, value in first.docinfo.items():
         joined.docinfo[key] = value
-    if "/Lang" in first.Root:
-        joined.Root.Lang = first.Root.Lang
-    out = io.BytesIO()
-    joined.save(out, deterministic_id=True,
-                object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return out.getvalue()
+    for key in ("/Lang", "/Metadata", "/OutputIntents"):
+        if key in first.Root:
+            joined.Root[key] = joined.copy_foreign(first.Root[key]) \
+                if first.Root[key].is_indirect else _copy_direct(joined, first.Root[key])
+    finish(joined)
+    return save(joined)
+
+
+def _copy_direct(joined: Any, value: Any) -> Any:
+    import pikepdf
+
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([_copy_direct(joined, item) for item in value])
+    if isinstance(value, pikepdf.Dictionary):
+        return pikepdf.Dictionary({key: _copy_direct(joined, item) for key, item in value.items()})
+    return joined.copy_foreign(value) if getattr(value, "is_indirect", False) else value
 
 
 def _overlay(owner: Any, page: Any, stamp_page: Any, name: Any) -> None:
     """``Page.add_overlay``, but with a fixed resource name: its random one breaks
-    reproducible output. Pages of a chunk share one /Resources, hence a name per page."""
+    reproducible output. Pages of a chunk share one /Resources, hence a name per page.
+    What stays on the stamp (footers, any number not moved inline) is an artifact."""
     import pikepdf
 
     form = owner.copy_foreign(stamp_page.as_form_xobject())
@@ -370,46 +451,43 @@ def _overlay(owner: Any, page: Any, stamp_page: Any, name: Any) -> None:
     placement = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox),
                                                  allow_shrink=True, allow_expand=True)
     page.contents_add(b"q\n", prepend=True)
-    page.contents_add(b"Q\n" + placement, prepend=False)
+    page.contents_add(b"Q\n/Artifact <</Type /Pagination>> BDC\n" + placement + b"\nEMC\n",
+                      prepend=False)
     page.contents_coalesce()
 
 
-def _drop_internal_links(page: Any) -> None:
-    """WeasyPrint's own internal links name destinations that joining loses; we redo them."""
+def _retarget_links(joined: Any, placed: Placed, titles: dict[str, str]) -> None:
+    """A chunk's links name anchors that joining loses (or stand-ins for anchors in other
+    chunks): point each at the page its anchor landed on, and describe it."""
     import pikepdf
 
-    if "/Annots" not in page.obj:
-        return
-    kept = [a for a in page.obj.Annots if not _is_internal_link(a)]
-    page.obj.Annots = pikepdf.Array(kept)
-
-
-def _is_internal_link(annotation: Any) -> bool:
-    if annotation.get("/Subtype") != "/Link":
-        return False
-    action = annotation.get("/A")
-    return "/Dest" in annotation or (action is not None and action.get("/S") == "/GoTo")
-
-
-def _add_links(joined: Any, placed: Placed) -> None:
-    import pikepdf
-
-    for index, page in enumerate(placed.pages):
-        annotations = []
-        for target, (x1, y1, x2, y2) in page.links:
-            destination = placed.anchor_page.get(target)
-            if destination is None:
+    for page in joined.pages:
+        for annotation in page.obj.get("/Annots", []):
+            target = _named_target(annotation)
+            if target is None:
                 continue
-            rect = [x1 * PX_TO_PT, (page.height - y2) * PX_TO_PT, x2 * PX_TO_PT,
-                    (page.height - y1) * PX_TO_PT]
-            annotations.append(joined.make_indirect(pikepdf.Dictionary(
-                Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=rect,
-                Border=[0, 0, 0],
-                Dest=[joined.pages[destination].obj, pikepdf.Name.Fit])))
-        if annotations:
-            pdf_page = joined.pages[index].obj
-            existing = list(pdf_page.Annots) if "/Annots" in pdf_page else []
-            pdf_page.Annots = pikepdf.Array(existing + annotations)
+            index = placed.anchor_page.get(target)
+            if index is None:
+                del annotation["/Dest"]
+                continue
+            landed = placed.pages[index]
+            top = landed.anchors.get(target, [0, 0])[1]
+            annotation.Dest = pikepdf.Array([joined.pages[index].obj, pikepdf.Name.XYZ, None,
+                                             (landed.height - top) * PX_TO_PT, None])
+            if target in titles:
+                annotation.Contents = pikepdf.String(titles[target])
+
+
+def _named_target(annotation: Any) -> str | None:
+    import pikepdf
+
+    if annotation.get("/Subtype") != "/Link":
+        return None
+    destination = annotation.get("/Dest")
+    action = annotation.get("/A")
+    if destination is None and action is not None and action.get("/S") == "/GoTo":
+        destination = action.get("/D")
+    return str(destination) if isinstance(destination, pikepdf.String) else None
 
 
 def _add_outline(joined: Any, placed: Placed) -> None:
@@ -439,16 +517,17 @@ def write_pdf_parallel(print_html: str, engine: Engine) -> bytes:
     head, preamble, parts, _ = split(print_html)
     slots: dict[str, Slot] = {}
     parts = [(pillar, add_slots(html, slots, engine.page_label)) for pillar, html in parts]
-    chunks = [chunk.html for chunk in make_chunks(head, preamble, parts)]
-    laid_out, keys = lay_out_all(chunks, engine, "parts of the PDF")
+    chunks = make_chunks(head, preamble, parts)
+    laid_out, keys = lay_out_all([chunk.html for chunk in chunks], engine, "parts of the PDF",
+                                 elsewhere=[chunk.elsewhere for chunk in chunks])
     placed = Placed.of(laid_out)
-    _bookmarks_from_html(parts, placed)
+    titles = _bookmarks_from_html(parts, placed)
     stamp_html = stamp_chunks(head, placed, slots, [len(c.pages) for c in laid_out])
-    stamps, stamp_keys = lay_out_all(stamp_html, engine, "page-number layers")
+    stamps, stamp_keys = lay_out_all(stamp_html, engine, "page-number layers", tagged=False)
     _prune_cache(engine.cache, set(keys) | set(stamp_keys))
     if engine.report:
         engine.report(f"joining {len(placed.pages)} pages …")
-    return join(laid_out, stamps, placed)
+    return join(laid_out, stamps, placed, titles)
 
 
 SECTION_ID = re.compile(r'<(?:section|nav)\b[^>]*\bid="([^"]+)"')
@@ -458,11 +537,13 @@ BOOKMARKED = re.compile(
     r"(?P<title>.*?)</h3>", re.DOTALL)
 
 
-def _bookmarks_from_html(parts: list[tuple[str | None, str]], placed: Placed) -> None:
+def _bookmarks_from_html(parts: list[tuple[str | None, str]],
+                         placed: Placed) -> dict[str, str]:
     """Chapters are level 1, procedures level 2, each on the page its anchor landed on.
 
     WeasyPrint's own bookmarks are switched off in chunks (a chunk starting inside a
     pillar would make its procedures top-level), so the outline is rebuilt here.
+    Returns each bookmarked anchor's label: what a link to it is about.
     """
     from html import unescape
 
@@ -481,6 +562,7 @@ def _bookmarks_from_html(parts: list[tuple[str | None, str]], placed: Placed) ->
         index = placed.anchor_page.get(ident) if ident else None
         if index is not None:
             placed.pages[index].bookmarks.append((level, label, [0, 0]))
+    return {ident: label for _, label, ident in ids_in_order if ident}
 
 
 def _text(html: str, unescape: Callable[[str], str]) -> str:

@@ -105,10 +105,13 @@ def lay_out(print_html: str, base: Path, allowed: list[Path], *, forms: bool = F
 
 
 def pdf_bytes(document: Any, identifier: str, *, forms: bool = False) -> bytes:
+    """The tagged PDF/UA-1 and PDF/A-2b file of a laid-out document."""
+    from sopgen.rendering.archival import WRITE_OPTIONS, finished
+
     with captured_weasyprint_log(), layout_errors():
         pdf: bytes = document.write_pdf(pdf_identifier=identifier.encode(),
-                                        pdf_forms=forms or None)
-        return pdf
+                                        pdf_forms=forms or None, **WRITE_OPTIONS)
+    return finished(pdf)
 
 
 # Where a layout exception was raised says whose it is: in WeasyPrint or a library it

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from sopgen.core.cache import digest
-from sopgen.rendering.paginate import Engine, can_split, write_pdf_parallel
+from sopgen.rendering.paginate import CACHE_FORMAT, Engine, can_split, write_pdf_parallel
 from sopgen.rendering.pdf import write_pdf
 from sopgen.rendering.render import theme_folder
 
@@ -66,8 +66,8 @@ def _document_key(print_html: str, layout: Layout, engine: PdfEngine) -> str:
 
     libraries = [f"{name} {metadata.version(name)}"
                  for name in ("weasyprint", "pydyf", "pikepdf", "fonttools")]
-    return digest("pdf", print_html, engine, layout.identifier, layout.page_label, *libraries,
-                  *_stamps(theme_folder()), *_stamps(layout.assets))
+    return digest("pdf", CACHE_FORMAT, print_html, engine, layout.identifier, layout.page_label,
+                  *libraries, *_stamps(theme_folder()), *_stamps(layout.assets))
 
 
 def _stamps(folder: Path) -> list[str]:

@@ -37,6 +37,7 @@ from sopgen.core.parallel import available_cores, can_fork, forked_pool
 from sopgen.core.problems import Loc, relative
 from sopgen.core.svg import Unreadable
 from sopgen.rendering.markdown import Findings, TextRenderer, caches_from, data_uri
+from sopgen.rendering.printtext import for_print, list_items, product_names, protector
 
 THEME_PACKAGE = ("sopgen", "themes/default")
 
@@ -48,10 +49,12 @@ def theme_folder() -> Path:
     return Path(str(resources.files(THEME_PACKAGE[0]).joinpath(THEME_PACKAGE[1])))
 
 
-def file_stem(doc: Document, *, draft: bool, role: str | None = None) -> str:
-    """``SOP-SK-WEB-2.0.0``, ``…-draft``, ``…-editor``: what every file name starts with."""
+def file_stem(doc: Document, *, draft: bool, role: str | None = None,
+              edition: str | None = None) -> str:
+    """``SOP-SK-WEB-2.0.0``, ``…-draft``, ``…-editor``, ``…-public``: what every file name
+    starts with."""
     stem = f"{doc.id}-{doc.version}" + ("-draft" if draft else "")
-    return f"{stem}-{role}" if role else stem
+    return "-".join(part for part in (stem, role, edition) if part)
 
 
 class MdText(str):
@@ -74,6 +77,7 @@ class Context(TypedDict):
     pillars: list[PillarView]
     words: Catalogue
     draft: bool
+    edition: str  # the narrowest audience that may read it all: public, internal, restricted
     logo: str
     language: str
     file_stem: str
@@ -182,6 +186,10 @@ class Links:
         return "#" + model.anchor(kind, ident)
 
 
+# The first line of Markdown that starts a block other than a paragraph.
+BLOCK_START = re.compile(r"\s{0,3}([|>#]|```|~~~|[-+*]\s|\d+[.)]\s)|\s{4}")
+
+
 def indent_lines(text: str, first: str, rest: str) -> str:
     """Prefix the first line with ``first`` and every other line with ``rest``."""
     lines = text.split("\n")
@@ -236,8 +244,10 @@ class Renderer:
 
     def __init__(self, handbook: Handbook, project_root: Path, *, draft: bool = False,
                  links: Links | None = None, changes: dict[str, list[str]] | None = None,
-                 assets: Path | None = None, store: Store | None = None) -> None:
+                 assets: Path | None = None, store: Store | None = None,
+                 edition: str | None = None) -> None:
         self.handbook = handbook
+        self.edition = edition or model.edition_of(handbook)  # the audience it is made for
         self.changes = changes or {}
         self.root = project_root
         self.draft = draft
@@ -251,6 +261,7 @@ class Renderer:
         self._environments: dict[bool, jinja2.Environment] = {}
         self._context: Context | None = None
         self._needing_parser: list[str] | None = None
+        self._protector: re.Pattern[str] | None = None
 
     def needing_parser(self) -> list[str]:
         """The handbook's Markdown texts that need the parser, once each, in order."""
@@ -272,6 +283,7 @@ class Renderer:
             pillars=[self._pillar(key) for key in model.PILLARS],
             words=self.words,
             draft=self.draft,
+            edition=self.edition,
             logo=self._logo(logo_path) if doc.organisation.logo else "",
             language=doc.language,
             file_stem=file_stem(doc, draft=self.draft),
@@ -304,6 +316,12 @@ class Renderer:
         except jinja2.TemplateError as error:  # a project's own template is the user's code
             raise template_error(error, self.root) from error
 
+    def render_print(self, template: str, **extra: Any) -> str:
+        """HTML for WeasyPrint: names never hyphenated, code blocks sized to fit."""
+        if self._protector is None:
+            self._protector = protector(product_names(self.handbook))
+        return for_print(self.render(template, **extra), self._protector)
+
     def source(self, template: str) -> str:
         """A theme file as it is (CSS, JavaScript): served, never rendered."""
         env = environment(self.root / "templates", markdown=False)
@@ -314,11 +332,34 @@ class Renderer:
         """A list item's text: its continuation lines indented under the marker."""
         return MdText(indent_lines(self.text.markdown(text), "", indent))
 
+    def _md_blocks(self, text: str) -> tuple[str, str]:
+        """A field's Markdown as (its first paragraph, the blocks after it); a field that
+        starts with a list or a table has no first paragraph."""
+        body = self.text.markdown(text)
+        if BLOCK_START.match(body):
+            return "", body
+        lead, _, more = body.partition("\n\n")
+        return lead, more.strip()
+
+    def _md_lead(self, text: str) -> MdText:
+        """The first paragraph as one table cell: a "|" would end the cell."""
+        lead = self._md_blocks(text)[0].replace("\n", " ")
+        return MdText(re.sub(r"(?<!\\)\|", r"\\|", lead))
+
+    def _md_more(self, text: str) -> MdText:
+        return MdText(self._md_blocks(text)[1])
+
     def _md_quote(self, text: str, indent: str, label: str) -> MdText:
-        """A note or warning as a block quote, tables and code blocks kept whole."""
-        heading = f"**{escape_markdown(label)}:** "
-        return MdText(indent_lines(self.text.markdown(text), f"{indent}> {heading}",
-                                   f"{indent}> "))
+        """A note or warning as a block quote, tables and code blocks kept whole.
+
+        The label shares the first line only with a paragraph: before a table, a code
+        block or a list it is a paragraph of its own, or the block would not be one.
+        """
+        heading = f"**{escape_markdown(label)}:**"
+        body = self.text.markdown(text)
+        if not BLOCK_START.match(body):
+            return MdText(indent_lines(body, f"{indent}> {heading} ", f"{indent}> "))
+        return MdText(indent_lines(f"{heading}\n\n{body}", f"{indent}> ", f"{indent}> "))
 
     def _install_filters(self, env: jinja2.Environment, markdown: bool) -> None:
         words = self.words
@@ -326,14 +367,18 @@ class Renderer:
             "label": words.label,
             "choice": words.choice,
             "date": words.date,
+            "edition": words.edition,
             "role_title": lambda role_id: self.handbook.role(role_id).title,
             "css_content": css_content,
             "raci": lambda procedure, role_id: raci_cell(procedure, role_id, words),
+            "list_items": list_items,
         }
         if markdown:
             filters["md"] = lambda text: MdText(self.text.markdown(text))
             filters["md_inline"] = lambda text: MdText(self.text.markdown_inline(text))
             filters["md_cell"] = lambda text: MdText(self.text.markdown_cell(text))
+            filters["md_lead"] = self._md_lead
+            filters["md_more"] = self._md_more
             filters["raw"] = MdText
             filters["md_item"] = self._md_item
             filters["md_quote"] = self._md_quote
@@ -351,7 +396,8 @@ PARALLEL_FROM = 150  # procedures; below this a second process costs more than i
 
 def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *,
                    draft: bool = False, changes: dict[str, list[str]] | None = None,
-                   assets: Path | None = None, store: Store | None = None) -> Rendered:
+                   assets: Path | None = None, store: Store | None = None,
+                   edition: str | None = None) -> Rendered:
     """Render each text format in memory; the PDF gets its print HTML from here.
 
     A large handbook renders in forked processes (see ``_render_in_parallel``); the
@@ -360,7 +406,7 @@ def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *
     """
     with paused_gc():
         renderer = Renderer(handbook, project_root, draft=draft, changes=changes,
-                            assets=assets, store=store)
+                            assets=assets, store=store, edition=edition)
         rendered = _render_formats(renderer, formats)
         _save_rendered(renderer, store)
         return rendered
@@ -397,7 +443,10 @@ Result = tuple[bytes, list[Any]]  # a file, and the problems found rendering it
 
 
 def _render_one(renderer: Renderer, fmt: str) -> Result:
-    text = renderer.render(TEMPLATES[fmt], markdown=fmt == "md")
+    if fmt == "pdf":
+        text = renderer.render_print(TEMPLATES[fmt])
+    else:
+        text = renderer.render(TEMPLATES[fmt], markdown=fmt == "md")
     if fmt == "md":
         text = tidy_markdown(text)
     elif fmt == "html":

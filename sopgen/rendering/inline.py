@@ -1,0 +1,182 @@
+"""Page numbers written into the part's own text, where a reader meets them.
+
+A chunk is laid out before page numbers are known: each place for one (a contents line,
+"(p. 12)" after a cross-reference) holds a fixed-width slot of figure spaces, which
+WeasyPrint does not draw. The number is laid out afterwards on a "stamp" page. Drawn as
+an overlay at the end of the page, the number would come last in every tool that reads
+the content stream in order (pdf.js, copy and paste, search): "(p. ;" … "59) 61)".
+
+So the number's text object moves from the stamp into the part's content stream, inside
+the marked content of the text just before the slot on its line (" (p. " or the contents
+line's leader): same place, same look, and now in reading order and in the structure
+tree. Where it goes is found where the part is laid out (``mark_slots``, in a worker,
+which leaves a comment naming the slot); joining only swaps each comment for the number
+(``move_numbers``). Whatever cannot be placed (a slot that starts a line) stays on the
+stamp, drawn as before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+SLOT_PREFIX = "sopgen-pg-"
+TOLERANCE = 1.0  # CSS px: both layouts put the text at the same place, to rounding
+COLOUR_OPERATORS = {"rg", "g", "k", "sc", "scn", "cs"}
+MARK = "sopgen-slot"
+SLOT_COMMENT = re.compile(rb"\n%sopgen-slot (\S+)\n")
+NEAR_LINES = 5  # how far left of a slot, in line heights, the text before it may start
+
+
+@dataclass
+class Block:
+    """One BT … ET text object of a content stream, with where it starts."""
+
+    start: int  # index of BT
+    end: int  # index of ET
+    x: float
+    y: float
+
+
+def mark_slots(ops: list[Any], slots: dict[str, list[float]]) -> dict[int, list[str]]:
+    """Where each slot's number belongs in ``ops``: after the text object (the whole of a
+    tagged marked-content sequence) drawn last before the slot on its line."""
+    targets = _marked_blocks(ops)
+    found: dict[int, list[str]] = {}
+    for name, (x1, y1, _, y2) in slots.items():
+        line = [b for b in targets if y1 - TOLERANCE <= b.y <= y2 + TOLERANCE
+                and b.x < x1 - TOLERANCE]
+        # Text close before the slot, or it starts a line (of a table cell, perhaps):
+        # then the text before it on the line is someone else's.
+        if any(b.x >= x1 - NEAR_LINES * (y2 - y1) for b in line):
+            found.setdefault(max(line, key=lambda block: block.start).end, []).append(name)
+    return found
+
+
+def marked_content(ops: list[Any], marks: dict[int, list[str]]) -> bytes:
+    """``ops`` as content-stream bytes with a comment line naming each slot after the
+    operator where its number belongs."""
+    import pikepdf
+
+    if not marks:
+        return bytes(pikepdf.unparse_content_stream(ops))
+    pieces, start = [], 0
+    for index in sorted(marks):
+        pieces.append(pikepdf.unparse_content_stream(ops[start:index + 1]))
+        pieces += [f"\n%{MARK} {name}\n".encode() for name in marks[index]]
+        start = index + 1
+    pieces.append(pikepdf.unparse_content_stream(ops[start:]))
+    return b"".join(pieces)
+
+
+def move_numbers(source: Any, page: Any, stamp: Any, stamp_page: Any,
+                 slots: dict[str, list[float]]) -> int:
+    """Swap each slot comment on ``page`` for its number's text object, taken off
+    ``stamp_page``; returns how many moved."""
+    import pikepdf
+
+    contents = page.obj.get("/Contents")
+    if not slots or not isinstance(contents, pikepdf.Stream):
+        return 0
+    data = contents.read_bytes()
+    if MARK.encode() not in data:
+        return 0
+    stamp_ops = list(pikepdf.parse_content_stream(stamp_page))
+    numbers = _blocks(stamp_ops)
+    fonts: dict[str, Any] = {}
+    moved: list[Block] = []
+
+    def number_for(match: re.Match[bytes]) -> bytes:
+        rect = slots.get(match.group(1).decode())
+        number = next((b for b in numbers if b not in moved and _inside(b, rect)), None) \
+            if rect is not None else None
+        if number is None:
+            return b"\n"
+        moved.append(number)
+        drawn = _drawing(stamp_ops, number, source, page, stamp, fonts)
+        return b"\n" + bytes(pikepdf.unparse_content_stream(drawn)) + b"\n"
+
+    page.obj.Contents = source.make_stream(SLOT_COMMENT.sub(number_for, data))
+    if moved:
+        kept = [op for index, op in enumerate(stamp_ops)
+                if not any(block.start <= index <= block.end for block in moved)]
+        stamp_page.obj.Contents = stamp.make_stream(pikepdf.unparse_content_stream(kept))
+    return len(moved)
+
+
+def _blocks(ops: list[Any]) -> list[Block]:
+    blocks, start, where = [], None, (0.0, 0.0)
+    for index, instruction in enumerate(ops):
+        name, operands = str(instruction.operator), instruction.operands
+        if name == "BT":
+            start, where = index, (float("nan"), float("nan"))
+        elif name == "Tm" and start is not None:
+            where = (float(operands[4]), float(operands[5]))
+        elif name == "ET" and start is not None:
+            blocks.append(Block(start, index, *where))
+            start = None
+    return blocks
+
+
+def _marked_blocks(ops: list[Any]) -> list[Block]:
+    """Text objects that are the whole of a tagged marked-content sequence (MCID)."""
+    import pikepdf
+
+    found = []
+    for block in _blocks(ops):
+        opener = _previous_marker(ops, block.start)
+        closes = block.end + 1 < len(ops) and str(ops[block.end + 1].operator) == "EMC"
+        if opener is None or not closes:
+            continue
+        operands = ops[opener].operands
+        properties = operands[1] if len(operands) > 1 else None
+        if isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties:
+            found.append(block)
+    return found
+
+
+def _previous_marker(ops: list[Any], index: int) -> int | None:
+    """The BDC that opens the sequence ``index`` is in, if only colour settings lie between."""
+    for back in range(index - 1, max(index - 4, -1), -1):
+        name = str(ops[back].operator)
+        if name == "BDC":
+            return back
+        if name not in COLOUR_OPERATORS:
+            return None
+    return None
+
+
+def _inside(block: Block, rect: list[float]) -> bool:
+    x1, y1, x2, y2 = rect
+    return (x1 - TOLERANCE <= block.x <= x2 + TOLERANCE
+            and y1 - TOLERANCE <= block.y <= y2 + TOLERANCE)
+
+
+def _drawing(stamp_ops: list[Any], block: Block, source: Any, page: Any, stamp: Any,
+             fonts: dict[str, Any]) -> list[Any]:
+    """The stamp's text object, with its colour, using fonts copied into the page."""
+    import pikepdf
+
+    colour: list[Any] = []
+    for back in range(block.start - 1, max(block.start - 6, -1), -1):
+        if str(stamp_ops[back].operator) in COLOUR_OPERATORS:
+            colour.insert(0, stamp_ops[back])
+    drawn = [pikepdf.ContentStreamInstruction([], pikepdf.Operator("q")), *colour]
+    for instruction in stamp_ops[block.start:block.end + 1]:
+        operands = list(instruction.operands)
+        if str(instruction.operator) == "Tf":
+            operands[0] = _font(str(operands[0]), source, page, stamp, fonts)
+        drawn.append(pikepdf.ContentStreamInstruction(operands, instruction.operator))
+    drawn.append(pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")))
+    return drawn
+
+
+def _font(name: str, source: Any, page: Any, stamp: Any, fonts: dict[str, Any]) -> Any:
+    import pikepdf
+
+    if name not in fonts:
+        font = stamp.pages[0].Resources.Font[name]
+        fonts[name] = page.add_resource(source.copy_foreign(font), pikepdf.Name.Font,
+                                        pikepdf.Name(f"/SopgenNumber{name[1:]}"))
+    return fonts[name]

@@ -1,0 +1,270 @@
+"""Joining tagged parts: one structure tree for a handbook laid out in parallel.
+
+Each part is a tagged PDF of its own (WeasyPrint's ``pdf_tags``): a /Document element
+whose kids are the part's structure, and a /ParentTree number tree from each page's
+/StructParents (and each annotation's /StructParent) to the elements of its marked
+content. Joining puts every part's kids under one /Document in order (reading order is
+document order), gives every page and annotation a new ParentTree key, and merges the
+ID tree, RoleMap and ClassMap. Marked-content ids (MCIDs) are numbered per page, so they
+stay valid as they are.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+ELEMENT_LIMIT = 2_000_000  # a guard against cycles in a malformed tree
+
+
+def prepare_part(pdf_data: bytes, prefix: str, slots: list[dict[str, list[float]]]) -> bytes:
+    """A part ready to join (run where it was laid out): element ids made unique across
+    parts, where each page number goes marked (``slots``: each page's slot rectangles),
+    and tidied like any tagged PDF sopgen writes."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf_data)) as pdf:
+        if "/StructTreeRoot" not in pdf.Root:
+            return pdf_data
+        tidy(pdf, prefix, slots)
+        return save(pdf)
+
+
+def tidy(pdf: Any, prefix: str = "", slots: list[dict[str, list[float]]] | None = None) -> None:
+    """What WeasyPrint's structure tree lacks for PDF/UA-1, added in one walk of the tree:
+    no elements without content (the stand-in anchors), an ID tree for the ids table
+    header cells are found by (with ``prefix``: unique across joined parts), and running
+    heads, whose elements WeasyPrint leaves outside the tree, marked as artifacts."""
+    import pikepdf
+
+    tree = pdf.Root.get("/StructTreeRoot")
+    if tree is None:
+        return
+    document = _document(tree)
+    document.K = pikepdf.Array([kid for kid in document.K if not _empty(kid)])
+    ids: dict[str, Any] = {}
+    in_tree: set[tuple[int, int]] = set()
+    for element in _elements(document):
+        in_tree.add(element.objgen)
+        _name_ids(element, prefix, ids)
+    if ids and "/IDTree" not in tree:
+        tree.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(
+            [item for name in sorted(ids) for item in (pikepdf.String(name), ids[name])])))
+    parents = dict(number_tree(tree.ParentTree)) if "/ParentTree" in tree else {}
+    for index, page in enumerate(pdf.pages):
+        _rewrite_page(pdf, page, parents, in_tree, slots[index] if slots else {})
+
+
+def _rewrite_page(pdf: Any, page: Any, parents: dict[int, Any],
+                  in_tree: set[tuple[int, int]], slots: dict[str, list[float]]) -> None:
+    """Marked content whose element is outside the structure tree becomes an artifact;
+    the places of page numbers get their comments (inline.py)."""
+    import pikepdf
+
+    from sopgen.rendering.inline import mark_slots, marked_content
+
+    mapped = parents.get(int(page.obj.get("/StructParents", -1)))
+    mapped = mapped if isinstance(mapped, pikepdf.Array) else []
+    outside = {mcid for mcid, element in enumerate(mapped)
+               if isinstance(element, pikepdf.Dictionary) and element.objgen not in in_tree}
+    if not outside and not slots:
+        return
+    ops = list(pikepdf.parse_content_stream(page))
+    for index, instruction in enumerate(ops):
+        operands = instruction.operands
+        if outside and str(instruction.operator) == "BDC" and len(operands) > 1 \
+                and isinstance(operands[1], pikepdf.Dictionary) \
+                and int(operands[1].get("/MCID", -1)) in outside:
+            ops[index] = pikepdf.ContentStreamInstruction(
+                [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)],
+                pikepdf.Operator("BDC"))
+    page.obj.Contents = pdf.make_stream(marked_content(ops, mark_slots(ops, slots)))
+    for mcid in outside:
+        mapped[mcid] = None
+
+
+def save(pdf: Any) -> bytes:
+    import pikepdf
+
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, min_version="1.7",
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
+def tag_links(pdf: Any) -> None:
+    """Every link annotation belongs to a /Link element (PDF/UA-1 7.18.5). WeasyPrint may
+    hang one on an element inside the link (a span in a contents line): move it up."""
+    import pikepdf
+
+    tree = pdf.Root.get("/StructTreeRoot")
+    if tree is None or "/ParentTree" not in tree:
+        return
+    nums = tree.ParentTree.get("/Nums")
+    if nums is None:
+        return
+    for index in range(1, len(nums), 2):
+        element = nums[index]
+        if not isinstance(element, pikepdf.Dictionary) or element.get("/S") == "/Link":
+            continue
+        objects = [kid for kid in element.get("/K", []) if isinstance(kid, pikepdf.Dictionary)
+                   and kid.get("/Type") == "/OBJR" and kid.Obj.get("/Subtype") == "/Link"]
+        if not objects:
+            continue
+        link = _ancestor(element, "/Link")
+        if link is None:
+            element.S = pikepdf.Name.Link
+            continue
+        moved = {kid.objgen for kid in objects}
+        element.K = pikepdf.Array([kid for kid in element.K
+                                   if not isinstance(kid, pikepdf.Dictionary)
+                                   or kid.objgen not in moved])
+        link.K.append(objects[0])
+        nums[index] = link
+
+
+def _ancestor(element: Any, kind: str) -> Any:
+    import pikepdf
+
+    for _ in range(64):
+        element = element.get("/P")
+        if not isinstance(element, pikepdf.Dictionary) or element.get("/S") is None:
+            return None
+        if kind == element.S:
+            return element
+    return None
+
+
+def join_structures(joined: Any, parts: list[Any]) -> None:
+    """One structure tree for ``joined``, whose pages are those of ``parts`` in order."""
+    import pikepdf
+
+    document = joined.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, K=pikepdf.Array()))
+    root = joined.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.StructTreeRoot, K=pikepdf.Array([document])))
+    document.P = root
+    nums: list[Any] = []
+    ids: list[Any] = []
+    role_map, class_map = pikepdf.Dictionary(), pikepdf.Dictionary()
+    first_page = 0
+    for part in parts:
+        pages = [joined.pages[first_page + i].obj for i in range(len(part.pages))]
+        first_page += len(pages)
+        tree = part.Root.get("/StructTreeRoot")
+        if tree is None:
+            continue
+        for kid in _document(tree).K:
+            copied = joined.copy_foreign(kid)
+            copied.P = document
+            document.K.append(copied)
+        parents = dict(number_tree(tree.ParentTree)) if "/ParentTree" in tree else {}
+        for holder, key in _struct_parents(pages):
+            if int(holder[key]) in parents:
+                nums += [len(nums) // 2, _copied(joined, parents[int(holder[key])])]
+                holder[key] = len(nums) // 2 - 1
+            else:
+                del holder[key]
+        ids += [_copied(joined, item) for item in name_tree(tree.get("/IDTree"))]
+        for merged, key in ((role_map, "/RoleMap"), (class_map, "/ClassMap")):
+            for name, value in tree.get(key, {}).items():
+                merged[name] = _copied(joined, value)
+    root.ParentTree = joined.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
+    root.ParentTreeNextKey = len(nums) // 2
+    if ids:
+        pairs = sorted(zip(ids[::2], ids[1::2], strict=True), key=lambda pair: str(pair[0]))
+        root.IDTree = joined.make_indirect(pikepdf.Dictionary(
+            Names=pikepdf.Array([item for pair in pairs for item in pair])))
+    if len(role_map):
+        root.RoleMap = role_map
+    if len(class_map):
+        root.ClassMap = class_map
+    joined.Root.StructTreeRoot = root
+
+
+def _struct_parents(pages: list[Any]) -> Iterator[tuple[Any, str]]:
+    for page in pages:
+        if "/StructParents" in page:
+            yield page, "/StructParents"
+        for annotation in page.get("/Annots", []):
+            if "/StructParent" in annotation:
+                yield annotation, "/StructParent"
+
+
+def _copied(joined: Any, value: Any) -> Any:
+    import pikepdf
+
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([_copied(joined, item) for item in value])
+    return joined.copy_foreign(value) if getattr(value, "is_indirect", False) else value
+
+
+def _document(tree: Any) -> Any:
+    import pikepdf
+
+    kids = tree.K
+    return kids[0] if isinstance(kids, pikepdf.Array) else kids
+
+
+def number_tree(node: Any) -> Iterator[tuple[int, Any]]:
+    """The (key, value) pairs of a number tree, in key order."""
+    nums = node.get("/Nums", [])
+    for index in range(0, len(nums) - 1, 2):
+        yield int(nums[index]), nums[index + 1]
+    for kid in node.get("/Kids", []):
+        yield from number_tree(kid)
+
+
+def name_tree(node: Any) -> Iterator[Any]:
+    """Name, value, name, value … of a name tree."""
+    if node is None:
+        return
+    yield from node.get("/Names", [])
+    for kid in node.get("/Kids", []):
+        yield from name_tree(kid)
+
+
+def _elements(element: Any) -> Iterator[Any]:
+    """``element`` and every structure element below it, in document order."""
+    import pikepdf
+
+    stack, seen = [element], 0
+    while stack and seen < ELEMENT_LIMIT:
+        current = stack.pop()
+        seen += 1
+        yield current
+        kids = current.get("/K")
+        if isinstance(kids, pikepdf.Dictionary):
+            kids = [kids]
+        if isinstance(kids, pikepdf.Array | list):
+            stack.extend(kid for kid in reversed(list(kids))
+                         if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") is not None)
+
+
+def _empty(element: Any) -> bool:
+    """Whether no content (marked content or annotation) hangs below ``element``."""
+    import pikepdf
+
+    for current in _elements(element):
+        kids = current.get("/K")
+        if isinstance(kids, int | pikepdf.Dictionary) and not isinstance(kids, bool):
+            return False
+        for kid in kids if isinstance(kids, pikepdf.Array) else []:
+            if not isinstance(kid, pikepdf.Dictionary) or kid.get("/S") is None:
+                return False
+    return True
+
+
+def _name_ids(element: Any, prefix: str, ids: dict[str, Any]) -> None:
+    """Table header ids are unique within a part only: prefix them with the part's."""
+    import pikepdf
+
+    if "/ID" in element:
+        if prefix:
+            element.ID = pikepdf.String(f"{prefix}-{element.ID}")
+        ids[str(element.ID)] = element
+    attributes = element.get("/A")
+    if prefix and isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes:
+        attributes.Headers = pikepdf.Array(
+            [pikepdf.String(f"{prefix}-{header}") for header in attributes.Headers])

@@ -1,0 +1,181 @@
+"""Every PDF sopgen writes is tagged PDF/UA-1 and PDF/A-2b, from either engine.
+
+The rules are in ``tests/pdfcheck.py``; ``qpdf --check`` reads every object and stream.
+The sample's parallel PDFs are checked where they are built (test_sample, test_artefacts).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from sopgen.commands.build import build_project
+from sopgen.outputs.table import BuildOptions
+from sopgen.rendering.pdfengine import PDF_ENGINES, PdfEngine
+from tests.conftest import FIXTURES, ROOT
+from tests.pdfcheck import problems
+from tests.pdfread import Pdf
+
+
+def assert_accessible_and_archival(path: Path) -> None:
+    assert problems(path) == [], path.name
+    check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+@dataclass
+class Built:
+    engine: PdfEngine
+    pdfs: list[Path]
+
+    def handbook(self) -> Path:
+        return next(p for p in self.pdfs if re.fullmatch(r"SOP-MINI-[\d.]+-draft\.pdf", p.name))
+
+
+@pytest.fixture(scope="module")
+def mini_pdfs(tmp_path_factory: pytest.TempPathFactory) -> Callable[[PdfEngine], Built]:
+    """Every PDF of the small fixture: handbook, fillable checklists, acknowledgements,
+    and a role's edition of each, laid out by one engine (built once per engine)."""
+    built: dict[PdfEngine, Built] = {}
+
+    def build(engine: PdfEngine) -> Built:
+        if engine not in built:
+            project = tmp_path_factory.mktemp(f"mini-{engine}") / "mini"
+            shutil.copytree(FIXTURES / "mini", project,
+                            ignore=shutil.ignore_patterns("expected*"))
+            pdfs = []
+            for role in (None, "coordinator"):
+                options = BuildOptions(formats=["pdf"], role=role, fillable=True,
+                                       artefacts=["checklists", "acknowledgements"],
+                                       pdf_engine=engine)
+                folder = build_project(project, options,
+                                       output=project / "out" / str(role)).folder
+                pdfs += sorted(folder.glob("*.pdf"))
+            assert len(pdfs) == 6
+            built[engine] = Built(engine, pdfs)
+        return built[engine]
+
+    return build
+
+
+@pytest.mark.parametrize("engine", PDF_ENGINES)
+def test_every_pdf_passes_the_pdfua_and_pdfa_checks(mini_pdfs: Callable[[PdfEngine], Built],
+                                                    engine: PdfEngine) -> None:
+    for path in mini_pdfs(engine).pdfs:
+        assert_accessible_and_archival(path)
+
+
+def test_sample_handbook_from_one_process_passes_the_checks(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    folder = build_project(tmp_path, BuildOptions(formats=["pdf"], pdf_engine="single"),
+                           output=tmp_path / "out").folder
+    assert_accessible_and_archival(next(folder.glob("*.pdf")))
+
+
+def structure(path: Path) -> tuple[list[str], Counter[str]]:
+    """The headings in order, and how many of each kind of element, from the tag tree."""
+    with pikepdf.open(path) as pdf:
+        kinds: list[str] = []
+        stack = [pdf.Root.StructTreeRoot]
+        while stack:
+            element = stack.pop()
+            kinds.append(str(element.get("/S", "")))
+            kids = element.get("/K")
+            kids = [kids] if isinstance(kids, pikepdf.Dictionary) else kids or []
+            stack += [kid for kid in reversed(list(kids))
+                      if isinstance(kid, pikepdf.Dictionary) and "/S" in kid]
+    headings = [kind for kind in kinds if re.fullmatch(r"/H[1-6]", kind)]
+    return headings, Counter(kind for kind in kinds if kind in {
+        "/Table", "/TH", "/TD", "/Figure", "/L", "/LI", "/P", "/Document"})
+
+
+def test_joined_parts_carry_the_structure_of_one_document(tmp_path: Path) -> None:
+    trees = {}
+    for engine in PDF_ENGINES:
+        project = tmp_path / engine
+        shutil.copytree(FIXTURES / "mini", project, ignore=shutil.ignore_patterns("expected*"))
+        folder = build_project(project, BuildOptions(formats=["pdf"], pdf_engine=engine),
+                               output=project / "out").folder
+        trees[engine] = structure(next(folder.glob("*.pdf")))
+    (headings, counts), (single_headings, single_counts) = trees["parallel"], trees["single"]
+    assert headings == single_headings and len(headings) > 10
+    assert counts == single_counts and counts["/Document"] == 1 and counts["/TH"] > 10
+
+
+@pytest.mark.parametrize("engine", PDF_ENGINES)
+def test_page_references_stay_inline_in_reading_order(mini_pdfs: Callable[[PdfEngine], Built],
+                                                      engine: PdfEngine) -> None:
+    """In content-stream order (pdf.js, pypdf, copy and paste) and on pdftotext's lines,
+    a cross-reference's page number follows it, and a contents line ends in its number.
+    (pdftotext without -layout may start a new block at the space a short number leaves
+    in its right-aligned slot; the order inside each block is still the reading order.)"""
+    handbook = mini_pdfs(engine).handbook()
+    pdf = Pdf.open(handbook)
+    pages = {title.split()[0]: page for level, title, page in pdf.outline() if level == 2}
+    stream_order = " ".join(" ".join(page.extract_text().split())
+                            for page in PdfReader(handbook).pages)
+    lines = " ".join(subprocess.run(["pdftotext", "-layout", str(handbook), "-"], check=True,
+                                    capture_output=True, text=True).stdout.split())
+    for text in (stream_order, lines):
+        assert f"See MAN-01 (p. {pages['MAN-01']})" in text
+        assert f"mentions TEK-01 (p. {pages['TEK-01']})" in text
+    assert re.search(rf"MAN-01 Review this SOP \.+ ?{pages['MAN-01']}\b", stream_order)
+
+
+@pytest.mark.parametrize("engine", PDF_ENGINES)
+def test_each_font_program_has_its_own_subset_name(mini_pdfs: Callable[[PdfEngine], Built],
+                                                   engine: PdfEngine) -> None:
+    with pikepdf.open(mini_pdfs(engine).handbook()) as pdf:
+        programs: dict[str, set[bytes]] = {}
+        for page in pdf.pages:
+            for font in page.obj.Resources.Font.values():
+                for part in font.get("/DescendantFonts", [font]):
+                    program = part.FontDescriptor.FontFile2.read_bytes()
+                    programs.setdefault(str(part.BaseFont), set()).add(program)
+    assert all(len(found) == 1 for found in programs.values())
+    assert all(re.fullmatch(r"/[A-Z]{6}\+[\w-]+", name) for name in programs)
+
+
+# ------------------------------------------------------------------ the checker itself
+
+def damaged(source: Path, target: Path, damage: str) -> Path:
+    with pikepdf.open(source) as pdf:
+        if damage == "marked":
+            del pdf.Root.MarkInfo
+        elif damage == "title":
+            pdf.Root.ViewerPreferences.DisplayDocTitle = False
+        elif damage == "lang":
+            del pdf.Root.Lang
+        elif damage == "xmp":
+            xmp = pdf.Root.Metadata.read_bytes().replace(b'pdfuaid:part="1"', b"")
+            pdf.Root.Metadata = pikepdf.Stream(pdf, xmp)
+        elif damage == "link":
+            page = next(p for p in pdf.pages if "/Annots" in p.obj)
+            del page.obj.Annots[0].Contents
+            del page.obj.Tabs
+        elif damage == "fonts":
+            fonts = [part for font in pdf.pages[1].obj.Resources.Font.values()
+                     for part in font.DescendantFonts]
+            fonts[1].BaseFont = fonts[0].BaseFont
+        elif damage == "untagged":
+            del pdf.Root.StructTreeRoot
+        pdf.save(target)
+    return target
+
+
+@pytest.mark.parametrize(("damage", "rule"), [
+    ("marked", "01-002"), ("title", "07-002"), ("lang", "11-006"), ("xmp", "06-002"),
+    ("link", "28-008"), ("link", "19-003"), ("fonts", "9.6.4"), ("untagged", "01-001")])
+def test_the_checker_finds_each_broken_rule(mini_pdfs: Callable[[PdfEngine], Built],
+                                            tmp_path: Path, damage: str, rule: str) -> None:
+    found = problems(damaged(mini_pdfs("single").handbook(), tmp_path / "broken.pdf", damage))
+    assert any(rule in message for message in found), found
