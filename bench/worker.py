@@ -155,7 +155,7 @@ def preview(project: str, file: str, edits: str) -> dict[str, Any]:
     finally:
         server.stop()
     return {"seconds": statistics.median(times), "all_seconds": times,
-            "cpu_seconds": statistics.median(cpu)}
+            "cpu_per_edit": statistics.median(cpu)}
 
 
 def _state(url: str, after: int) -> int:

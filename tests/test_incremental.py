@@ -113,8 +113,8 @@ def test_a_rebuild_reads_rendered_texts_from_the_cache(generated: Path, tmp_path
     original = render.TextRenderer._render_once
 
     def counting(self: render.TextRenderer, mode: str, text: str, how: object) -> None:
-        if (mode, text) not in self._cache:
-            parsed.append(text)
+        if (mode, text) not in self._cache and not self._is_plain(text):
+            parsed.append(text)  # plain texts are escaped, quicker made than kept
         original(self, mode, text, how)  # type: ignore[arg-type]
 
     with pytest.MonkeyPatch.context() as patch:

@@ -73,6 +73,7 @@ class TextRenderer:
     _recording: Findings | None = None  # the findings of the text being rendered now
     _current: Loc = Loc("content")
     _token_cache: dict[str, list[Token]] = field(default_factory=dict)
+    parsed_new: bool = False  # a text needing the parser was rendered here: worth keeping
 
     @cached_property
     def html_finder(self) -> MarkdownIt:
@@ -117,10 +118,6 @@ class TextRenderer:
 
     # --- kept between builds (see render._rendered_before)
 
-    @property
-    def rendered_count(self) -> int:
-        return len(self._cache)
-
     def saved(self, texts: set[str]) -> dict[str, Any]:
         """What was rendered of ``texts`` and what was found in each, as JSON:
         ``{text: [findings, {mode: rendered}]}``."""
@@ -133,6 +130,7 @@ class TextRenderer:
     def adopt_rendered(self, entries: list[tuple[str, str, str, Findings]]) -> None:
         """Texts another process rendered (its Markdown handbook), as if rendered here."""
         for mode, text, value, findings in entries:
+            self.parsed_new = self.parsed_new or (mode, text) not in self._cache
             self._cache[mode, text] = value
             self._add_findings(text, findings)
 
@@ -144,10 +142,12 @@ class TextRenderer:
     # --- rendering ahead, in other processes (see render._render_in_parallel)
 
     def parsed_texts(self, texts: Iterable[str]) -> list[str]:
-        """The texts among ``texts`` that need the Markdown parser and have not been
-        rendered as HTML yet, once each, in order."""
-        return [text for text in dict.fromkeys(texts)
-                if not self._is_plain(text) and ("html", text) not in self._cache]
+        """The texts among ``texts`` that need the Markdown parser, once each, in order."""
+        return [text for text in dict.fromkeys(texts) if not self._is_plain(text)]
+
+    def not_rendered(self, texts: list[str]) -> list[str]:
+        """The texts among ``texts`` not rendered as HTML yet (by an earlier build)."""
+        return [text for text in texts if ("html", text) not in self._cache]
 
     def html_ahead(self, texts: list[str]) -> list[tuple[str, Findings]]:
         """The HTML of each text and what the policy found in it, to hand to another
@@ -160,6 +160,7 @@ class TextRenderer:
 
     def adopt_html(self, texts: list[str], recorded: list[tuple[str, Findings]]) -> None:
         """Take what ``html_ahead`` gave in another process, as if rendered here."""
+        self.parsed_new = self.parsed_new or bool(texts)
         for text, (html, findings) in zip(texts, recorded, strict=True):
             self._cache["html", text] = html
             self._add_findings(text, findings)
@@ -188,6 +189,7 @@ class TextRenderer:
                 self._found("raw_html", {})  # once per text: it is a second full parse
             self._cache[mode, text] = render(text)
             self._add_findings(text, self._recording)
+            self.parsed_new = self.parsed_new or not self._is_plain(text)
         finally:
             self._recording = outer
 

@@ -219,12 +219,13 @@ def _rendered_before(key: str, store: Store | None) -> dict[str, Any]:
     return _RENDERED[key]
 
 
-def _save_rendered(renderer: Renderer, store: Store | None, loaded: int) -> None:
-    """Keep this build's rendered texts for the next one (only those of this handbook,
-    so the file does not grow with every edit); nothing new, nothing written."""
-    if store is not None and renderer.text.rendered_count != loaded:
+def _save_rendered(renderer: Renderer, store: Store | None) -> None:
+    """Keep this build's parsed texts for the next one (only those of this handbook, so
+    the file does not grow with every edit; plain texts are quicker made than read);
+    nothing newly parsed, nothing written."""
+    if store is not None and renderer.text.parsed_new:
         store.put("texts", renderer.texts_key,
-                  renderer.text.saved(set(markdown_texts(renderer.handbook))), keep=2)
+                  renderer.text.saved(set(renderer.needing_parser())), keep=2)
 
 
 def _asset_stamps(assets: Path) -> list[str]:
@@ -259,7 +260,14 @@ class Renderer:
         self.words = catalogue(handbook.document.language)
         self._environments: dict[bool, jinja2.Environment] = {}
         self._context: Context | None = None
+        self._needing_parser: list[str] | None = None
         self._protector: re.Pattern[str] | None = None
+
+    def needing_parser(self) -> list[str]:
+        """The handbook's Markdown texts that need the parser, once each, in order."""
+        if self._needing_parser is None:
+            self._needing_parser = self.text.parsed_texts(markdown_texts(self.handbook))
+        return self._needing_parser
 
     def context(self) -> Context:
         if self._context is None:  # built once: it inlines the logo
@@ -399,9 +407,8 @@ def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *
     with paused_gc():
         renderer = Renderer(handbook, project_root, draft=draft, changes=changes,
                             assets=assets, store=store, edition=edition)
-        loaded = renderer.text.rendered_count
         rendered = _render_formats(renderer, formats)
-        _save_rendered(renderer, store, loaded)
+        _save_rendered(renderer, store)
         return rendered
 
 
@@ -419,9 +426,10 @@ def text_problems(handbook: Handbook, project_root: Path, *,
 def _render_formats(renderer: Renderer, formats: list[str]) -> Rendered:
     wanted = [f for f in TEMPLATES if f in formats]
     html_like = [f for f in wanted if f != "md"]  # what parsing on several cores speeds up
+    to_parse = _texts_to_parse(renderer)
     if html_like and len(renderer.handbook.procedures) >= PARALLEL_FROM and can_fork() \
-            and len(_texts_to_parse(renderer)) >= PARALLEL_FROM:  # not when rendered before
-        results = _render_in_parallel(renderer, wanted)
+            and len(to_parse) >= PARALLEL_FROM:  # not when rendered before
+        results = _render_in_parallel(renderer, wanted, to_parse)
     else:
         results = [_render_one(renderer, f) for f in wanted]
     files = {f: data for f, (data, _) in zip(wanted, results, strict=True)}
@@ -470,10 +478,11 @@ def _texts_to_parse(renderer: Renderer) -> list[str]:
     """The texts still to parse. Workers inherit the list made before they forked (a
     worker's own cache grows as it parses), so only part numbers cross to them, and the
     HTML comes back in this order."""
-    return renderer.text.parsed_texts(markdown_texts(renderer.handbook))
+    return renderer.text.not_rendered(renderer.needing_parser())
 
 
-def _render_in_parallel(renderer: Renderer, wanted: list[str]) -> list[Result]:
+def _render_in_parallel(renderer: Renderer, wanted: list[str],
+                        to_parse: list[str]) -> list[Result]:
     """Markdown-it is most of the time, so it gets every core.
 
     Workers (forked: they inherit the handbook) render the Markdown handbook and, in
@@ -485,7 +494,7 @@ def _render_in_parallel(renderer: Renderer, wanted: list[str]) -> list[Result]:
     html_like = [f for f in wanted if f != "md"]
     parts = min(available_cores(), 4)  # beyond 4, handing the HTML back costs what it saves
     workers = min(available_cores(), parts + ("md" in wanted))
-    _FORKED, _TO_PARSE = renderer, _texts_to_parse(renderer)
+    _FORKED, _TO_PARSE = renderer, to_parse
     texts = _TO_PARSE
     try:
         with forked_pool(workers, "rendering the handbook") as pool:
