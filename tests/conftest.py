@@ -15,6 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # Messages with no document behind them speak the user's locale: the suite's is English.
 os.environ["LANGUAGE"] = "en"
+# Progress lines show on a CI machine (CI=true); the tests that want them set it themselves.
+os.environ.pop("CI", None)
+os.environ.pop("SOPGEN_PROGRESS", None)
 
 
 @pytest.fixture
