@@ -33,7 +33,7 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     pdf = project / "output" / doc.version / f"{doc.id}-{doc.version}.pdf"
     pdf.parent.mkdir(parents=True)
     pikepdf.new().save(pdf)
-    site = publish(project).folder
+    site = publish(project, edition="internal").folder  # the generated SOP is internal
     build_project(project, BuildOptions(formats=["html"]))
     return site, pdf.with_suffix(".html")
 
