@@ -38,6 +38,7 @@ PROCEDURE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,9}-[0-9]{1,4}$")
 ROLE_ID = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 DOCUMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 VERSION = re.compile(r"^(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})$")
+STEP_ID = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 ASSET_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$")
 MAX_ASSET_BYTES = 10 * 1024 * 1024  # assets are inlined into every output format
 ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")  # how a text names an asset
@@ -145,6 +146,9 @@ class Step:
     visibility: Visibility | None = spec(
         "Who may read this step: public, internal or restricted; defaults to its "
         "procedure's. A public edition leaves out a step that is not public.", None)
+    id: str = spec("A short name for the step, lowercase with dashes, so that other steps, "
+                   "procedures and adopting partners can refer to it when steps are "
+                   "renumbered.", "", pattern=STEP_ID, example="restore")
 
 
 @dataclass(frozen=True)
