@@ -310,6 +310,67 @@ CASES = [
          patch={"validate.MAX_ASSET_BYTES": 50}),
 ]
 
+# Nothing silent: mistakes that used to move or drop content, or were named by a symptom.
+def _on_procedures(old: str, new: str) -> Callable[[Path], None]:
+    def change(project: Path) -> None:
+        path = project / "content" / "procedures.yaml"
+        assert old in path.read_text()
+        path.write_text(path.read_text().replace(old, new, 1))
+    return change
+
+
+CASES += [
+    Case("list_not_indented",
+         extra(procedure(steps="\n    - text: Open the site.\n      substeps:\n"
+                               "    - Click Login.\n    - Enter the password.")),
+         "content/extra.yaml:10:7", {"key": "substeps", "key_line": 10, "item_line": 11,
+                                     "column": 9},
+         "'substeps:' on line 10 is empty, and the '- ' items from line 11 below it are not "
+         "indented under it, so they were read as items of the list above — indent those "
+         "items to column 9 or further"),
+    Case("list_not_indented",
+         extra("procedures:\n" + procedure(checklist="").replace("procedure:\n  ", "  - ")
+               .replace("\n  ", "\n    ") + "  - Done.\n"),
+         "content/extra.yaml:10:5", {"key": "checklist", "key_line": 10, "item_line": 11,
+                                     "column": 7},
+         "'checklist:' on line 10 is empty"),
+    Case("yaml_item_needs_text",
+         extra(procedure(steps="\n    - Open the site.\n      note: Log in first.")),
+         "content/extra.yaml:9:7", {"key": "note", "line": 10},
+         "this list item is only a text, so 'note:' on line 10 cannot belong to it — write the "
+         "item as '- text: …' and put 'note:' under 'text:'"),
+    Case("yaml_curly_quotes", extra(procedure(title="\u201cBackup: daily\u201d")),
+         "content/extra.yaml:3:10", {"text": "\u201cBackup: daily\u201d", "quote": "\u201c"},
+         "'“Backup: daily”' starts with the typographic quote “ (as a word processor writes "
+         "it), which YAML does not read as a quote"),
+    Case("yaml_curly_quotes", extra(procedure(steps="\n    - \u201cSave: then\u201d close.")),
+         "content/extra.yaml:9:7", {"text": "\u201cSave", "quote": "\u201c"},
+         "replace the typographic quotes around the text with straight quotes"),
+    Case("duplicate_procedure_hides", _on_procedures("id: TEK-01", "id: MAN-01"),
+         "content/procedures.yaml:16:9",
+         {"id": "MAN-01", "first": "content/procedures.yaml:2:9", "gone": "TEK-01",
+          "count": 1},
+         "the procedure id 'MAN-01' is used twice (first at content/procedures.yaml:2:9) — "
+         "give each procedure its own id; was one of them meant to be TEK-01? The 1 "
+         "reference(s) to TEK-01"),
+    Case("duplicate_role_hides", on_document("id: admin", "id: coordinator"),
+         "content/document.yaml:39:9",
+         {"id": "coordinator", "first": "content/document.yaml:35:9", "gone": "admin",
+          "count": 3},
+         "the role id 'coordinator' is used twice"),
+    Case("bad_choice", extra(procedure(frequency="biweekly")), "content/extra.yaml:7:14",
+         {"value": "biweekly", "suggestion": "", "allowed": FREQUENCIES,
+          "what": Field("frequency")},
+         "'biweekly' is not allowed here — use one of"),  # never "weekly": half the work
+    Case("bad_choice", extra(procedure(frequency="hourly")), "content/extra.yaml:7:14",
+         {"value": "hourly", "suggestion": "", "allowed": FREQUENCIES,
+          "what": Field("frequency")},
+         "'hourly' is not allowed here — use one of"),
+    Case("unknown_key", extra(procedure(langkah="\n    - Do it.")), "content/extra.yaml:10:3",
+         {"key": "langkah", "suggestion": "steps", "allowed": PROCEDURE_FIELDS},
+         "unknown key 'langkah' (did you mean 'steps'?)"),
+]
+
 MODULES = {"yamlread": yamlread, "load": load, "validate": validate}
 
 
@@ -493,6 +554,7 @@ def test_every_rule_the_reader_can_emit_has_a_case() -> None:
     emitted -= {"error", "warning"} | {code for code in emitted if code.startswith("kind_")}
     tested = {case.code for case in CASES} | {"no_content_files", "too_many_files",
                                               "content_too_large", "text_as_comment",
+                                              "starter_placeholder",
                                               "file_not_read", "invisible_removed",
                                               "svg_removed", "symlink_loop",
                                               "symlink_folder", "symlink_outside",

@@ -40,6 +40,11 @@ def release_project(folder: Path | str, *, output: Path | None = None,
     return snapshot, build_checked(checked, output=output, draft=False, report=report)
 
 
+# Warnings about text or files that were left out of the handbook: fine in a draft, but a
+# release must not freeze a handbook that silently misses a procedure or half a sentence.
+CHANGES_CONTENT = ("text_as_comment", "symlink_folder", "starter_placeholder")
+
+
 def release_problems(checked: Checked) -> list[Problem]:
     """Every reason the current content cannot be released as its version, all at once."""
     doc = checked.handbook.document
@@ -53,7 +58,7 @@ def release_problems(checked: Checked) -> list[Problem]:
         problems.append(Problem(where, "release_no_revision", params))
     problems += approval_problems(doc, revision, where)
     problems += effective_date_problems(checked, where)
-    unfinished = ("placeholder", "starter_value", "imported_review")
+    unfinished = ("placeholder", "starter_value", "imported_review", *CHANGES_CONTENT)
     placeholders = [p for p in checked.problems if p.code in unfinished]
     problems += [replace(p, severity="error") for p in placeholders]  # a release is for good
     return problems + numbering_problems(checked, where, params)

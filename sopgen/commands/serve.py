@@ -57,6 +57,7 @@ class Preview:
     project: Project
     good_html: bytes = b""
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # of the last good build, with places
     build: int = 0
     language: str = field(default_factory=default_language)  # the document's, once read
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -70,19 +71,22 @@ class Preview:
         try:
             checked = read_handbook(self.project.root)
             self.language = checked.handbook.document.language
-            files, _ = render_outputs(checked, BuildOptions(formats=["html"]), draft=True)
+            files, rendered = render_outputs(checked, BuildOptions(formats=["html"]),
+                                             draft=True)
             html = next(iter(files.values()))
             errors: list[str] = []
+            warnings = list(dict.fromkeys([*checked.warnings, *rendered]))
         except SopgenError as error:
             error.language = error.language or self.language
-            html, errors = b"", error.lines()
+            html, errors, warnings = b"", error.lines(), []
         except Exception as error:  # the watcher must outlive anything a save can cause
             bug = SopgenError.of("internal_error", language=self.language,
                                  detail=f"{type(error).__name__}: {error}")
-            html, errors = b"", bug.lines()
+            html, errors, warnings = b"", bug.lines(), []
         with self.lock:
             if html:
                 self.good_html = html
+                self.warnings = warnings
             self.errors = errors
             self.build += 1
             self.built.notify_all()
@@ -103,11 +107,27 @@ class Preview:
         with self.lock:
             if self.errors:
                 return error_page(self.errors, bool(self.good_html), self.language)
-            return inject(self.good_html)
+            return inject(self.good_html, warnings_panel(self.warnings, self.language))
 
 
-def inject(html: bytes) -> bytes:
-    return html.replace(b"</body>", RELOAD_SCRIPT + b"</body>", 1)
+def inject(html: bytes, extra: bytes = b"") -> bytes:
+    return html.replace(b"</body>", extra + RELOAD_SCRIPT + b"</body>", 1)
+
+
+def warnings_panel(warnings: list[str], language: str) -> bytes:
+    """The build's warnings (file:line: what — what to do) over the page, in the document's
+    language: a text cut at ' #' or a folder not read must show where staff look."""
+    if not warnings:
+        return b""
+    words = catalogue(language)
+    heading = escape(words.label("preview_warnings").format(count=len(warnings)))
+    items = "".join(f"<li><code>{escape(line)}</code></li>" for line in warnings)
+    return (f'<aside id="sopgen-preview-warnings" lang="{escape(language)}" role="status" '
+            f'style="position:fixed;bottom:0;right:0;z-index:9999;max-width:40rem;'
+            f"max-height:40vh;overflow:auto;background:#fff8e1;color:#222;"
+            f'border:2px solid #b26a00;padding:.25rem .75rem;font:14px/1.4 sans-serif">'
+            f"<details open><summary><strong>{heading}</strong></summary>"
+            f'<ol style="padding-left:1.5rem">{items}</ol></details></aside>').encode()
 
 
 def error_page(errors: list[str], has_good: bool, language: str) -> bytes:

@@ -97,11 +97,15 @@ def languages() -> list[str]:
                   if item.name.endswith(".toml"))
 
 
+# Mistakes that cause others (an id changed into another's): said first, as the one to fix.
+CAUSES = frozenset({"duplicate_procedure_hides", "duplicate_role_hides"})
+
+
 def format_problems(problems: list[Problem], language: str = "en") -> list[str]:
     """Errors first, then warnings, each group in file order."""
     words = catalogue(language)
-    ordered = sorted(problems, key=lambda p: (p.severity != "error", p.loc.file, p.loc.line,
-                                              p.loc.col))
+    ordered = sorted(problems, key=lambda p: (p.severity != "error", p.code not in CAUSES,
+                                              p.loc.file, p.loc.line, p.loc.col))
     return [words.message(p) for p in ordered]
 
 
@@ -109,6 +113,31 @@ def suggest(key: str, allowed: tuple[str, ...] | list[str]) -> dict[str, object]
     """Message parameters for an unknown ``key``: the closest allowed value, and all."""
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     return {"key": key, "suggestion": close[0] if close else "", "allowed": ", ".join(allowed)}
+
+
+def suggest_field(key: str, allowed: tuple[str, ...] | list[str]) -> dict[str, object]:
+    """``suggest`` for a field name, knowing each field's name in every language sopgen
+    speaks: ``langkah`` → steps, ``tujuan`` → purpose, as ``harian`` → daily."""
+    named = field_names().get(" ".join(key.casefold().replace("_", " ").split()))
+    if named in allowed:
+        return {"key": key, "suggestion": named, "allowed": ", ".join(allowed)}
+    return suggest(key, allowed)
+
+
+@cache
+def field_names() -> dict[str, str]:
+    """Every field's label (and its items' label) in every language, folded, → its key.
+    "Langkah-langkah" is also known as "langkah", as people write it."""
+    names: dict[str, str] = {}
+    for code in languages():
+        words = catalogue(code)
+        for key, label in [*words.field_labels.items(), *words.item_labels.items()]:
+            folded = " ".join(label.casefold().replace("_", " ").split())
+            names.setdefault(folded, key)
+            halves = folded.split("-")
+            if len(halves) == 2 and halves[0] == halves[1]:  # reduplicated plural
+                names.setdefault(halves[0], key)
+    return names
 
 
 

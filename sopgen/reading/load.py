@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sopgen.core.catalogue import suggest
+from sopgen.core.catalogue import suggest_field
 from sopgen.core.errors import SopgenError
 from sopgen.core.model import Document, Procedure, Role
 from sopgen.core.problems import Loc, Problem, relative, size_text
@@ -237,7 +237,7 @@ def _merge(merged: LMap, data: object, name: str, problems: list[Problem]) -> No
         problems.append(Problem(data.key_locs[unknown[0]], "section_line_missing",
                                 {"section": section}))
     else:
-        problems += [Problem(data.key_locs[key], "unknown_key", suggest(key, TOP_KEYS))
+        problems += [Problem(data.key_locs[key], "unknown_key", suggest_field(key, TOP_KEYS))
                      for key in unknown]
     for key, value in data.items():
         key_loc, value_loc = data.key_locs[key], data.value_locs[key]

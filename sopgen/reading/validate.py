@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, cast, get_args
 
 from sopgen.core import model, svg
-from sopgen.core.catalogue import Catalogue, catalogue, languages, suggest
+from sopgen.core.catalogue import Catalogue, catalogue, languages, suggest, suggest_field
 from sopgen.core.chars import (
     CHARACTER_REFERENCE,
     INVISIBLE,
@@ -41,7 +41,15 @@ from sopgen.core.model import (
     mention_pattern,
 )
 from sopgen.core.problems import Loc, Problem, size_text
-from sopgen.reading.yamlread import LMap, LSeq, LStr, located, where_in
+from sopgen.reading.yamlread import (
+    CURLY_QUOTES,
+    LMap,
+    LSeq,
+    LStr,
+    dangling_items,
+    located,
+    where_in,
+)
 
 MAX_TEXT = 50_000
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")
@@ -82,6 +90,7 @@ class _Converter:
         self.problems: list[Problem] = []
         self.catalogue = catalogue(language)
         self.words = self.catalogue.messages
+        self.moved: dict[str, int] = {}  # file → first line of items YAML gave a list above
 
     def kind(self, raw: object) -> str:
         """What was found instead, in the words of the document's language."""
@@ -104,6 +113,8 @@ class _Converter:
             text = self.text(raw, raw.loc, text_field)
             return Step(text=cast(str, text))  # a bad text is reported; the step stays
         if not isinstance(raw, LMap):
+            if self._moved(located(raw, loc)):
+                return None  # an item that belongs under an empty key, reported there
             what = self.catalogue.item(f.name) if f else self.catalogue.field(cls.__name__)
             self.fail(located(raw, loc), "expected_mapping", kind=self.kind(raw), what=what,
                       fields=", ".join(f.name for f in dataclasses.fields(cls)))
@@ -115,6 +126,9 @@ class _Converter:
         missing = False
         for name, f in known.items():
             value = raw.get(name)
+            if _blank(value) and self._items_not_indented(cls, raw, name):
+                missing = True
+                continue
             if _blank(value):
                 if _required(f):  # at the empty key if written, else where the item starts
                     if cls is Handbook:
@@ -133,15 +147,33 @@ class _Converter:
             values[name] = converted
         return None if missing else cls(**values)
 
+    def _items_not_indented(self, cls: type, raw: LMap, name: str) -> bool:
+        """An empty list field with items below it at the indentation of the list above:
+        YAML gave them to that list, so they would silently move (sub-steps as steps)."""
+        item = dangling_items(raw).get(name)
+        if item is None or field_kind(hints(cls)[name])[0] != "list":
+            return False
+        key = raw.key_locs[name]
+        self.moved[item.file] = min(self.moved.get(item.file, item.line), item.line)
+        self.fail(key, "list_not_indented", key=name, key_line=key.line, item_line=item.line,
+                  column=key.col + 2)
+        return True
+
+    def _moved(self, where: Loc) -> bool:
+        return where.file in self.moved and where.line >= self.moved[where.file]
+
     def _unknown_keys(self, cls: type, raw: LMap, known: dict[str, Any]) -> bool:
         """Report keys the model does not have; False for a step read as a mapping."""
         for key in raw:
             if key in known:
                 continue
             if cls is Step and len(raw) == 1:  # "- Buka menu: Plugin" reads as a mapping
+                if key[:1] in CURLY_QUOTES:  # - “Save: then go” looks quoted, is not
+                    self.fail(raw.key_locs[key], "yaml_curly_quotes", text=key, quote=key[0])
+                    return False
                 self.fail(raw.key_locs[key], "step_colon", key=key)
                 return False
-            self.fail(raw.key_locs[key], "unknown_key", **suggest(key, list(known)))
+            self.fail(raw.key_locs[key], "unknown_key", **suggest_field(key, list(known)))
         return True
 
     def value(self, tp: Any, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> Any:
@@ -253,7 +285,7 @@ class _Converter:
             value.loc = raw.loc
             return value
         suggestion = _choice_named(str(raw), allowed) or (
-            suggest(str(raw), list(allowed))["suggestion"] if raw else "")
+            _close_choice(str(raw), allowed) if raw else "")
         self.fail(located(raw, loc), "bad_choice", value=str(raw), allowed=", ".join(allowed),
                   suggestion=suggestion, what=self.what(f))
         return None
@@ -319,6 +351,29 @@ def _pattern_name(pattern: re.Pattern[str]) -> str:
     return names[pattern]
 
 
+# Words close in spelling to a choice but not in meaning: suggesting "weekly" for
+# "biweekly" would silently halve the work, "yearly" for "hourly" multiply it.
+NOT_SYNONYMS = frozenset({
+    "biweekly", "bi-weekly", "bimonthly", "bi-monthly", "biannual", "biannually",
+    "semiweekly", "semimonthly", "semiannual", "semiannually", "semi-annually",
+    "fortnightly", "hourly", "twice weekly", "twice monthly", "twice yearly",
+    "dwimingguan", "dua mingguan", "duamingguan", "dwibulanan", "dua bulanan",
+    "semesteran", "per jam", "tiap jam"})
+MEANING_PREFIXES = ("bi", "semi", "tri", "dwi", "half", "twice", "every other", "per")
+
+
+def _close_choice(value: str, allowed: tuple[str, ...]) -> str:
+    """A choice that looks like a slip of the keyboard for ``value``, never one that only
+    shares most letters with it: a prefix like "bi"/"semi" changes the meaning."""
+    folded = " ".join(value.casefold().replace("_", " ").split())
+    if folded in NOT_SYNONYMS:
+        return ""
+    close = suggest(folded, list(allowed))["suggestion"]
+    if not close or (str(close) in folded and folded.startswith(MEANING_PREFIXES)):
+        return ""
+    return str(close)
+
+
 def _choice_named(value: str, allowed: tuple[str, ...]) -> str:
     """The choice whose printed name, in any language, is ``value``: "harian" → daily.
     Staff write the word the handbook shows them, not the key."""
@@ -346,7 +401,35 @@ def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
         problems += _procedure_refs(procedure, role_ids, procedure_ids, root)
     problems += _mentions(handbook, procedure_ids, root)
     problems += _urls(handbook, root)
-    return problems
+    return _without_cascade(problems)
+
+
+_CASCADE = {"duplicate_procedure": ("unknown_procedure", "unknown_mention"),
+            "duplicate_role": ("unknown_role",)}
+_HIDES = {"duplicate_procedure": "duplicate_procedure_hides",
+          "duplicate_role": "duplicate_role_hides"}
+
+
+def _without_cascade(problems: list[Problem]) -> list[Problem]:
+    """One id changed into another's: the duplicate is the mistake, and every reference to
+    the id that is now gone only echoes it (with a wrong guess at what was meant). Report
+    the duplicate, naming the ids it left unreferenced, and leave the echoes out."""
+    hidden = {echo for p in problems for echo in _CASCADE.get(p.code, ())}
+    echoes = [p for p in problems if p.code in hidden]
+    if not echoes:
+        return problems
+    kept = []
+    for problem in problems:
+        if problem.code in _CASCADE:
+            mine = [p for p in echoes if p.code in _CASCADE[problem.code]]
+            gone = ", ".join(sorted({str(p.params["id"]) for p in mine}))
+            if gone:
+                hides = _HIDES[problem.code]
+                problem = Problem(problem.loc, hides,
+                                  {**problem.params, "gone": gone, "count": len(mine)})
+        if problem.code not in hidden:
+            kept.append(problem)
+    return kept
 
 
 def _duplicates(ids: list[str], code: str,

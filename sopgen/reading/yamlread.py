@@ -106,6 +106,13 @@ class LMap(dict[str, Any]):
     value_locs: dict[str, Loc]
 
 
+def dangling_items(mapping: LMap) -> dict[str, Loc]:
+    """Keys written empty with ``- `` items right below them, but not indented under them:
+    YAML gives those items to the list above (``substeps:`` then the sub-steps at the
+    steps' indentation become steps). Each key with where its first such item is."""
+    return getattr(mapping, "dangling", {})
+
+
 class LSeq(list[Any]):
     """A sequence with its own location and that of each item."""
 
@@ -364,6 +371,8 @@ class _Builder:
         """': ' where YAML did not expect a field: inside a text, in a line that goes on
         a text from above, or after a field whose own ':' is missing."""
         if mark.column > start and ": " in text:
+            if text[0] in CURLY_QUOTES:  # “Backup: daily” looks quoted, but is not to YAML
+                return Problem(where, "yaml_curly_quotes", {"text": shown, "quote": text[0]})
             return Problem(where, "yaml_colon_in_text", {"text": shown})
         if not self._continues(mark.line):
             return self._missing_colon_above(mark.line)
@@ -380,6 +389,12 @@ class _Builder:
             return None
         text = self.lines[above]
         column = len(text) - len(text.lstrip(" -")) + 1
+        below = self._line(line)
+        field = _FIELD.match(below.strip())
+        if text.lstrip().startswith("- ") and field and _indent(below) > _indent(text):
+            # "- Open the site" with "note: …" under it: a plain item cannot have fields
+            return Problem(Loc(self.name, above + 1, column), "yaml_item_needs_text",
+                           {"key": below.strip().split(":")[0].lstrip("- "), "line": line + 1})
         return Problem(Loc(self.name, above + 1, column), "yaml_missing_colon")
 
     def _continues(self, line: int) -> bool:
@@ -509,7 +524,23 @@ class _Builder:
             result[key] = value
             result.key_locs[key] = self.loc(event)
             result.value_locs[key] = getattr(value, "loc", None) or self.loc(value_event)
+            if value is None and type(value_event) is ScalarEvent and not value_event.value:
+                self._dangling(result, key, event)
         return result
+
+    def _dangling(self, result: LMap, key: str, key_event: Event) -> None:
+        """Remember an empty key whose next line is a list item left of the key."""
+        key_line, key_column = start(key_event).line, start(key_event).column
+        for number in range(key_line + 1, len(self.lines)):
+            text = self.lines[number]
+            if not text.strip() or text.lstrip().startswith("#"):
+                continue
+            item = _LIST_ITEM.match(text)
+            if item and len(item["indent"]) < key_column:
+                if not hasattr(result, "dangling"):
+                    result.dangling = {}  # type: ignore[attr-defined]
+                dangling_items(result)[key] = Loc(self.name, number + 1, len(item["indent"]) + 1)
+            return
 
     def _key(self, event: Event, depth: int) -> str | None:
         """The key as text, or ``None`` (and a problem) for a key sopgen cannot use."""
@@ -536,12 +567,14 @@ class _Builder:
         return result
 
 
+_LIST_ITEM = re.compile(r"^(?P<indent> *)-(?:\s|$)")
 # The value on a line: after "- " markers and a "key: ", up to the end.
 _VALUE = re.compile(r"^\s*(?:-\s+)*(?:[^\s\"'#:][^#:]*:\s+)?(?P<text>[^\s#].*?)\s*$")
 _NO_COLON = re.compile(r"^\s*(?:-\s+)?[A-Za-z_]+\s[^:]*$")  # "title Back up the database"
 _FIELD = re.compile(r"^(?:-\s+)?[A-Za-z_][\w-]*:(\s|$)")  # "title: …", "- id: …"
 # A field with its value on the same line (not a "|" or ">" block, not empty).
 _INLINE_VALUE = re.compile(r"^\s*(?:-\s+)?(?P<key>[A-Za-z_]+):[ \t]+(?![|>][-+0-9]*\s*$)\S")
+CURLY_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"  # “ ” ‘ ’ „ « » from Word
 _CLOSERS = {'"': '"', "'": "'", "[": "]", "{": "}"}
 
 
