@@ -76,8 +76,8 @@ class Preview:
             html = next(iter(files.values()))
             errors: list[str] = []
             warnings = list(dict.fromkeys([*checked.warnings, *rendered]))
-        except SopgenError as error:
-            error.language = error.language or self.language
+        except SopgenError as error:  # the page around it speaks the document's language too
+            self.language = error.language = error.language or self.language
             html, errors, warnings = b"", error.lines(), []
         except Exception as error:  # the watcher must outlive anything a save can cause
             bug = SopgenError.of("internal_error", language=self.language,
