@@ -391,12 +391,19 @@ def serve(
 def schema(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to this file instead of printing.")] = None,
+    install: Annotated[bool, typer.Option(
+        "--install", help="Write sopgen.schema.json into PROJECT and add the editor comment "
+        "(# yaml-language-server) to every content file that has none.")] = False,
+    project: ProjectArg = Path("."),
 ) -> None:
-    """Print the JSON Schema of the YAML files, for editors."""
+    """Print the JSON Schema of the YAML files, for editors (or --install it in a project)."""
     with user_errors():
-        from sopgen.commands.schema import schema_text
+        from sopgen.commands.schema import install_schema, schema_text
 
-        if output is None:
+        if install:
+            written, changed = install_schema(project)
+            _say("cli_schema_installed", path=written, count=len(changed))
+        elif output is None:
             typer.echo(schema_text(), nl=False)
         else:
             output.write_text(schema_text(), encoding="utf-8")

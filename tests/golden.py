@@ -108,7 +108,17 @@ def update(name: str) -> Iterator[str]:
     yield from (f"removed: {name}/{relative}" for relative in old if relative not in new)
 
 
+def update_sample_schema() -> Iterator[str]:
+    """The schema the sample's content files name in their editor comment."""
+    path, text = ROOT / "sopgen.schema.json", api.schema_text().encode()
+    if not path.is_file() or path.read_bytes() != text:
+        path.write_bytes(text)
+        yield "changed: sopgen.schema.json"
+
+
 if __name__ == "__main__":
     for project in sys.argv[1:] or PROJECTS:
         for line in update(project):
             print(line)
+    for line in update_sample_schema():
+        print(line)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import time
 import urllib.request
@@ -55,9 +56,11 @@ def test_init_makes_a_project_that_builds_at_once(tmp_path: Path, starter: str, 
     built = build_project(target, BuildOptions(formats=["md", "html"]))
     assert built.draft and len(built.written) == 2
     org = checked.handbook.document.organisation
-    untouched = [value for value in (org.name, org.address, org.website) if value]
-    example = [p.params["text"] for p in checked.problems if p.code == "starter_value"]
-    assert example == untouched  # check names each one until it is replaced
+    untouched = [value for value in (org.name, org.short_name, org.address, org.website)
+                 if value]
+    example = [p.params["text"] for p in checked.problems if p.code == "starter_placeholder"
+               and p.loc.file.startswith("content/do")]  # document.yaml, dokumen.yaml
+    assert example == [re.search(r"\[\[.*\]\]", value)[0] for value in untouched]
 
 
 def test_website_starter_is_generic_and_in_step_with_the_sample(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ warning in a draft is refused by ``release``, and the live preview shows it too.
 
 from __future__ import annotations
 
+import re
 import urllib.request
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import pytest
 
 from sopgen.commands.check import check_project
 from sopgen.commands.release import release_project
+from sopgen.commands.scaffold import PREFIXES, STARTERS, init_project, new_procedure
 from sopgen.commands.serve import Preview
 from sopgen.core.errors import ValidationFailed
+from sopgen.core.model import PILLARS
 from sopgen.reading.load import Project
 from tests.conftest import write
 
@@ -110,3 +113,56 @@ def test_the_preview_panel_is_seen_in_a_browser(mini: Path) -> None:
             assert "content/extra.yaml:5:24: warning:" in panel.inner_text()
     finally:
         server.stop()
+
+
+# ------------------------------------------------------------------ starters
+
+PLACEHOLDER = re.compile(r"\[\[[^\[\]\n]+\]\]")
+
+
+@pytest.mark.parametrize(("starter", "language"), sorted(STARTERS))
+def test_every_placeholder_of_a_starter_is_named_until_replaced(
+        tmp_path: Path, starter: str, language: str) -> None:
+    project = tmp_path / "project"
+    init_project(project, language=language, starter=starter)
+    written = {(path.relative_to(project).as_posix(), number, found.start() + 1)
+               for path in (project / "content").rglob("*.yaml")
+               for number, line in enumerate(path.read_text().splitlines(), start=1)
+               for found in PLACEHOLDER.finditer(line) if not line.lstrip().startswith("#")}
+    assert written  # every starter has the organisation's name to fill in
+    named = {(p.loc.file, p.loc.line, p.loc.col) for p in check_project(project).problems
+             if p.code == "starter_placeholder"}
+    assert named == written
+    for path in (project / "content").rglob("*.yaml"):  # the organisation fills them in
+        path.write_text(PLACEHOLDER.sub(lambda m: m.group()[2:-2].replace(":", ""),
+                                        path.read_text()))
+    assert not [p for p in check_project(project).problems if p.code == "starter_placeholder"]
+
+
+def test_release_refuses_a_starters_placeholder(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    init_project(project, language="en", starter="blank")
+    with pytest.raises(ValidationFailed) as caught:
+        release_project(project)
+    assert ("content/document.yaml:9:12: error: '[[Your Organisation]]' is text of the "
+            "starter to fill in — replace it with your organisation's own (a release is "
+            "refused until then)") in caught.value.lines()
+    assert not (project / "releases").exists()
+
+
+@pytest.mark.parametrize(("starter", "language"), sorted(STARTERS))
+def test_starter_ids_folders_readme_and_new_agree(tmp_path: Path, starter: str,
+                                                  language: str) -> None:
+    project = tmp_path / "project"
+    init_project(project, language=language, starter=starter)
+    checked = check_project(project)
+    used = {path.parent for path in (project / "content").rglob("*-[0-9]*.yaml")}
+    prefixes = {p.pillar: p.id.split("-")[0] for p in checked.handbook.procedures}
+    assert prefixes == PREFIXES[language]  # the prefixes `new` uses for an empty pillar
+    readme = (project / "README.md").read_text()
+    example = re.search(r"`(?:content/(?:[a-z]+/)*)?([A-Z]+)-01\.yaml`", readme)
+    assert example and example.group(1) in prefixes.values()
+    for pillar in PILLARS:
+        created = new_procedure(project, pillar=pillar)
+        assert created.parent in used, created
+        assert created.name.startswith(prefixes[pillar] + "-")

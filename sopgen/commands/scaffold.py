@@ -77,7 +77,7 @@ def new_procedure(folder: Path | str, *, pillar: str, title: str = "") -> Path:
     prefix = _common([str(p.get("id", "")).split("-")[0] for p in ours if _valid_id(p)]) \
         or PREFIXES[language][pillar]
     ident = _next_id(prefix, [str(p.get("id")) for p in procedures if _valid_id(p)])
-    target = _folder_for(project, pillar, language, ours) / f"{ident}.yaml"
+    target = _folder_for(project, pillar, language, ours, procedures) / f"{ident}.yaml"
     if target.exists():
         raise SopgenError.of("file_exists", language=language, path=project.show(target))
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -108,12 +108,18 @@ def _next_id(prefix: str, existing: list[str]) -> str:
     return f"{prefix}-{max(numbers, default=0) + 1:0{width}d}"
 
 
-def _folder_for(project: Project, pillar: str, language: str, ours: list[LMap]) -> Path:
-    """Where this pillar's procedures already live, else content/<pillar name>/."""
-    folders = [Path(p.loc.file).parent for p in ours if hasattr(p, "loc")]
-    common = _common([f.as_posix() for f in folders])
-    if common and common != "content":
-        return project.root / common
+def _folder_for(project: Project, pillar: str, language: str, ours: list[LMap],
+                everyone: list[LMap]) -> Path:
+    """Where this pillar's procedures already live; else the one folder all procedures
+    share (a starter's ``content/procedures/``); else content/<pillar name>/."""
+    for procedures in (ours, everyone):
+        folders = {Path(p.loc.file).parent.as_posix() for p in procedures if hasattr(p, "loc")}
+        if procedures is everyone and len(folders) != 1:
+            break
+        common = _common([Path(p.loc.file).parent.as_posix() for p in procedures
+                          if hasattr(p, "loc")])
+        if common and common != "content":
+            return project.root / common
     return project.content / FOLDERS[language][pillar]
 
 

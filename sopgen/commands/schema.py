@@ -10,18 +10,49 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import re
+from pathlib import Path
 from typing import Any
 
 from sopgen import __version__
-from sopgen.core.model import Handbook, Procedure, Step, field_kind, hints
+from sopgen.core.model import (
+    PROCEDURE_ID,
+    ROLE_ID,
+    Handbook,
+    Procedure,
+    Step,
+    field_kind,
+    hints,
+)
+from sopgen.core.write import write_file
+from sopgen.reading.load import LIST_KEYS, Project, content_files
 
+LIST_SECTIONS = frozenset(LIST_KEYS)  # "glossary:" left empty is fine, as in validate
 SCHEMA_FILE = "sopgen.schema.json"
-DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
+# As the validator reads a date: YYYY-MM-DD in years it can add months to, a real day.
+DATE = {"type": "string", "pattern": r"^(19|20|21)\d{2}-\d{2}-\d{2}$", "format": "date"}
+# Nothing written: an optional field left empty (``last_reviewed:``, ``trigger: ""``).
+BLANK: list[dict[str, Any]] = [{"type": "null"}, {"type": "string", "pattern": r"^\s*$"}]
+# Text as YAML may type it: ``title: 2024`` is the text "2024" to sopgen.
+TEXT_TYPES = ["string", "number", "boolean"]
+WRITTEN = r"\S"  # a required text with something in it
+# ``validate.ALLOWED_URL`` in JavaScript's regex dialect (editors use it): no flags, so
+# the schemes spell both cases; no escaped quotes, which its unicode mode refuses.
+_URL_CHAR = r"""[^\s"'<>\\\x60\x00-\x1f\x7f]"""
+URL = (r"""^(?:[Hh][Tt][Tt][Pp][Ss]?://[^\s/"'<>\\\x60@\x00-\x1f\x7f]+(?:/""" + _URL_CHAR
+       + r"""*)?|[Mm][Aa][Ii][Ll][Tt][Oo]:[^\s@"'<>\\\x60\x00-\x1f\x7f]+@""" + _URL_CHAR + "+)$")
+URL_FIELDS = frozenset({"url", "website"})  # the addresses ``validate`` checks
+# Fields that name roles or procedures: which exist only the whole project knows, but a
+# name that no id could ever be is wrong in any file ("Web_Admin", "admin, editor").
+REFERENCES = {"responsible": ROLE_ID, "consulted": ROLE_ID, "informed": ROLE_ID,
+              "related": PROCEDURE_ID}
 
 
 def json_schema() -> dict[str, Any]:
     definitions: dict[str, Any] = {}
-    sections = {f.name: _field_schema(f, hints(Handbook)[f.name], definitions)
+    sections = {f.name: _field_schema(f, hints(Handbook)[f.name], definitions,
+                                      required=f.name not in LIST_SECTIONS)
                 for f in dataclasses.fields(Handbook)}
     sections["procedure"] = _ref(Procedure, definitions)
     return {
@@ -48,26 +79,46 @@ def _ref(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:
         definitions[name] = _object_schema(cls, definitions)
     reference = {"$ref": f"#/$defs/{name}"}
     if cls is Step:  # a plain string is a step with only its text
-        return {"anyOf": [{"type": "string", "minLength": 1}, reference]}
+        return {"anyOf": [{"type": TEXT_TYPES, "pattern": WRITTEN}, reference]}
     return reference
 
 
 def _object_schema(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:
     fields = dataclasses.fields(cls)
-    return {
+    required = [f.name for f in fields if _required(f)]
+    schema = {
         "type": "object",
         "description": (cls.__doc__ or "").strip(),
-        "properties": {f.name: _field_schema(f, hints(cls)[f.name], definitions)
+        "properties": {f.name: _field_schema(f, hints(cls)[f.name], definitions,
+                                             required=f.name in required)
                        for f in fields},
-        "required": [f.name for f in fields if f.default is dataclasses.MISSING
-                     and f.default_factory is dataclasses.MISSING],
+        "required": required,
         "additionalProperties": False,
     }
+    names = {f.name for f in fields}
+    if cls is Procedure and {"frequency", "trigger"} <= names:  # validate: event_needs_trigger
+        schema["if"] = {"properties": {"frequency": {"const": "event"}},
+                        "required": ["frequency"]}
+        schema["then"] = {"required": ["trigger"],
+                          "properties": {"trigger": {"type": TEXT_TYPES, "pattern": WRITTEN}}}
+    return schema
 
 
-def _field_schema(f: dataclasses.Field[Any], tp: Any, definitions: dict[str, Any]
-                  ) -> dict[str, Any]:
+def _required(f: dataclasses.Field[Any]) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+def _field_schema(f: dataclasses.Field[Any], tp: Any, definitions: dict[str, Any], *,
+                  required: bool) -> dict[str, Any]:
+    """A field as ``validate`` reads it: a required one must hold something (a list at
+    least one item); an optional one may be written empty, which is the same as absent."""
     schema = _type_schema(tp, definitions, f)
+    if required and schema.get("type") == "array":
+        schema["minItems"] = 1
+    elif required and "anyOf" in schema and schema["anyOf"][-1].get("type") == "array":
+        schema["anyOf"][-1]["minItems"] = 1
+    if not required:
+        schema = {"anyOf": [schema, *BLANK]}
     return {**schema, "description": f.metadata.get("doc", "")}
 
 
@@ -88,10 +139,52 @@ def _type_schema(tp: Any, definitions: dict[str, Any], f: dataclasses.Field[Any]
         case "date":
             return dict(DATE)
         case "integer":
-            return {"anyOf": [{"type": "integer", "minimum": 1},
-                              {"type": "string", "pattern": "^[0-9]{1,4}$"}]}
-    pattern = f.metadata.get("pattern")
-    text: dict[str, Any] = {"type": "string"}
+            return {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 9999},
+                              {"type": "string", "pattern": "^(?=[0-9]*[1-9])[0-9]{1,4}$"}]}
+    pattern = f.metadata.get("pattern") or REFERENCES.get(f.name)
     if pattern is not None:
-        text["pattern"] = pattern.pattern
-    return text
+        return {"type": "string", "pattern": pattern.pattern}
+    if f.name in URL_FIELDS:
+        return {"type": "string", "pattern": URL}
+    return {"type": TEXT_TYPES, "pattern": WRITTEN}
+
+
+# ---------------------------------------------------------------- an existing project
+
+EDITOR_COMMENT = re.compile(rb"^#[ \t]*yaml-language-server:", re.MULTILINE)
+BOM = b"\xef\xbb\xbf"
+
+
+def install_schema(folder: Path | str) -> tuple[Path, list[Path]]:
+    """Write ``sopgen.schema.json`` into the project and point each content file at it
+    with the ``yaml-language-server`` comment on a line of its own at the top. A file
+    that has such a comment is left as it is (so running this again changes nothing),
+    and nothing else in any file changes; each file is replaced whole or not at all."""
+    project = Project.at(folder)
+    target = project.root / SCHEMA_FILE
+    text = schema_text().encode()
+    if not target.is_file() or target.read_bytes() != text:
+        write_file(target, text)
+    changed = []
+    files, _ = content_files(project)
+    for path in files:
+        if path.is_symlink():  # never written through: it may lead anywhere
+            continue
+        data = path.read_bytes()
+        commented = with_editor_comment(data, path, project.root)
+        if commented != data:
+            write_file(path, commented)
+            changed.append(path)
+    return target, changed
+
+
+def with_editor_comment(data: bytes, path: Path, root: Path) -> bytes:
+    """The file's bytes with the comment first (after a byte-order mark, in the file's own
+    line ending), or unchanged when it names a schema already."""
+    bom = BOM if data.startswith(BOM) else b""
+    body = data[len(bom):]
+    if EDITOR_COMMENT.search(body):
+        return data
+    newline = b"\r\n" if b"\r\n" in body else b"\n"
+    relative = Path(os.path.relpath(root / SCHEMA_FILE, path.parent)).as_posix()
+    return bom + f"# yaml-language-server: $schema={relative}".encode() + newline + body

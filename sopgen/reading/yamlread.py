@@ -62,6 +62,8 @@ _STANDARD_TAGS = {
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _LOOK_ALIKE = re.compile("^(?:[ ]*(?P<char>\u00a0)[ \u00a0]*(?:-[ ]|[A-Za-z_]+:)"
                          "|[ ]*(?:-[ ]+)?[A-Za-z_]+(?::(?P<after>\u00a0)|(?P<wide>\uff1a)))")
+# A starter's text to replace: [[Nama Organisasi Anda]], [[contoh.or.id]] (README: Starters).
+PLACEHOLDER = re.compile(r"\[\[[^\[\]\n]{1,80}\]\]")
 _TEXT_AS_COMMENT = re.compile(r"[ \t]+#(?=[^\s#=*_~-])")  # not "#---", "##", "# note"
 
 
@@ -490,7 +492,22 @@ class _Builder:
                               (last.line, last.column))
         if plain and end(event).line in self.lines_with_hash:
             self._comment_after(event)
+        if "[[" in value:
+            self._placeholders(event)
         return value
+
+    def _placeholders(self, event: ScalarEvent) -> None:
+        """A starter's ``[[Nama Organisasi Anda]]``, at the line and column it is written:
+        a draft may keep it, a release may not (``release`` refuses it)."""
+        first, last = start(event), end(event)
+        for number in range(first.line, min(last.line, len(self.lines) - 1) + 1):
+            line = self.lines[number]
+            begin = first.column if number == first.line else 0
+            stop = last.column if number == last.line else len(line)
+            for found in PLACEHOLDER.finditer(line, begin, stop):
+                self.problems.append(Problem(Loc(self.name, number + 1, found.start() + 1),
+                                             "starter_placeholder", {"text": found.group()},
+                                             severity="warning"))
 
     def _comment_after(self, event: ScalarEvent) -> None:
         """Warn when text goes on after `` #`` on its line: YAML drops it as a comment.
