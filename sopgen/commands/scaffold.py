@@ -109,12 +109,12 @@ def _next_id(prefix: str, existing: list[str]) -> str:
 
 
 def _folder_for(project: Project, pillar: str, language: str, ours: list[LMap],
-                everyone: list[LMap]) -> Path:
+                everyone: list[LMap] | None = None) -> Path:
     """Where this pillar's procedures already live; else the one folder all procedures
     share (a starter's ``content/procedures/``); else content/<pillar name>/."""
-    for procedures in (ours, everyone):
+    for procedures in (ours, everyone or []):
         folders = {Path(p.loc.file).parent.as_posix() for p in procedures if hasattr(p, "loc")}
-        if procedures is everyone and len(folders) != 1:
+        if procedures is not ours and len(folders) != 1:
             break
         common = _common([Path(p.loc.file).parent.as_posix() for p in procedures
                           if hasattr(p, "loc")])
