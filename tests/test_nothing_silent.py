@@ -4,6 +4,7 @@ warning in a draft is refused by ``release``, and the live preview shows it too.
 from __future__ import annotations
 
 import re
+import shutil
 import urllib.request
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from sopgen.commands.scaffold import PREFIXES, STARTERS, init_project, new_proce
 from sopgen.commands.serve import Preview
 from sopgen.core.errors import ValidationFailed
 from sopgen.core.model import PILLARS
+from sopgen.reading.handbook import read_handbook
 from sopgen.reading.load import Project
 from tests.conftest import write
 
@@ -166,3 +168,38 @@ def test_starter_ids_folders_readme_and_new_agree(tmp_path: Path, starter: str,
         created = new_procedure(project, pillar=pillar)
         assert created.parent in used, created
         assert created.name.startswith(prefixes[pillar] + "-")
+
+
+SAMPLE = Path(__file__).resolve().parent.parent / "content"
+
+
+@pytest.mark.parametrize(("new_id", "said"), [
+    ("TEK-01", "content/teknis/TEK-02.yaml:3:7: galat: id prosedur 'TEK-01' dipakai dua kali "
+               "(pertama di content/teknis/TEK-01.yaml:3:7) — beri setiap prosedur id sendiri; "
+               "apakah salah satunya seharusnya TEK-02? 18 rujukan ke TEK-02, yang kini tidak "
+               "ada, tidak dicantumkan sampai id-nya berbeda"),
+    ("TEK-21", "content/teknis/TEK-02.yaml:3:7: galat: berkas prosedur ini dinamai TEK-02, "
+               "tetapi id-nya 'TEK-21', dan 18 rujukan masih menyebut TEK-02 — kembalikan "
+               "id-nya menjadi TEK-02, atau ubah rujukan-rujukan itu menjadi TEK-21"),
+])
+def test_one_changed_id_in_the_sample_is_one_message(tmp_path: Path, new_id: str,
+                                                     said: str) -> None:
+    project = tmp_path / "sample"
+    shutil.copytree(SAMPLE, project / "content")
+    path = project / "content" / "teknis" / "TEK-02.yaml"
+    path.write_text(path.read_text().replace("\n  id: TEK-02\n", f"\n  id: {new_id}\n", 1))
+    with pytest.raises(ValidationFailed) as caught:
+        read_handbook(project)
+    errors = [line for line in caught.value.lines() if ": galat: " in line]
+    assert len(errors) == 1  # not one per reference to TEK-02
+    pattern = re.escape(said).replace("18", r"(\d+)")  # as many as the sample has
+    found = re.fullmatch(pattern, errors[0])
+    assert found and int(found.group(1)) >= 10, errors[0]
+
+
+def test_the_website_starter_describes_no_one_community() -> None:
+    starter = Path(__file__).resolve().parent.parent / "sopgen" / "starters" / "website"
+    text = "\n".join(path.read_text() for path in starter.rglob("*.yaml"))
+    for word in ("LGBT", "transgender", "transpuan", "waria", "IDAHOBIT", "Suara Kita",
+                 "OurVoice", "suarakita"):
+        assert word not in text, word

@@ -358,6 +358,12 @@ CASES += [
          {"id": "coordinator", "first": "content/document.yaml:35:9", "gone": "admin",
           "count": 3},
          "the role id 'coordinator' is used twice"),
+    Case("procedure_renamed", extra(procedure(id="MAN-03", related="[MAN-03]",
+                                              purpose="Before MAN-02, see TEK-01."),
+                                    "content/MAN-02.yaml"),
+         "content/MAN-02.yaml:2:7", {"id": "MAN-03", "gone": "MAN-02", "count": 1},
+         "this procedure's file is named after MAN-02, but its id is 'MAN-03', and 1 "
+         "reference(s) still name MAN-02 — give it back the id MAN-02"),
     Case("bad_choice", extra(procedure(frequency="biweekly")), "content/extra.yaml:7:14",
          {"value": "biweekly", "suggestion": "", "allowed": FREQUENCIES,
           "what": Field("frequency")},

@@ -74,7 +74,8 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
 
 # Problems that may only be echoes of a file that could not be read.
 _NEEDS_EVERY_FILE = {"unknown_role", "unknown_procedure", "unknown_mention", "duplicate_role",
-                     "duplicate_procedure", "duplicate_term"}
+                     "duplicate_procedure", "duplicate_term", "duplicate_procedure_hides",
+                     "duplicate_role_hides", "procedure_renamed"}
 
 
 def _local(problem: Problem, raw: LMap) -> bool:

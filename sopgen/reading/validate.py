@@ -401,7 +401,7 @@ def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
         problems += _procedure_refs(procedure, role_ids, procedure_ids, root)
     problems += _mentions(handbook, procedure_ids, root)
     problems += _urls(handbook, root)
-    return _without_cascade(problems)
+    return _renamed_procedures(handbook, _without_cascade(problems))
 
 
 _CASCADE = {"duplicate_procedure": ("unknown_procedure", "unknown_mention"),
@@ -429,6 +429,27 @@ def _without_cascade(problems: list[Problem]) -> list[Problem]:
                                   {**problem.params, "gone": gone, "count": len(mine)})
         if problem.code not in hidden:
             kept.append(problem)
+    return kept
+
+
+def _renamed_procedures(handbook: Handbook, problems: list[Problem]) -> list[Problem]:
+    """A procedure whose file is named after an id nobody has any more (``TEK-02.yaml``
+    holding ``id: TEK-21``) while texts still name that id: its id was changed. Say so
+    once, at the id, instead of once per reference with a guess at a neighbour."""
+    echoes = ("unknown_procedure", "unknown_mention")
+    missing = {str(p.params["id"]) for p in problems if p.code in echoes}
+    renamed = {}
+    for procedure in handbook.procedures:
+        named_after = Path(located(procedure.id, Loc("")).file).stem
+        if named_after in missing and named_after != procedure.id:
+            renamed[named_after] = procedure
+    if not renamed:
+        return problems
+    kept = [p for p in problems if p.code not in echoes or p.params["id"] not in renamed]
+    for old, procedure in renamed.items():
+        count = sum(1 for p in problems if p.code in echoes and p.params["id"] == old)
+        kept.append(Problem(located(procedure.id, Loc("")), "procedure_renamed",
+                            {"id": procedure.id, "gone": old, "count": count}))
     return kept
 
 
