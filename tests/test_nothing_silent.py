@@ -203,3 +203,14 @@ def test_the_website_starter_describes_no_one_community() -> None:
     for word in ("LGBT", "transgender", "transpuan", "waria", "IDAHOBIT", "Suara Kita",
                  "OurVoice", "suarakita"):
         assert word not in text, word
+
+
+def test_an_empty_list_field_before_the_next_procedure_is_not_a_mistake(mini: Path) -> None:
+    """``records:`` left empty, then ``- id: …``: the next procedure, as meant."""
+    one = ("  - id: {id}\n    title: Extra\n    pillar: management\n    purpose: P.\n"
+           "    responsible: [admin]\n    frequency: daily\n    steps:\n"
+           "      - Open the site now.\n    records:\n")
+    write(mini, "content/extra.yaml",
+          "procedures:\n" + one.format(id="MAN-02") + one.format(id="MAN-03"))
+    ids = [p.id for p in read_handbook(mini).handbook.procedures]
+    assert ids[-2:] == ["MAN-02", "MAN-03"]

@@ -553,6 +553,9 @@ class _Builder:
             if not text.strip() or text.lstrip().startswith("#"):
                 continue
             item = _LIST_ITEM.match(text)
+            sibling = _ITEM_KEY.match(text)  # "- id: TEK-02" after "records:": the next one
+            if sibling and sibling["key"] == next(iter(result)):
+                return
             if item and len(item["indent"]) < key_column:
                 if not hasattr(result, "dangling"):
                     result.dangling = {}  # type: ignore[attr-defined]
@@ -585,6 +588,7 @@ class _Builder:
 
 
 _LIST_ITEM = re.compile(r"^(?P<indent> *)-(?:\s|$)")
+_ITEM_KEY = re.compile(r"^ *- +(?P<key>[A-Za-z_][\w-]*):(?:\s|$)")
 # The value on a line: after "- " markers and a "key: ", up to the end.
 _VALUE = re.compile(r"^\s*(?:-\s+)*(?:[^\s\"'#:][^#:]*:\s+)?(?P<text>[^\s#].*?)\s*$")
 _NO_COLON = re.compile(r"^\s*(?:-\s+)?[A-Za-z_]+\s[^:]*$")  # "title Back up the database"
