@@ -172,3 +172,16 @@ def test_the_samples_files_name_the_schema_beside_them() -> None:
             "sopgen.schema.json", path
     assert (ROOT / "sopgen.schema.json").read_text() == schema_text(), \
         "regenerate with `python -m tests.golden` (or `sopgen schema --install .`)"
+
+
+def test_the_command_installs_and_says_what_it_did(mini: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sopgen.cli import app
+
+    result = CliRunner().invoke(app, ["schema", "--install", str(mini)])
+    assert result.exit_code == 0, result.output
+    assert result.output == (f"wrote {mini.resolve() / 'sopgen.schema.json'}; added the "
+                             "editor comment to 2 file(s)\n")
+    again = CliRunner().invoke(app, ["schema", "--install", str(mini)])
+    assert again.output.endswith("added the editor comment to 0 file(s)\n")
