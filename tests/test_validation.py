@@ -569,7 +569,7 @@ def test_every_field_has_a_label_in_every_language() -> None:
     from sopgen.core import model
 
     keys = {f.name for cls in vars(model).values() if dataclasses.is_dataclass(cls)
-            for f in dataclasses.fields(cls)}
+            for f in model.model_fields(cls)}
     for language in ("en", "id"):
         labels = tomllib.loads((LABELS / f"{language}.toml").read_text())
         assert keys <= set(labels["field_labels"]), language

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from sopgen import __version__
-from sopgen.core.model import Handbook, Procedure, Step, field_kind, hints
+from sopgen.core.model import Handbook, Procedure, Step, field_kind, hints, model_fields
 
 SCHEMA_FILE = "sopgen.schema.json"
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
@@ -53,7 +53,7 @@ def _ref(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:
 
 
 def _object_schema(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:
-    fields = dataclasses.fields(cls)
+    fields = model_fields(cls)
     return {
         "type": "object",
         "description": (cls.__doc__ or "").strip(),
