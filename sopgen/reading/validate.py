@@ -149,13 +149,15 @@ class _Converter:
         changed: dict[str, Any] = {}
         for kind in model.CALLOUT_KINDS:
             text = values.get(kind)
-            other = next((o for o in model.CALLOUT_KINDS if o != kind and isinstance(text, str)
-                          and _own_label(o).match(text)), None)
+            if not isinstance(text, str):
+                continue
+            other = next((o for o in model.CALLOUT_KINDS
+                          if o != kind and _own_label(o).match(text)), None)
             if other is not None:  # "warning: Important: …" would print "Warning: Important:"
                 self.problems.append(Problem(located(text, raw.loc), "callout_other_label",
                                              {"field": self.catalogue.field(kind), "kind": other},
                                              severity="warning"))
-            match = _own_label(kind).match(text) if isinstance(text, str) else None
+            match = _own_label(kind).match(text)
             if match is None or not text[match.end():].strip():
                 continue
             kept = LStr(text[match.end():])
@@ -336,7 +338,8 @@ def _own_label(kind: str) -> re.Pattern[str]:
     "Penting:", "**Important:**", "__Catatan__:"."""
     words = {catalogue(code).labels[kind] for code in languages()}
     names = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-    return re.compile(rf"\s*(?:\*\*|__)?(?P<label>{names})\s*(?:(?:\*\*|__)\s*:|:\s*(?:\*\*|__)?)\s*",
+    bold = r"(?:\*\*|__)"
+    return re.compile(rf"\s*{bold}?(?P<label>{names})\s*(?:{bold}\s*:|:\s*{bold}?)\s*",
                       re.IGNORECASE)
 
 

@@ -245,13 +245,14 @@ class TextRenderer:
 
         def linked(match: re.Match[str]) -> str:
             found = self.target(match.group())
-            return match.group() if found is None else link(found[1], found[0])
+            return _unlinked(match.group()) if found is None else link(found[1], found[0])
 
         return self.mention.sub(linked, text)
 
     def _plain_html(self, text: str) -> str:
-        return self._with_links(str(escape(text.strip())),
-                                lambda shown, href: f'<a href="{href}" class="xref">{escape(shown)}</a>')
+        return self._with_links(
+            str(escape(text.strip())),
+            lambda shown, href: f'<a href="{href}" class="xref">{escape(shown)}</a>')
 
     def _html_block(self, text: str) -> str:
         if self._is_plain(text):
@@ -359,7 +360,12 @@ class TextRenderer:
         position = 0
         for match in self.mention.finditer(token.content):
             found = self.target(match.group())
-            if found is None:
+            if found is None and "#" not in match.group():
+                continue
+            if found is None:  # a step of a procedure not in this edition: its id, as text
+                pieces.append(_text(token.content[position:match.start()]
+                                    + _unlinked(match.group())))
+                position = match.end()
                 continue
             pieces.append(_text(token.content[position:match.start()]))
             link = Token("link_open", "a", 1, attrs={"href": found[0], "class": "xref"})
@@ -397,6 +403,12 @@ def _text_run(state: StateInline, silent: bool) -> bool:
         state.pending += match.group()
     state.pos = match.end()
     return True
+
+
+def _unlinked(mentioned: str) -> str:
+    """A mention with no target here: a procedure id as written, a step reference as its
+    procedure's id (the step's number is known only where its procedure is)."""
+    return mentioned.partition("#")[0]
 
 
 def _text(content: str) -> Token:
