@@ -206,7 +206,9 @@ def _count(steps: list[dict[str, Any]]) -> int:
 def _step(step: dict[str, Any]) -> Any:
     if set(step) == {"text"}:
         return step["text"]
-    out = {key: step[key] for key in ("text", "role", "note", "warning") if step.get(key)}
+    out = {key: step[key] for key in ("text", "role") if step.get(key)}
+    # Callouts in the order the document gave them: the handbook prints them so.
+    out |= {key: value for key, value in step.items() if key in ("note", "warning") and value}
     if step.get("substeps"):
         out["substeps"] = [_step(sub) for sub in step["substeps"]]
     return out

@@ -106,7 +106,7 @@ class _Converter:
         if not isinstance(raw, LMap):
             what = self.catalogue.item(f.name) if f else self.catalogue.field(cls.__name__)
             self.fail(located(raw, loc), "expected_mapping", kind=self.kind(raw), what=what,
-                      fields=", ".join(f.name for f in dataclasses.fields(cls)))
+                      fields=", ".join(f.name for f in model.model_fields(cls)))
             return None
         known = _fields_by_name(cls)
         if not self._unknown_keys(cls, raw, known):
