@@ -261,17 +261,19 @@ class WordWriter:
             for kind, text in step.callouts():
                 self._callout(kind, text)
             self._steps(step.substeps, level + 1, num_id, procedure_id)
-            self._verify(step.verify)
+            self._verify(step.verify, min(level, MAX_LEVELS - 1))
             self._decision(step, procedure_id)
 
-    def _verify(self, checks: list[str]) -> None:
-        """Checks after a step, each with a box to tick."""
+    def _verify(self, checks: list[str], depth: int) -> None:
+        """Checks after a step, each with a box to tick, indented as the step's own list
+        level ("List Continue 2" under a substep), so an import knows whose they are."""
+        style = "List Continue" if depth == 0 else f"List Continue {min(depth + 1, 3)}"
         if checks:
-            self._para(f"{self.words.label('verify')}:", style="List Continue", bold=True)
+            self._para(f"{self.words.label('verify')}:", style=style, bold=True)
         for check in checks:
-            paragraph = self.paragraph("List Continue")
+            paragraph = self.paragraph(style)
             paragraph.add_run("☐ ")
-            self._markdown(check, first=paragraph, continuation="List Continue")
+            self._markdown(check, first=paragraph, continuation=style)
 
     def _decision(self, step: Step, procedure_id: str) -> None:
         """A decision as a table: if (condition) | then (what to do, and where to go)."""
