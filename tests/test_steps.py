@@ -186,6 +186,7 @@ def test_checklist_sheet_ticks_checks_and_event_gets_a_run_sheet(released: Relea
     assert "If Then" in weekly
     assert "→ go to step 5" in weekly and "→ go to step 4" in weekly
     assert event.startswith("ECA · SOP-STEPS") and "Run sheet" in event
+    assert "Checklist and log sheet" in weekly and "Run sheet" not in weekly
     for words in ("TEK-02 Handle a broken site", "Trigger: The site does not load",
                   "Date Started Finished Led by", "No. Step Time Initials",
                   "Incident notes", "Checklist"):
