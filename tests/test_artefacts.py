@@ -357,15 +357,18 @@ def test_series_start_never_skips_a_month() -> None:
 
 def test_a_log_sheet_per_recurring_procedure_one_page_each(sample: Built) -> None:
     recurring = [p for p in in_order(sample.handbook) if p.frequency in RECURRING]
+    # then a run sheet per event procedure (TEK-16, TEK-17, KON-09 …), one page each too
+    events = [p for p in in_order(sample.handbook) if p.frequency == "event"]
     pdf = Pdf.open(sample.file("-checklists-fillable.pdf"))
     pages = pdf.pages  # text extraction is slow: once
-    assert len(pages) == len(recurring)
+    assert len(pages) == len(recurring) + len(events)
     outline = pdf.outline()
-    assert [title.split()[0] for _, title, _ in outline] == [p.id for p in recurring]
-    for (_, _, page), procedure in zip(outline, recurring, strict=True):
+    assert [title.split()[0] for _, title, _ in outline] == [p.id for p in recurring + events]
+    for (_, _, page), procedure in zip(outline, recurring + events, strict=True):
         text = pages[page - 1]
         assert procedure.id in text and procedure.title.split()[0] in text
         assert "KONSEP" in text and sample.handbook.document.version in text
+        assert ("Lembar pelaksanaan" in text) == (procedure.frequency == "event")
         first_word = re.search(r"[^\W\d_]{4,}", procedure.checklist[0]).group()
         assert first_word in text, (procedure.id, first_word)
 
@@ -390,7 +393,9 @@ def test_fillable_sheets_have_form_fields(mini: Path, tmp_path: Path) -> None:
     reader = PdfReader(str(tmp_path / "1.2.0-draft"
                            / "SOP-MINI-1.2.0-draft-checklists-fillable.pdf"))
     fields = reader.get_fields() or {}
-    assert len(reader.pages) == 2  # MAN-01 yearly, TEK-01 weekly; KON-01 is on an event
+    assert len(reader.pages) == 3  # MAN-01 yearly, TEK-01 weekly; KON-01's run sheet
+    assert fields["KON-01-step-2-time"]["/FT"] == "/Tx"
+    assert fields["KON-01-incident-notes"]["/FT"] == "/Tx"
     assert fields["TEK-01-step-2-1"]["/FT"] == "/Btn"
     assert fields["TEK-01-log-13-notes"]["/FT"] == "/Tx"
     assert "TEK-01-log-14-notes" not in fields  # weekly: a quarter, 13 rows
@@ -416,7 +421,11 @@ def test_every_form_field_can_be_clicked_and_typed_into(sample: Built) -> None:
                     assert not int(widget.get("/Ff", 0)) & 1, name  # ReadOnly
     recurring = [p for p in sample.handbook.procedures if p.frequency in RECURRING]
     rows = sum(len(log_sheet(p, catalogue("id")).rows) for p in recurring)
-    assert text_fields == 4 * rows + len(recurring)  # date, by, result, notes; the period
+    events = [p for p in sample.handbook.procedures if p.frequency == "event"]
+    run_fields = sum(4 + 1 + 2 * len(flatten(p.steps)) for p in events)  # date, started,
+    # finished, led by; incident notes; a time and initials per step
+    assert text_fields == 4 * rows + len(recurring) + run_fields  # date, by, result, notes;
+    # the period
 
 
 def test_sheets_are_numbered_and_hide_no_text(sample: Built) -> None:

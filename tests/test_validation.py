@@ -308,6 +308,33 @@ CASES = [
                                         "limit": 50, "limit_mib": "50 B", "what": Field("logo")},
          "the image 'assets/logo.svg' is 100 B (100 bytes), more than the limit of 50 B",
          patch={"validate.MAX_ASSET_BYTES": 50}),
+    # Steps: ids, references to a step, goto
+    Case("bad_step_id", extra(procedure(steps="\n    - id: Restore\n      text: One.")),
+         "content/extra.yaml:9:11", {"value": "Restore", "what": Field("id"),
+                                     "example": "restore"},
+         "ID (id): 'Restore' is not a valid step id"),
+    Case("duplicate_step_id",
+         extra(procedure(steps="\n    - id: check\n      text: One.\n"
+                               "    - id: check\n      text: Two.")),
+         "content/extra.yaml:11:11",
+         {"id": "check", "procedure": "MAN-02", "first": "content/extra.yaml:9:11"},
+         "the step id 'check' is used twice in MAN-02 (first at content/extra.yaml:9:11)"),
+    Case("unknown_step_ref",
+         extra(procedure(purpose="Go back to MAN-02#chek.",
+                         steps="\n    - id: check\n      text: One.")),
+         "content/extra.yaml:5:12",
+         {"id": "MAN-02#chek", "procedure": "MAN-02", "step": "chek", "suggestion": "check",
+          "known": "check"},
+         "the text refers to MAN-02#chek, but MAN-02 has no step with the id 'chek' "
+         "(did you mean 'check'?) (its step ids: check)"),
+    Case("unknown_goto",
+         extra(procedure(steps="\n    - id: check\n      text: One.\n      decision:\n"
+                               "        - when: It fails.\n          then: Stop.\n"
+                               "          goto: stpo\n    - id: stop\n      text: Two.")),
+         "content/extra.yaml:14:17",
+         {"step": "stpo", "procedure": "MAN-02", "suggestion": "stop", "known": "check, stop"},
+         "goto names the step 'stpo', but MAN-02 has no step with that id "
+         "(did you mean 'stop'?) (its step ids: check, stop)"),
 ]
 
 # Nothing silent: mistakes that used to move or drop content, or were named by a symptom.
@@ -556,7 +583,7 @@ def test_every_rule_the_reader_can_emit_has_a_case() -> None:
                      for name in ("yamlread.py", "load.py", "validate.py"))
     emitted = {code for code in messages("en") if re.search(rf"[\"']{code}[\"']", source)}
     emitted |= {f"bad_{name}" for name in ("procedure_id", "role_id", "document_id",
-                                           "version", "asset_path")}  # built as bad_{name}
+                                           "version", "asset_path", "step_id")}  # bad_{name}
     emitted -= {"error", "warning"} | {code for code in emitted if code.startswith("kind_")}
     tested = {case.code for case in CASES} | {"no_content_files", "too_many_files",
                                               "content_too_large", "text_as_comment",
@@ -566,7 +593,9 @@ def test_every_rule_the_reader_can_emit_has_a_case() -> None:
                                               "symlink_folder", "symlink_outside",
                                               # the project folder itself: test_cli, robustness
                                               "no_project_folder", "no_project_content",
-                                              "content_folder_case"}
+                                              "content_folder_case",
+                                              # reviewer warnings on callouts: test_steps
+                                              "callout_label_repeated", "callout_other_label"}
     assert emitted - tested == set()
 
 
@@ -637,7 +666,7 @@ def test_every_field_has_a_label_in_every_language() -> None:
     from sopgen.core import model
 
     keys = {f.name for cls in vars(model).values() if dataclasses.is_dataclass(cls)
-            for f in dataclasses.fields(cls)}
+            for f in model.model_fields(cls)}
     for language in ("en", "id"):
         labels = tomllib.loads((LABELS / f"{language}.toml").read_text())
         assert keys <= set(labels["field_labels"]), language

@@ -22,7 +22,7 @@ import yaml
 from sopgen.commands.scaffold import PREFIXES, _folder_for, _next_id, schema_comment
 from sopgen.core.catalogue import catalogue
 from sopgen.core.errors import SopgenError
-from sopgen.core.model import PILLARS, PROCEDURE_ID, Pillar
+from sopgen.core.model import CALLOUT_KINDS, PILLARS, PROCEDURE_ID, Pillar
 from sopgen.core.problems import Loc
 from sopgen.reading.load import Project, load_project
 from sopgen.reading.validate import language_of
@@ -206,9 +206,12 @@ def _count(steps: list[dict[str, Any]]) -> int:
 def _step(step: dict[str, Any]) -> Any:
     if set(step) == {"text"}:
         return step["text"]
-    out = {key: step[key] for key in ("text", "role", "note", "warning") if step.get(key)}
+    out = {key: step[key] for key in ("id", "text", "role") if step.get(key)}
+    # Callouts in the order the document gave them: the handbook prints them so.
+    out |= {key: value for key, value in step.items() if key in CALLOUT_KINDS and value}
     if step.get("substeps"):
         out["substeps"] = [_step(sub) for sub in step["substeps"]]
+    out |= {key: step[key] for key in ("verify", "decision") if step.get(key)}
     return out
 
 

@@ -24,6 +24,7 @@ from sopgen.core.model import (
     Step,
     field_kind,
     hints,
+    model_fields,
 )
 from sopgen.core.write import write_file
 from sopgen.reading.load import LIST_KEYS, Project, content_files
@@ -84,7 +85,7 @@ def _ref(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:
 
 
 def _object_schema(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:
-    fields = dataclasses.fields(cls)
+    fields = model_fields(cls)
     required = [f.name for f in fields if _required(f)]
     schema = {
         "type": "object",

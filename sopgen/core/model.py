@@ -38,7 +38,7 @@ PROCEDURE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,9}-[0-9]{1,4}$")
 ROLE_ID = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 DOCUMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 VERSION = re.compile(r"^(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})$")
-STEP_ID = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+STEP_ID = re.compile(r"^(?:[a-z][a-z0-9-]{0,39})$")  # as ROLE_ID, but its own (messages)
 ASSET_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$")
 MAX_ASSET_BYTES = 10 * 1024 * 1024  # assets are inlined into every output format
 ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")  # how a text names an asset
@@ -133,6 +133,23 @@ class Role:
     responsibilities: list[str] = spec("What this role is responsible for.", [], markdown=True)
 
 
+# --- step callouts, checks and decisions (anchors and references to steps)
+# Kinds of callout a step may carry, in the order printed when the YAML does not say.
+CALLOUT_KINDS: tuple[str, ...] = ("note", "tip", "important", "warning", "caution")
+# A reference to a step from any text: a procedure id, "#", the step's id (TEK-01#restore).
+STEP_REF_SUFFIX = r"(?:#[a-z][a-z0-9-]{0,39})?"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One row of a decision step: a condition, what to do then, and perhaps where to go."""
+
+    when: str = spec("The condition, e.g. the site does not load.", markdown=True)
+    then: str = spec("What to do when it holds.", markdown=True)
+    goto: str = spec("The id of the step to go to next, in this procedure.", "",
+                     pattern=STEP_ID, example="restore")
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of a procedure. A plain string is a step with only text."""
@@ -149,6 +166,25 @@ class Step:
     id: str = spec("A short name for the step, lowercase with dashes, so that other steps, "
                    "procedures and adopting partners can refer to it when steps are "
                    "renumbered.", "", pattern=STEP_ID, example="restore")
+    tip: str = spec("A tip: an easier or better way, shown under the step.", "",
+                    markdown=True)
+    important: str = spec("Something not to miss, shown under the step.", "", markdown=True)
+    caution: str = spec("A risk of losing work or data, shown prominently under the step.",
+                        "", markdown=True)
+    verify: list[str] = spec("Checks that the step worked, done after it and its substeps "
+                             "(e.g. the site loads); ticked on the checklist sheets.", [],
+                             markdown=True)
+    decision: list[Decision] = spec("A decision: rows of when (a condition), then (what to "
+                                    "do) and optionally goto (the id of the step to go to).",
+                                    [])
+    # Computed when read: the callout kinds in the order the YAML wrote them.
+    callout_order: tuple[str, ...] = dataclasses.field(
+        default=(), compare=False, metadata={"computed": True})
+
+    def callouts(self) -> list[tuple[str, str]]:
+        """(kind, text) of each callout, in the order written (else ``CALLOUT_KINDS``)."""
+        order = [*self.callout_order, *(k for k in CALLOUT_KINDS if k not in self.callout_order)]
+        return [(kind, getattr(self, kind)) for kind in order if getattr(self, kind)]
 
 
 @dataclass(frozen=True)
@@ -282,6 +318,16 @@ def review_due(doc: Document) -> dt.date:
     return doc.next_review or add_months(doc.effective_date, doc.review_cycle_months)
 
 
+def step_anchor(procedure_id: str, step_id: str) -> str:
+    """The HTML id of a step with an id: ``tek-01-step-restore``."""
+    return f"{anchor('procedure', procedure_id)}-step-{step_id}"
+
+
+def step_numbers(procedure: Procedure) -> dict[str, str]:
+    """Each step id of ``procedure`` → its printed number now ("3", "2.1")."""
+    return {step.id: number for number, step in flatten(procedure.steps) if step.id}
+
+
 def anchor(kind: str, ident: str) -> str:
     """The HTML id of a procedure, role, term or pillar; ids are validated ASCII."""
     slug = re.sub(r"[^a-z0-9]+", "-", ident.lower()).strip("-")
@@ -338,7 +384,8 @@ def mention_pattern(procedure_ids: set[str]) -> re.Pattern[str] | None:
     prefixes = sorted({ident.split("-")[0] for ident in procedure_ids})
     if not prefixes:
         return None
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")-[0-9]{1,4}\b")
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")-[0-9]{1,4}"
+                      + STEP_REF_SUFFIX + r"\b")
 
 
 def markdown_texts(obj: object) -> Iterator[str]:
@@ -366,13 +413,18 @@ def _prose_fields(cls: type) -> tuple[tuple[str, bool], ...]:
     if cls in _PROSE_FIELDS:
         return _PROSE_FIELDS[cls]
     plan = []
-    for f in dataclasses.fields(cls):
+    for f in model_fields(cls):
         inner = hints(cls)[f.name]
         nested = any(dataclasses.is_dataclass(arg) for arg in (inner, *get_args(inner)))
         if f.metadata.get("markdown") or nested:
             plan.append((f.name, bool(f.metadata.get("markdown"))))
     _PROSE_FIELDS[cls] = tuple(plan)
     return _PROSE_FIELDS[cls]
+
+
+def model_fields(cls: type) -> list[dataclasses.Field[Any]]:
+    """The fields a YAML file may set: not those computed when it is read."""
+    return [f for f in dataclasses.fields(cls) if not f.metadata.get("computed")]
 
 
 @cache

@@ -128,7 +128,10 @@ def _step_changes(old_steps: list[Step], new_steps: list[Step]) -> Iterator[Chan
 def _step_text(step: Step) -> str:
     parts = [step.text.strip()]
     parts += [f"[{label}: {value}]" for label, value in
-              (("role", step.role), ("note", step.note), ("warning", step.warning)) if value]
+              (("role", step.role), *step.callouts()) if value]
+    parts += [f"[verify: {check}]" for check in step.verify]
+    parts += [f"[decision: {row.when} → {row.then}{' → ' + row.goto if row.goto else ''}]"
+              for row in step.decision]
     return " ".join(parts)
 
 

@@ -54,9 +54,12 @@ from sopgen.outputs.wordxml import (
 )
 from sopgen.reading.handbook import Checked
 from sopgen.rendering.markdown import TextRenderer
+from sopgen.rendering.render import Links, step_targets
 
 LANGUAGE_TAGS = {"id": "id-ID", "en": "en-GB"}
-NOTE_STYLES = {"note": ("Note", "EAF2FB", "2E74B5"), "warning": ("Warning", "FDF1E0", "C55A11")}
+NOTE_STYLES = {"note": ("Note", "EAF2FB", "2E74B5"), "warning": ("Warning", "FDF1E0", "C55A11"),
+               "tip": ("Tip", "EAF6EC", "2E7D32"), "important": ("Important", "F3EEFB", "6A3AB2"),
+               "caution": ("Caution", "FCE8E8", "B3261E")}
 CODE_FONT = "Courier New"
 
 
@@ -80,7 +83,10 @@ class WordWriter:
         self.changes = changes
         self.assets = checked.project.assets
         targets = {p.id: "#" + model.anchor("procedure", p.id) for p in self.handbook.procedures}
-        self.text = TextRenderer(targets, mention_pattern(set(targets)), self.assets)
+        steps, shown = step_targets(self.handbook, Links().step_href, self.words)
+        targets.update(steps)
+        self.text = TextRenderer(targets, mention_pattern(set(targets)), self.assets,
+                                 shown=shown)
         self.word = docx.Document()
         self._bookmarks = 0
         self.style_ids: dict[str, str] = {}
@@ -223,7 +229,7 @@ class WordWriter:
         self._bullets("prerequisites", p.prerequisites)
         self._bullets("tools", p.tools)
         self._heading(words.label("steps"), 3)
-        self._steps(p.steps, 0, self.numbering.new_steps())
+        self._steps(p.steps, 0, self.numbering.new_steps(), p.id)
         self._bullets("checklist", p.checklist, box=True)
         self._bullets("records", p.records)
         if p.references:
@@ -239,21 +245,57 @@ class WordWriter:
                     paragraph.add_run(", ")
                 self._hyperlink_text(paragraph, other, model.anchor("procedure", other))
 
-    def _steps(self, steps: list[Step], level: int, num_id: int) -> None:
+    def _steps(self, steps: list[Step], level: int, num_id: int, procedure_id: str) -> None:
         for step in steps:
             depth = min(level, MAX_LEVELS - 1)
             style = "List Number" if depth == 0 else f"List Number {min(depth + 1, 3)}"
             paragraph = self.paragraph(style)
             number(paragraph, num_id, depth)
+            if step.id:
+                self._bookmark(paragraph, model.step_anchor(procedure_id, step.id))
             self._markdown(step.text, first=paragraph, continuation="List Continue")
             if step.role:
                 run = paragraph.add_run(
                     f" ({self.words.label('step_by')} {self._role_title(step.role)})")
                 run.italic = True
-            for kind in ("note", "warning"):
-                if getattr(step, kind):
-                    self._callout(kind, getattr(step, kind))
-            self._steps(step.substeps, level + 1, num_id)
+            for kind, text in step.callouts():
+                self._callout(kind, text)
+            self._steps(step.substeps, level + 1, num_id, procedure_id)
+            self._verify(step.verify, min(level, MAX_LEVELS - 1))
+            self._decision(step, procedure_id)
+
+    def _verify(self, checks: list[str], depth: int) -> None:
+        """Checks after a step, each with a box to tick, indented as the step's own list
+        level ("List Continue 2" under a substep), so an import knows whose they are."""
+        style = "List Continue" if depth == 0 else f"List Continue {min(depth + 1, 3)}"
+        if checks:
+            self._para(f"{self.words.label('verify')}:", style=style, bold=True)
+        for check in checks:
+            paragraph = self.paragraph(style)
+            paragraph.add_run("☐ ")
+            self._markdown(check, first=paragraph, continuation=style)
+
+    def _decision(self, step: Step, procedure_id: str) -> None:
+        """A decision as a table: if (condition) | then (what to do, and where to go)."""
+        if not step.decision:
+            return
+        numbers = model.step_numbers(self.handbook.procedure(procedure_id))
+        table = self.table(1 + len(step.decision), 2)
+        _cell_text(table, 0, 0, self.words.label("decision_when"), bold=True)
+        _cell_text(table, 0, 1, self.words.label("decision_then"), bold=True)
+        for row, choice in enumerate(step.decision, start=1):
+            self._markdown(choice.when, first=table.cell(row, 0).paragraphs[0])
+            cell = table.cell(row, 1)
+            self._markdown(choice.then, first=cell.paragraphs[0])
+            number = numbers.get(choice.goto)
+            if number is not None:  # a step left out of an edition is not gone to
+                paragraph = cell.add_paragraph()
+                before, _, after = self.words.label("goto_step").partition("{ref}")
+                paragraph.add_run(before)
+                self._hyperlink_text(paragraph,
+                                     self.words.label("step_ref_short").format(number=number),
+                                     model.step_anchor(procedure_id, choice.goto))
+                paragraph.add_run(after)
 
     def _callout(self, kind: str, text: str) -> None:
         style = NOTE_STYLES[kind][0]

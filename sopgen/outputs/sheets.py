@@ -88,6 +88,19 @@ def log_sheet(procedure: Procedure, words: Catalogue) -> LogSheet:
                     checks=checks if checks <= MAX_TICK_COLUMNS else 0)
 
 
+def run_sheet(procedure: Procedure) -> LogSheet:
+    """An event procedure's run sheet: its steps with a time and initials each, its
+    checks, and room for what happened; no log of dates (it runs when it must)."""
+    return LogSheet(procedure=procedure, anchor=model.anchor("procedure", procedure.id),
+                    rows=[], row_height=0.0, period="", checks=0)
+
+
+def sheet_procedures(handbook: Handbook) -> list[Procedure]:
+    """The procedures with a sheet: recurring ones (a log), then event ones (a run sheet)."""
+    events = [p for p in model.in_pillar_order(handbook) if p.frequency == "event"]
+    return model.recurring(handbook) + events
+
+
 def ack_sheets(handbook: Handbook, role_id: str | None) -> list[AckSheet]:
     """One sheet per role, or only the role a role build is for."""
     roles = [r for r in handbook.roles if role_id is None or r.id == role_id]
@@ -117,7 +130,8 @@ def first_density(procedure: Procedure) -> int:
     than it needs to be.
     """
     items = [step for _, step in flatten(procedure.steps)]
-    weight = sum(len(s.text) + len(s.warning) + ITEM_WEIGHT for s in items)
+    weight = sum(len(s.text) + len(s.warning) + len(s.caution) + ITEM_WEIGHT
+                 + sum(len(check) + ITEM_WEIGHT for check in s.verify) for s in items)
     weight += sum(len(check) + ITEM_WEIGHT for check in procedure.checklist)
     return sum(weight >= limit for limit in DENSITY_FROM)
 
@@ -154,13 +168,15 @@ def fitted_pdf(checked: Checked, html_for: Callable[[dict[str, int]], str],
 
 def checklists_pdf(checked: Checked, stem: str, *, draft: bool, edition: str,
                    fillable: bool = False) -> bytes:
-    """One landscape page per recurring procedure: steps and checks to tick, and a log."""
+    """One landscape page per recurring procedure: steps and checks to tick, and a log;
+    and one per event procedure: a run sheet with time and initials per step."""
     handbook = checked.handbook
     # Only the sheets' procedures are link targets, so a mention of another stays text.
-    sheet_book = dataclasses.replace(handbook, procedures=model.recurring(handbook))
+    sheet_book = dataclasses.replace(handbook, procedures=sheet_procedures(handbook))
     renderer = Renderer(sheet_book, checked.project.root, draft=draft,
                         assets=checked.project.assets, edition=edition)
-    sheets = [dataclasses.replace(log_sheet(p, renderer.words), number=number)
+    sheets = [dataclasses.replace(run_sheet(p) if p.frequency == "event"
+                                  else log_sheet(p, renderer.words), number=number)
               for number, p in enumerate(sheet_book.procedures, start=1)]
 
     def html_for(density: dict[str, int]) -> str:

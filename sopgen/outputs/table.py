@@ -23,7 +23,7 @@ from pathlib import Path
 from sopgen.core.cache import Store
 from sopgen.core.catalogue import Catalogue, catalogue, format_problems
 from sopgen.core.errors import OptionError
-from sopgen.core.model import Visibility, edition_of, recurring
+from sopgen.core.model import Visibility, edition_of
 from sopgen.core.problems import NOWHERE, Loc, Problem
 from sopgen.outputs import DEFAULT_FORMATS, raci, sheets
 from sopgen.outputs.calendar import SITE_URL, ics_bytes
@@ -153,7 +153,7 @@ def calendar(job: Job) -> dict[str, bytes]:
 
 
 def checklists(job: Job) -> dict[str, bytes]:
-    if not recurring(job.checked.handbook):  # no sheets, no file
+    if not sheets.sheet_procedures(job.checked.handbook):  # no sheets, no file
         return {}
     job.say("laying out the checklists …")
     name = "checklists-fillable" if job.options.fillable else "checklists"

@@ -117,7 +117,7 @@ class _Converter:
                 return None  # an item that belongs under an empty key, reported there
             what = self.catalogue.item(f.name) if f else self.catalogue.field(cls.__name__)
             self.fail(located(raw, loc), "expected_mapping", kind=self.kind(raw), what=what,
-                      fields=", ".join(f.name for f in dataclasses.fields(cls)))
+                      fields=", ".join(f.name for f in model.model_fields(cls)))
             return None
         known = _fields_by_name(cls)
         if not self._unknown_keys(cls, raw, known):
@@ -145,6 +145,9 @@ class _Converter:
                 self.fail(raw.value_locs[name], "missing_field", what=self.what(f))
                 missing = True
             values[name] = converted
+        if cls is Step and not missing:
+            values["callout_order"] = self.callout_order(raw)
+            values.update(self.callout_labels(raw, values))
         return None if missing else cls(**values)
 
     def _items_not_indented(self, cls: type, raw: LMap, name: str) -> bool:
@@ -161,6 +164,39 @@ class _Converter:
 
     def _moved(self, where: Loc) -> bool:
         return where.file in self.moved and where.line >= self.moved[where.file]
+
+    # --- step callouts: the order written, and a label written twice
+
+    @staticmethod
+    def callout_order(raw: LMap) -> tuple[str, ...]:
+        """The callout kinds in the order the YAML wrote them (a mapping keeps its order)."""
+        return tuple(key for key in raw if key in model.CALLOUT_KINDS and not _blank(raw[key]))
+
+    def callout_labels(self, raw: LMap, values: dict[str, Any]) -> dict[str, Any]:
+        """A callout that starts with its own label ("Penting: …" under ``important``)
+        would print the label twice: the written label is left out, with a warning."""
+        changed: dict[str, Any] = {}
+        for kind in model.CALLOUT_KINDS:
+            text = values.get(kind)
+            if not isinstance(text, str):
+                continue
+            other = next((o for o in model.CALLOUT_KINDS
+                          if o != kind and _own_label(o).match(text)), None)
+            if other is not None:  # "warning: Important: …" would print "Warning: Important:"
+                self.problems.append(Problem(located(text, raw.loc), "callout_other_label",
+                                             {"field": self.catalogue.field(kind), "kind": other},
+                                             severity="warning"))
+            match = _own_label(kind).match(text)
+            if match is None or not text[match.end():].strip():
+                continue
+            kept = LStr(text[match.end():])
+            kept.loc = located(text, raw.loc)
+            changed[kind] = kept
+            self.problems.append(Problem(kept.loc, "callout_label_repeated",
+                                         {"field": self.catalogue.field(kind),
+                                          "label": match.group("label")},
+                                         severity="warning"))
+        return changed
 
     def _unknown_keys(self, cls: type, raw: LMap, known: dict[str, Any]) -> bool:
         """Report keys the model does not have; False for a step read as a mapping."""
@@ -325,7 +361,18 @@ def _blank(value: object) -> bool:
 
 @cache
 def _fields_by_name(cls: type) -> dict[str, dataclasses.Field[Any]]:
-    return {f.name: f for f in dataclasses.fields(cls)}
+    return {f.name: f for f in model.model_fields(cls)}
+
+
+@cache
+def _own_label(kind: str) -> re.Pattern[str]:
+    """A callout's label at the start of its text, in any catalogue, bold or not:
+    "Penting:", "**Important:**", "__Catatan__:"."""
+    words = {catalogue(code).labels[kind] for code in languages()}
+    names = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    bold = r"(?:\*\*|__)"
+    return re.compile(rf"\s*{bold}?(?P<label>{names})\s*(?:{bold}\s*:|:\s*{bold}?)\s*",
+                      re.IGNORECASE)
 
 
 def _field(cls: type, name: str) -> dataclasses.Field[Any]:
@@ -347,7 +394,7 @@ def _kind(raw: object) -> str:
 def _pattern_name(pattern: re.Pattern[str]) -> str:
     names = {model.PROCEDURE_ID: "procedure_id", model.ROLE_ID: "role_id",
              model.DOCUMENT_ID: "document_id", model.VERSION: "version",
-             model.ASSET_PATH: "asset_path"}
+             model.ASSET_PATH: "asset_path", model.STEP_ID: "step_id"}
     return names[pattern]
 
 
@@ -400,6 +447,8 @@ def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
     for procedure in handbook.procedures:
         problems += _procedure_refs(procedure, role_ids, procedure_ids, root)
     problems += _mentions(handbook, procedure_ids, root)
+    for procedure in handbook.procedures:
+        problems += _step_ids(procedure, root)
     problems += _urls(handbook, root)
     return _renamed_procedures(handbook, _without_cascade(problems))
 
@@ -503,13 +552,46 @@ def _mentions(handbook: Handbook, procedure_ids: set[str], root: Loc) -> list[Pr
     if pattern is None:
         return []
     problems = []
+    step_ids = {p.id: model.step_numbers(p) for p in handbook.procedures}
     for text in markdown_texts(handbook):
         for match in pattern.finditer(text):
-            if match.group() not in procedure_ids:
-                params = suggest(match.group(), sorted(procedure_ids))
+            ident, _, step = match.group().partition("#")
+            if ident not in procedure_ids:
+                params = suggest(ident, sorted(procedure_ids))
                 problems.append(Problem(located(text, root), "unknown_mention",
-                                        {"id": match.group(), **params}))
+                                        {"id": ident, **params}))
+            elif step and step not in step_ids[ident]:
+                problems.append(_unknown_step_id(text, root, "unknown_step_ref", ident, step,
+                                                 step_ids[ident]))
     return problems
+
+
+# --- step ids: unique in their procedure, and every goto names one
+
+def _step_ids(procedure: Procedure, root: Loc) -> list[Problem]:
+    problems: list[Problem] = []
+    first: dict[str, str] = {}
+    for _, step in flatten(procedure.steps):
+        if step.id in first:
+            problems.append(Problem(located(step.id, root), "duplicate_step_id",
+                                    {"id": step.id, "procedure": procedure.id,
+                                     "first": first[step.id]}))
+        elif step.id:
+            first[step.id] = str(located(step.id, root))
+    for _, step in flatten(procedure.steps):
+        for row in step.decision:
+            if row.goto and row.goto not in first:
+                problems.append(_unknown_step_id(row.goto, root, "unknown_goto", procedure.id,
+                                                 row.goto, first))
+    return problems
+
+
+def _unknown_step_id(where: str, root: Loc, code: str, procedure_id: str, step: str,
+                     known: dict[str, str]) -> Problem:
+    params = suggest(step, sorted(known))
+    return Problem(located(where, root), code,
+                   {**params, "id": f"{procedure_id}#{step}", "procedure": procedure_id,
+                    "step": step, "known": ", ".join(known) or "—"})
 
 
 def _urls(handbook: Handbook, root: Loc) -> list[Problem]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from sopgen.core.catalogue import Catalogue, catalogue, languages
 from sopgen.core.model import PILLARS, ROLE_ID, Pillar
-from sopgen.reading.wordread import Block
+from sopgen.reading.wordread import Block, step_of_bookmark
 from sopgen.reading.yamlread import LMap
 
 FIELD_SECTIONS = ("purpose", "scope", "out_of_scope", "responsible", "accountable",
@@ -52,6 +52,7 @@ FREQUENCY_WORDS = {
     "sesuai kebutuhan": "event", "saat diperlukan": "event", "as needed": "event",
     "when needed": "event", "ad hoc": "event",
 }
+CALLOUTS = ("note", "warning", "tip", "important", "caution")
 HEADING_ID = re.compile(r"^([A-Z][A-Z0-9]{1,9}-[0-9]{1,4})\s+(.+)$")
 LINK = re.compile(r"^\[(.+)\]\((\S+)\)$")
 LABELLED = re.compile(r"^(?:\*\*)?([^*:]{2,40}?)\s*:(?:\*\*)?\s*(.*)$", re.DOTALL)
@@ -145,6 +146,7 @@ class Mapper:
         self.drafts: list[Draft] = []
         self.current: Draft | None = None  # None between procedures (under a pillar heading)
         self.callout: tuple[dict[str, Any], str] | None = None  # (step, kind) just written
+        self.verifying: dict[str, Any] | None = None  # the step whose checks are being read
         self.section: str | None = None
         self.unknown_section = ""
         self.skipping: int | None = None  # the level of a generated section being skipped
@@ -191,8 +193,10 @@ class Mapper:
             return
         if self.skipping is not None:
             return
-        if block.kind not in ("note", "warning", "table", "more", "image"):
+        if block.kind not in (*CALLOUTS, "table", "more", "image"):
             self.callout = None
+        if block.kind != "more":
+            self.verifying = None
         if self.draft is None:
             if not self.exported and block.kind != "image":
                 self.pending.append(f"{block.where} — {block.text}")
@@ -287,14 +291,53 @@ class Mapper:
             self.section = "steps"
         if self.section == "steps":
             self._add_step(draft, text, block.level)
+            if _step_id(block.anchor):
+                _last_step(draft)["id"] = _step_id(block.anchor)
         elif self.section in FIELD_SECTIONS:
             self._assign(draft, self.section, text, block, item=True)
         else:
             self._place(draft, f"- {text}", block)
 
     def _on_more(self, draft: Draft, block: Block) -> None:
+        if self._on_verify(draft, block):
+            return
         if not self._continue_callout(block.text):
             self._place(draft, block.text, block)
+
+    # --- sopgen's own Word files: checks after a step, a decision, steps' ids
+
+    def _on_verify(self, draft: Draft, block: Block) -> bool:
+        """"**Periksa:**" under a step, then "☐ …" lines: that step's checks. Its list
+        level is in the style ("List Continue 2": a substep's)."""
+        if self.verifying is not None and block.text.startswith("☐"):
+            self.verifying.setdefault("verify", []).append(block.text.lstrip("☐").strip())
+            return True
+        if self.section != "steps" or not draft.steps or not _is_label(block.text, "verify"):
+            return False
+        level = re.search(r"(\d)$", block.style)
+        step = draft.steps[-1]
+        for _ in range(int(level.group(1)) - 1 if level else 0):
+            step = step["substeps"][-1] if step.get("substeps") else step
+        self.verifying, self.callout = step, None
+        return True
+
+    def _decision(self, draft: Draft, block: Block) -> bool:
+        """A two-column table headed "Jika | Maka" ("If | Then") under a step: its
+        decision; a last line linking to a step ("go to step 4") is its goto."""
+        rows = block.rows
+        if self.section != "steps" or not draft.steps or len(rows) < 2 or \
+                any(len(row) != 2 for row in rows) or \
+                not (_is_label(rows[0][0], "decision_when", colon=False)
+                     and _is_label(rows[0][1], "decision_then", colon=False)):
+            return False
+        step = self.verifying or _last_step(draft)
+        for (when, then), (anchor, last) in zip(rows[1:], block.row_links[1:], strict=True):
+            row = {"when": when, "then": then}
+            goto = _step_id(anchor)
+            if goto and last != then and then.endswith(last):  # "… go to TEK-01#restore"
+                row["then"], row["goto"] = then[:-len(last)].strip(), goto
+            step.setdefault("decision", []).append(row)
+        return True
 
     def _continue_callout(self, text: str) -> bool:
         """A table or paragraph right after a note belongs to the note."""
@@ -308,7 +351,7 @@ class Mapper:
         callout = self._callout(block.text)
         self._attach(draft, block.kind, callout[1] if callout else block.text, block.where)
 
-    _on_warning = _on_note
+    _on_warning = _on_tip = _on_important = _on_caution = _on_note
 
     def _attach(self, draft: Draft, kind: str, text: str, where: str) -> None:
         """A note or warning belongs to the step above it."""
@@ -329,6 +372,8 @@ class Mapper:
                     self._assign(draft, str(key), row[1], block)
                 elif row[1].strip():
                     draft.review.append(f"{block.where} — {' | '.join(row)}")
+            return
+        if self._decision(draft, block):
             return
         if not self._continue_callout(block.text):
             self._place(draft, block.text, block)
@@ -436,7 +481,7 @@ class Mapper:
     def _callout(self, text: str) -> tuple[str, str] | None:
         """"**Catatan:** …" / "Note: …" as a note or a warning."""
         names = {catalogue(code).label(key).casefold(): key for code in languages()
-                 for key in ("note", "warning")}
+                 for key in CALLOUTS}
         match = re.match(r"^(?:\*\*)?([^*:]{2,20}):(?:\*\*)?(?:\s+(.+))?$", text, re.DOTALL)
         if match and match.group(1).strip().casefold() in names:
             return names[match.group(1).strip().casefold()], (match.group(2) or "").strip()
@@ -469,6 +514,22 @@ class Mapper:
         if not draft.steps:
             draft.steps = [{"text": f"{fill} {words.fields['steps']}"}]
         draft.pillar = draft.pillar or self.default_pillar
+
+
+def _is_label(text: str, key: str, *, colon: bool = True) -> bool:
+    """``text`` is the label ``key`` in some catalogue ("**Periksa:**", "Verify:")."""
+    bare = re.sub(r"^\*\*(.*)\*\*$", r"\1", text.strip()).strip()
+    if colon:
+        if not bare.endswith(":"):
+            return False
+        bare = bare[:-1]
+    return bare.casefold() in {catalogue(code).label(key).casefold() for code in languages()}
+
+
+def _step_id(bookmark: str) -> str:
+    """The step id a sopgen bookmark names (``tek_01_step_restore`` → ``restore``)."""
+    step = step_of_bookmark(bookmark)
+    return step[1] if step else ""
 
 
 def _last_step(draft: Draft) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -30,7 +30,8 @@ from sopgen.core.problems import Loc
 from sopgen.reading.yamlread import MAX_FILE_BYTES
 
 BlockKind = Literal["heading", "para", "item", "more", "note", "warning", "table", "image",
-                    "unknown"]
+                    "unknown", "tip", "important", "caution"]
+CALLOUT_STYLES = ("note", "warning", "tip", "important", "caution")  # sopgen's own
 MAX_PACKAGE_BYTES = 100 * 1024 * 1024  # every part of a .docx, uncompressed
 MAX_PARTS = 2000
 MONOSPACE = {"courier new", "courier", "consolas", "dejavu sans mono", "liberation mono",
@@ -59,6 +60,10 @@ class Block:
     image_type: str = ""  # "png", "jpeg" …
     style: str = ""  # the source's paragraph style, for recognising sopgen's own
     source: str = ""  # a Markdown picture's own path, which its paragraph still names
+    anchor: str = ""  # the first bookmark in a paragraph (sopgen marks steps with ids so)
+    # per table row: the bookmark its last paragraph links to, and that paragraph ("go to
+    # step 4" in a decision, as TEK-01#restore)
+    row_links: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -184,15 +189,18 @@ class DocxReader:
             self._add(extra)
         if not text.strip():
             return
-        self._add(self._classify(p, style, text.strip()))
+        block = self._classify(p, style, text.strip())
+        mark = p.find(f"{W}bookmarkStart")
+        block.anchor = (mark.get(f"{W}name") or "") if mark is not None else ""
+        self._add(block)
 
     def _classify(self, p: Any, style: str, text: str) -> Block:
         heading = _heading_level(style, p)
         if heading is not None:
             return Block("heading", _plain(text), level=heading, style=style)
         lowered = style.lower()
-        if lowered in ("note", "warning"):
-            return Block("note" if lowered == "note" else "warning", text, style=style)
+        if lowered in CALLOUT_STYLES:
+            return Block(cast(BlockKind, lowered), text, style=style)
         if lowered.startswith("list continue"):
             return Block("more", text, style=style)
         num_pr = p.find(f"{W}pPr/{W}numPr")
@@ -215,15 +223,17 @@ class DocxReader:
     def _table(self, tbl: Any) -> None:
         self.count += 1
         rows: list[list[str]] = []
+        links: list[tuple[str, str]] = []
         for tr in tbl.findall(f"{W}tr"):
-            cells = []
+            cells, texts = [], [""]
             for tc in tr.findall(f"{W}tc"):
                 texts = [Runs(self).markdown(p).strip() for p in tc.iter(f"{W}p")]
                 cells.append(" ".join(t for t in texts if t))
             rows.append(cells)
+            links.append((_last_link(tr), texts[-1] if texts else ""))
         if rows:  # a header row's bold is the table's, not the text's
             rows[0] = [re.sub(r"^\*\*(.+)\*\*$", r"\1", cell) for cell in rows[0]]
-            self._add(Block("table", markdown_table(rows), rows=rows))
+            self._add(Block("table", markdown_table(rows), rows=rows, row_links=links))
 
     def picture(self, blip: Any, description: str) -> Block | None:
         """A picture stored in the package; a linked one is never fetched."""
@@ -244,6 +254,25 @@ class DocxReader:
     def link_target(self, rel_id: str) -> str:
         rel = self.rels.get(rel_id)
         return str(rel.target_ref) if rel is not None and rel.is_external else ""
+
+
+def _last_link(tr: Any) -> str:
+    """The bookmark a link in a row's last paragraph goes to, or ""."""
+    paragraphs = list(tr.iter(f"{W}p"))
+    link = paragraphs[-1].find(f"{W}hyperlink") if paragraphs else None
+    return str(link.get(f"{W}anchor") or "") if link is not None else ""
+
+
+STEP_BOOKMARK = re.compile(r"^([a-z][a-z0-9]{1,9})_([0-9]{1,4})_step_([a-z][a-z0-9_]*)$")
+
+
+def step_of_bookmark(bookmark: str) -> tuple[str, str] | None:
+    """(procedure id, step id) of a bookmark sopgen put on a step (``tek_01_step_restore``);
+    a name Word cut at 40 characters may have lost part of the id, so it names none."""
+    match = STEP_BOOKMARK.match(bookmark)
+    if match is None or len(bookmark) >= 40:
+        return None
+    return f"{match.group(1).upper()}-{match.group(2)}", match.group(3).replace("_", "-")
 
 
 class Runs:
@@ -267,6 +296,10 @@ class Runs:
                                 _merge([piece for r in child.findall(f"{W}r")
                                         for piece in self._run(r)]))
                 url = self.reader.link_target(child.get(f"{R}id") or "")
+                step = step_of_bookmark(child.get(f"{W}anchor") or "")
+                if step is not None:  # "step 3 of TEK-01" in sopgen's own file: the reference
+                    pieces.append((f"{step[0]}#{step[1]}", "raw"))
+                    continue
                 pieces.append((f"[{inner}]({url})" if SAFE_URL.match(url) else inner, "raw"))
             elif child.tag in (f"{W}ins", f"{W}smartTag", f"{W}fldSimple"):
                 pieces += [piece for r in child.iter(f"{W}r") for piece in self._run(r)]

@@ -67,6 +67,9 @@ class TextRenderer:
     mention: re.Pattern[str] | None
     assets: Path
     problems: list[Problem] = field(default_factory=list)
+    # What a link shows, where it is not the id: a step reference (TEK-01#restore) shows
+    # the step's current number, "step 3 of TEK-01".
+    shown: dict[str, str] = field(default_factory=dict)
     _cache: dict[tuple[str, str], str] = field(default_factory=dict)
     # What the policy found in each text (in any mode), reported wherever the text is shown.
     _findings: dict[str, Findings] = field(default_factory=dict)
@@ -226,15 +229,30 @@ class TextRenderer:
             tokens = self._token_cache[text] = self.parser.parse(text)
         return tokens
 
+    def target(self, mentioned: str) -> tuple[str, str] | None:
+        """(href, shown text) of a mention: a procedure id or a step reference. A step
+        left out of this edition is a link to its procedure."""
+        if mentioned in self.procedure_links:
+            return self.procedure_links[mentioned], self.shown.get(mentioned, mentioned)
+        ident = mentioned.partition("#")[0]
+        if ident != mentioned and ident in self.procedure_links:
+            return self.procedure_links[ident], ident
+        return None
+
     def _with_links(self, text: str, link: Callable[[str, str], str]) -> str:
         if not self.mention:
             return text
-        return self.mention.sub(lambda m: link(m.group(), self.procedure_links[m.group()])
-                                if m.group() in self.procedure_links else m.group(), text)
+
+        def linked(match: re.Match[str]) -> str:
+            found = self.target(match.group())
+            return _unlinked(match.group()) if found is None else link(found[1], found[0])
+
+        return self.mention.sub(linked, text)
 
     def _plain_html(self, text: str) -> str:
-        return self._with_links(str(escape(text.strip())),
-                                lambda ident, href: f'<a href="{href}" class="xref">{ident}</a>')
+        return self._with_links(
+            str(escape(text.strip())),
+            lambda shown, href: f'<a href="{href}" class="xref">{escape(shown)}</a>')
 
     def _html_block(self, text: str) -> str:
         if self._is_plain(text):
@@ -258,7 +276,7 @@ class TextRenderer:
             lines = "\n".join(line.rstrip() for line in text.strip().splitlines())
             pieces = CODE_SPAN.split(PARAGRAPH_BREAK.sub("\n\n", lines))
             return "".join(piece if index % 2 else self._with_links(
-                piece, lambda ident, href: f"[{ident}]({href})")
+                piece, lambda shown, href: f"[{shown}]({href})")
                 for index, piece in enumerate(pieces))
         import mdformat_tables
         from mdformat.renderer import MDRenderer  # only the .md handbook needs it
@@ -341,12 +359,17 @@ class TextRenderer:
         pieces: list[Token] = []
         position = 0
         for match in self.mention.finditer(token.content):
-            target = self.procedure_links.get(match.group())
-            if target is None:
+            found = self.target(match.group())
+            if found is None and "#" not in match.group():
+                continue
+            if found is None:  # a step of a procedure not in this edition: its id, as text
+                pieces.append(_text(token.content[position:match.start()]
+                                    + _unlinked(match.group())))
+                position = match.end()
                 continue
             pieces.append(_text(token.content[position:match.start()]))
-            link = Token("link_open", "a", 1, attrs={"href": target, "class": "xref"})
-            pieces += [link, _text(match.group()), Token("link_close", "a", -1)]
+            link = Token("link_open", "a", 1, attrs={"href": found[0], "class": "xref"})
+            pieces += [link, _text(found[1]), Token("link_close", "a", -1)]
             position = match.end()
         if not pieces:
             return [token]
@@ -380,6 +403,12 @@ def _text_run(state: StateInline, silent: bool) -> bool:
         state.pending += match.group()
     state.pos = match.end()
     return True
+
+
+def _unlinked(mentioned: str) -> str:
+    """A mention with no target here: a procedure id as written, a step reference as its
+    procedure's id (the step's number is known only where its procedure is)."""
+    return mentioned.partition("#")[0]
 
 
 def _text(content: str) -> Token:

@@ -112,6 +112,7 @@ def environment(templates: Path | None, *, markdown: bool) -> jinja2.Environment
     )
     env.globals["anchor"] = model.anchor
     env.globals["term_anchors"] = model.term_anchors
+    env.globals["step_anchor"] = model.step_anchor
     return env
 
 
@@ -185,6 +186,24 @@ class Links:
     def href(self, kind: str, ident: str) -> str:
         return "#" + model.anchor(kind, ident)
 
+    def step_href(self, procedure_id: str, step_id: str) -> str:
+        """A step with an id, on its procedure's page."""
+        page = self.href("procedure", procedure_id).partition("#")[0]
+        return f"{page}#{model.step_anchor(procedure_id, step_id)}"
+
+
+def step_targets(handbook: Handbook, href: Callable[[str, str], str],
+                 words: Catalogue) -> tuple[dict[str, str], dict[str, str]]:
+    """Where each step reference (``TEK-01#restore``) links, and what it shows: the
+    step's number now, "step 3 of TEK-01", so it never goes stale."""
+    targets, shown = {}, {}
+    for procedure in handbook.procedures:
+        for step_id, number in model.step_numbers(procedure).items():
+            key = f"{procedure.id}#{step_id}"
+            targets[key] = href(procedure.id, step_id)
+            shown[key] = words.label("step_ref").format(number=number, id=procedure.id)
+    return targets, shown
+
 
 # The first line of Markdown that starts a block other than a paragraph.
 BLOCK_START = re.compile(r"\s{0,3}([|>#]|```|~~~|[-+*]\s|\d+[.)]\s)|\s{4}")
@@ -200,10 +219,13 @@ _RENDERED: dict[str, dict[str, Any]] = process_memo()  # rendered texts, by what
 _RENDERED_LIMIT = 200_000  # texts kept: a preview running all day starts afresh past this
 
 
-def _rendered_key(targets: dict[str, str], assets: Path) -> str:
+def _rendered_key(targets: dict[str, str], assets: Path,
+                  shown: dict[str, str] | None = None) -> str:
     """What a rendered text depends on besides itself: where each procedure mention
-    links to, and the assets (by name, size and modification time: an image is inlined)."""
+    links to (and what a step reference shows: its number), and the assets (by name,
+    size and modification time: an image is inlined)."""
     return digest("texts", *(f"{ident} {href}" for ident, href in sorted(targets.items())),
+                  *(f"{ident} = {text}" for ident, text in sorted((shown or {}).items())),
                   str(assets), *_asset_stamps(assets))
 
 
@@ -253,15 +275,21 @@ class Renderer:
         self.draft = draft
         self.links = links or Links()
         targets = {p.id: self.links.href("procedure", p.id) for p in handbook.procedures}
-        self.assets = assets or project_root / "content" / "assets"
-        self.texts_key = _rendered_key(targets, self.assets)
-        self.text = TextRenderer(targets, mention_pattern(set(targets)), self.assets,
-                                 **_rendered_before(self.texts_key, store))
         self.words = catalogue(handbook.document.language)
+        steps, shown = step_targets(handbook, self.links.step_href, self.words)
+        targets.update(steps)
+        self.assets = assets or project_root / "content" / "assets"
+        self.texts_key = _rendered_key(targets, self.assets, shown)
+        self.text = TextRenderer(targets, mention_pattern(set(targets)), self.assets,
+                                 shown=shown, **_rendered_before(self.texts_key, store))
         self._environments: dict[bool, jinja2.Environment] = {}
         self._context: Context | None = None
         self._needing_parser: list[str] | None = None
         self._protector: re.Pattern[str] | None = None
+
+    def _step_numbers(self, procedure_id: str) -> dict[str, str]:
+        """Step id → number now, in this handbook (an edition may leave steps out)."""
+        return model.step_numbers(self.handbook.procedure(procedure_id))
 
     def needing_parser(self) -> list[str]:
         """The handbook's Markdown texts that need the parser, once each, in order."""
@@ -310,6 +338,8 @@ class Renderer:
             env = self._environments[markdown] = environment(self.root / "templates",
                                                              markdown=markdown)
             env.globals["href"] = self.links.href
+            env.globals["step_href"] = self.links.step_href
+            env.globals["step_numbers"] = self._step_numbers
             self._install_filters(env, markdown)
         try:
             return env.get_template(template).render(**self.context(), **extra)
