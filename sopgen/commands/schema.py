@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from sopgen import __version__
-from sopgen.core.model import Handbook, Procedure, Step, field_kind, hints
+from sopgen.core.model import DAY_OF_MONTH, Handbook, Procedure, Step, field_kind, hints
 
 SCHEMA_FILE = "sopgen.schema.json"
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
@@ -78,7 +78,7 @@ def _type_schema(tp: Any, definitions: dict[str, Any], f: dataclasses.Field[Any]
         case "list":
             item = _type_schema(arg, definitions, f)
             array = {"type": "array", "items": item}
-            if arg is str:  # "responsible: admin-web" is read as a one-item list
+            if arg is str or field_kind(arg)[0] == "choice":  # read as a one-item list
                 return {"anyOf": [item, array]}
             return array
         case "choice":
@@ -90,8 +90,12 @@ def _type_schema(tp: Any, definitions: dict[str, Any], f: dataclasses.Field[Any]
         case "integer":
             return {"anyOf": [{"type": "integer", "minimum": 1},
                               {"type": "string", "pattern": "^[0-9]{1,4}$"}]}
+        case "boolean":
+            return {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}]}
     pattern = f.metadata.get("pattern")
     text: dict[str, Any] = {"type": "string"}
     if pattern is not None:
         text["pattern"] = pattern.pattern
+    if pattern is DAY_OF_MONTH:  # "day_of_month: 7" is a number to a YAML reader
+        return {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 28}, text]}
     return text

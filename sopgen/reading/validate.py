@@ -41,6 +41,7 @@ from sopgen.core.model import (
     mention_pattern,
 )
 from sopgen.core.problems import Loc, Problem, size_text
+from sopgen.core.schedule import known_timezone
 from sopgen.reading.yamlread import LMap, LSeq, LStr, located, where_in
 
 MAX_TEXT = 50_000
@@ -157,10 +158,13 @@ class _Converter:
                 return self.date(raw, loc, f)
             case "integer":
                 return self.integer(raw, loc, f)
+            case "boolean":
+                return self.boolean(raw, loc, f)
         return self.text(raw, loc, f)
 
     def list(self, item_type: Any, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> Any:
-        if isinstance(raw, LStr) and item_type is str:  # "responsible: admin-web" is fine
+        if isinstance(raw, LStr) and (item_type is str or field_kind(item_type)[0] == "choice"):
+            # "responsible: admin-web" and "weekdays: tuesday" are one-item lists
             raw_items, locs = [raw], [raw.loc]
         elif isinstance(raw, LSeq):
             raw_items, locs = list(raw), raw.item_locs
@@ -275,6 +279,13 @@ class _Converter:
         self.fail(located(raw, loc), "bad_number", value=str(raw), what=self.what(f))
         return None
 
+    def boolean(self, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> bool | None:
+        text = raw.strip() if isinstance(raw, LStr) else ""
+        if text in ("true", "false"):  # YAML 1.2's words, which every editor agrees on
+            return text == "true"
+        self.fail(located(raw, loc), "bad_boolean", value=str(raw), what=self.what(f))
+        return None
+
 
 
 def image_sources(text: str) -> list[str]:
@@ -315,7 +326,9 @@ def _kind(raw: object) -> str:
 def _pattern_name(pattern: re.Pattern[str]) -> str:
     names = {model.PROCEDURE_ID: "procedure_id", model.ROLE_ID: "role_id",
              model.DOCUMENT_ID: "document_id", model.VERSION: "version",
-             model.ASSET_PATH: "asset_path"}
+             model.ASSET_PATH: "asset_path", model.DAY_OF_MONTH: "day_of_month",
+             model.TIME_OF_DAY: "time_of_day", model.REMINDER: "reminder",
+             model.TIMEZONE: "timezone"}
     return names[pattern]
 
 
@@ -346,6 +359,7 @@ def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
         problems += _procedure_refs(procedure, role_ids, procedure_ids, root)
     problems += _mentions(handbook, procedure_ids, root)
     problems += _urls(handbook, root)
+    problems += _schedule_problems(handbook, root)
     return problems
 
 
@@ -416,6 +430,80 @@ def _urls(handbook: Handbook, root: Loc) -> list[Problem]:
     words = catalogue(handbook.document.language)
     return [Problem(located(url, root), "bad_url", {"url": url, "what": words.field(name)})
             for name, url in urls if not ALLOWED_URL.fullmatch(url)]
+
+
+# ---------------------------------------------------------------- schedules
+
+FREQUENCY_ORDER = ("daily", "weekly", "monthly", "quarterly", "yearly")  # most often first
+# Each part of a schedule: the frequencies it belongs to, and the message when misused.
+SCHEDULE_PARTS = {"weekdays": (("daily", "weekly"), "schedule_weekdays"),
+                  "day_of_month": (("monthly", "quarterly", "yearly"), "schedule_day_of_month"),
+                  "months": (("quarterly", "yearly"), "schedule_months"),
+                  "working_days": (("daily",), "schedule_working_days")}
+
+
+def _schedule_problems(handbook: Handbook, root: Loc) -> list[Problem]:
+    """Schedules that contradict their procedure or themselves, and unknown time zones."""
+    problems = _timezone_problems(handbook.document.timezone, root)
+    for procedure in handbook.procedures:
+        if procedure.schedules and procedure.frequency not in FREQUENCY_ORDER:
+            first = procedure.schedules[0]
+            problems.append(Problem(_schedule_loc(first, procedure, root), "schedule_on_event",
+                                    {"id": procedure.id}))
+            continue
+        for schedule in procedure.schedules:
+            problems += _one_schedule(schedule, procedure, root)
+    return problems
+
+
+def _one_schedule(schedule: model.Schedule, procedure: Procedure, root: Loc) -> list[Problem]:
+    problems = _timezone_problems(schedule.timezone, root)
+    frequency = schedule.frequency or procedure.frequency
+    where = _schedule_loc(schedule, procedure, root)
+    if frequency not in FREQUENCY_ORDER:
+        return [*problems, Problem(located(frequency, where), "schedule_event",
+                                   {"id": procedure.id})]
+    if FREQUENCY_ORDER.index(frequency) < FREQUENCY_ORDER.index(procedure.frequency):
+        problems.append(Problem(located(frequency, where), "schedule_more_often",
+                                {"id": procedure.id, "frequency": frequency,
+                                 "procedure_frequency": procedure.frequency}))
+    written = {"weekdays": schedule.weekdays, "day_of_month": schedule.day_of_month,
+               "months": schedule.months, "working_days": schedule.working_days}
+    for part, value in written.items():
+        frequencies, code = SCHEDULE_PARTS[part]
+        if value and frequency not in frequencies:
+            shown = value[0] if isinstance(value, list) else value
+            problems.append(Problem(located(shown, where), code,
+                                    {"id": procedure.id, "frequency": frequency}))
+    weekend = [day for day in schedule.weekdays if day not in model.WORKING_DAYS]
+    if schedule.working_days and weekend:
+        problems.append(Problem(located(weekend[0], where), "schedule_working_weekend",
+                                {"id": procedure.id, "day": weekend[0]}))
+    if frequency == "quarterly" and not _quarters(schedule.months):
+        problems.append(Problem(located(schedule.months[0], where), "schedule_quarter_months",
+                                {"id": procedure.id, "months": ", ".join(schedule.months)}))
+    return problems
+
+
+def _quarters(months: list[str]) -> bool:
+    """One month, or months three apart: each names the same quarters."""
+    numbers = sorted(model.MONTHS.index(m) for m in months)  # type: ignore[arg-type]
+    return len({n % 3 for n in numbers}) <= 1
+
+
+def _timezone_problems(name: str, root: Loc) -> list[Problem]:
+    if not name or known_timezone(name):
+        return []
+    return [Problem(located(name, root), "unknown_timezone", {"value": name})]
+
+
+def _schedule_loc(schedule: model.Schedule, procedure: Procedure, root: Loc) -> Loc:
+    """Where a schedule was written: at its first located value, else at its procedure."""
+    for value in (schedule.frequency, schedule.day_of_month, schedule.time,
+                  *schedule.weekdays, *schedule.months, schedule.timezone, schedule.reminder):
+        if value:
+            return located(value, root)
+    return located(procedure.id, root)
 
 
 def asset_problems(handbook: Handbook, assets: Path) -> list[Problem]:
