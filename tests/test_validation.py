@@ -323,22 +323,22 @@ CASES = [
          "content/extra.yaml:12:18",
          {"id": "MAN-02", "frequency": "daily", "procedure_frequency": "weekly"},
          "a daily schedule is more frequent than procedure MAN-02's frequency (weekly)"),
-    Case("schedule_weekdays", extra(procedure(SCHEDULE + "      weekdays: [friday]\n",
+    Case("schedule_no_weekdays", extra(procedure(SCHEDULE + "      weekdays: [friday]\n",
                                               frequency="monthly")),
          "content/extra.yaml:12:18", {"id": "MAN-02", "frequency": "monthly"},
-         "the monthly schedule of procedure MAN-02 takes no weekdays"),
-    Case("schedule_day_of_month", extra(procedure(SCHEDULE + "      day_of_month: 7\n",
+         "the monthly schedule of procedure MAN-02 takes no weekdays without a week"),
+    Case("schedule_no_day_of_month", extra(procedure(SCHEDULE + "      day_of_month: 7\n",
                                                   frequency="weekly")),
          "content/extra.yaml:12:21", {"id": "MAN-02", "frequency": "weekly"},
          "the weekly schedule of procedure MAN-02 takes no day_of_month"),
-    Case("schedule_months", extra(procedure(SCHEDULE + "      months: [october]\n",
+    Case("schedule_no_months", extra(procedure(SCHEDULE + "      months: [october]\n",
                                             frequency="monthly")),
          "content/extra.yaml:12:16", {"id": "MAN-02", "frequency": "monthly"},
          "the monthly schedule of procedure MAN-02 takes no months"),
-    Case("schedule_working_days", extra(procedure(
+    Case("schedule_no_working_days", extra(procedure(
         SCHEDULE + "      weekdays: [monday]\n      working_days: true\n", frequency="weekly")),
          "content/extra.yaml:12:18", {"id": "MAN-02", "frequency": "weekly"},
-         "working_days is for daily schedules, not the weekly schedule of procedure MAN-02"),
+         "working_days: true has no clear meaning in the weekly schedule of procedure MAN-02"),
     Case("schedule_working_weekend", extra(procedure(
         SCHEDULE + "      working_days: true\n      weekdays: [monday, saturday]\n")),
          "content/extra.yaml:13:26", {"id": "MAN-02", "day": "saturday"},
@@ -347,6 +347,14 @@ CASES = [
         SCHEDULE + "      months: [january, march]\n", frequency="quarterly")),
          "content/extra.yaml:12:16", {"id": "MAN-02", "months": "january, march"},
          "are not three months apart"),
+    Case("schedule_no_week", extra(procedure(
+        SCHEDULE + "      week: first\n      day_of_month: 7\n", frequency="monthly")),
+         "content/extra.yaml:12:13", {"id": "MAN-02", "frequency": "monthly"},
+         "takes no week — a week of the month is for monthly, quarterly or yearly schedules"),
+    Case("schedule_working_day_number", extra(procedure(
+        SCHEDULE + "      day_of_month: 22\n      working_days: true\n", frequency="monthly")),
+         "content/extra.yaml:12:21", {"id": "MAN-02", "day": "22"},
+         "working day 22 of procedure MAN-02 is not in every month"),
     Case("bad_url", extra(procedure("  references:\n    - title: Docs\n"
                                     "      url: javascript:alert(1)\n")),
          "content/extra.yaml:12:12", {"url": "javascript:alert(1)", "what": Field("url")},

@@ -48,6 +48,7 @@ RACI_KINDS = ("r", "a", "c", "i")  # label keys raci_r … raci_i, in the order 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 Month = Literal["january", "february", "march", "april", "may", "june", "july", "august",
                 "september", "october", "november", "december"]
+WeekOfMonth = Literal["first", "second", "third", "fourth", "last"]
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
 MONTHS: tuple[Month, ...] = get_args(Month)
 WORKING_DAYS: tuple[Weekday, ...] = WEEKDAYS[:5]  # Monday to Friday
@@ -189,15 +190,22 @@ class Schedule:
         "The days of the week it is due: monday … sunday. Weekly: which day(s); daily: "
         "only these days.", [])
     day_of_month: str = spec(
-        "Monthly, quarterly or yearly: the day of the month, 1 to 28, or last.", "",
+        "Monthly, quarterly or yearly: the day of the month, 1 to 28, or last; with "
+        "working_days, the working day of the month (2: the second working day).", "",
         pattern=DAY_OF_MONTH, example="7")
+    week: WeekOfMonth | None = spec(
+        "Monthly, quarterly or yearly: the week of the month it is due in — first (days "
+        "1–7), second (8–14), third (15–21), fourth (22–28) or last (its last 7 days); "
+        "with weekdays, that day of the week in it (first + monday: the first Monday).",
+        None)
     months: list[Month] = spec(
         "Quarterly or yearly: the month(s) it is due, january … december; a quarterly "
         "schedule names the first of each three.", [])
     time: str = spec("Time of day it is due, HH:MM (24-hour clock); without it, all day.",
                      "", pattern=TIME_OF_DAY, example="09:00")
     working_days: bool = spec(
-        "true: only on working days, Monday to Friday (for a daily schedule).", False)
+        "true: only on working days, Monday to Friday: a daily schedule skips weekends; "
+        "with day_of_month, it counts working days (1: the first working day).", False)
     timezone: str = spec("Time zone of the time; defaults to the document's.", "",
                          pattern=TIMEZONE, example="Asia/Jakarta")
     reminder: str = spec(
@@ -439,7 +447,8 @@ def field_kind(tp: Any) -> tuple[FieldKind, Any]:
     """What a field's type asks of its YAML value, with what it needs to know more:
     ``("list", item type)``, ``("choice", allowed values)``, ``("record", dataclass)``,
     ``("date", None)``, ``("integer", None)``, ``("boolean", None)`` or ``("text", None)``.
-    Optional types are read as their inner type. The one dispatcher the validator and the schema share."""
+    Optional types are read as their inner type. The one dispatcher the validator and the
+    schema share."""
     origin = get_origin(tp)
     if origin in (types.UnionType, typing.Union):
         return field_kind(next(arg for arg in get_args(tp) if arg is not type(None)))

@@ -23,11 +23,14 @@ from sopgen.core.model import (
     WEEKDAYS,
     WORKING_DAYS,
     Document,
+    Month,
     Procedure,
     Schedule,
 )
 
-LAST_DAY = -1  # ``Rule.day`` of a schedule due on the last day of the month
+LAST_DAY = -1  # ``Rule.day`` / ``Rule.week``: the last day / last 7 days of the month
+WEEKS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": LAST_DAY}
+WEEK_DAYS = 7
 SEARCH_DAYS = 800  # every rule occurs within two years of any day
 REMINDER_UNITS = {"m": "M", "h": "H", "d": "D"}
 TIMED_REMINDER = "-PT30M"
@@ -40,22 +43,58 @@ class Rule:
 
     frequency: str  # daily, weekly, monthly, quarterly or yearly
     weekdays: tuple[int, ...]  # 0 = Monday; empty: any day
-    day: int | None  # 1–28, LAST_DAY, or None: any day
+    day: int | None  # 1–28, LAST_DAY, or None: any day (a working day's number: see below)
     months: tuple[int, ...]  # 1 = January; empty: any month
     time: dt.time | None
     timezone: str  # IANA name, or "" for local time wherever the calendar is opened
     reminder: str  # an RFC 5545 duration before the start (TRIGGER), or ""
     first: dt.date  # the first occurrence on or after the effective date
     working_days: bool = False
+    week: int | None = None  # 1–4 or LAST_DAY: due in that week of the month
+    month_only: bool = False  # only months named ("every January"): due from the 1st
+
+    @property
+    def working_day_number(self) -> bool:
+        """Whether ``day`` counts working days: "the second working day of the month"."""
+        return self.working_days and self.day is not None
+
+    @property
+    def whole_week(self) -> bool:
+        """Due some time in a week of the month, no day of it named: a 7-day event."""
+        return self.week is not None and not self.weekdays
 
     def occurs_on(self, day: dt.date) -> bool:
-        if self.weekdays and day.weekday() not in self.weekdays:
-            return False
+        """Whether an occurrence starts on ``day``."""
         if self.months and day.month not in self.months:
             return False
+        if self.working_day_number:
+            return day in _working_day(day.year, day.month, self.day or 1)
+        if self.weekdays and day.weekday() not in self.weekdays:
+            return False
+        if self.week is not None:
+            week_days = _week(day.year, day.month, self.week)
+            return day == week_days[0] if self.whole_week else day in week_days
         if self.day == LAST_DAY:
             return (day + dt.timedelta(days=1)).month != day.month
         return self.day is None or day.day == self.day
+
+
+def _month_days(year: int, month: int) -> list[dt.date]:
+    first = dt.date(year, month, 1)
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return [first + dt.timedelta(days=n) for n in range((following - first).days)]
+
+
+def _working_day(year: int, month: int, number: int) -> tuple[dt.date, ...]:
+    """The ``number``-th working day (Monday–Friday) of the month, or its last."""
+    working = [d for d in _month_days(year, month) if d.weekday() < len(WORKING_DAYS)]
+    return (working[-1 if number == LAST_DAY else number - 1],)
+
+
+def _week(year: int, month: int, week: int) -> list[dt.date]:
+    """Days 1–7, 8–14, 15–21, 22–28, or the last seven of the month."""
+    days = _month_days(year, month)
+    return days[-WEEK_DAYS:] if week == LAST_DAY else days[(week - 1) * WEEK_DAYS:][:WEEK_DAYS]
 
 
 def schedules_of(procedure: Procedure) -> list[Schedule]:
@@ -79,10 +118,13 @@ def resolve(schedule: Schedule, procedure: Procedure, doc: Document) -> Rule:
     if frequency == "weekly" and not weekdays:
         weekdays = (effective.weekday(),)
     day = _day(schedule.day_of_month)
-    if frequency in ("monthly", "quarterly", "yearly") and day is None:
-        day = effective.day if effective.day <= 28 else 1  # the 29th–31st skip months
+    week = WEEKS[schedule.week] if schedule.week else None
+    month_only = bool(schedule.months) and day is None and week is None
+    if frequency in ("monthly", "quarterly", "yearly") and day is None and week is None:
+        day = 1 if month_only or effective.day > 28 else effective.day  # 29–31 skip months
     months = _months(schedule.months, frequency)
-    probe = Rule(frequency, tuple(sorted(weekdays)), day, months, None, "", "", effective)
+    probe = Rule(frequency, tuple(sorted(weekdays)), day, months, None, "", "", effective,
+                 schedule.working_days, week)
     first = _first(probe, effective)
     if frequency in ("quarterly", "yearly") and not months:
         step = 3 if frequency == "quarterly" else 12
@@ -91,7 +133,8 @@ def resolve(schedule: Schedule, procedure: Procedure, doc: Document) -> Rule:
     return Rule(frequency=frequency, weekdays=tuple(sorted(weekdays)), day=day, months=months,
                 time=time, timezone=(schedule.timezone or doc.timezone) if time else "",
                 reminder=reminder_trigger(schedule.reminder, timed=time is not None),
-                first=first, working_days=schedule.working_days)
+                first=first, working_days=schedule.working_days, week=week,
+                month_only=month_only)
 
 
 def _day(written: str) -> int | None:
@@ -100,8 +143,8 @@ def _day(written: str) -> int | None:
     return LAST_DAY if written == "last" else int(written)
 
 
-def _months(written: list[str], frequency: str) -> tuple[int, ...]:
-    months = {MONTHS.index(m) + 1 for m in written}  # type: ignore[arg-type]
+def _months(written: list[Month], frequency: str) -> tuple[int, ...]:
+    months = {MONTHS.index(m) + 1 for m in written}
     if frequency == "quarterly" and months:  # one month names its quarter's three others
         start = min(months)
         months |= {(start - 1 + 3 * n) % 12 + 1 for n in range(4)}
@@ -152,20 +195,27 @@ def describe(procedure: Procedure, doc: Document, words: Catalogue) -> str:
 def describe_rule(rule: Rule, words: Catalogue) -> str:
     label = words.label
     parts: list[str] = []
-    if rule.working_days and set(rule.weekdays) == set(range(5)):
+    if rule.working_day_number:
+        key = {1: "schedule_first_working_day", LAST_DAY: "schedule_last_working_day"}.get(
+            rule.day or 1, "schedule_working_day")
+        parts.append(label(key).format(day=rule.day))
+    elif rule.working_days and set(rule.weekdays) == set(range(5)):
         parts.append(label("schedule_working_days"))
     elif rule.weekdays and len(rule.weekdays) < len(WEEKDAYS):
         names = [words.choice(WEEKDAYS[d]) for d in rule.weekdays]
-        parts.append(label("schedule_weekdays").format(days=listed(names, words)))
-    if rule.day == LAST_DAY:
-        parts.append(label("schedule_last_day"))
-    elif rule.day is not None:
-        parts.append(label("schedule_day").format(day=rule.day))
+        key = "schedule_weekdays_in_week" if rule.week is not None else "schedule_weekdays"
+        parts.append(label(key).format(days=listed(names, words)))
+    if rule.week is not None:
+        name = next(key for key, value in WEEKS.items() if value == rule.week)
+        parts.append(label("schedule_week").format(week=label(f"week_{name}")))
+    elif rule.day is not None and not rule.working_day_number and not rule.month_only:
+        parts.append(label("schedule_last_day") if rule.day == LAST_DAY
+                     else label("schedule_day").format(day=rule.day))
     if rule.months:
-        key = "schedule_months" if rule.day is not None else "schedule_in_months"
+        key = "schedule_in_months" if rule.month_only else "schedule_months"
         names = [words.choice(MONTHS[m - 1]) for m in rule.months]
         parts.append(label(key).format(months=listed(names, words)))
-    elif rule.day is not None:
+    elif rule.day == LAST_DAY and not rule.working_day_number:
         parts.append(label("schedule_of_month"))
     if rule.time is not None:
         parts.append(label("schedule_time").format(hour=f"{rule.time:%H}",

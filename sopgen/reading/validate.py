@@ -435,11 +435,8 @@ def _urls(handbook: Handbook, root: Loc) -> list[Problem]:
 # ---------------------------------------------------------------- schedules
 
 FREQUENCY_ORDER = ("daily", "weekly", "monthly", "quarterly", "yearly")  # most often first
-# Each part of a schedule: the frequencies it belongs to, and the message when misused.
-SCHEDULE_PARTS = {"weekdays": (("daily", "weekly"), "schedule_weekdays"),
-                  "day_of_month": (("monthly", "quarterly", "yearly"), "schedule_day_of_month"),
-                  "months": (("quarterly", "yearly"), "schedule_months"),
-                  "working_days": (("daily",), "schedule_working_days")}
+MAX_WORKING_DAY = 20  # February 2026 has 20 working days; every month has at least that
+MONTHLY_OR_LESS = ("monthly", "quarterly", "yearly")
 
 
 def _schedule_problems(handbook: Handbook, root: Loc) -> list[Problem]:
@@ -460,34 +457,44 @@ def _one_schedule(schedule: model.Schedule, procedure: Procedure, root: Loc) -> 
     problems = _timezone_problems(schedule.timezone, root)
     frequency = schedule.frequency or procedure.frequency
     where = _schedule_loc(schedule, procedure, root)
+    params: dict[str, object] = {"id": procedure.id, "frequency": frequency}
     if frequency not in FREQUENCY_ORDER:
         return [*problems, Problem(located(frequency, where), "schedule_event",
                                    {"id": procedure.id})]
     if FREQUENCY_ORDER.index(frequency) < FREQUENCY_ORDER.index(procedure.frequency):
         problems.append(Problem(located(frequency, where), "schedule_more_often",
-                                {"id": procedure.id, "frequency": frequency,
-                                 "procedure_frequency": procedure.frequency}))
-    written = {"weekdays": schedule.weekdays, "day_of_month": schedule.day_of_month,
-               "months": schedule.months, "working_days": schedule.working_days}
-    for part, value in written.items():
-        frequencies, code = SCHEDULE_PARTS[part]
-        if value and frequency not in frequencies:
+                                {**params, "procedure_frequency": procedure.frequency}))
+    monthly = frequency in MONTHLY_OR_LESS
+    misplaced = [
+        (schedule.weekdays, not (frequency in ("daily", "weekly") or (monthly and schedule.week)),
+         "schedule_no_weekdays"),
+        (schedule.day_of_month, not monthly, "schedule_no_day_of_month"),
+        (schedule.months, frequency not in ("quarterly", "yearly"), "schedule_no_months"),
+        (schedule.week, not monthly or bool(schedule.day_of_month), "schedule_no_week"),
+        (schedule.working_days, frequency == "weekly" or (monthly and not schedule.day_of_month),
+         "schedule_no_working_days"),
+    ]
+    for value, wrong, code in misplaced:
+        if value and wrong:
             shown = value[0] if isinstance(value, list) else value
-            problems.append(Problem(located(shown, where), code,
-                                    {"id": procedure.id, "frequency": frequency}))
+            problems.append(Problem(located(shown, where), code, params))
     weekend = [day for day in schedule.weekdays if day not in model.WORKING_DAYS]
     if schedule.working_days and weekend:
         problems.append(Problem(located(weekend[0], where), "schedule_working_weekend",
                                 {"id": procedure.id, "day": weekend[0]}))
+    day = schedule.day_of_month
+    if schedule.working_days and monthly and day.isdigit() and int(day) > MAX_WORKING_DAY:
+        problems.append(Problem(located(day, where), "schedule_working_day_number",
+                                {"id": procedure.id, "day": day}))
     if frequency == "quarterly" and not _quarters(schedule.months):
         problems.append(Problem(located(schedule.months[0], where), "schedule_quarter_months",
                                 {"id": procedure.id, "months": ", ".join(schedule.months)}))
     return problems
 
 
-def _quarters(months: list[str]) -> bool:
+def _quarters(months: list[model.Month]) -> bool:
     """One month, or months three apart: each names the same quarters."""
-    numbers = sorted(model.MONTHS.index(m) for m in months)  # type: ignore[arg-type]
+    numbers = sorted(model.MONTHS.index(m) for m in months)
     return len({n % 3 for n in numbers}) <= 1
 
 
@@ -499,7 +506,7 @@ def _timezone_problems(name: str, root: Loc) -> list[Problem]:
 
 def _schedule_loc(schedule: model.Schedule, procedure: Procedure, root: Loc) -> Loc:
     """Where a schedule was written: at its first located value, else at its procedure."""
-    for value in (schedule.frequency, schedule.day_of_month, schedule.time,
+    for value in (schedule.frequency, schedule.day_of_month, schedule.week, schedule.time,
                   *schedule.weekdays, *schedule.months, schedule.timezone, schedule.reminder):
         if value:
             return located(value, root)
