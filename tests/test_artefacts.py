@@ -27,8 +27,9 @@ from sopgen.commands.release import freeze
 from sopgen.core.catalogue import catalogue
 from sopgen.core.model import PILLARS, RECURRING, Handbook, Procedure, flatten
 from sopgen.core.model import review_due as next_review
+from sopgen.core.schedule import rules
 from sopgen.outputs import ARTEFACTS
-from sopgen.outputs.calendar import add_months, fold, series_start
+from sopgen.outputs.calendar import add_months, fold
 from sopgen.outputs.sheets import SHEET_ROWS, log_sheet
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
@@ -272,14 +273,18 @@ def test_calendar_has_one_recurring_event_per_periodic_procedure(sample: Built) 
     doc = sample.handbook.document
     recurring = {p.id: p for p in sample.handbook.procedures if p.frequency in RECURRING}
     by_uid = {str(e["UID"]): e for e in events if "RRULE" in e}
-    assert set(by_uid) == {f"{pid}.{doc.id}@sopgen" for pid in recurring}
+    assert set(by_uid) == {f"{pid}{'' if n == 1 else f'-{n}'}.{doc.id}@sopgen"
+                           for pid, p in recurring.items()
+                           for n in range(1, len(p.schedules or [None]) + 1)}
     for pid, procedure in recurring.items():
-        event = by_uid[f"{pid}.{doc.id}@sopgen"]
+        event = by_uid[f"{pid}.{doc.id}@sopgen"]  # the first schedule keeps the plain UID
         rule = event["RRULE"]
-        freq, interval = EXPECTED_RRULE[procedure.frequency]
+        first = rules(procedure, doc)[0]
+        freq, interval = EXPECTED_RRULE[first.frequency]
         assert rule["FREQ"] == [freq] and rule.get("INTERVAL", [1]) == [interval], pid
-        assert event["DTSTART"].dt == series_start(doc.effective_date, procedure.frequency)
-        assert event["DTSTART"].dt >= doc.effective_date
+        start = event["DTSTART"].dt
+        assert (start.date() if isinstance(start, dt.datetime) else start) == first.first
+        assert first.first >= doc.effective_date
         assert str(event["SUMMARY"]).startswith(f"{pid} {procedure.title}")
         responsible = ", ".join(sample.handbook.role(r).title for r in procedure.responsible)
         assert f"Pelaksana: {responsible}" in str(event["DESCRIPTION"])
@@ -346,10 +351,7 @@ def test_fold_counts_octets_not_characters() -> None:
         "DESCRIPTION:" + "é" * 80
 
 
-def test_series_start_never_skips_a_month() -> None:
-    assert series_start(dt.date(2025, 1, 31), "monthly") == dt.date(2025, 2, 1)
-    assert series_start(dt.date(2025, 1, 31), "weekly") == dt.date(2025, 1, 31)
-    assert series_start(dt.date(2025, 2, 1), "quarterly") == dt.date(2025, 2, 1)
+def test_add_months_stays_inside_the_month() -> None:
     assert add_months(dt.date(2024, 1, 31), 1) == dt.date(2024, 2, 29)
 
 

@@ -148,10 +148,8 @@ def occurrences(event: object, until: dt.date) -> list[tuple[dt.date, dt.date]]:
     """(first day, last day) of each occurrence, expanded by dateutil from the RRULE."""
     start = event["DTSTART"].dt  # type: ignore[index]
     first_day = start.date() if isinstance(start, dt.datetime) else start
-    if "DTEND" in event:  # type: ignore[operator]
-        length = event["DTEND"].dt - start  # type: ignore[index]
-    else:
-        length = dt.timedelta(days=1)
+    ends = "DTEND" in event  # type: ignore[operator]
+    length = event["DTEND"].dt - start if ends else dt.timedelta(days=1)  # type: ignore
     rule = event["RRULE"].to_ical().decode()  # type: ignore[index]
     naive = dt.datetime.combine(first_day, dt.time())
     days = [d.date() for d in rrulestr(rule, dtstart=naive).between(

@@ -26,8 +26,8 @@ from sopgen.core.model import Document, Handbook, Procedure, add_months, review_
 from sopgen.core.schedule import LAST_DAY, WEEK_DAYS, Rule, describe_rule, rules
 
 PRODID = "-//sopgen//SOP maintenance calendar//EN"
-RRULE_FREQ = {"daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY",
-              "quarterly": "YEARLY", "yearly": "YEARLY"}  # quarterly: BYMONTH names 4 months
+RRULE_FREQ = {"daily": "FREQ=DAILY", "weekly": "FREQ=WEEKLY", "monthly": "FREQ=MONTHLY",
+              "quarterly": "FREQ=MONTHLY;INTERVAL=3", "yearly": "FREQ=YEARLY"}
 BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 TIMED_DURATION = "PT1H"  # a slot in the day, for a schedule with a time
 ZONE_YEARS = 10  # the offsets a VTIMEZONE spells out; clients know IANA names beyond
@@ -58,24 +58,27 @@ class Event:
 def rrule(rule: Rule) -> str:
     """The RRULE of a resolved schedule: FREQ plus the BY-parts that pin it down.
 
-    A working day of the month is the n-th (BYSETPOS) of the month's Mondays to Fridays,
-    so it repeats monthly, in the months BYMONTH names. A week of the month is its days
-    1–7, 8–14 … or last seven (BYMONTHDAY); with no weekday named, the series starts on
-    the week's first day and each event lasts the week.
+    A working day of the month is the n-th (BYSETPOS) of the month's Mondays to Fridays.
+    A week of the month is its days 1–7, 8–14 … or last seven: a weekday in it is the
+    month's n-th (or last) such weekday (BYDAY=1MO); with no weekday named, the series
+    starts on the week's first day (BYMONTHDAY) and each event lasts the week.
+    Quarterly is every third month from the first occurrence, which falls in a month
+    the schedule names. A yearly rule counting from the end of the month or by working
+    days is every twelfth month: ical.js misreads negative days inside FREQ=YEARLY.
     """
-    freq = RRULE_FREQ[rule.frequency]
-    if rule.working_day_number:
-        freq = "MONTHLY"  # BYSETPOS counts within each month only with FREQ=MONTHLY
-    parts = [f"FREQ={freq}"]
-    if rule.months:
+    counted = rule.working_day_number or (rule.day == LAST_DAY) or rule.week == LAST_DAY
+    parts = [RRULE_FREQ[rule.frequency]]
+    if rule.frequency == "yearly" and counted:
+        parts = ["FREQ=MONTHLY;INTERVAL=12" if len(rule.months) == 1 else "FREQ=MONTHLY"]
+    if rule.frequency == "yearly" and not (counted and len(rule.months) == 1):
         parts.append("BYMONTH=" + ",".join(str(m) for m in rule.months))
-    if rule.week is not None:
-        days = week_days(rule.week)
-        parts.append("BYMONTHDAY=" + ",".join(str(d) for d in (days[:1] if rule.whole_week
-                                                              else days)))
+    if rule.whole_week:
+        parts.append(f"BYMONTHDAY={week_days(rule.week or 1)[0]}")
+    elif rule.week is not None:  # the n-th Monday is the Monday of days 1–7, 8–14 …
+        parts.append("BYDAY=" + ",".join(f"{rule.week}{BYDAY[d]}" for d in rule.weekdays))
     elif rule.day is not None and not rule.working_day_number:
         parts.append(f"BYMONTHDAY={'-1' if rule.day == LAST_DAY else rule.day}")
-    if rule.weekdays and len(rule.weekdays) < len(BYDAY):
+    if rule.week is None and rule.weekdays and len(rule.weekdays) < len(BYDAY):
         parts.append("BYDAY=" + ",".join(BYDAY[d] for d in rule.weekdays))
     if rule.working_day_number:
         parts.append(f"BYSETPOS={-1 if rule.day == LAST_DAY else rule.day}")
