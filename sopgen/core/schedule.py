@@ -196,9 +196,10 @@ def describe_rule(rule: Rule, words: Catalogue) -> str:
     label = words.label
     parts: list[str] = []
     if rule.working_day_number:
-        key = {1: "schedule_first_working_day", LAST_DAY: "schedule_last_working_day"}.get(
-            rule.day or 1, "schedule_working_day")
-        parts.append(label(key).format(day=rule.day))
+        nth = words.labels.get(f"ordinal_{rule.day}", "")
+        key = ("schedule_last_working_day" if rule.day == LAST_DAY
+               else "schedule_nth_working_day" if nth else "schedule_working_day")
+        parts.append(label(key).format(day=rule.day, nth=nth))
     elif rule.working_days and set(rule.weekdays) == set(range(5)):
         parts.append(label("schedule_working_days"))
     elif rule.weekdays and len(rule.weekdays) < len(WEEKDAYS):
