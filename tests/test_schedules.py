@@ -8,6 +8,7 @@ icalendar and each RRULE expanded with dateutil, independently of sopgen's own r
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,11 +20,14 @@ from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
 from sopgen.commands.build import build_project
+from sopgen.core.catalogue import catalogue
 from sopgen.core.model import Document, Procedure, Schedule
 from sopgen.core.schedule import describe, resolve, rules
+from sopgen.outputs.sheets import log_sheet
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
 from tests.conftest import ROOT
+from tests.pdfread import Pdf
 
 Allowed = Callable[[dt.date], bool]
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
@@ -218,15 +222,11 @@ def test_the_calendar_time_zone_is_the_documents(sample_calendar: tuple[Calendar
 
 def document(effective: dt.date, timezone: str = "") -> Document:
     handbook = read_handbook(ROOT / "tests" / "fixtures" / "mini").handbook
-    import dataclasses
-
     return dataclasses.replace(handbook.document, effective_date=effective, timezone=timezone)
 
 
 def procedure(frequency: str, *schedules: Schedule) -> Procedure:
     handbook = read_handbook(ROOT / "tests" / "fixtures" / "mini").handbook
-    import dataclasses
-
     return dataclasses.replace(handbook.procedures[0], frequency=frequency,
                                schedules=list(schedules))
 
@@ -264,8 +264,6 @@ def test_a_series_never_starts_on_a_day_some_months_lack() -> None:
            "Monthly, on Monday in the first week; Yearly, in October"),
 ])
 def test_schedules_in_words(language: str, expected: str) -> None:
-    from sopgen.core.catalogue import catalogue
-
     p = procedure("weekly", Schedule(weekdays=["tuesday"], time="09:30"),
                   Schedule(frequency="quarterly", months=["january"], day_of_month="1",
                            working_days=True),
@@ -288,3 +286,38 @@ def test_a_zone_with_daylight_saving_gets_its_changes(tmp_path: Path) -> None:
     assert daylight[0]["TZOFFSETTO"].td == dt.timedelta(hours=2)
     at = dt.datetime(2026, 7, 1, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
     assert at.utcoffset() == dt.timedelta(hours=2)
+
+
+# ------------------------------------------------------------------ log sheets
+
+@pytest.fixture(scope="module")
+def sheets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The sample's checklist sheets, printed and fillable."""
+    found = {}
+    for fillable in (False, True):
+        output = tmp_path_factory.mktemp("sheets")
+        options = BuildOptions(formats=[], artefacts=("checklists",), fillable=fillable)
+        result = build_project(ROOT, options, output=output)
+        found["fillable" if fillable else "print"] = next(result.folder.glob("*-checklists*.pdf"))
+    return found
+
+
+@pytest.mark.parametrize(("pid", "rows"), [
+    ("TEK-05", ["Sen", "Sel", "Rab", "Kam", "Jum"] * 5),  # working days: no weekend rows
+    ("TEK-01", ["Sel"] * 13),  # every Tuesday, for a quarter
+    ("KON-01", [f"20 {m}" for m in ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu",
+                                    "Sep", "Okt", "Nov", "Des")]),  # the 20th of each month
+    ("TEK-20", ["Maret", "Juni", "September", "Desember"]),  # the quarters' last weeks
+    ("MAN-01", [f"Okt {year}" for year in range(2027, 2032)]),  # first due October 2027
+])
+def test_log_rows_are_the_days_the_schedules_say(sheets: dict[str, Path], pid: str,
+                                                  rows: list[str]) -> None:
+    """In the print and the fillable sheet alike, read back from the PDF's text."""
+    handbook = read_handbook(ROOT).handbook
+    assert log_sheet(handbook.procedure(pid), catalogue("id"), handbook.document).rows == rows
+    for variant, path in sheets.items():
+        pdf = Pdf.open(path)
+        page = next(page for _, title, page in pdf.outline() if title.startswith(pid))
+        text = pdf.reader.pages[page - 1].extract_text()
+        log = text.split("Keterangan", 1)[1].split("Satu baris setiap kali", 1)[0]
+        assert log.split() == " ".join(rows).split(), (variant, log)
