@@ -23,6 +23,7 @@ Pillar = Literal["management", "technical", "content"]
 Status = Literal["draft", "approved", "superseded", "retired"]
 Language = Literal["id", "en"]
 Frequency = Literal["daily", "weekly", "monthly", "quarterly", "yearly", "event"]
+ScheduleFrequency = Literal["daily", "weekly", "monthly", "quarterly", "yearly"]
 Classification = Literal["public", "internal", "confidential"]
 Visibility = Literal["public", "internal", "restricted"]
 
@@ -182,7 +183,7 @@ class Reference:
 class Schedule:
     """When a recurring procedure is due: its frequency narrowed to days and a time."""
 
-    frequency: Frequency | None = spec(
+    frequency: ScheduleFrequency | None = spec(
         "daily, weekly, monthly, quarterly or yearly; defaults to the procedure's. May be "
         "less frequent than the procedure's (a weekly full backup of a daily procedure).",
         None)

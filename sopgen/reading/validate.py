@@ -458,9 +458,6 @@ def _one_schedule(schedule: model.Schedule, procedure: Procedure, root: Loc) -> 
     frequency = schedule.frequency or procedure.frequency
     where = _schedule_loc(schedule, procedure, root)
     params: dict[str, object] = {"id": procedure.id, "frequency": frequency}
-    if frequency not in FREQUENCY_ORDER:
-        return [*problems, Problem(located(frequency, where), "schedule_event",
-                                   {"id": procedure.id})]
     if FREQUENCY_ORDER.index(frequency) < FREQUENCY_ORDER.index(procedure.frequency):
         problems.append(Problem(located(frequency, where), "schedule_more_often",
                                 {**params, "procedure_frequency": procedure.frequency}))
