@@ -321,3 +321,17 @@ def test_log_rows_are_the_days_the_schedules_say(sheets: dict[str, Path], pid: s
         text = pdf.reader.pages[page - 1].extract_text()
         log = text.split("Keterangan", 1)[1].split("Satu baris setiap kali", 1)[0]
         assert log.split() == " ".join(rows).split(), (variant, log)
+
+
+def test_without_a_time_zone_a_time_is_local_wherever_the_calendar_is_opened(
+        mini: Path, tmp_path: Path) -> None:
+    """The fixture's document names no time zone: TEK-01's 09:00 is a floating time, which
+    icalendar reads as a date-time without a zone, and no VTIMEZONE is written."""
+    result = build_project(mini, BuildOptions(formats=[], artefacts=("calendar",)),
+                           output=tmp_path)
+    calendar = Calendar.from_ical(next(result.folder.glob("*.ics")).read_bytes())
+    event = next(e for e in calendar.walk("VEVENT") if str(e["UID"]).startswith("TEK-01."))
+    start = event["DTSTART"].dt
+    assert start == dt.datetime(2024, 3, 5, 9, 0) and start.tzinfo is None  # a Tuesday
+    assert calendar.walk("VTIMEZONE") == []
+    assert event.walk("VALARM")[0]["TRIGGER"].dt == -dt.timedelta(minutes=30)
