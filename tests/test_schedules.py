@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -335,3 +339,44 @@ def test_without_a_time_zone_a_time_is_local_wherever_the_calendar_is_opened(
     assert start == dt.datetime(2024, 3, 5, 9, 0) and start.tzinfo is None  # a Tuesday
     assert calendar.walk("VTIMEZONE") == []
     assert event.walk("VALARM")[0]["TRIGGER"].dt == -dt.timedelta(minutes=30)
+
+
+# ------------------------------------------------------------------ another reader: ical.js
+
+ICALJS = Path(os.environ.get("SOPGEN_ICALJS", ROOT / "node_modules" / "ical.js"))
+EXPAND = """
+const ICAL = (await import(process.argv[1])).default;
+const text = require("fs").readFileSync(0, "utf8");
+const calendar = new ICAL.Component(ICAL.parse(text));
+for (const zone of calendar.getAllSubcomponents("vtimezone")) ICAL.TimezoneService.register(zone);
+const until = ICAL.Time.fromDateString(process.argv[2]);
+const found = {};
+for (const component of calendar.getAllSubcomponents("vevent")) {
+  const event = new ICAL.Event(component);
+  if (!event.isRecurring()) continue;
+  const days = [], it = event.iterator();
+  for (let next = it.next(); next && next.compare(until) < 0; next = it.next())
+    days.push(next.toString());
+  found[event.uid] = days;
+}
+console.log(JSON.stringify(found));
+"""
+
+
+@pytest.mark.skipif(not (ICALJS / "package.json").is_file() or not shutil.which("node"),
+                    reason="ical.js is installed by scripts/setup --test")
+def test_icaljs_expands_every_series_to_the_same_days(
+        sample_calendar: tuple[Calendar, Document]) -> None:
+    calendar, doc = sample_calendar
+    until = doc.effective_date.replace(year=doc.effective_date.year + YEARS)
+    entry = json.loads((ICALJS / "package.json").read_text())["main"]
+    run = subprocess.run(
+        ["node", "--input-type=commonjs", "-e", f"(async () => {{{EXPAND}}})()",
+         (ICALJS / entry).as_uri(), until.isoformat()],
+        input=calendar.to_ical(), capture_output=True, check=True)
+    expanded = json.loads(run.stdout)
+    series = [e for e in calendar.walk("VEVENT") if "RRULE" in e]
+    assert set(expanded) == {str(e["UID"]) for e in series}
+    for event in series:
+        days = [first.isoformat() for first, _ in occurrences(event, until)]
+        assert [day[:10] for day in expanded[str(event["UID"])]] == days, event["UID"]
