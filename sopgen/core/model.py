@@ -201,7 +201,8 @@ class Schedule:
         None)
     months: list[Month] = spec(
         "Quarterly or yearly: the month(s) it is due, january … december; a quarterly "
-        "schedule names the first of each three.", [])
+        "schedule names one month of each quarter (january: also april, july, october) "
+        "or all four.", [])
     time: str = spec("Time of day it is due, HH:MM (24-hour clock); without it, all day.",
                      "", pattern=TIME_OF_DAY, example="09:00")
     working_days: bool = spec(
