@@ -8,6 +8,7 @@ acknowledgements, the editor's handbook); everything else uses the small fixture
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -27,8 +28,9 @@ from sopgen.commands.release import freeze
 from sopgen.core.catalogue import catalogue
 from sopgen.core.model import PILLARS, RECURRING, Handbook, Procedure, flatten
 from sopgen.core.model import review_due as next_review
+from sopgen.core.schedule import rules
 from sopgen.outputs import ARTEFACTS
-from sopgen.outputs.calendar import add_months, fold, series_start
+from sopgen.outputs.calendar import add_months, fold
 from sopgen.outputs.sheets import SHEET_ROWS, log_sheet
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
@@ -272,14 +274,18 @@ def test_calendar_has_one_recurring_event_per_periodic_procedure(sample: Built) 
     doc = sample.handbook.document
     recurring = {p.id: p for p in sample.handbook.procedures if p.frequency in RECURRING}
     by_uid = {str(e["UID"]): e for e in events if "RRULE" in e}
-    assert set(by_uid) == {f"{pid}.{doc.id}@sopgen" for pid in recurring}
+    assert set(by_uid) == {f"{pid}{'' if n == 1 else f'-{n}'}.{doc.id}@sopgen"
+                           for pid, p in recurring.items()
+                           for n in range(1, len(p.schedules or [None]) + 1)}
     for pid, procedure in recurring.items():
-        event = by_uid[f"{pid}.{doc.id}@sopgen"]
+        event = by_uid[f"{pid}.{doc.id}@sopgen"]  # the first schedule keeps the plain UID
         rule = event["RRULE"]
-        freq, interval = EXPECTED_RRULE[procedure.frequency]
+        first = rules(procedure, doc)[0]
+        freq, interval = EXPECTED_RRULE[first.frequency]
         assert rule["FREQ"] == [freq] and rule.get("INTERVAL", [1]) == [interval], pid
-        assert event["DTSTART"].dt == series_start(doc.effective_date, procedure.frequency)
-        assert event["DTSTART"].dt >= doc.effective_date
+        start = event["DTSTART"].dt
+        assert (start.date() if isinstance(start, dt.datetime) else start) == first.first
+        assert first.first >= doc.effective_date
         assert str(event["SUMMARY"]).startswith(f"{pid} {procedure.title}")
         responsible = ", ".join(sample.handbook.role(r).title for r in procedure.responsible)
         assert f"Pelaksana: {responsible}" in str(event["DESCRIPTION"])
@@ -346,10 +352,7 @@ def test_fold_counts_octets_not_characters() -> None:
         "DESCRIPTION:" + "é" * 80
 
 
-def test_series_start_never_skips_a_month() -> None:
-    assert series_start(dt.date(2025, 1, 31), "monthly") == dt.date(2025, 2, 1)
-    assert series_start(dt.date(2025, 1, 31), "weekly") == dt.date(2025, 1, 31)
-    assert series_start(dt.date(2025, 2, 1), "quarterly") == dt.date(2025, 2, 1)
+def test_add_months_stays_inside_the_month() -> None:
     assert add_months(dt.date(2024, 1, 31), 1) == dt.date(2024, 2, 29)
 
 
@@ -374,16 +377,17 @@ def test_a_log_sheet_per_recurring_procedure_one_page_each(sample: Built) -> Non
 
 
 def test_log_rows_are_sized_by_frequency(sample: Built) -> None:
-    words = catalogue("id")
-    sizes = {p.frequency: len(log_sheet(p, words).rows) for p in sample.handbook.procedures
-             if p.frequency in RECURRING}
+    """Without schedules, a sheet has a row per period of its frequency; with them, see
+    test_log_rows_are_the_days_the_schedules_say."""
+    words, doc = catalogue("id"), sample.handbook.document
+    sizes = {p.frequency: len(log_sheet(dataclasses.replace(p, schedules=[]), words, doc).rows)
+             for p in sample.handbook.procedures if p.frequency in RECURRING}
     assert sizes == {"daily": 31, "weekly": 13, "monthly": 12, "quarterly": 4, "yearly": 5}
     assert {key: rows for key, (rows, _) in SHEET_ROWS.items()} == sizes
     pdf = Pdf.open(sample.file("-checklists-fillable.pdf"))
-    monthly = next(p for p in in_order(sample.handbook) if p.frequency == "monthly")
-    page = next(page for _, title, page in pdf.outline() if title.startswith(monthly.id))
+    page = next(page for _, title, page in pdf.outline() if title.startswith("TEK-12"))
     text = pdf.reader.pages[page - 1].extract_text()
-    assert "Januari" in text and "Desember" in text
+    assert "Januari" in text and "Desember" in text  # monthly: a row per month
 
 
 def test_fillable_sheets_have_form_fields(mini: Path, tmp_path: Path) -> None:
@@ -420,7 +424,8 @@ def test_every_form_field_can_be_clicked_and_typed_into(sample: Built) -> None:
                     text_fields += 1
                     assert not int(widget.get("/Ff", 0)) & 1, name  # ReadOnly
     recurring = [p for p in sample.handbook.procedures if p.frequency in RECURRING]
-    rows = sum(len(log_sheet(p, catalogue("id")).rows) for p in recurring)
+    doc = sample.handbook.document
+    rows = sum(len(log_sheet(p, catalogue("id"), doc).rows) for p in recurring)
     events = [p for p in sample.handbook.procedures if p.frequency == "event"]
     run_fields = sum(4 + 1 + 2 * len(flatten(p.steps)) for p in events)  # date, started,
     # finished, led by; incident notes; a time and initials per step

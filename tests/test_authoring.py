@@ -149,6 +149,12 @@ def test_schema_accepts_every_sample_file() -> None:
     ("procedures:\n  - id: TEK-9\n    title: T\n    pillar: technical\n    purpose: P\n"
      "    frequency: weekly\n    steps: [Do it now.]\n"),
     ("glosary:\n  - term: A\n    definition: B\n"),
+    # schedules: a day some months lack, a time with a dot, a misspelt weekday
+    *("procedures:\n  - id: TEK-9\n    title: T\n    pillar: technical\n    purpose: P\n"
+      "    responsible: editor\n    frequency: monthly\n    steps: [Do it now.]\n"
+      f"    schedules:\n      - {schedule}\n"
+      for schedule in ("day_of_month: 31", "time: '9.30'", "weekdays: [tuesdy]",
+                       "working_days: yes", "week: 2")),
 ])
 def test_schema_rejects_what_the_validator_rejects(mini: Path, mistake: str) -> None:
     path = write(mini, "content/mistake.yaml", mistake)

@@ -19,7 +19,8 @@ CATALOGUES = {code: tomllib.loads((PACKAGE / "labels" / f"{code}.toml").read_tex
 ERRORS = {"SopgenError", "ValidationFailed", "OptionError"}
 # Codes built at run time, each listed with what it can become.
 BUILT = {"bad_{_pattern_name(pattern)}": [
-    f"bad_{name}" for name in ("procedure_id", "role_id", "document_id", "version", "asset_path")]}
+    f"bad_{name}" for name in ("procedure_id", "role_id", "document_id", "version", "asset_path",
+                               "day_of_month", "time_of_day", "reminder", "timezone")]}
 
 
 # Calls that take a message code, and where: Problem itself and the helpers around it.

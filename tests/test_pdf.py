@@ -34,6 +34,11 @@ def test_contents_page_numbers_match_where_headings_are(pdf: Pdf) -> None:
             assert title in pdf.pages[page - 1]
 
 
+def test_a_schedule_is_printed_where_the_frequency_is(pdf: Pdf) -> None:
+    text = " ".join(" ".join(pdf.pages).split())
+    assert "Frequency Weekly, every Tuesday at 09:00" in text
+
+
 def test_running_header_and_footer_on_inner_pages(pdf: Pdf) -> None:
     total = len(pdf.pages)
     for number, text in enumerate(pdf.pages[1:], start=2):

@@ -119,6 +119,12 @@ def test_search_finds_backup_procedure_offline(site: Path, page) -> None:
     assert "Pencadangan basis data" in page.inner_text("h1")
 
 
+def test_a_procedure_page_says_when_it_is_due(site: Path, page) -> None:
+    page.goto((site / "latest" / "tek-01.html").as_uri())
+    cell = page.locator("th", has_text="Frekuensi").locator("xpath=following-sibling::td")
+    assert cell.inner_text() == "Mingguan, setiap Selasa pukul 09.30 WIB"
+
+
 def test_search_page_works_from_a_query(site: Path, page) -> None:
     page.goto((site / "latest" / "search.html").as_uri() + "?q=kata+sandi")
     page.locator("#search-page-results a").first.wait_for()

@@ -99,7 +99,7 @@ TOP_KEYS = "document, pillars, roles, procedures, glossary, revisions, procedure
 PROCEDURE_FIELDS = ("id, title, pillar, purpose, responsible, frequency, steps, scope, "
                     "out_of_scope, accountable, consulted, informed, trigger, prerequisites, "
                     "tools, checklist, records, references, related, last_reviewed, "
-                    "visibility")
+                    "visibility, schedules")
 FREQUENCIES = "daily, weekly, monthly, quarterly, yearly, event"
 
 
@@ -121,6 +121,8 @@ def _both(*steps: Callable[[Path], None]) -> Callable[[Path], None]:
             step(project)
     return run
 
+
+SCHEDULE = "  schedules:\n    -\n"  # then the schedule's fields, from line 12
 
 CASES = [
     Case("yaml_syntax", extra("roles:\n  - id: a\n   title: b\n"), "content/extra.yaml:3:4",
@@ -288,6 +290,73 @@ CASES = [
          "the text mentions TEK-09, but there is no such procedure"),
     Case("event_needs_trigger", extra(procedure(frequency="event")), "content/extra.yaml:2:7",
          {"id": "MAN-02"}, "procedure MAN-02 happens on an event but says not which"),
+    # schedules
+    Case("bad_day_of_month", extra(procedure(SCHEDULE + "      day_of_month: 31\n",
+                                             frequency="monthly")),
+         "content/extra.yaml:12:21", {"value": "31", "what": Field("day_of_month")},
+         "'31' is not a day for a schedule"),
+    Case("bad_time_of_day", extra(procedure(SCHEDULE + "      time: 9.30\n")),
+         "content/extra.yaml:12:13", {"value": "9.30", "what": Field("time")},
+         "'9.30' is not a time — write HH:MM"),
+    Case("bad_reminder", extra(procedure(SCHEDULE + "      reminder: 1 day\n")),
+         "content/extra.yaml:12:17", {"value": "1 day", "what": Field("reminder")},
+         "'1 day' is not a reminder time"),
+    Case("bad_timezone", extra(procedure(SCHEDULE + "      timezone: GMT +7\n")),
+         "content/extra.yaml:12:17", {"value": "GMT +7", "what": Field("timezone")},
+         "'GMT +7' is not a time zone name"),
+    Case("unknown_timezone", on_document(
+        "effective_date: 2024-03-01", "effective_date: 2024-03-01\n  timezone: Asia/Djakarta"),
+         "content/document.yaml:13:13", {"value": "Asia/Djakarta"},
+         "time zone 'Asia/Djakarta' is unknown"),
+    Case("bad_boolean", extra(procedure(SCHEDULE + "      working_days: yes\n")),
+         "content/extra.yaml:12:21", {"value": "yes", "what": Field("working_days")},
+         "'yes' is not true or false"),
+    Case("schedule_on_event", extra(procedure(SCHEDULE + "      time: \"09:00\"\n",
+                                              frequency="event", trigger="A storm.")),
+         "content/extra.yaml:13:13", {"id": "MAN-02"},
+         "procedure MAN-02 happens on an event, so it has no schedule"),
+    Case("bad_choice", extra(procedure(SCHEDULE + "      frequency: event\n")),
+         "content/extra.yaml:12:18",
+         {"value": "event", "suggestion": "", "what": Field("frequency"),
+          "allowed": "daily, weekly, monthly, quarterly, yearly"},
+         "'event' is not allowed here"),
+    Case("schedule_more_often", extra(procedure(SCHEDULE + "      frequency: daily\n",
+                                                frequency="weekly")),
+         "content/extra.yaml:12:18",
+         {"id": "MAN-02", "frequency": "daily", "procedure_frequency": "weekly"},
+         "a daily schedule is more frequent than procedure MAN-02's frequency (weekly)"),
+    Case("schedule_no_weekdays", extra(procedure(SCHEDULE + "      weekdays: [friday]\n",
+                                              frequency="monthly")),
+         "content/extra.yaml:12:18", {"id": "MAN-02", "frequency": "monthly"},
+         "the monthly schedule of procedure MAN-02 takes no weekdays without a week"),
+    Case("schedule_no_day_of_month", extra(procedure(SCHEDULE + "      day_of_month: 7\n",
+                                                  frequency="weekly")),
+         "content/extra.yaml:12:21", {"id": "MAN-02", "frequency": "weekly"},
+         "the weekly schedule of procedure MAN-02 takes no day_of_month"),
+    Case("schedule_no_months", extra(procedure(SCHEDULE + "      months: [october]\n",
+                                            frequency="monthly")),
+         "content/extra.yaml:12:16", {"id": "MAN-02", "frequency": "monthly"},
+         "the monthly schedule of procedure MAN-02 takes no months"),
+    Case("schedule_no_working_days", extra(procedure(
+        SCHEDULE + "      weekdays: [monday]\n      working_days: true\n", frequency="weekly")),
+         "content/extra.yaml:12:18", {"id": "MAN-02", "frequency": "weekly"},
+         "working_days: true has no clear meaning in the weekly schedule of procedure MAN-02"),
+    Case("schedule_working_weekend", extra(procedure(
+        SCHEDULE + "      working_days: true\n      weekdays: [monday, saturday]\n")),
+         "content/extra.yaml:13:26", {"id": "MAN-02", "day": "saturday"},
+         "working days only (working_days: true, Monday–Friday) but its weekdays name saturday"),
+    Case("schedule_quarter_months", extra(procedure(
+        SCHEDULE + "      months: [january, march]\n", frequency="quarterly")),
+         "content/extra.yaml:12:16", {"id": "MAN-02", "months": "january, march"},
+         "are not three months apart"),
+    Case("schedule_no_week", extra(procedure(
+        SCHEDULE + "      week: first\n      day_of_month: 7\n", frequency="monthly")),
+         "content/extra.yaml:12:13", {"id": "MAN-02", "frequency": "monthly"},
+         "takes no week — a week of the month is for monthly, quarterly or yearly schedules"),
+    Case("schedule_working_day_number", extra(procedure(
+        SCHEDULE + "      day_of_month: 22\n      working_days: true\n", frequency="monthly")),
+         "content/extra.yaml:12:21", {"id": "MAN-02", "day": "22"},
+         "working day 22 of procedure MAN-02 is not in every month"),
     Case("bad_url", extra(procedure("  references:\n    - title: Docs\n"
                                     "      url: javascript:alert(1)\n")),
          "content/extra.yaml:12:12", {"url": "javascript:alert(1)", "what": Field("url")},
@@ -583,7 +652,9 @@ def test_every_rule_the_reader_can_emit_has_a_case() -> None:
                      for name in ("yamlread.py", "load.py", "validate.py"))
     emitted = {code for code in messages("en") if re.search(rf"[\"']{code}[\"']", source)}
     emitted |= {f"bad_{name}" for name in ("procedure_id", "role_id", "document_id",
-                                           "version", "asset_path", "step_id")}  # bad_{name}
+                                           "version", "asset_path", "step_id",
+                                           "day_of_month", "time_of_day", "reminder",
+                                           "timezone")}  # bad_{name}
     emitted -= {"error", "warning"} | {code for code in emitted if code.startswith("kind_")}
     tested = {case.code for case in CASES} | {"no_content_files", "too_many_files",
                                               "content_too_large", "text_as_comment",

@@ -246,7 +246,10 @@ def test_round_trip_gives_the_same_procedures(sample: Checked, sample_docx: byte
     source.write_bytes(sample_docx)
     project = _without_procedures(tmp_path)
     result = import_file(source, project)
-    assert result.review == []
+    schedule_note = catalogue("id").label("review_schedule")
+    scheduled = [p for p in sample.handbook.procedures if p.schedules]
+    assert len(result.review) == len(scheduled)  # each schedule is to be written again
+    assert all(f"— {schedule_note}: " in line for line in result.review)
     back = read_handbook(project, today=TODAY).handbook
     before = {p.id: _plain(p) for p in sample.handbook.procedures}
     after = {p.id: _plain(p) for p in in_pillar_order(back)}

@@ -147,6 +147,8 @@ def procedure_template(ident: str, pillar: str, title: str, owner: str, language
         f"  consulted: []  # {doc['consulted']}",
         f"  informed: []  # {doc['informed']}",
         f"  frequency: monthly  # {doc['frequency']}",
+        f"  # {doc['schedules']}",
+        "  schedules: []  # - {day_of_month: 7, time: \"09:00\"}",
         f"  # {doc['trigger']}",
         "  trigger: \"\"",
         f"  prerequisites: []  # {doc['prerequisites']}",

@@ -17,6 +17,7 @@ from typing import Any
 
 from sopgen import __version__
 from sopgen.core.model import (
+    DAY_OF_MONTH,
     PROCEDURE_ID,
     ROLE_ID,
     Handbook,
@@ -130,7 +131,7 @@ def _type_schema(tp: Any, definitions: dict[str, Any], f: dataclasses.Field[Any]
         case "list":
             item = _type_schema(arg, definitions, f)
             array = {"type": "array", "items": item}
-            if arg is str:  # "responsible: admin-web" is read as a one-item list
+            if arg is str or field_kind(arg)[0] == "choice":  # read as a one-item list
                 return {"anyOf": [item, array]}
             return array
         case "choice":
@@ -142,7 +143,12 @@ def _type_schema(tp: Any, definitions: dict[str, Any], f: dataclasses.Field[Any]
         case "integer":
             return {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 9999},
                               {"type": "string", "pattern": "^(?=[0-9]*[1-9])[0-9]{1,4}$"}]}
+        case "boolean":
+            return {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}]}
     pattern = f.metadata.get("pattern") or REFERENCES.get(f.name)
+    if pattern is DAY_OF_MONTH:  # "day_of_month: 7" is a number to a YAML reader
+        return {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 28},
+                          {"type": "string", "pattern": pattern.pattern}]}
     if pattern is not None:
         return {"type": "string", "pattern": pattern.pattern}
     if f.name in URL_FIELDS:

@@ -23,6 +23,7 @@ Pillar = Literal["management", "technical", "content"]
 Status = Literal["draft", "approved", "superseded", "retired"]
 Language = Literal["id", "en"]
 Frequency = Literal["daily", "weekly", "monthly", "quarterly", "yearly", "event"]
+ScheduleFrequency = Literal["daily", "weekly", "monthly", "quarterly", "yearly"]
 Classification = Literal["public", "internal", "confidential"]
 Visibility = Literal["public", "internal", "restricted"]
 
@@ -43,6 +44,21 @@ ASSET_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$")
 MAX_ASSET_BYTES = 10 * 1024 * 1024  # assets are inlined into every output format
 ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")  # how a text names an asset
 RACI_KINDS = ("r", "a", "c", "i")  # label keys raci_r … raci_i, in the order a cell lists them
+
+# ---- schedules: when a recurring procedure is due
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+Month = Literal["january", "february", "march", "april", "may", "june", "july", "august",
+                "september", "october", "november", "december"]
+WeekOfMonth = Literal["first", "second", "third", "fourth", "last"]
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
+MONTHS: tuple[Month, ...] = get_args(Month)
+WORKING_DAYS: tuple[Weekday, ...] = WEEKDAYS[:5]  # Monday to Friday
+# 1–28 or "last": the 29th–31st are missing from some months, and a rule that skips
+# those months silently would not be the schedule the text means.
+DAY_OF_MONTH = re.compile(r"^(?:[1-9]|1[0-9]|2[0-8]|last)$")
+TIME_OF_DAY = re.compile(r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")
+REMINDER = re.compile(r"^(?:none|(?:0|[1-9][0-9]{0,2})[mhd])$")
+TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}$")
 
 
 def spec(doc: str, default: Any = dataclasses.MISSING, *, markdown: bool = False,
@@ -103,6 +119,10 @@ class Document:
     distribution: list[str] = spec("Who receives a controlled copy.", [])
     classification: Classification = spec("public, internal or confidential.", "internal")
     summary: str = spec("A short introduction printed before the contents.", "", markdown=True)
+    timezone: str = spec(
+        "Time zone of the times in schedules, as an IANA name such as Asia/Jakarta or "
+        "Europe/Amsterdam. Without one, a time is local time wherever the calendar is "
+        "opened.", "", pattern=TIMEZONE, example="Asia/Jakarta")
 
 
 @dataclass(frozen=True)
@@ -196,6 +216,43 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """When a recurring procedure is due: its frequency narrowed to days and a time."""
+
+    frequency: ScheduleFrequency | None = spec(
+        "daily, weekly, monthly, quarterly or yearly; defaults to the procedure's. May be "
+        "less frequent than the procedure's (a weekly full backup of a daily procedure).",
+        None)
+    weekdays: list[Weekday] = spec(
+        "The days of the week it is due: monday … sunday. Weekly: which day(s); daily: "
+        "only these days.", [])
+    day_of_month: str = spec(
+        "Monthly, quarterly or yearly: the day of the month, 1 to 28, or last; with "
+        "working_days, the working day of the month (2: the second working day).", "",
+        pattern=DAY_OF_MONTH, example="7")
+    week: WeekOfMonth | None = spec(
+        "Monthly, quarterly or yearly: the week of the month it is due in — first (days "
+        "1–7), second (8–14), third (15–21), fourth (22–28) or last (its last 7 days); "
+        "with weekdays, that day of the week in it (first + monday: the first Monday).",
+        None)
+    months: list[Month] = spec(
+        "Quarterly or yearly: the month(s) it is due, january … december; a quarterly "
+        "schedule names one month of each quarter (january: also april, july, october) "
+        "or all four.", [])
+    time: str = spec("Time of day it is due, HH:MM (24-hour clock); without it, all day.",
+                     "", pattern=TIME_OF_DAY, example="09:00")
+    working_days: bool = spec(
+        "true: only on working days, Monday to Friday: a daily schedule skips weekends; "
+        "with day_of_month, it counts working days (1: the first working day).", False)
+    timezone: str = spec("Time zone of the time; defaults to the document's.", "",
+                         pattern=TIMEZONE, example="Asia/Jakarta")
+    reminder: str = spec(
+        "How long before it a calendar reminds: a number and m, h or d (30m, 2h, 1d), or "
+        "none. Defaults to 30m before a time, and 09:00 the day before an all-day "
+        "schedule.", "", pattern=REMINDER, example="30m")
+
+
+@dataclass(frozen=True)
 class Procedure:
     """One standard operating procedure."""
 
@@ -229,6 +286,10 @@ class Procedure:
         "e.g. an intranet) or restricted (named roles only). Defaults to the document's "
         "classification (confidential is restricted). An edition holds only what its "
         "audience may read.", None)
+    schedules: list[Schedule] = spec(
+        "When a recurring procedure is due: one or more schedules (days, months, time). "
+        "Without any, it is due every period of its frequency, from the effective date. "
+        "An event procedure has none.", [])
 
 
 @dataclass(frozen=True)
@@ -433,14 +494,15 @@ def hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls, globals())
 
 
-FieldKind = Literal["list", "choice", "record", "date", "integer", "text"]
+FieldKind = Literal["list", "choice", "record", "date", "integer", "boolean", "text"]
 
 
 def field_kind(tp: Any) -> tuple[FieldKind, Any]:
     """What a field's type asks of its YAML value, with what it needs to know more:
     ``("list", item type)``, ``("choice", allowed values)``, ``("record", dataclass)``,
-    ``("date", None)``, ``("integer", None)`` or ``("text", None)``. Optional types are
-    read as their inner type. The one dispatcher the validator and the schema share."""
+    ``("date", None)``, ``("integer", None)``, ``("boolean", None)`` or ``("text", None)``.
+    Optional types are read as their inner type. The one dispatcher the validator and the
+    schema share."""
     origin = get_origin(tp)
     if origin in (types.UnionType, typing.Union):
         return field_kind(next(arg for arg in get_args(tp) if arg is not type(None)))
@@ -454,4 +516,6 @@ def field_kind(tp: Any) -> tuple[FieldKind, Any]:
         return "date", None
     if tp is int:
         return "integer", None
+    if tp is bool:
+        return "boolean", None
     return "text", None

@@ -143,9 +143,18 @@ def as_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if dataclasses.is_dataclass(value):
-        return ", ".join(f"{f.name}={as_text(getattr(value, f.name))}"
+        return ", ".join(f"{f.name}={_as_value(getattr(value, f.name))}"
                          for f in dataclasses.fields(value) if getattr(value, f.name))
     return "" if value is None else str(value).strip()
+
+
+def _as_value(value: object) -> str:
+    """A field inside a record, as YAML writes it: [a, b] for a list, true for True."""
+    if isinstance(value, list):
+        return "[" + ", ".join(as_text(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return as_text(value)
 
 
 # ------------------------------------------------------------------ presentation

@@ -35,6 +35,7 @@ from sopgen.core import model
 from sopgen.core.catalogue import Catalogue, catalogue
 from sopgen.core.model import Handbook, Procedure, Step, mention_pattern, raci_kinds
 from sopgen.core.problems import Loc, Problem
+from sopgen.core.schedule import describe
 from sopgen.outputs.wordxml import (
     MAX_LEVELS,
     TABLE_STYLE,
@@ -216,7 +217,8 @@ class WordWriter:
         for key, ids in (("consulted", p.consulted), ("informed", p.informed)):
             if ids:
                 facts.append((words.label(key), self._role_titles(ids)))
-        facts.append((words.label("frequency"), words.choice(p.frequency)))
+        facts.append((words.label("frequency"),
+                      describe(p, self.handbook.document, words)))
         if p.trigger:
             facts.append((words.label("trigger"), p.trigger))
         if p.last_reviewed:

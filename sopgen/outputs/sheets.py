@@ -7,7 +7,11 @@ style (smaller type) — up to ``MAX_DENSITY`` times — so a long procedure sti
 one page instead of spilling onto a page without its heading.
 
 A log sheet covers a period chosen so its rows stay tall enough to write in on one
-landscape A4 page: see ``SHEET_ROWS``.
+landscape A4 page: see ``SHEET_ROWS``. A procedure with schedules gets a row for each
+day it is due in that period, named as far as the schedule fixes it: "Sel" (Tuesday)
+for a weekly task on Tuesdays, Monday to Friday week by week for a task on working
+days (no weekend rows), "7 Jan" … "7 Des" for the 7th of each month, the schedule's
+months for a quarterly or yearly one. The date itself is written in.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from typing import Any
 
 from sopgen.core import model
 from sopgen.core.catalogue import Catalogue
-from sopgen.core.model import Handbook, Procedure, Role, flatten
+from sopgen.core.model import WEEKDAYS, Document, Handbook, Procedure, Role, flatten
+from sopgen.core.schedule import LAST_DAY, Rule, rules
 from sopgen.outputs.roles import role_procedures
 from sopgen.reading.handbook import Checked
 from sopgen.rendering.render import Renderer, theme_folder
@@ -41,6 +46,8 @@ MAX_DENSITY = 3
 DENSITY_FROM = (2900, 3250, 4000)
 ITEM_WEIGHT = 40
 SIGNATURE_ROWS = 5  # a role is often held by several people: each signs a line
+# Weeks on a sheet: a month's working days fall in at most 5 weeks; a quarter is 13.
+WEEKS_ON_SHEET = {"daily": 5, "weekly": 13}
 
 
 @dataclass(frozen=True)
@@ -79,8 +86,42 @@ def row_labels(frequency: str, words: Catalogue) -> list[str]:
     return [str(number) for number in range(1, count + 1)]
 
 
-def log_sheet(procedure: Procedure, words: Catalogue) -> LogSheet:
-    rows = row_labels(procedure.frequency, words)
+def scheduled_rows(procedure: Procedure, doc: Document, words: Catalogue) -> list[str]:
+    """The rows of a procedure with schedules: one per day it is due in the sheet's
+    period, from the schedules of its own frequency (less frequent ones fall on those)."""
+    from babel.dates import get_day_names, get_month_names
+
+    locale = words.meta["babel_locale"]
+    own = [r for r in rules(procedure, doc) if r.frequency == procedure.frequency]
+    if procedure.frequency in WEEKS_ON_SHEET:
+        days = sorted({day for r in own for day in r.weekdays})
+        if not days or len(days) == len(WEEKDAYS):
+            return row_labels(procedure.frequency, words)  # every day: 1 … 31
+        names = get_day_names("abbreviated", locale=locale)
+        return [names[day] for _ in range(WEEKS_ON_SHEET[procedure.frequency])
+                for day in days]
+    months = sorted({m for r in own for m in r.months}) or list(range(1, 13))
+    if procedure.frequency == "yearly":  # five years, from the first occurrence's
+        short = get_month_names("abbreviated", locale=locale)
+        first = min(r.first for r in own).year
+        return [f"{short[m]} {year}" for year in range(first, first + SHEET_ROWS["yearly"][0])
+                for m in months]
+    day = _fixed_day(own)
+    names = get_month_names("abbreviated" if day else "wide", locale=locale)
+    return [f"{day} {names[m]}" if day else str(names[m]) for m in months]
+
+
+def _fixed_day(own: list[Rule]) -> str:
+    """The day of the month every row shares, when one schedule names a plain day."""
+    if len(own) != 1 or own[0].month_only or own[0].working_day_number:
+        return ""
+    day = own[0].day
+    return "" if day is None or day == LAST_DAY or own[0].week is not None else str(day)
+
+
+def log_sheet(procedure: Procedure, words: Catalogue, doc: Document) -> LogSheet:
+    rows = (scheduled_rows(procedure, doc, words) if procedure.schedules
+            else row_labels(procedure.frequency, words))
     checks = len(procedure.checklist)
     return LogSheet(procedure=procedure, anchor=model.anchor("procedure", procedure.id),
                     rows=rows, row_height=round(min(MAX_ROW_MM, LOG_HEIGHT_MM / len(rows)), 2),
@@ -176,7 +217,8 @@ def checklists_pdf(checked: Checked, stem: str, *, draft: bool, edition: str,
     renderer = Renderer(sheet_book, checked.project.root, draft=draft,
                         assets=checked.project.assets, edition=edition)
     sheets = [dataclasses.replace(run_sheet(p) if p.frequency == "event"
-                                  else log_sheet(p, renderer.words), number=number)
+                                  else log_sheet(p, renderer.words, handbook.document),
+                                  number=number)
               for number, p in enumerate(sheet_book.procedures, start=1)]
 
     def html_for(density: dict[str, int]) -> str:

@@ -41,6 +41,7 @@ from sopgen.core.model import (
     mention_pattern,
 )
 from sopgen.core.problems import Loc, Problem, size_text
+from sopgen.core.schedule import known_timezone
 from sopgen.reading.yamlread import (
     CURLY_QUOTES,
     LMap,
@@ -225,10 +226,13 @@ class _Converter:
                 return self.date(raw, loc, f)
             case "integer":
                 return self.integer(raw, loc, f)
+            case "boolean":
+                return self.boolean(raw, loc, f)
         return self.text(raw, loc, f)
 
     def list(self, item_type: Any, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> Any:
-        if isinstance(raw, LStr) and item_type is str:  # "responsible: admin-web" is fine
+        if isinstance(raw, LStr) and (item_type is str or field_kind(item_type)[0] == "choice"):
+            # "responsible: admin-web" and "weekdays: tuesday" are one-item lists
             raw_items, locs = [raw], [raw.loc]
         elif isinstance(raw, LSeq):
             raw_items, locs = list(raw), raw.item_locs
@@ -343,6 +347,13 @@ class _Converter:
         self.fail(located(raw, loc), "bad_number", value=str(raw), what=self.what(f))
         return None
 
+    def boolean(self, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> bool | None:
+        text = raw.strip() if isinstance(raw, LStr) else ""
+        if text in ("true", "false"):  # YAML 1.2's words, which every editor agrees on
+            return text == "true"
+        self.fail(located(raw, loc), "bad_boolean", value=str(raw), what=self.what(f))
+        return None
+
 
 
 def image_sources(text: str) -> list[str]:
@@ -394,7 +405,9 @@ def _kind(raw: object) -> str:
 def _pattern_name(pattern: re.Pattern[str]) -> str:
     names = {model.PROCEDURE_ID: "procedure_id", model.ROLE_ID: "role_id",
              model.DOCUMENT_ID: "document_id", model.VERSION: "version",
-             model.ASSET_PATH: "asset_path", model.STEP_ID: "step_id"}
+             model.ASSET_PATH: "asset_path", model.STEP_ID: "step_id",
+             model.DAY_OF_MONTH: "day_of_month", model.TIME_OF_DAY: "time_of_day",
+             model.REMINDER: "reminder", model.TIMEZONE: "timezone"}
     return names[pattern]
 
 
@@ -450,6 +463,7 @@ def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
     for procedure in handbook.procedures:
         problems += _step_ids(procedure, root)
     problems += _urls(handbook, root)
+    problems += _schedule_problems(handbook, root)
     return _renamed_procedures(handbook, _without_cascade(problems))
 
 
@@ -602,6 +616,84 @@ def _urls(handbook: Handbook, root: Loc) -> list[Problem]:
     words = catalogue(handbook.document.language)
     return [Problem(located(url, root), "bad_url", {"url": url, "what": words.field(name)})
             for name, url in urls if not ALLOWED_URL.fullmatch(url)]
+
+
+# ---------------------------------------------------------------- schedules
+
+FREQUENCY_ORDER = ("daily", "weekly", "monthly", "quarterly", "yearly")  # most often first
+MAX_WORKING_DAY = 20  # February 2026 has 20 working days; every month has at least that
+MONTHLY_OR_LESS = ("monthly", "quarterly", "yearly")
+
+
+def _schedule_problems(handbook: Handbook, root: Loc) -> list[Problem]:
+    """Schedules that contradict their procedure or themselves, and unknown time zones."""
+    problems = _timezone_problems(handbook.document.timezone, root)
+    for procedure in handbook.procedures:
+        if procedure.schedules and procedure.frequency not in FREQUENCY_ORDER:
+            first = procedure.schedules[0]
+            problems.append(Problem(_schedule_loc(first, procedure, root), "schedule_on_event",
+                                    {"id": procedure.id}))
+            continue
+        for schedule in procedure.schedules:
+            problems += _one_schedule(schedule, procedure, root)
+    return problems
+
+
+def _one_schedule(schedule: model.Schedule, procedure: Procedure, root: Loc) -> list[Problem]:
+    problems = _timezone_problems(schedule.timezone, root)
+    frequency = schedule.frequency or procedure.frequency
+    where = _schedule_loc(schedule, procedure, root)
+    params: dict[str, object] = {"id": procedure.id, "frequency": frequency}
+    if FREQUENCY_ORDER.index(frequency) < FREQUENCY_ORDER.index(procedure.frequency):
+        problems.append(Problem(located(frequency, where), "schedule_more_often",
+                                {**params, "procedure_frequency": procedure.frequency}))
+    monthly = frequency in MONTHLY_OR_LESS
+    misplaced = [
+        (schedule.weekdays, not (frequency in ("daily", "weekly") or (monthly and schedule.week)),
+         "schedule_no_weekdays"),
+        (schedule.day_of_month, not monthly, "schedule_no_day_of_month"),
+        (schedule.months, frequency not in ("quarterly", "yearly"), "schedule_no_months"),
+        (schedule.week, not monthly or bool(schedule.day_of_month), "schedule_no_week"),
+        (schedule.working_days, frequency == "weekly" or (monthly and not schedule.day_of_month),
+         "schedule_no_working_days"),
+    ]
+    for value, wrong, code in misplaced:
+        if value and wrong:
+            shown = value[0] if isinstance(value, list) else value
+            problems.append(Problem(located(shown, where), code, params))
+    weekend = [day for day in schedule.weekdays if day not in model.WORKING_DAYS]
+    if schedule.working_days and weekend:
+        problems.append(Problem(located(weekend[0], where), "schedule_working_weekend",
+                                {"id": procedure.id, "day": weekend[0]}))
+    day = schedule.day_of_month
+    if schedule.working_days and monthly and day.isdigit() and int(day) > MAX_WORKING_DAY:
+        problems.append(Problem(located(day, where), "schedule_working_day_number",
+                                {"id": procedure.id, "day": day}))
+    if frequency == "quarterly" and not _quarters(schedule.months):
+        problems.append(Problem(located(schedule.months[0], where), "schedule_quarter_months",
+                                {"id": procedure.id, "months": ", ".join(schedule.months)}))
+    return problems
+
+
+def _quarters(months: list[model.Month]) -> bool:
+    """One month, or months three apart: each names the same quarters."""
+    numbers = sorted(model.MONTHS.index(m) for m in months)
+    return len({n % 3 for n in numbers}) <= 1
+
+
+def _timezone_problems(name: str, root: Loc) -> list[Problem]:
+    if not name or known_timezone(name):
+        return []
+    return [Problem(located(name, root), "unknown_timezone", {"value": name})]
+
+
+def _schedule_loc(schedule: model.Schedule, procedure: Procedure, root: Loc) -> Loc:
+    """Where a schedule was written: at its first located value, else at its procedure."""
+    for value in (schedule.frequency, schedule.day_of_month, schedule.week, schedule.time,
+                  *schedule.weekdays, *schedule.months, schedule.timezone, schedule.reminder):
+        if value:
+            return located(value, root)
+    return located(procedure.id, root)
 
 
 def asset_problems(handbook: Handbook, assets: Path) -> list[Problem]:

@@ -440,11 +440,15 @@ class Mapper:
         words.update(FREQUENCY_WORDS)
         words.update({key: key for key in ("daily", "weekly", "monthly", "quarterly",
                                            "yearly", "event")})
-        key = words.get(_bare(value).casefold())
+        name, _, schedule = _bare(value).partition(",")  # "Mingguan, setiap Selasa …"
+        key = words.get(name.strip().casefold())
         if key:
             draft.fields["frequency"] = key
         else:
             draft.review.append(f"{block.where} — {self.words.label('frequency')}: {value}")
+        if key and schedule.strip():  # a schedule in words: written back as `schedules`
+            draft.review.append(f"{block.where} — {self.words.label('review_schedule')}: "
+                                f"{_bare(value)}")
 
     def _reference(self, draft: Draft, value: str, block: Block) -> None:
         link = LINK.match(value)

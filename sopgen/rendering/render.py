@@ -35,6 +35,7 @@ from sopgen.core.model import (
 )
 from sopgen.core.parallel import available_cores, can_fork, forked_pool
 from sopgen.core.problems import Loc, relative
+from sopgen.core.schedule import describe
 from sopgen.core.svg import Unreadable
 from sopgen.rendering.markdown import Findings, TextRenderer, caches_from, data_uri
 from sopgen.rendering.printtext import for_print, list_items, product_names, protector
@@ -402,6 +403,7 @@ class Renderer:
             "css_content": css_content,
             "raci": lambda procedure, role_id: raci_cell(procedure, role_id, words),
             "list_items": list_items,
+            "schedule": lambda procedure: describe(procedure, self.handbook.document, words),
         }
         if markdown:
             filters["md"] = lambda text: MdText(self.text.markdown(text))
