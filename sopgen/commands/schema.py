@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from sopgen import __version__
-from sopgen.core.model import Handbook, Procedure, Step, field_kind, hints
+from sopgen.core.model import Handbook, Procedure, Record, Step, field_kind, hints
 
 SCHEMA_FILE = "sopgen.schema.json"
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
@@ -47,7 +47,7 @@ def _ref(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:
         definitions[name] = {}  # placeholder first: Step refers to itself
         definitions[name] = _object_schema(cls, definitions)
     reference = {"$ref": f"#/$defs/{name}"}
-    if cls is Step:  # a plain string is a step with only its text
+    if cls in (Step, Record):  # a plain string is a step's text, a record's name
         return {"anyOf": [{"type": "string", "minLength": 1}, reference]}
     return reference
 

@@ -44,6 +44,8 @@ from sopgen.core.problems import Loc, Problem, size_text
 from sopgen.reading.yamlread import LMap, LSeq, LStr, located, where_in
 
 MAX_TEXT = 50_000
+# Items that may be written as a plain string: the field the string fills.
+PLAIN_TEXT_FIELD: dict[type, str] = {Step: "text", model.Record: "name"}
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")
 # Texts that are compared rather than read (ids, addresses, role names): an invisible
 # character there makes two values that look the same differ, so it is an error.
@@ -96,13 +98,13 @@ class _Converter:
 
     def dataclass(self, cls: type, raw: object, loc: Loc,
                   f: dataclasses.Field[Any] | None = None) -> object | None:
-        if isinstance(raw, LStr) and cls is Step:  # a plain string is a step's text
-            text_field = _field(Step, "text")
+        if isinstance(raw, LStr) and cls in PLAIN_TEXT_FIELD:  # a step's text, a record's name
+            text_field = _field(cls, PLAIN_TEXT_FIELD[cls])
             if f is not None:  # named as the user wrote it: an item of steps
                 text_field = copy.copy(text_field)
                 text_field.name = f.name
             text = self.text(raw, raw.loc, text_field)
-            return Step(text=cast(str, text))  # a bad text is reported; the step stays
+            return cls(**{PLAIN_TEXT_FIELD[cls]: cast(str, text)})  # a bad text is reported
         if not isinstance(raw, LMap):
             what = self.catalogue.item(f.name) if f else self.catalogue.field(cls.__name__)
             self.fail(located(raw, loc), "expected_mapping", kind=self.kind(raw), what=what,
@@ -315,7 +317,8 @@ def _kind(raw: object) -> str:
 def _pattern_name(pattern: re.Pattern[str]) -> str:
     names = {model.PROCEDURE_ID: "procedure_id", model.ROLE_ID: "role_id",
              model.DOCUMENT_ID: "document_id", model.VERSION: "version",
-             model.ASSET_PATH: "asset_path"}
+             model.ASSET_PATH: "asset_path", model.RETENTION: "retention",
+             model.FIGURE_WIDTH: "figure_width"}
     return names[pattern]
 
 
