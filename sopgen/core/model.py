@@ -47,7 +47,13 @@ ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")  # how a text n
 RETENTION = re.compile(
     r"^(?:[1-9][0-9]{0,3} (?:hari|minggu|bulan|tahun|days?|weeks?|months?|years?)"
     r"(?: [^\n]{1,200})?|[Pp]ermanen|[Pp]ermanent)$")
-ATTACHMENT_TYPES = (".pdf", ".docx", ".xlsx", ".odt", ".csv")
+ATTACHMENT_MIME = {
+    ".pdf": "application/pdf", ".csv": "text/csv",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".odt": "application/vnd.oasis.opendocument.text",
+}
+ATTACHMENT_TYPES = tuple(ATTACHMENT_MIME)
 FIGURE_WIDTH = re.compile(r"^(?:[1-9][0-9]?%|100%|[1-9][0-9]{0,3}px)$")
 RACI_KINDS = ("r", "a", "c", "i")  # label keys raci_r … raci_i, in the order a cell lists them
 

@@ -35,6 +35,7 @@ from sopgen.core import model
 from sopgen.core.catalogue import Catalogue, catalogue
 from sopgen.core.model import Handbook, Procedure, Step, mention_pattern, raci_kinds
 from sopgen.core.problems import Loc, Problem
+from sopgen.outputs import wordparts
 from sopgen.outputs.wordxml import (
     MAX_LEVELS,
     TABLE_STYLE,
@@ -97,6 +98,8 @@ class WordWriter:
         for pillar in model.PILLARS:
             self._pillar(pillar)
         self._raci()
+        if wordparts.has_records(self.handbook):
+            wordparts.records_chapter(self)
         self._roles()
         self._glossary()
         self._revisions()
@@ -159,7 +162,10 @@ class WordWriter:
         self._page_break()
 
     def _closing_sections(self) -> list[tuple[str, str]]:
-        sections = [(self.words.label("raci"), "raci"), (self.words.label("roles"), "roles")]
+        sections = [(self.words.label("raci"), "raci")]
+        if wordparts.has_records(self.handbook):
+            sections.append((self.words.label("records_chapter"), "records-retention"))
+        sections.append((self.words.label("roles"), "roles"))
         if self.handbook.glossary:
             sections.append((self.words.label("glossary"), "glossary"))
         if self.handbook.revisions:
@@ -225,7 +231,8 @@ class WordWriter:
         self._heading(words.label("steps"), 3)
         self._steps(p.steps, 0, self.numbering.new_steps())
         self._bullets("checklist", p.checklist, box=True)
-        self._bullets("records", p.records)
+        wordparts.records(self, p)
+        wordparts.attachments(self, p)
         if p.references:
             self._heading(words.label("references"), 3)
             for ref in p.references:
@@ -253,6 +260,7 @@ class WordWriter:
             for kind in ("note", "warning"):
                 if getattr(step, kind):
                     self._callout(kind, getattr(step, kind))
+            wordparts.figures(self, step.figures)
             self._steps(step.substeps, level + 1, num_id)
 
     def _callout(self, kind: str, text: str) -> None:
@@ -497,6 +505,18 @@ class WordWriter:
         if shape.width > width:
             shape.height = Emu(int(shape.height * width / shape.width))
             shape.width = width
+
+    # --- used by wordparts (records, attachments, figures)
+
+    def heading(self, text: str, level: int, anchor: str = "") -> None:
+        self._heading(text, level, anchor)
+
+    def para(self, text: str, *, style: str | None = None) -> None:
+        self._para(text, style=style)
+
+    def markdown(self, text: str, *, first: Paragraph | None = None,
+                 continuation: str | None = None) -> None:
+        self._markdown(text, first=first, continuation=continuation)
 
     def warn(self, problem: Problem) -> None:
         self.text.problems.append(problem)

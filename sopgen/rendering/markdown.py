@@ -24,7 +24,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from sopgen.core.model import ASSET_REF, MAX_ASSET_BYTES
+from sopgen.core.model import ASSET_REF, ATTACHMENT_TYPES, MAX_ASSET_BYTES
 from sopgen.core.problems import Loc, Problem
 from sopgen.core.svg import Unreadable, is_svg, sanitise
 from sopgen.reading.yamlread import located
@@ -86,6 +86,7 @@ class TextRenderer:
         md.validateLink = lambda url: True  # type: ignore[method-assign]  # our policy decides
         md.inline.ruler.at("text", _text_run)
         md.core.ruler.push("sopgen_policy", self._policy)
+        md.add_render_rule("image", _inline_image)
         return md
 
     # --- the four ways a field is rendered
@@ -303,6 +304,9 @@ class TextRenderer:
         return result
 
     def _link_allowed(self, href: str) -> bool:
+        if ASSET_REF.match(href) and self._asset_size(href) is not None and \
+                Path(href).suffix.lower() in ATTACHMENT_TYPES:
+            return True  # a form or template in content/assets/, copied beside the output
         if SAFE_LINK.match(href) and not any(c in href for c in "\"'<>` \\"):
             return not href.startswith("#") or bool(re.fullmatch(r"#[a-z0-9-]+", href))
         self._found("unsafe_link", {"url": href})
@@ -318,8 +322,8 @@ class TextRenderer:
         size = self._asset_size(src)
         if size is not None and size <= MAX_ASSET_BYTES:
             path = (self.assets.parent / src).resolve()
-            try:
-                token.attrs["src"] = data_uri(path)
+            try:  # HTML shows it inlined; the .md links the file, copied beside it
+                token.meta["inline_src"] = data_uri(path)
             except Unreadable:  # reported by validate: left out, never published as is
                 size = None
             else:
@@ -368,6 +372,16 @@ class TextRenderer:
             return path.stat().st_size
         except (OSError, ValueError):  # a name too long, a loop, no permission
             return None
+
+
+def _inline_image(renderer: Any, tokens: list[Token], index: int, options: Any,
+                  env: Any) -> str:
+    """An image of content/assets/ as HTML: its data, so the page needs no other file."""
+    token = tokens[index]
+    if "inline_src" in token.meta:
+        inlined = token.copy(attrs={**token.attrs, "src": token.meta["inline_src"]})
+        return str(renderer.image([inlined], 0, options, env))
+    return str(renderer.image(tokens, index, options, env))
 
 
 def _text_run(state: StateInline, silent: bool) -> bool:
