@@ -31,6 +31,7 @@ from sopgen.core.errors import speaking
 from sopgen.core.model import Visibility
 from sopgen.core.problems import Loc, Problem
 from sopgen.core.write import write_folder
+from sopgen.outputs.assetfiles import asset_copies
 from sopgen.outputs.diff import revision_changes
 from sopgen.outputs.editions import classified_above, edition_handbook
 from sopgen.outputs.table import BuildOptions
@@ -210,6 +211,7 @@ class VersionSite:
         pages["site.css"] = (self.renderer.source("content.css")  # first: site.css overrides
                              + self.renderer.source("site/site.css")).encode()
         pages["site.js"] = self.renderer.source("site/site.js").encode()
+        pages.update(asset_copies(self.handbook, self.checked.project.assets))
         return pages
 
     def _pillar(self, key: str) -> PillarView:

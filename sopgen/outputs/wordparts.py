@@ -9,16 +9,35 @@ width asked for), with its alt text as the picture's description and its caption
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
+from docx.document import Document as WordDocument
 from docx.shared import Emu
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from sopgen.core import model
+from sopgen.core.catalogue import Catalogue
 from sopgen.core.model import Figure, Procedure, Record
 from sopgen.core.problems import size_text
 
-if TYPE_CHECKING:
-    from sopgen.outputs.docx import WordWriter
+
+class WordWriter(Protocol):
+    """What these parts use of ``docx.WordWriter``."""
+
+    words: Catalogue
+    handbook: model.Handbook
+    assets: Path
+    word: WordDocument
+
+    def heading(self, text: str, level: int, anchor: str = "") -> None: ...
+    def para(self, text: str, *, style: str | None = None) -> None: ...
+    def paragraph(self, style: str | None = None, container: Any = None) -> Paragraph: ...
+    def markdown(self, text: str, *, first: Paragraph | None = None,
+                 continuation: str | None = None) -> None: ...
+    def table(self, rows: int, columns: int, container: Any = None) -> Table: ...
+    def picture(self, run: Run, data: bytes, max_width: Emu | None = None) -> None: ...
 
 
 def has_records(handbook: model.Handbook) -> bool:
@@ -104,9 +123,9 @@ def _width(writer: WordWriter, width: str) -> Emu | None:
     return None
 
 
-def _describe(run: object, alt: str) -> None:
+def _describe(run: Run, alt: str) -> None:
     """The alt text as the picture's description (wp:docPr/@descr), read by screen readers."""
-    for element in getattr(run, "_r").iter():
+    for element in run._r.iter():
         if element.tag.endswith("}docPr"):
             element.set("descr", alt)
 

@@ -104,7 +104,8 @@ class _Converter:
                 text_field = copy.copy(text_field)
                 text_field.name = f.name
             text = self.text(raw, raw.loc, text_field)
-            return cls(**{PLAIN_TEXT_FIELD[cls]: cast(str, text)})  # a bad text is reported
+            made: object = cls(**{PLAIN_TEXT_FIELD[cls]: cast(str, text)})
+            return made  # a bad text is reported; the item stays
         if not isinstance(raw, LMap):
             what = self.catalogue.item(f.name) if f else self.catalogue.field(cls.__name__)
             self.fail(located(raw, loc), "expected_mapping", kind=self.kind(raw), what=what,
@@ -431,6 +432,7 @@ def asset_problems(handbook: Handbook, assets: Path) -> list[Problem]:
         if "![" in text:
             problems += _image_problems(text, words.field(name), assets, words)
     return problems
+
 
 
 def _logo_problems(logo: str, assets: Path, words: Catalogue) -> list[Problem]:
