@@ -48,10 +48,11 @@ RETENTION = re.compile(
     r"^(?:[1-9][0-9]{0,3} (?:hari|minggu|bulan|tahun|days?|weeks?|months?|years?)"
     r"(?: [^\n]{1,200})?|[Pp]ermanen|[Pp]ermanent)$")
 ATTACHMENT_MIME = {
-    ".pdf": "application/pdf", ".csv": "text/csv",
+    ".pdf": "application/pdf",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".odt": "application/vnd.oasis.opendocument.text",
+    ".csv": "text/csv",
 }
 ATTACHMENT_TYPES = tuple(ATTACHMENT_MIME)
 FIGURE_WIDTH = re.compile(r"^(?:[1-9][0-9]?%|100%|[1-9][0-9]{0,3}px)$")
