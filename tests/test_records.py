@@ -52,12 +52,13 @@ def test_a_retention_must_be_a_period(evidence: Path) -> None:
         "content/procedures.yaml:21:20: error: Retention (retention): 'twelve months' is not "
         "a retention period — "
         "write a number and a unit, like 12 months, 90 days or 5 years (days, weeks, months, "
-        "years; hari, minggu, bulan, tahun), optionally followed by when it starts, or "
-        "permanent"]
+        "years; hari, minggu, bulan, tahun), optionally after 'at least' and followed by "
+        "when it starts, or permanent"]
 
 
 @pytest.mark.parametrize("retention", ["12 bulan", "3 tahun setelah orang itu keluar",
-                                       "permanen", "1 week", "5 years"])
+                                       "permanen", "1 week", "5 years", "minimal 90 hari",
+                                       "30 hari setelah dikirim, lalu dihapus"])
 def test_retentions_people_write_are_read(evidence: Path, retention: str) -> None:
     edit(evidence, "retention: 3 years", f"retention: {retention}")
     assert check_project(evidence).handbook.procedures[0].records[1].retention == retention

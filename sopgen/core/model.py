@@ -45,8 +45,9 @@ ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")  # how a text n
 # Records, attachments and figures (issue 16): a retention is a period people write,
 # "12 bulan" / "90 days", optionally followed by when it starts, or "permanen"/"permanent".
 RETENTION = re.compile(
-    r"^(?:[1-9][0-9]{0,3} (?:hari|minggu|bulan|tahun|days?|weeks?|months?|years?)"
-    r"(?: [^\n]{1,200})?|[Pp]ermanen|[Pp]ermanent)$")
+    r"^(?:(?:(?:minimal|paling sedikit|at least) )?"
+    r"[1-9][0-9]{0,3} (?:hari|minggu|bulan|tahun|days?|weeks?|months?|years?)"
+    r"(?:,? [^\n]{1,200})?|[Pp]ermanen|[Pp]ermanent)$")
 ATTACHMENT_MIME = {
     ".pdf": "application/pdf",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -194,8 +195,9 @@ class Record:
 
     name: str = spec("What is kept, e.g. Log Pemeliharaan Website.", markdown=True)
     retention: str = spec("How long it is kept: a number and a unit (hari, minggu, bulan, "
-                          "tahun or days, weeks, months, years), optionally followed by when "
-                          "the period starts, or permanen/permanent.", "", pattern=RETENTION,
+                          "tahun or days, weeks, months, years), optionally after minimal / "
+                          "at least and followed by when the period starts, or "
+                          "permanen/permanent.", "", pattern=RETENTION,
                           example="12 bulan")
     location: str = spec("Where it is kept, e.g. a folder.", "", markdown=True)
     format: str = spec("In what form it is kept, e.g. PDF or spreadsheet.", "")
