@@ -290,3 +290,22 @@ def test_an_800_pixel_figure_fits_a_phone(built: Path) -> None:
     assert shown[0] == 800 and shown[1] < 390
     assert shown[2:] == ["The backup plugin's settings page, with the Restore button at the "
                          "top right.", "The Restore button of the backup plugin."]
+
+
+def test_the_site_holds_the_records_page_and_the_files(evidence: Path) -> None:
+    from sopgen.commands.publish import VersionSite, page_names
+
+    checked = check_project(evidence)
+    site = VersionSite(checked, ["1.0.0"], {"1.0.0": page_names(checked)}, "handbook.pdf",
+                       edition="internal")
+    pages = site.pages()
+    for name in ("backup-settings.png", "restore-request.pdf", "restore-log.csv"):
+        assert pages[f"assets/{name}"] == (EVIDENCE / "content/assets" / name).read_bytes()
+    records = pages["records.html"].decode()
+    assert "<h1 id=\"records-retention-title\">Records and retention</h1>" in records
+    assert '<td><a href="tek-01.html">TEK-01</a></td><td>12 months</td>' in records
+    procedure = pages["tek-01.html"].decode()
+    assert '<a href="assets/restore-request.pdf" type="application/pdf">Restore request ' \
+           'form</a> <span class="attachment-facts">(PDF, 5.4 KiB)</span>' in procedure
+    assert '<a href="assets/restore-request.pdf" rel="noopener noreferrer">restore request ' \
+           'form</a>' in procedure
