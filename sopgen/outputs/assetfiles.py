@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from sopgen.core.model import MAX_ASSET_BYTES, Handbook, flatten, markdown_texts
+from sopgen.core.svg import Unreadable, is_svg, sanitise
 
 ASSET_IN_TEXT = re.compile(r"(?<![\w/.])assets/[A-Za-z0-9_][A-Za-z0-9_./-]*")
 
@@ -31,5 +32,9 @@ def asset_copies(handbook: Handbook, assets: Path) -> dict[str, bytes]:
         path = (assets.parent / name).resolve()
         if inside in path.parents and path.is_file() and \
                 path.stat().st_size <= MAX_ASSET_BYTES:
-            copies[name] = path.read_bytes()
+            data = path.read_bytes()
+            try:  # an SVG keeps only its safe parts, as when it is inlined
+                copies[name] = sanitise(data)[0] if is_svg(path.name) else data
+            except Unreadable:  # reported by validate; never published as it is
+                continue
     return copies
