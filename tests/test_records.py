@@ -174,7 +174,8 @@ def test_the_markdown_links_the_files_it_shows(built: Path) -> None:
     assert ('<img src="assets/backup-settings.png" alt="The backup plugin\'s settings page, '
             'with the Restore button at the top right." />') in html
     assert '<a href="assets/restore-request.pdf">restore request form</a>' in html
-    assert '<a href="assets/restore-log.csv">Restore log template</a> (CSV, 45 B)' in html
+    assert '<a href="assets/restore-log.csv">Restore log template</a> (restore-log.csv · CSV, ' \
+           '45 B)' in html
     for name in ("backup-settings.png", "restore-request.pdf", "restore-log.csv"):
         assert (built / "assets" / name).read_bytes() == (
             EVIDENCE / "content/assets" / name).read_bytes()
@@ -206,7 +207,7 @@ def test_the_pdf_lists_records_and_attachments_and_tags_the_figure(built: Path) 
                                    text=True, check=True).stdout.split())
     assert "Records and retention" in text
     assert "Retention: 12 months · Location: Website/Restores/<year> · Form: PDF" in text
-    assert "Restore request form (PDF, 5.4 KiB)" in text
+    assert "Restore request form (restore-request.pdf · PDF, 5.4 KiB)" in text
     assert "The Restore button of the backup plugin." in text
     assert pdfcheck.problems(pdf) == []
     with pikepdf.open(pdf) as document:
@@ -217,6 +218,10 @@ def test_the_pdf_lists_records_and_attachments_and_tags_the_figure(built: Path) 
         assert not document.Root.Names.get("/EmbeddedFiles") if "/Names" in document.Root \
             else True
         widths = [width for page in document.pages for width in _image_widths(page)]
+        links = [str(annotation.A.URI) for page in document.pages
+                 for annotation in page.get("/Annots", [])
+                 if "/A" in annotation and "/URI" in annotation.A]
+    assert not any("assets/" in link or link.startswith("file:") for link in links), links
     text_block = 134 / 25.4 * 72  # mm → pt
     assert widths and all(width <= text_block + 0.5 for width in widths), widths
 
@@ -259,7 +264,7 @@ def test_the_word_document_lists_records_attachments_and_the_figure(built: Path)
 
     document = docx.Document(str(built / "SOP-EVIDENCE-1.0.0-draft.docx"))
     texts = [p.text for p in document.paragraphs]
-    assert "Restore request form — restore-request.pdf (PDF, 5.4 KiB)" in texts
+    assert "Restore request form (restore-request.pdf · PDF, 5.4 KiB)" in texts
     assert "Maintenance log — Retention: 3 years · Location: shared website folder" in texts
     captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
     assert captions == ["The Restore button of the backup plugin."]
@@ -306,6 +311,7 @@ def test_the_site_holds_the_records_page_and_the_files(evidence: Path) -> None:
     assert '<td><a href="tek-01.html">TEK-01</a></td><td>12 months</td>' in records
     procedure = pages["tek-01.html"].decode()
     assert '<a href="assets/restore-request.pdf" type="application/pdf">Restore request ' \
-           'form</a> <span class="attachment-facts">(PDF, 5.4 KiB)</span>' in procedure
+           'form</a> <span class="attachment-facts">(restore-request.pdf · PDF, 5.4 KiB)' \
+           '</span>' in procedure
     assert '<a href="assets/restore-request.pdf" rel="noopener noreferrer">restore request ' \
            'form</a>' in procedure

@@ -75,8 +75,8 @@ def attachments(writer: WordWriter, procedure: Procedure) -> None:
         path = writer.assets.parent / attachment.file
         paragraph = writer.paragraph("List Bullet")
         paragraph.add_run(attachment.title).bold = True
-        paragraph.add_run(f" — {Path(attachment.file).name} "
-                          f"({path.suffix.lstrip('.').upper()}, {size_text(_size(path))})")
+        paragraph.add_run(f" ({path.name} · {path.suffix.lstrip('.').upper()}, "
+                          f"{size_text(_size(path))})")
 
 
 def records_chapter(writer: WordWriter) -> None:

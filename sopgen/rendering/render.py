@@ -324,7 +324,8 @@ class Renderer:
         """What a reader sees of an attachment before opening it: its type and size."""
         path = self.assets.parent / file
         size = path.stat().st_size if path.is_file() else 0
-        return {"kind": path.suffix.lstrip(".").upper(), "size": size_text(size),
+        return {"name": path.name, "kind": path.suffix.lstrip(".").upper(),
+                "size": size_text(size),
                 "mime": model.ATTACHMENT_MIME.get(path.suffix.lower(), "")}
 
     def figure_src(self, file: str) -> str:
