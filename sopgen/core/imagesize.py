@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# The printed page's text width (134 mm) in CSS pixels: a wider image is scaled down to
+# fit (and on a phone to far less), so its text may become too small to read.
+PAGE_WIDTH_PX = 506
+
 
 def image_width(path: Path) -> int | None:
     """The width in pixels of a PNG, GIF or JPEG, read from its header; None for other

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sopgen.core import model
 from sopgen.core.catalogue import Catalogue, catalogue
-from sopgen.core.imagesize import image_width
+from sopgen.core.imagesize import PAGE_WIDTH_PX, image_width
 from sopgen.core.model import MAX_ASSET_BYTES, Handbook, flatten, markdown_texts
 from sopgen.core.problems import Loc, Problem, size_text
 from sopgen.reading.validate import IMAGE_TYPES, _file_size, _image_file_problems
@@ -27,7 +27,6 @@ def attachment_problems(handbook: Handbook, assets: Path) -> list[Problem]:
 
 
 
-PAGE_WIDTH_PX = 506  # the printed page's text width (134 mm) in CSS pixels
 
 
 def attachment_and_figure_problems(handbook: Handbook, assets: Path,

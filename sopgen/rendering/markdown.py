@@ -24,7 +24,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from sopgen.core.imagesize import image_width
+from sopgen.core.imagesize import PAGE_WIDTH_PX, image_width
 from sopgen.core.model import ASSET_REF, ATTACHMENT_TYPES, MAX_ASSET_BYTES
 from sopgen.core.problems import Loc, Problem
 from sopgen.core.svg import Unreadable, is_svg, sanitise
@@ -39,9 +39,6 @@ Findings = list[tuple[str, dict[str, object]]]  # (message code, parameters), pe
 # One line without block markers is one paragraph: inline parsing renders it the same.
 BLOCK_SYNTAX = re.compile(r"\n|^\s*([-+*>#=]|\d+[.)])|\||^ {4}")
 PARAGRAPH_BREAK = re.compile(r"\n{3,}")
-# The printed page's text width (134 mm) in CSS pixels: a wider image is scaled down to
-# fit (and on a phone to far less), so its text may become too small to read.
-PAGE_WIDTH_PX = 506
 HEADING_SHIFT = 3  # a "# Title" inside a field becomes <h4>, below pillar/procedure/section
 # A run of characters none of markdown-it's inline rules starts at (its "text" rule's set).
 TEXT_RUN = re.compile(r"[^\n!#$%&*+\-:<=>@\[\\\]^_`{}~]+")
