@@ -186,11 +186,13 @@ def test_one_record_kept_for_two_periods_is_questioned(mini: Path, language: str
         "Compare the sizes.", records=records))
     write(mini, "content/more.yaml", procedure("|\n        " + table.replace(
         "\n", "\n        "), ident="TEK-10"))
-    found = warnings(mini, "retention_conflict")
+    found = warnings(mini, "record_retention_conflict")
     expected = {"en": "the record 'backup reports' is kept for 30 days here (TEK-10) but for "
-                      "90 days in TEK-09",
+                      "90 days at content/extra.yaml:12 (TEK-09) — state one retention and "
+                      "use it in both places",
                 "id": "catatan 'laporan cadangan' disimpan 30 hari di sini (TEK-10), tetapi "
-                      "90 hari di TEK-09"}[language]
+                      "90 hari di content/extra.yaml:12 (TEK-09) — tetapkan satu masa "
+                      "retensi dan pakai di kedua tempat"}[language]
     assert len(found) == 1 and expected in found[0], found
     assert found[0].startswith("content/more.yaml:")
 
@@ -202,13 +204,46 @@ def test_one_record_kept_for_one_period_passes(mini: Path, language: str) -> Non
         "Compare the sizes.", records=records))
     write(mini, "content/more.yaml", procedure("|\n        " + table.replace(
         "\n", "\n        ").replace("30", "90"), ident="TEK-10"))
-    assert warnings(mini, "retention_conflict") == []
+    assert warnings(mini, "record_retention_conflict") == []
+
+
+STRUCTURED = """
+    - name: Email laporan *UpdraftPlus*
+      retention: {retention}
+      location: kotak masuk alias tim website"""
+
+
+@BOTH
+def test_structured_records_that_disagree_name_both_places(mini: Path, language: str) -> None:
+    in_language(mini, language)
+    write(mini, "content/extra.yaml", procedure(
+        "Compare.", records=STRUCTURED.format(retention="12 bulan")))
+    write(mini, "content/more.yaml", procedure(
+        "Compare.", ident="TEK-10", records=STRUCTURED.format(retention="90 days")))
+    found = warnings(mini, "record_retention_conflict")
+    expected = {"en": "content/more.yaml:14:18: warning: the record 'email laporan updraftplus' "
+                      "is kept for 90 days here (TEK-10) but for 12 bulan at "
+                      "content/extra.yaml:14 (TEK-09) — state one retention and use it in "
+                      "both places",
+                "id": "content/more.yaml:14:18: peringatan: catatan 'email laporan updraftplus' "
+                      "disimpan 90 days di sini (TEK-10), tetapi 12 bulan di "
+                      "content/extra.yaml:14 (TEK-09) — tetapkan satu masa retensi dan pakai "
+                      "di kedua tempat"}[language]
+    assert found == [expected]
+
+
+def test_structured_records_of_the_same_length_agree(mini: Path) -> None:
+    write(mini, "content/extra.yaml", procedure(
+        "Compare.", records=STRUCTURED.format(retention="12 bulan")))
+    write(mini, "content/more.yaml", procedure(
+        "Compare.", ident="TEK-10", records=STRUCTURED.format(retention="1 year")))
+    assert warnings(mini, "record_retention_conflict") == []
 
 
 def test_the_sample_passes_every_new_check() -> None:
     from tests.conftest import ROOT
 
     codes = {"consulted_and_informed", "unknown_step", "unknown_term_link",
-             "review_stale_at_effective_date", "stale_year", "retention_conflict"}
+             "review_stale_at_effective_date", "stale_year", "record_retention_conflict"}
     checked = check_project(ROOT)
     assert [p for p in checked.problems if p.code in codes] == []

@@ -253,7 +253,7 @@ def _procedure(**fields: str) -> str:
     ({"steps": "\n    - - Nested.\n      - Again."},
      "content/extra.yaml:9:7: error: Step (steps): expected a mapping of fields but found a "
      "list — write fields as 'name: value' lines (text, role, note, warning, substeps, "
-     "visibility, id, tip, important, caution, verify, decision)"),
+     "visibility, id, tip, important, caution, verify, decision, figures)"),
 ])
 def test_messages_name_the_field_in_the_users_words(mini: Path, fields: dict[str, str],
                                                     expected: str) -> None:

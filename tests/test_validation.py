@@ -98,8 +98,8 @@ ROLES_ALLOWED = "admin, coordinator"
 TOP_KEYS = "document, pillars, roles, procedures, glossary, revisions, procedure"
 PROCEDURE_FIELDS = ("id, title, pillar, purpose, responsible, frequency, steps, scope, "
                     "out_of_scope, accountable, consulted, informed, trigger, prerequisites, "
-                    "tools, checklist, records, references, related, last_reviewed, "
-                    "visibility, schedules")
+                    "tools, checklist, records, attachments, references, related, "
+                    "last_reviewed, visibility, schedules")
 FREQUENCIES = "daily, weekly, monthly, quarterly, yearly, event"
 
 

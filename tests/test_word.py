@@ -71,7 +71,7 @@ def test_heading_outline_is_pillars_then_procedures(sample: Checked, sample_docx
     pillars = [getattr(handbook.pillars, key).title for key in
                ("management", "technical", "content")]
     assert level1 == [words.label("document_control"), *pillars, words.label("raci"),
-                      words.label("roles"), words.label("glossary"),
+                      words.label("records_chapter"), words.label("roles"), words.label("glossary"),
                       words.label("revision_history")]
     procedures = [p.text for p in styled(document, "Heading 2")
                   if re.match(r"^[A-Z]+-\d+ ", p.text)]

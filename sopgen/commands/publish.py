@@ -31,6 +31,7 @@ from sopgen.core.errors import speaking
 from sopgen.core.model import Visibility
 from sopgen.core.problems import Loc, Problem
 from sopgen.core.write import write_folder
+from sopgen.outputs.assetfiles import asset_copies
 from sopgen.outputs.diff import revision_changes
 from sopgen.outputs.editions import classified_above, edition_handbook
 from sopgen.outputs.table import BuildOptions
@@ -40,7 +41,7 @@ from sopgen.reading.releases import read_release, released_versions
 from sopgen.reading.yamlread import LMap
 from sopgen.rendering.render import Links, PillarView, Renderer, file_stem, scroll_boxes
 
-SECTION_PAGES = ("roles", "raci", "glossary", "revisions", "search")
+SECTION_PAGES = ("roles", "raci", "records", "glossary", "revisions", "search")
 
 
 class SiteLinks(Links):
@@ -210,6 +211,7 @@ class VersionSite:
         pages["site.css"] = (self.renderer.source("content.css")  # first: site.css overrides
                              + self.renderer.source("site/site.css")).encode()
         pages["site.js"] = self.renderer.source("site/site.js").encode()
+        pages.update(asset_copies(self.handbook, self.checked.project.assets))
         return pages
 
     def _pillar(self, key: str) -> PillarView:
@@ -263,7 +265,7 @@ def entry(ident: str, title: str, url: str, where: str, text: str) -> dict[str, 
 # The sections of a procedure page, in page order; more than three make it long enough
 # for a contents list of its own at the top.
 PARTS = ("purpose", "scope", "out_of_scope", "prerequisites", "tools", "steps", "checklist",
-         "records", "references")
+         "records", "attachments", "references")
 
 
 def contents_list(procedure: model.Procedure) -> list[str]:
@@ -279,7 +281,7 @@ def procedure_text(procedure: model.Procedure) -> str:
     parts = [procedure.purpose, procedure.scope, procedure.trigger,
              *(text for _, step in flatten(procedure.steps)
                for text in (step.text, step.note, step.warning)),
-             *procedure.checklist, *procedure.records, *procedure.tools]
+             *procedure.checklist, *(r.name for r in procedure.records), *procedure.tools]
     return plain(" ".join(part for part in parts if part))
 
 

@@ -22,6 +22,7 @@ from sopgen.core.model import (
     ROLE_ID,
     Handbook,
     Procedure,
+    Record,
     Step,
     field_kind,
     hints,
@@ -80,7 +81,7 @@ def _ref(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:
         definitions[name] = {}  # placeholder first: Step refers to itself
         definitions[name] = _object_schema(cls, definitions)
     reference = {"$ref": f"#/$defs/{name}"}
-    if cls is Step:  # a plain string is a step with only its text
+    if cls in (Step, Record):  # a plain string is a step's text, a record's name
         return {"anyOf": [{"type": TEXT_TYPES, "pattern": WRITTEN}, reference]}
     return reference
 

@@ -43,6 +43,21 @@ STEP_ID = re.compile(r"^(?:[a-z][a-z0-9-]{0,39})$")  # as ROLE_ID, but its own (
 ASSET_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$")
 MAX_ASSET_BYTES = 10 * 1024 * 1024  # assets are inlined into every output format
 ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")  # how a text names an asset
+# Records, attachments and figures (issue 16): a retention is a period people write,
+# "12 bulan" / "90 days", optionally followed by when it starts, or "permanen"/"permanent".
+RETENTION = re.compile(
+    r"^(?:(?:(?:minimal|paling sedikit|at least) )?"
+    r"[1-9][0-9]{0,3} (?:hari|minggu|bulan|tahun|days?|weeks?|months?|years?)"
+    r"(?:,? [^\n]{1,200})?|[Pp]ermanen|[Pp]ermanent)$")
+ATTACHMENT_MIME = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".csv": "text/csv",
+}
+ATTACHMENT_TYPES = tuple(ATTACHMENT_MIME)
+FIGURE_WIDTH = re.compile(r"^(?:[1-9][0-9]?%|100%|[1-9][0-9]{0,3}px)$")
 RACI_KINDS = ("r", "a", "c", "i")  # label keys raci_r … raci_i, in the order a cell lists them
 
 # ---- schedules: when a recurring procedure is due
@@ -171,6 +186,19 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A picture shown with a step: a file in content/assets/, with its alt text and caption."""
+
+    file: str = spec("The image inside content/assets/ (PNG, JPEG or SVG).", pattern=ASSET_PATH,
+                     example="assets/backup-settings.png")
+    alt: str = spec("What the picture shows, for readers who cannot see it (alt text).")
+    caption: str = spec("A caption printed under the picture.", "")
+    width: str = spec("How wide it is shown: a share of the text width (60%) or pixels "
+                      "(400px); never wider than the page or the screen.", "",
+                      pattern=FIGURE_WIDTH, example="60%")
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of a procedure. A plain string is a step with only text."""
 
@@ -197,6 +225,8 @@ class Step:
     decision: list[Decision] = spec("A decision: rows of when (a condition), then (what to "
                                     "do) and optionally goto (the id of the step to go to).",
                                     [])
+    figures: list[Figure] = spec("Pictures shown under the step, each with alt text and an "
+                                 "optional caption and width.", [])
     # Computed when read: the callout kinds in the order the YAML wrote them.
     callout_order: tuple[str, ...] = dataclasses.field(
         default=(), compare=False, metadata={"computed": True})
@@ -253,6 +283,30 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Record:
+    """A record kept as evidence. A plain string is a record with only its name."""
+
+    name: str = spec("What is kept, e.g. Log Pemeliharaan Website.", markdown=True)
+    retention: str = spec("How long it is kept: a number and a unit (hari, minggu, bulan, "
+                          "tahun or days, weeks, months, years), optionally after minimal / "
+                          "at least and followed by when the period starts, or "
+                          "permanen/permanent.", "", pattern=RETENTION,
+                          example="12 bulan")
+    location: str = spec("Where it is kept, e.g. a folder.", "", markdown=True)
+    format: str = spec("In what form it is kept, e.g. PDF or spreadsheet.", "")
+    owner: str = spec("Role id of who keeps it.", "", pattern=ROLE_ID)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file handed out with a procedure, e.g. a form to fill in."""
+
+    title: str = spec("What the file is, as readers see it.")
+    file: str = spec("The file inside content/assets/ (PDF, DOCX, XLSX, ODT or CSV).",
+                     pattern=ASSET_PATH, example="assets/restore-request.pdf")
+
+
+@dataclass(frozen=True)
 class Procedure:
     """One standard operating procedure."""
 
@@ -277,7 +331,10 @@ class Procedure:
     tools: list[str] = spec("Tools, accounts and access needed.", [], markdown=True)
     checklist: list[str] = spec("Checks to confirm the procedure was done right.", [],
                                 markdown=True)
-    records: list[str] = spec("Records to keep as evidence.", [], markdown=True)
+    records: list[Record] = spec("Records to keep as evidence: a text, or a name with its "
+                                 "retention, location, format and owner.", [])
+    attachments: list[Attachment] = spec("Files handed out with the procedure (forms, "
+                                         "templates), each with a title.", [])
     references: list[Reference] = spec("Authoritative sources.", [])
     related: list[str] = spec("Ids of related procedures.", [])
     last_reviewed: dt.date | None = spec("When this procedure was last reviewed.", None)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sopgen.core.cache import Store, digest, process_memo
 from sopgen.core.catalogue import Catalogue, catalogue, printable
 from sopgen.core.errors import SopgenError
-from sopgen.core.model import Handbook, Procedure, Reference, Step, Visibility, flatten
+from sopgen.core.model import Handbook, Procedure, Record, Reference, Step, Visibility, flatten
 from sopgen.outputs.editions import edition_handbook
 from sopgen.reading.handbook import Checked
 from sopgen.reading.releases import (
@@ -142,6 +142,8 @@ def as_text(value: object) -> str:
         return f"{value.title} <{value.url}>"
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, Record) and value == Record(name=value.name):
+        return as_text(value.name)  # a record written as text reads as before
     if dataclasses.is_dataclass(value):
         return ", ".join(f"{f.name}={_as_value(getattr(value, f.name))}"
                          for f in dataclasses.fields(value) if getattr(value, f.name))

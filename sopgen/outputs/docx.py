@@ -36,6 +36,7 @@ from sopgen.core.catalogue import Catalogue, catalogue
 from sopgen.core.model import Handbook, Procedure, Step, mention_pattern, raci_kinds
 from sopgen.core.problems import Loc, Problem
 from sopgen.core.schedule import describe
+from sopgen.outputs import wordparts
 from sopgen.outputs.wordxml import (
     MAX_LEVELS,
     TABLE_STYLE,
@@ -104,6 +105,8 @@ class WordWriter:
         for pillar in model.PILLARS:
             self._pillar(pillar)
         self._raci()
+        if wordparts.has_records(self.handbook):
+            wordparts.records_chapter(self)
         self._roles()
         self._glossary()
         self._revisions()
@@ -166,7 +169,10 @@ class WordWriter:
         self._page_break()
 
     def _closing_sections(self) -> list[tuple[str, str]]:
-        sections = [(self.words.label("raci"), "raci"), (self.words.label("roles"), "roles")]
+        sections = [(self.words.label("raci"), "raci")]
+        if wordparts.has_records(self.handbook):
+            sections.append((self.words.label("records_chapter"), "records-retention"))
+        sections.append((self.words.label("roles"), "roles"))
         if self.handbook.glossary:
             sections.append((self.words.label("glossary"), "glossary"))
         if self.handbook.revisions:
@@ -233,7 +239,8 @@ class WordWriter:
         self._heading(words.label("steps"), 3)
         self._steps(p.steps, 0, self.numbering.new_steps(), p.id)
         self._bullets("checklist", p.checklist, box=True)
-        self._bullets("records", p.records)
+        wordparts.records(self, p)
+        wordparts.attachments(self, p)
         if p.references:
             self._heading(words.label("references"), 3)
             for ref in p.references:
@@ -262,6 +269,7 @@ class WordWriter:
                 run.italic = True
             for kind, text in step.callouts():
                 self._callout(kind, text)
+            wordparts.figures(self, step.figures)
             self._steps(step.substeps, level + 1, num_id, procedure_id)
             self._verify(step.verify, min(level, MAX_LEVELS - 1))
             self._decision(step, procedure_id)
@@ -541,6 +549,18 @@ class WordWriter:
         if shape.width > width:
             shape.height = Emu(int(shape.height * width / shape.width))
             shape.width = width
+
+    # --- used by wordparts (records, attachments, figures)
+
+    def heading(self, text: str, level: int, anchor: str = "") -> None:
+        self._heading(text, level, anchor)
+
+    def para(self, text: str, *, style: str | None = None) -> None:
+        self._para(text, style=style)
+
+    def markdown(self, text: str, *, first: Paragraph | None = None,
+                 continuation: str | None = None) -> None:
+        self._markdown(text, first=first, continuation=continuation)
 
     def warn(self, problem: Problem) -> None:
         self.text.problems.append(problem)

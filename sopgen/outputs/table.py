@@ -26,6 +26,7 @@ from sopgen.core.errors import OptionError
 from sopgen.core.model import Visibility, edition_of
 from sopgen.core.problems import NOWHERE, Loc, Problem
 from sopgen.outputs import DEFAULT_FORMATS, raci, sheets
+from sopgen.outputs.assetfiles import asset_copies
 from sopgen.outputs.calendar import SITE_URL, ics_bytes
 from sopgen.outputs.diff import revision_changes
 from sopgen.outputs.editions import classified_above, edition_handbook
@@ -116,11 +117,16 @@ Output = Callable[[Job], dict[str, bytes]]
 
 
 def markdown(job: Job) -> dict[str, bytes]:
-    return {f"{job.stem}.md": job.handbook("md")}
+    return {f"{job.stem}.md": job.handbook("md"), **assets_beside(job)}
 
 
 def html(job: Job) -> dict[str, bytes]:
-    return {f"{job.stem}.html": job.handbook("html")}
+    return {f"{job.stem}.html": job.handbook("html"), **assets_beside(job)}
+
+
+def assets_beside(job: Job) -> dict[str, bytes]:
+    """Attachments, figures and linked files, so ``assets/NAME`` links work beside it."""
+    return asset_copies(job.checked.handbook, job.checked.project.assets)
 
 
 def pdf(job: Job) -> dict[str, bytes]:

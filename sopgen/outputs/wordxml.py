@@ -208,9 +208,9 @@ class MarkdownWriter:
     def _image(self, state: _Inline, token: Token) -> None:
         """A picture from content/assets/ (the policy inlined it); SVG, which a Word
         document cannot hold alone, shows its description, with a warning."""
-        match = PICTURE.match(str(token.attrs.get("src", "")))
+        src = str(token.meta.get("inline_src") or token.attrs.get("src", ""))
+        match = PICTURE.match(src)
         if match is None:
-            src = str(token.attrs.get("src", ""))
             if src.startswith("data:image/svg"):
                 self.writer.warn(Problem(Loc("content"), "docx_svg_image", {"text": token.content},
                                          severity="warning"))

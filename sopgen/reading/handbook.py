@@ -15,6 +15,7 @@ from sopgen.core.errors import ValidationFailed
 from sopgen.core.gcpause import paused_gc
 from sopgen.core.model import Handbook
 from sopgen.core.problems import Problem
+from sopgen.reading.attachments import attachment_problems
 from sopgen.reading.load import Project, load_file, load_project
 from sopgen.reading.review import reviewer_warnings
 from sopgen.reading.validate import asset_problems, language_of, validate
@@ -65,6 +66,7 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
         problems += [p for p in validate(raw)[1] if _local(p, raw)]
     if handbook is not None:
         problems += asset_problems(handbook, project.assets)
+        problems += attachment_problems(handbook, project.assets)
         if snapshot is None:
             problems += reviewer_warnings(handbook, today or dt.date.today(), raw.loc)
     fail_on_errors(problems, language)

@@ -271,29 +271,57 @@ NAME_END = re.compile(r",|;|:|\(|\s(?:di|in|at|disimpan|dihapus|kept|stored|dele
 
 def _retention_conflicts(handbook: Handbook, root: Loc) -> Iterator[Problem]:
     """The same record kept for different periods in two places. A retention is read
-    where the model gives it a shape: an item of ``records`` ("Log X, disimpan 5 tahun";
-    each clause after ';' on its own), and a row of a Markdown table whose column is
-    headed Retensi / Retention / Kept for. The record's name is the text before the first
-    comma, colon, bracket or "di"/"disimpan"; names are compared ignoring case and
-    Markdown emphasis. Retentions written in running prose are not read."""
+    where the model gives it a shape: a record's ``retention``; an item of ``records``
+    written as text ("Log X, disimpan 5 tahun"; each clause after ';' on its own), and a
+    row of a Markdown table whose column is headed Retensi / Retention / Kept for. The
+    record's name is a structured record's name, else the text before the first comma,
+    colon, bracket or "di"/"disimpan"; names are compared ignoring case, spacing and
+    Markdown emphasis, periods by length (12 bulan = 1 tahun). Retentions written in
+    running prose are not read."""
     first: dict[str, tuple[str, str, str]] = {}  # name → (periods, where, text)
     for procedure in handbook.procedures:
         for name, periods, text in _retentions(procedure):
             if name not in first:
                 first[name] = (periods, procedure.id, text)
-            elif first[name][0] != periods:
-                yield _warning(text, root, "retention_conflict", record=name,
-                               periods=periods, other=first[name][0],
-                               id=procedure.id, other_id=first[name][1])
+            elif period_key(first[name][0]) != period_key(periods):
+                other_where = located(first[name][2], root)
+                yield _warning(text, root, "record_retention_conflict", record=name,
+                               periods=periods, other=first[name][0], id=procedure.id,
+                               other_id=first[name][1],
+                               other_where=f"{other_where.file}:{other_where.line}")
+
+
+def period_key(periods: str) -> tuple[object, ...]:
+    """A retention as a comparable value: each period in days or months (a week is 7
+    days, a year 12 months); "permanen" and "permanent" are the same."""
+    lengths = []
+    for count, unit in DURATION.findall(periods):
+        folded = unit.casefold()
+        if folded.startswith(("tahun", "year")):
+            lengths.append((int(count) * 12, "month"))
+        elif folded.startswith(("minggu", "week")):
+            lengths.append((int(count) * 7, "day"))
+        else:
+            lengths.append((int(count), "month" if folded.startswith(("bulan", "month"))
+                            else "day"))
+    forever = periods.strip().casefold() in ("permanen", "permanent")
+    return (*sorted(lengths), forever)
 
 
 def _retentions(procedure: Procedure) -> Iterator[tuple[str, str, str]]:
     for record in procedure.records:
-        for clause in record.split(";"):
-            yield from _named_periods(clause, clause, record)
+        if record.retention:
+            yield _plain_name(record.name), record.retention, record.retention
+            continue
+        for clause in record.name.split(";"):
+            yield from _named_periods(clause, clause, record.name)
     for text in markdown_texts(procedure):
         for name, cell in _retention_rows(text):
             yield from _named_periods(name, cell, text)
+
+
+def _plain_name(text: str) -> str:
+    return " ".join(re.sub(r"[*_`]", "", text).casefold().split())
 
 
 def _named_periods(name_text: str, period_text: str, text: str) -> Iterator[tuple[str, str, str]]:

@@ -53,6 +53,8 @@ from sopgen.reading.yamlread import (
 )
 
 MAX_TEXT = 50_000
+# Items that may be written as a plain string: the field the string fills.
+PLAIN_TEXT_FIELD: dict[type, str] = {Step: "text", model.Record: "name"}
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")
 # Texts that are compared rather than read (ids, addresses, role names): an invisible
 # character there makes two values that look the same differ, so it is an error.
@@ -106,13 +108,14 @@ class _Converter:
 
     def dataclass(self, cls: type, raw: object, loc: Loc,
                   f: dataclasses.Field[Any] | None = None) -> object | None:
-        if isinstance(raw, LStr) and cls is Step:  # a plain string is a step's text
-            text_field = _field(Step, "text")
+        if isinstance(raw, LStr) and cls in PLAIN_TEXT_FIELD:  # a step's text, a record's name
+            text_field = _field(cls, PLAIN_TEXT_FIELD[cls])
             if f is not None:  # named as the user wrote it: an item of steps
                 text_field = copy.copy(text_field)
                 text_field.name = f.name
             text = self.text(raw, raw.loc, text_field)
-            return Step(text=cast(str, text))  # a bad text is reported; the step stays
+            made: object = cls(**{PLAIN_TEXT_FIELD[cls]: cast(str, text)})
+            return made  # a bad text is reported; the item stays
         if not isinstance(raw, LMap):
             if self._moved(located(raw, loc)):
                 return None  # an item that belongs under an empty key, reported there
@@ -407,7 +410,8 @@ def _pattern_name(pattern: re.Pattern[str]) -> str:
              model.DOCUMENT_ID: "document_id", model.VERSION: "version",
              model.ASSET_PATH: "asset_path", model.STEP_ID: "step_id",
              model.DAY_OF_MONTH: "day_of_month", model.TIME_OF_DAY: "time_of_day",
-             model.REMINDER: "reminder", model.TIMEZONE: "timezone"}
+             model.REMINDER: "reminder", model.TIMEZONE: "timezone",
+             model.RETENTION: "retention", model.FIGURE_WIDTH: "figure_width"}
     return names[pattern]
 
 
@@ -706,6 +710,7 @@ def asset_problems(handbook: Handbook, assets: Path) -> list[Problem]:
         if "![" in text:
             problems += _image_problems(text, words.field(name), assets, words)
     return problems
+
 
 
 def _logo_problems(logo: str, assets: Path, words: Catalogue) -> list[Problem]:

@@ -486,7 +486,7 @@ class _Builder:
             return None
         value = LStr(event.value)
         value.loc = self.loc(event)
-        if "![" in value or SUSPECT.search(value):
+        if "![" in value or "assets/" in value or SUSPECT.search(value):  # images, files
             first, last = start(event), end(event)
             value.span = Span(self.name, self.lines, (first.line, first.column),
                               (last.line, last.column))

@@ -24,7 +24,8 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from sopgen.core.model import ASSET_REF, MAX_ASSET_BYTES
+from sopgen.core.imagesize import PAGE_WIDTH_PX, image_width
+from sopgen.core.model import ASSET_REF, ATTACHMENT_TYPES, MAX_ASSET_BYTES
 from sopgen.core.problems import Loc, Problem
 from sopgen.core.svg import Unreadable, is_svg, sanitise
 from sopgen.reading.yamlread import located
@@ -38,9 +39,6 @@ Findings = list[tuple[str, dict[str, object]]]  # (message code, parameters), pe
 # One line without block markers is one paragraph: inline parsing renders it the same.
 BLOCK_SYNTAX = re.compile(r"\n|^\s*([-+*>#=]|\d+[.)])|\||^ {4}")
 PARAGRAPH_BREAK = re.compile(r"\n{3,}")
-# The printed page's text width (134 mm) in CSS pixels: a wider image is scaled down to
-# fit (and on a phone to far less), so its text may become too small to read.
-PAGE_WIDTH_PX = 506
 HEADING_SHIFT = 3  # a "# Title" inside a field becomes <h4>, below pillar/procedure/section
 # A run of characters none of markdown-it's inline rules starts at (its "text" rule's set).
 TEXT_RUN = re.compile(r"[^\n!#$%&*+\-:<=>@\[\\\]^_`{}~]+")
@@ -89,6 +87,7 @@ class TextRenderer:
         md.validateLink = lambda url: True  # type: ignore[method-assign]  # our policy decides
         md.inline.ruler.at("text", _text_run)
         md.core.ruler.push("sopgen_policy", self._policy)
+        md.add_render_rule("image", _inline_image)
         return md
 
     # --- the four ways a field is rendered
@@ -321,6 +320,9 @@ class TextRenderer:
         return result
 
     def _link_allowed(self, href: str) -> bool:
+        if ASSET_REF.match(href) and self._asset_size(href) is not None and \
+                Path(href).suffix.lower() in ATTACHMENT_TYPES:
+            return True  # a form or template in content/assets/, copied beside the output
         if SAFE_LINK.match(href) and not any(c in href for c in "\"'<>` \\"):
             return not href.startswith("#") or bool(re.fullmatch(r"#[a-z0-9-]+", href))
         self._found("unsafe_link", {"url": href})
@@ -336,8 +338,8 @@ class TextRenderer:
         size = self._asset_size(src)
         if size is not None and size <= MAX_ASSET_BYTES:
             path = (self.assets.parent / src).resolve()
-            try:
-                token.attrs["src"] = data_uri(path)
+            try:  # HTML shows it inlined; the .md links the file, copied beside it
+                token.meta["inline_src"] = data_uri(path)
             except Unreadable:  # reported by validate: left out, never published as is
                 size = None
             else:
@@ -393,6 +395,16 @@ class TextRenderer:
             return None
 
 
+def _inline_image(renderer: Any, tokens: list[Token], index: int, options: Any,
+                  env: Any) -> str:
+    """An image of content/assets/ as HTML: its data, so the page needs no other file."""
+    token = tokens[index]
+    if "inline_src" in token.meta:
+        inlined = token.copy(attrs={**token.attrs, "src": token.meta["inline_src"]})
+        return str(renderer.image([inlined], 0, options, env))
+    return str(renderer.image(tokens, index, options, env))
+
+
 def _text_run(state: StateInline, silent: bool) -> bool:
     """markdown-it's "text" rule with one regular expression instead of a loop per
     character: the same tokens, and about a tenth of the inline parser's time."""
@@ -425,28 +437,3 @@ def data_uri(path: Path) -> str:
     if is_svg(path.name):
         data = sanitise(data)[0]
     return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def image_width(path: Path) -> int | None:
-    """The width in pixels of a PNG, GIF or JPEG, read from its header; None for other
-    images (SVG scales) or a file that does not say."""
-    with path.open("rb") as file:
-        head = file.read(64 * 1024)
-    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
-        return int.from_bytes(head[16:20], "big")
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return int.from_bytes(head[6:8], "little")
-    if head.startswith(b"\xff\xd8"):
-        return _jpeg_width(head)
-    return None
-
-
-def _jpeg_width(data: bytes) -> int | None:
-    """Walk the JPEG segments to the frame header (SOF0–SOF15 but DHT, JPG and DAC)."""
-    index = 2
-    while index + 9 < len(data) and data[index] == 0xFF:
-        marker, length = data[index + 1], int.from_bytes(data[index + 2:index + 4], "big")
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            return int.from_bytes(data[index + 7:index + 9], "big")
-        index += 2 + length
-    return None

@@ -50,8 +50,19 @@ MONO_ADVANCE = 0.602  # DejaVu Sans Mono: every character is 0.602 em wide
 def for_print(html: str, names: re.Pattern[str]) -> str:
     """Every rule of this module applied to the HTML of a printed document; ``names`` is
     the ``protector`` of its product names."""
-    html = protect_names(bare_nested_xrefs(html), names)
+    html = protect_names(bare_nested_xrefs(unlinked_assets(html)), names)
     return align_numbers(mark_long_code(fit_code_blocks(html)))
+
+
+# A link to a file of content/assets/ (an attachment, a form named in a text). Content is
+# escaped and raw HTML is off, so such tags come only from the theme and the policy.
+_ASSET_LINK = re.compile(r'<a href="assets/[^"]*"[^>]*>(.*?)</a>', re.S)
+
+
+def unlinked_assets(html: str) -> str:
+    """Links to assets as their text in print: a PDF cannot link to a file beside it (its
+    viewer resolves the link against where it was made), so it names the file instead."""
+    return _ASSET_LINK.sub(r"\1", html) if 'href="assets/' in html else html
 
 
 def product_names(handbook: Handbook) -> set[str]:

@@ -34,7 +34,7 @@ from sopgen.core.model import (
     raci_kinds,
 )
 from sopgen.core.parallel import available_cores, can_fork, forked_pool
-from sopgen.core.problems import Loc, relative
+from sopgen.core.problems import Loc, relative, size_text
 from sopgen.core.schedule import describe
 from sopgen.core.svg import Unreadable
 from sopgen.rendering.markdown import Findings, TextRenderer, caches_from, data_uri
@@ -341,11 +341,30 @@ class Renderer:
             env.globals["href"] = self.links.href
             env.globals["step_href"] = self.links.step_href
             env.globals["step_numbers"] = self._step_numbers
+            env.globals["attachment_info"] = self.attachment_info
+            env.globals["figure_src"] = self.figure_src
             self._install_filters(env, markdown)
         try:
             return env.get_template(template).render(**self.context(), **extra)
         except jinja2.TemplateError as error:  # a project's own template is the user's code
             raise template_error(error, self.root) from error
+
+    # --- attachments and figures: files in content/assets/, checked by validate
+
+    def attachment_info(self, file: str) -> dict[str, str]:
+        """What a reader sees of an attachment before opening it: its type and size."""
+        path = self.assets.parent / file
+        size = path.stat().st_size if path.is_file() else 0
+        return {"name": path.name, "kind": path.suffix.lstrip(".").upper(),
+                "size": size_text(size),
+                "mime": model.ATTACHMENT_MIME.get(path.suffix.lower(), "")}
+
+    def figure_src(self, file: str) -> str:
+        """A figure inlined like every image of the HTML and the PDF."""
+        try:
+            return data_uri(self.assets.parent / file)
+        except (Unreadable, OSError):  # reported by validate: shown by its alt text only
+            return ""
 
     def render_print(self, template: str, **extra: Any) -> str:
         """HTML for WeasyPrint: names never hyphenated, code blocks sized to fit."""
