@@ -99,7 +99,7 @@ TOP_KEYS = "document, pillars, roles, procedures, glossary, revisions, procedure
 PROCEDURE_FIELDS = ("id, title, pillar, purpose, responsible, frequency, steps, scope, "
                     "out_of_scope, accountable, consulted, informed, trigger, prerequisites, "
                     "tools, checklist, records, references, related, last_reviewed, "
-                    "visibility")
+                    "visibility, applies_to, checked_by")
 FREQUENCIES = "daily, weekly, monthly, quarterly, yearly, event"
 
 

@@ -130,6 +130,7 @@ class CalendarBuilder:
         lines = [f"{label('responsible')}: {self.roles(p.responsible)}"]
         if p.accountable:
             lines.append(f"{label('accountable')}: {self.roles([p.accountable])}")
+        lines += self.checker_lines(p)
         lines.append(f"{label('frequency')}: {self.words.choice(p.frequency)}")
         lines += ["", plain(p.purpose), "", *self.footer(url)]
         return Event(uid=f"{p.id}.{self.doc.id}@sopgen",
@@ -137,6 +138,11 @@ class CalendarBuilder:
                      summary=self.summary(f"{p.id} {p.title}"), description="\n".join(lines),
                      rrule=RRULES[p.frequency], url=url,
                      category=getattr(self.handbook.pillars, p.pillar).title)
+
+    def checker_lines(self, p: Procedure) -> list[str]:
+        """Work a vendor or system does is due for the role that checks it."""
+        role_id = model.checker(p, self.handbook)
+        return [f"{self.words.label('checked_by')}: {self.roles([role_id])}"] if role_id else []
 
     def review_event(self) -> Event:
         label = self.words.label

@@ -315,7 +315,7 @@ def _kind(raw: object) -> str:
 def _pattern_name(pattern: re.Pattern[str]) -> str:
     names = {model.PROCEDURE_ID: "procedure_id", model.ROLE_ID: "role_id",
              model.DOCUMENT_ID: "document_id", model.VERSION: "version",
-             model.ASSET_PATH: "asset_path"}
+             model.ASSET_PATH: "asset_path", model.EMAIL: "email", model.PHONE: "phone"}
     return names[pattern]
 
 
@@ -346,6 +346,7 @@ def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
         problems += _procedure_refs(procedure, role_ids, procedure_ids, root)
     problems += _mentions(handbook, procedure_ids, root)
     problems += _urls(handbook, root)
+    problems += _contacts_and_checkers(handbook, role_ids, root)
     return problems
 
 
@@ -380,7 +381,8 @@ def _procedure_refs(procedure: Procedure, role_ids: set[str], procedure_ids: set
                     root: Loc) -> list[Problem]:
     problems: list[Problem] = []
     roles = [*procedure.responsible, procedure.accountable, *procedure.consulted,
-             *procedure.informed, *(s.role for _, s in flatten(procedure.steps))]
+             *procedure.informed, *(s.role for _, s in flatten(procedure.steps)),
+             procedure.checked_by]
     for role in roles:
         problems += _missing_role(role, role_ids, root)
     for related in procedure.related:
@@ -411,11 +413,39 @@ def _mentions(handbook: Handbook, procedure_ids: set[str], root: Loc) -> list[Pr
 def _urls(handbook: Handbook, root: Loc) -> list[Problem]:
     """Invisible characters in addresses were refused when the text was read."""
     urls = [("url", ref.url) for p in handbook.procedures for ref in p.references]
+    urls += [("url", c.url) for r in handbook.roles for c in r.contacts if c.url]
     if handbook.document.organisation.website:
         urls.append(("website", handbook.document.organisation.website))
     words = catalogue(handbook.document.language)
     return [Problem(located(url, root), "bad_url", {"url": url, "what": words.field(name)})
             for name, url in urls if not ALLOWED_URL.fullmatch(url)]
+
+
+# ---------------------------------------------------------------- roles held outside
+
+def _contacts_and_checkers(handbook: Handbook, role_ids: set[str],
+                           root: Loc) -> list[Problem]:
+    """A contact says how to reach the role; work done outside has a checker of the
+    organisation's own, or no one signs the log sheet."""
+    problems = [Problem(located(contact.label or role.id, root), "contact_empty",
+                        {"role": role.id})
+                for role in handbook.roles for contact in role.contacts
+                if not (contact.email or contact.phone or contact.url)]
+    by_id = {role.id: role for role in handbook.roles}
+    for procedure in handbook.procedures:
+        if not model.done_outside(procedure, handbook):
+            continue
+        chosen = model.checker(procedure, handbook)
+        if chosen not in role_ids:  # none named; an unknown one is reported already
+            if not chosen:
+                problems.append(Problem(located(procedure.id, root), "outside_needs_checker",
+                                        {"id": procedure.id}))
+            continue
+        if model.outside(by_id[chosen]):
+            problems.append(Problem(located(chosen, root), "checker_outside",
+                                    {"id": procedure.id, "role": chosen,
+                                     "kind": by_id[chosen].kind}))
+    return problems
 
 
 def asset_problems(handbook: Handbook, assets: Path) -> list[Problem]:
