@@ -15,8 +15,8 @@ from sopgen.commands.build import build_project
 from sopgen.core.errors import OptionError
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
-from tests.conftest import ROOT, write
 from tests.browser import browser, overflowing
+from tests.conftest import ROOT
 from tests.test_validation import problems_of
 
 OUTSIDE_ROLES = """
@@ -83,22 +83,22 @@ def role_text(mini: Path, roles: str, extra: str = "") -> list[str]:
 # ---------------------------------------------------------------- validation
 
 
+EMAIL_RULE = ("is not an e-mail address — write it as name@example.org, without spaces or "
+              "'mailto:'")
+PHONE_RULE = ("is not a phone number — use only digits and spaces, with a leading + for the "
+              "country code, like +62 21 5550 100")
+
+
 @pytest.mark.parametrize(("contact", "message"), [
     ("email: support at hosting.example",
-     "error: E-mail (email): 'support at hosting.example' is not an e-mail address — write it as "
-     "name@example.org, without spaces or 'mailto:'"),
+     f"error: E-mail (email): 'support at hosting.example' {EMAIL_RULE}"),
     ("email: mailto:support@hosting.example",
-     "error: E-mail (email): 'mailto:support@hosting.example' is not an e-mail address — write it as "
-     "name@example.org, without spaces or 'mailto:'"),
-    ("phone: (021) 555-0100",
-     "error: Phone (phone): '(021) 555-0100' is not a phone number — use only digits and spaces, with a "
-     "leading + for the country code, like +62 21 5550 100"),
-    ("phone: call the desk",
-     "error: Phone (phone): 'call the desk' is not a phone number — use only digits and spaces, with a "
-     "leading + for the country code, like +62 21 5550 100"),
+     f"error: E-mail (email): 'mailto:support@hosting.example' {EMAIL_RULE}"),
+    ("phone: (021) 555-0100", f"error: Phone (phone): '(021) 555-0100' {PHONE_RULE}"),
+    ("phone: call the desk", f"error: Phone (phone): 'call the desk' {PHONE_RULE}"),
     ("url: javascript:alert(1)",
-     "error: Address (url): 'javascript:alert(1)' is not an allowed address — use a full https:// (or "
-     "http://, mailto:) address, without spaces (write a space as %20)"),
+     "error: Address (url): 'javascript:alert(1)' is not an allowed address — use a full "
+     "https:// (or http://, mailto:) address, without spaces (write a space as %20)"),
     ("label: Support desk",
      "error: a contact of role 'host' has no e-mail, phone or url — add one of them, or "
      "remove the contact"),
@@ -281,3 +281,48 @@ def test_the_sample_editors_edition_holds_escalation_and_emergency_contacts() ->
     for role in checked.handbook.roles:
         held = [p.id for p in focus(checked, role.id, "internal").handbook.procedures]
         assert {"MAN-09", "MAN-11"} <= set(held), role.id
+
+
+def test_a_phone_without_spaces_is_read_as_written(mini: Path) -> None:
+    document = mini / "content" / "document.yaml"
+    roles = OUTSIDE_ROLES.replace("phone: +62 21 5550 100", "phone: +62215550100")
+    document.write_text(document.read_text().replace("\nglossary:", roles + "\nglossary:", 1))
+    host = read_handbook(mini).handbook.role("host")
+    assert host.contacts[0].phone == "+62215550100"
+
+
+@pytest.mark.parametrize("contact", ["email: support at hosting.example",
+                                     "phone: (021) 555-0100", "label: Support desk"])
+def test_the_schema_refuses_a_bad_contact_as_check_does(mini: Path, contact: str) -> None:
+    import jsonschema
+
+    from sopgen.commands.schema import json_schema
+    from sopgen.reading.releases import plain
+    from sopgen.reading.yamlread import read_yaml
+
+    text = f"roles:\n  - id: host\n    title: Hosting\n    kind: vendor\n" \
+           f"    contacts:\n      - {contact}\n"
+    path = mini / "content" / "more-roles.yaml"
+    path.write_text(text)
+    assert problems_of(mini)
+    data, problems = read_yaml(path, path.name)
+    assert not problems
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(plain(data), json_schema())
+    good = text.replace(contact, "phone: +62 21 5550 100")
+    path.write_text(good)
+    read_handbook(mini)
+    jsonschema.validate(plain(read_yaml(path, path.name)[0]), json_schema())
+
+
+def test_the_word_document_links_the_contacts(outside_built: Path) -> None:
+    import docx
+
+    document = docx.Document(str(only(outside_built, "draft.docx")))
+    targets = [rel.target_ref for rel in document.part.rels.values() if rel.is_external]
+    assert "tel:+62215550100" in targets and "mailto:support@hosting.example" in targets
+    table = next(t for t in document.tables if t.cell(0, 2).text == "Contact")
+    assert [c.text for c in table.rows[1].cells] == [
+        "Hosting Support — Example Hosting Ltd", "Vendor",
+        "Support desk: +62 21 5550 100 · support@hosting.example\n"
+        "https://hosting.example/tickets", "4 working hours"]

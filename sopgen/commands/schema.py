@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from sopgen import __version__
-from sopgen.core.model import Handbook, Procedure, Step, field_kind, hints
+from sopgen.core.model import Contact, Handbook, Procedure, Step, field_kind, hints
 
 SCHEMA_FILE = "sopgen.schema.json"
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
@@ -46,10 +46,18 @@ def _ref(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:
     if name not in definitions:
         definitions[name] = {}  # placeholder first: Step refers to itself
         definitions[name] = _object_schema(cls, definitions)
+        definitions[name].update(_one_of_needed(cls))
     reference = {"$ref": f"#/$defs/{name}"}
     if cls is Step:  # a plain string is a step with only its text
         return {"anyOf": [{"type": "string", "minLength": 1}, reference]}
     return reference
+
+
+def _one_of_needed(cls: type) -> dict[str, Any]:
+    """A contact needs an e-mail, a phone or a url (validate's ``contact_empty``)."""
+    if cls is not Contact:
+        return {}
+    return {"anyOf": [{"required": [name]} for name in ("email", "phone", "url")]}
 
 
 def _object_schema(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:

@@ -154,7 +154,7 @@ class Role:
     kind: RoleKind = spec(
         "Who holds the role: staff, board, volunteer, vendor (an outside company or service "
         "provider) or system (automated work, e.g. a nightly backup). A vendor or system "
-        "gets no acknowledgement page, and its recurring work is checked by a role of the "
+        "gets no acknowledgement page, and its work is checked by a role of the "
         "organisation (see checked_by).", "staff")
     organisation: str = spec("For a vendor: the company or body that holds the role.", "")
     contacts: list[Contact] = spec(
