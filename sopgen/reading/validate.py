@@ -434,6 +434,9 @@ def _contacts_and_checkers(handbook: Handbook, role_ids: set[str],
     by_id = {role.id: role for role in handbook.roles}
     for procedure in handbook.procedures:
         if not model.done_outside(procedure, handbook):
+            if procedure.checked_by:  # it would be ignored: say so rather than drop it
+                problems.append(Problem(located(procedure.checked_by, root),
+                                        "checked_by_unused", {"id": procedure.id}))
             continue
         chosen = model.checker(procedure, handbook)
         if chosen not in role_ids:  # none named; an unknown one is reported already
