@@ -326,3 +326,23 @@ def test_the_word_document_links_the_contacts(outside_built: Path) -> None:
         "Hosting Support — Example Hosting Ltd", "Vendor",
         "Support desk: +62 21 5550 100 · support@hosting.example\n"
         "https://hosting.example/tickets", "4 working hours"]
+
+
+def test_the_published_site_shows_contacts_and_the_checker(mini: Path) -> None:
+    from sopgen.commands.publish import publish
+    from sopgen.commands.release import freeze
+
+    with_outside_roles(mini)
+    freeze(read_handbook(mini))
+    site = publish(mini, edition="internal").folder / "latest"
+    with browser() as chromium:
+        page = chromium.new_page()  # type: ignore[attr-defined]
+        page.goto((site / "roles.html").as_uri())
+        hrefs = page.eval_on_selector_all("table.contacts a", "els => els.map(a => a.href)")
+        page.goto((site / "tek-02.html").as_uri())
+        facts = page.inner_text("table.facts")
+        page.goto((site / "man-02.html").as_uri())
+        everyone = page.inner_text("table.facts")
+    assert "tel:+62215550100" in hrefs and "mailto:support@hosting.example" in hrefs
+    assert "Checked by\tAdministrator" in facts
+    assert "Applies to\tEveryone in the organisation" in everyone
