@@ -267,6 +267,8 @@ def test_everyone_procedures_are_in_every_staff_edition(mini: Path) -> None:
     assert "### MAN-02 Whom to call in an emergency" in markdown
     assert "| Applies to | Everyone in the organisation |" in markdown
     assert "### TEK-02 Check the nightly backup" in markdown  # the role checks it
+    # the escalation contacts are whole, though no procedure of the role names the vendor
+    assert "### Contacts and escalation" in markdown and "(tel:+62215550100)" in markdown
     vendor = build_project(mini, BuildOptions(formats=["md"], role="host"))
     assert "MAN-02" not in only(vendor.folder, "host.md").read_text()
 

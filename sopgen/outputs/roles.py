@@ -69,7 +69,8 @@ def role_handbook(handbook: Handbook, role_id: str) -> Handbook:
 
     Roles named by the kept procedures stay (with the owner, named in document control)
     so every role link in the booklet has its target; links to procedures left out are
-    dropped from ``related`` for the same reason.
+    dropped from ``related`` for the same reason. Roles with contacts stay too, so the
+    booklet's contacts and escalation table is the whole one.
     """
     check_role(handbook, role_id)
     check_not_system(handbook, role_id)
@@ -82,7 +83,8 @@ def role_handbook(handbook: Handbook, role_id: str) -> Handbook:
         named |= {*p.responsible, p.accountable, *p.consulted, *p.informed, *step_roles(p.steps),
                   p.checked_by}
     named.discard("")  # a procedure without an accountable role
-    roles = [role for role in handbook.roles if role.id in named]
+    roles = [role for role in handbook.roles
+             if role.id in named or role.contacts or role.response_time]
     return dataclasses.replace(handbook, document=_role_document(handbook, role_id),
                                roles=roles, procedures=procedures)
 
