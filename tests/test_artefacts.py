@@ -60,9 +60,11 @@ def letters(p: Procedure, role: str) -> set[str]:
 
 
 def does_or_approves(handbook: Handbook, role: str) -> list[str]:
+    """What a role's booklet holds: what it does or approves, and what is for everyone
+    (these handbooks' roles are all the organisation's own: none a vendor or system)."""
     return [p.id for p in in_order(handbook)
             if role in p.responsible or p.accountable == role
-            or role in {s.role for _, s in flatten(p.steps)}]
+            or role in {s.role for _, s in flatten(p.steps)} or p.applies_to == "everyone"]
 
 
 @dataclass

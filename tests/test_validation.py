@@ -99,7 +99,7 @@ TOP_KEYS = "document, pillars, roles, procedures, glossary, revisions, procedure
 PROCEDURE_FIELDS = ("id, title, pillar, purpose, responsible, frequency, steps, scope, "
                     "out_of_scope, accountable, consulted, informed, trigger, prerequisites, "
                     "tools, checklist, records, attachments, references, related, "
-                    "last_reviewed, visibility, schedules")
+                    "last_reviewed, visibility, schedules, applies_to, checked_by")
 FREQUENCIES = "daily, weekly, monthly, quarterly, yearly, event"
 
 
@@ -123,6 +123,7 @@ def _both(*steps: Callable[[Path], None]) -> Callable[[Path], None]:
 
 
 SCHEDULE = "  schedules:\n    -\n"  # then the schedule's fields, from line 12
+VENDOR = "roles:\n  - id: host\n    title: Hosting\n    kind: vendor\n"
 
 CASES = [
     Case("yaml_syntax", extra("roles:\n  - id: a\n   title: b\n"), "content/extra.yaml:3:4",
@@ -361,6 +362,29 @@ CASES = [
                                     "      url: javascript:alert(1)\n")),
          "content/extra.yaml:12:12", {"url": "javascript:alert(1)", "what": Field("url")},
          "'javascript:alert(1)' is not an allowed address"),
+    # roles held outside the organisation, and their contacts
+    Case("contact_empty", extra(VENDOR + "    contacts:\n      - label: Desk\n"),
+         "content/extra.yaml:6:16", {"role": "host"},
+         "a contact of role 'host' has no e-mail, phone or url"),
+    Case("bad_email", extra(VENDOR + "    contacts:\n      - email: desk at host\n"),
+         "content/extra.yaml:6:16",
+         {"value": "desk at host", "what": Field("email"), "example": "support@example.org"},
+         "'desk at host' is not an e-mail address"),
+    Case("bad_phone", extra(VENDOR + "    contacts:\n      - phone: 021-555\n"),
+         "content/extra.yaml:6:16",
+         {"value": "021-555", "what": Field("phone"), "example": "+62 21 5550 100"},
+         "'021-555' is not a phone number"),
+    Case("outside_needs_checker", _both(extra(VENDOR, "content/vendor.yaml"),
+                                        extra(procedure(responsible="[host]"))),
+         "content/extra.yaml:2:7", {"id": "MAN-02"},
+         "procedure MAN-02 is done by a vendor or system, but no role of the organisation"),
+    Case("checker_outside", _both(extra(VENDOR, "content/vendor.yaml"),
+                                  extra(procedure(responsible="[host]", checked_by="host"))),
+         "content/extra.yaml:10:15", {"id": "MAN-02", "role": "host", "kind": "vendor"},
+         "procedure MAN-02 is done by a vendor or system and checked by 'host'"),
+    Case("checked_by_unused", extra(procedure(checked_by="coordinator")),
+         "content/extra.yaml:10:15", {"id": "MAN-02"},
+         "procedure MAN-02 is done by roles of the organisation, so 'checked_by' has no effect"),
     Case("asset_outside", on_document("logo: assets/logo.svg", "logo: assets/../../secret.png"),
          "content/document.yaml:8:11", {"path": "assets/../../secret.png", "what": Field("logo")},
          "'assets/../../secret.png' is outside content/assets/"),

@@ -256,7 +256,7 @@ def test_round_trip_gives_the_same_procedures(sample: Checked, sample_docx: byte
     assert list(after) == [p.id for p in in_pillar_order(sample.handbook)]
     for ident, procedure in before.items():
         for key in ("title", "pillar", "purpose", "steps", "responsible", "accountable",
-                    "consulted", "informed", "frequency", "references", "related"):
+                    "consulted", "informed", "frequency", "references", "related", "applies_to"):
             assert after[ident][key] == procedure[key], (ident, key)
     tek05 = next(p for p in back.procedures if p.id == "TEK-05")
     assert "**otomatis setiap hari**" in tek05.purpose  # emphasis survives as Markdown

@@ -147,7 +147,8 @@ class Writer:
             if fields.get(key):
                 data[key] = fields[key]
         data["steps"] = [_step(step) for step in draft.steps]
-        for key in ("checklist", "records", "references", "related", "last_reviewed"):
+        for key in ("checklist", "records", "references", "related", "last_reviewed",
+                    "applies_to", "checked_by"):
             if fields.get(key):
                 data[key] = list(dict.fromkeys(fields[key])) if key == "related" \
                     else fields[key]

@@ -20,6 +20,7 @@ from sopgen.core.model import (
     DAY_OF_MONTH,
     PROCEDURE_ID,
     ROLE_ID,
+    Contact,
     Handbook,
     Procedure,
     Record,
@@ -80,10 +81,18 @@ def _ref(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:
     if name not in definitions:
         definitions[name] = {}  # placeholder first: Step refers to itself
         definitions[name] = _object_schema(cls, definitions)
+        definitions[name].update(_one_of_needed(cls))
     reference = {"$ref": f"#/$defs/{name}"}
     if cls in (Step, Record):  # a plain string is a step's text, a record's name
         return {"anyOf": [{"type": TEXT_TYPES, "pattern": WRITTEN}, reference]}
     return reference
+
+
+def _one_of_needed(cls: type) -> dict[str, Any]:
+    """A contact needs an e-mail, a phone or a url (validate's ``contact_empty``)."""
+    if cls is not Contact:
+        return {}
+    return {"anyOf": [{"required": [name]} for name in ("email", "phone", "url")]}
 
 
 def _object_schema(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,8 @@ Frequency = Literal["daily", "weekly", "monthly", "quarterly", "yearly", "event"
 ScheduleFrequency = Literal["daily", "weekly", "monthly", "quarterly", "yearly"]
 Classification = Literal["public", "internal", "confidential"]
 Visibility = Literal["public", "internal", "restricted"]
+RoleKind = Literal["staff", "board", "volunteer", "vendor", "system"]
+AppliesTo = Literal["named", "everyone"]
 
 PILLARS: tuple[Pillar, ...] = ("management", "technical", "content")
 RECURRING: tuple[Frequency, ...] = ("daily", "weekly", "monthly", "quarterly", "yearly")
@@ -58,6 +60,11 @@ ATTACHMENT_MIME = {
 }
 ATTACHMENT_TYPES = tuple(ATTACHMENT_MIME)
 FIGURE_WIDTH = re.compile(r"^(?:[1-9][0-9]?%|100%|[1-9][0-9]{0,3}px)$")
+# Roles held by outside parties: no acknowledgement page, and their work is checked by
+# a role of the organisation's own (staff, board or volunteer).
+OUTSIDE_KINDS: tuple[RoleKind, ...] = ("vendor", "system")
+EMAIL = re.compile(r"^[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+$")
+PHONE = re.compile(r"^\+?[0-9][0-9 ]{3,23}[0-9]$")
 RACI_KINDS = ("r", "a", "c", "i")  # label keys raci_r … raci_i, in the order a cell lists them
 
 # ---- schedules: when a recurring procedure is due
@@ -158,6 +165,19 @@ class Pillars:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """One way to reach a role: an e-mail address, a phone number or a web address."""
+
+    label: str = spec("What this contact is for, e.g. Dukungan 24 jam or Tiket.", "")
+    email: str = spec("E-mail address, e.g. support@example.org.", "", pattern=EMAIL,
+                      example="support@example.org")
+    phone: str = spec("Phone number: digits and spaces, with a leading + for the country "
+                      "code. Printed as written, linked as tel: with the digits only.", "",
+                      pattern=PHONE, example="+62 21 5550 100")
+    url: str = spec("Web address of a portal or form: https://... or mailto:...", "")
+
+
+@dataclass(frozen=True)
 class Role:
     """A role people hold; procedures name roles, never people."""
 
@@ -166,6 +186,16 @@ class Role:
     title: str = spec("Name of the role as people know it.")
     description: str = spec("What this role is.", "", markdown=True)
     responsibilities: list[str] = spec("What this role is responsible for.", [], markdown=True)
+    kind: RoleKind = spec(
+        "Who holds the role: staff, board, volunteer, vendor (an outside company or service "
+        "provider) or system (automated work, e.g. a nightly backup). A vendor or system "
+        "gets no acknowledgement page, and its work is checked by a role of the "
+        "organisation (see checked_by).", "staff")
+    organisation: str = spec("For a vendor: the company or body that holds the role.", "")
+    contacts: list[Contact] = spec(
+        "How to reach the role, most urgent first; listed in the contacts table of the "
+        "roles chapter.", [])
+    response_time: str = spec("How soon the role answers, e.g. 4 jam kerja.", "")
 
 
 # --- step callouts, checks and decisions (anchors and references to steps)
@@ -347,6 +377,15 @@ class Procedure:
         "When a recurring procedure is due: one or more schedules (days, months, time). "
         "Without any, it is due every period of its frequency, from the effective date. "
         "An event procedure has none.", [])
+    applies_to: AppliesTo = spec(
+        "named (the roles it names, the default) or everyone: a procedure every member "
+        "of the organisation must know, such as escalation or emergency contacts. It is "
+        "then in every role's edition and acknowledgement.", "named")
+    checked_by: str = spec(
+        "For work a vendor or system does: the role of the organisation that checks it; "
+        "defaults to the accountable role. The log sheet and the calendar go to this "
+        "role, at the procedure's frequency, which is then how often it checks.", "",
+        pattern=ROLE_ID)
 
 
 @dataclass(frozen=True)
@@ -479,6 +518,29 @@ def in_pillar_order(handbook: Handbook) -> list[Procedure]:
 def recurring(handbook: Handbook) -> list[Procedure]:
     """The procedures done on a schedule, in print order."""
     return [p for p in in_pillar_order(handbook) if p.frequency in RECURRING]
+
+
+def outside(role: Role) -> bool:
+    """Whether ``role`` is held outside the organisation: a vendor or a system."""
+    return role.kind in OUTSIDE_KINDS
+
+
+def done_outside(procedure: Procedure, handbook: Handbook) -> bool:
+    """Whether every role responsible for ``procedure`` is a vendor or a system."""
+    kinds = {r.id: outside(r) for r in handbook.roles}
+    return all(kinds.get(role_id, False) for role_id in procedure.responsible)
+
+
+def checker(procedure: Procedure, handbook: Handbook) -> str:
+    """The role that checks work done outside: ``checked_by``, else the accountable role;
+    "" for work the organisation does itself."""
+    if not done_outside(procedure, handbook):
+        return ""
+    return procedure.checked_by or procedure.accountable
+
+
+def for_everyone(procedure: Procedure) -> bool:
+    return procedure.applies_to == "everyone"
 
 
 def raci_kinds(procedure: Procedure, role_id: str) -> list[str]:

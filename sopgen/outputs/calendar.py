@@ -168,6 +168,7 @@ class CalendarBuilder:
         roles = [f"{label('responsible')}: {self.roles(p.responsible)}"]
         if p.accountable:
             roles.append(f"{label('accountable')}: {self.roles([p.accountable])}")
+        roles += self.checker_lines(p)
         events = []
         for number, rule in enumerate(rules(p, self.doc), start=1):
             when = describe_rule(rule, self.words) if p.schedules else self.words.choice(
@@ -182,6 +183,11 @@ class CalendarBuilder:
                                 time=rule.time, timezone=rule.timezone, alarm=rule.reminder,
                                 days=WEEK_DAYS if rule.whole_week else 1))
         return events
+
+    def checker_lines(self, p: Procedure) -> list[str]:
+        """Work a vendor or system does is due for the role that checks it."""
+        role_id = model.checker(p, self.handbook)
+        return [f"{self.words.label('checked_by')}: {self.roles([role_id])}"] if role_id else []
 
     def review_event(self) -> Event:
         label = self.words.label

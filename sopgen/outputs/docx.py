@@ -56,7 +56,7 @@ from sopgen.outputs.wordxml import (
 )
 from sopgen.reading.handbook import Checked
 from sopgen.rendering.markdown import TextRenderer
-from sopgen.rendering.render import Links, step_targets
+from sopgen.rendering.render import Links, step_targets, tel_uri
 
 LANGUAGE_TAGS = {"id": "id-ID", "en": "en-GB"}
 NOTE_STYLES = {"note": ("Note", "EAF2FB", "2E74B5"), "warning": ("Warning", "FDF1E0", "C55A11"),
@@ -223,6 +223,7 @@ class WordWriter:
         for key, ids in (("consulted", p.consulted), ("informed", p.informed)):
             if ids:
                 facts.append((words.label(key), self._role_titles(ids)))
+        facts += self._outside_facts(p)
         facts.append((words.label("frequency"),
                       describe(p, self.handbook.document, words)))
         if p.trigger:
@@ -348,11 +349,58 @@ class WordWriter:
         self._heading(self.words.label("roles"), 1, "roles")
         for role in self.handbook.roles:
             self._heading(role.title, 2, model.anchor("role", role.id))
+            if role.kind != "staff":
+                kind = self.words.choice(role.kind)
+                self.paragraph().add_run(
+                    f"{kind}: {role.organisation}" if role.organisation else kind).italic = True
             if role.description:
                 self._markdown(role.description)
             for item in role.responsibilities:
                 self._markdown(item, first=self.paragraph("List Bullet"),
                                continuation="List Continue")
+        self._contacts()
+
+    # --- roles held outside, contacts, procedures for everyone
+
+    def _outside_facts(self, p: Procedure) -> list[tuple[str, str]]:
+        facts = []
+        if model.checker(p, self.handbook):
+            facts.append((self.words.label("checked_by"),
+                          self._role_title(model.checker(p, self.handbook))))
+        if model.for_everyone(p):
+            facts.append((self.words.label("applies_to"),
+                          self.words.label("applies_to_everyone")))
+        return facts
+
+    def _contacts(self) -> None:
+        """The contacts and escalation table, built from the roles: phone as tel:,
+        e-mail as mailto:."""
+        listed = [r for r in self.handbook.roles if r.contacts or r.response_time]
+        if not listed:
+            return
+        words = self.words
+        self._heading(words.label("contacts_title"), 2, "contacts")
+        self.paragraph().add_run(words.label("contacts_intro"))
+        table = self.table(1 + len(listed), 4)
+        for column, key in enumerate(("role", "role_kind", "contact", "response_time")):
+            _cell_text(table, 0, column, words.label(key), bold=True)
+        for row, role in enumerate(listed, start=1):
+            title = f"{role.title} — {role.organisation}" if role.organisation else role.title
+            _cell_text(table, row, 0, title)
+            _cell_text(table, row, 1, words.choice(role.kind))
+            _cell_text(table, row, 3, role.response_time)
+            cell = table.cell(row, 2)
+            for index, contact in enumerate(role.contacts):
+                paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
+                if contact.label:
+                    paragraph.add_run(f"{contact.label}: ")
+                links = [(contact.phone, tel_uri(contact.phone)),
+                         (contact.email, f"mailto:{contact.email}"), (contact.url, contact.url)]
+                shown = [(text, url) for text, url in links if text]
+                for place, (text, url) in enumerate(shown):
+                    self._external_link(paragraph, text, url)
+                    if place < len(shown) - 1:
+                        paragraph.add_run(" · ")
 
     def _glossary(self) -> None:
         if not self.handbook.glossary:

@@ -143,8 +143,10 @@ def sheet_procedures(handbook: Handbook) -> list[Procedure]:
 
 
 def ack_sheets(handbook: Handbook, role_id: str | None) -> list[AckSheet]:
-    """One sheet per role, or only the role a role build is for."""
-    roles = [r for r in handbook.roles if role_id is None or r.id == role_id]
+    """One sheet per role, or only the role a role build is for; none for a vendor or a
+    system, which signs no acknowledgement of the organisation's SOP."""
+    roles = [r for r in handbook.roles if (role_id is None or r.id == role_id)
+             and not model.outside(r)]
     return [AckSheet(role=r, anchor=model.anchor("role", r.id),
                      procedures=role_procedures(handbook, r.id), number=number)
             for number, r in enumerate(roles, start=1)]

@@ -169,6 +169,8 @@ def checklists(job: Job) -> dict[str, bytes]:
 
 
 def acknowledgements(job: Job) -> dict[str, bytes]:
+    if not sheets.ack_sheets(job.checked.handbook, job.options.role):  # vendors only
+        return {}
     job.say("laying out the acknowledgements …")
     return {f"{job.stem}-acknowledgements.pdf": sheets.acknowledgements_pdf(
         job.checked, job.stem, draft=job.draft, edition=job.edition, role_id=job.options.role)}

@@ -411,7 +411,8 @@ def _pattern_name(pattern: re.Pattern[str]) -> str:
              model.ASSET_PATH: "asset_path", model.STEP_ID: "step_id",
              model.DAY_OF_MONTH: "day_of_month", model.TIME_OF_DAY: "time_of_day",
              model.REMINDER: "reminder", model.TIMEZONE: "timezone",
-             model.RETENTION: "retention", model.FIGURE_WIDTH: "figure_width"}
+             model.RETENTION: "retention", model.FIGURE_WIDTH: "figure_width",
+             model.EMAIL: "email", model.PHONE: "phone"}
     return names[pattern]
 
 
@@ -468,6 +469,7 @@ def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
         problems += _step_ids(procedure, root)
     problems += _urls(handbook, root)
     problems += _schedule_problems(handbook, root)
+    problems += _contacts_and_checkers(handbook, role_ids, root)
     return _renamed_procedures(handbook, _without_cascade(problems))
 
 
@@ -551,7 +553,8 @@ def _procedure_refs(procedure: Procedure, role_ids: set[str], procedure_ids: set
                     root: Loc) -> list[Problem]:
     problems: list[Problem] = []
     roles = [*procedure.responsible, procedure.accountable, *procedure.consulted,
-             *procedure.informed, *(s.role for _, s in flatten(procedure.steps))]
+             *procedure.informed, *(s.role for _, s in flatten(procedure.steps)),
+             procedure.checked_by]
     for role in roles:
         problems += _missing_role(role, role_ids, root)
     for related in procedure.related:
@@ -615,6 +618,7 @@ def _unknown_step_id(where: str, root: Loc, code: str, procedure_id: str, step: 
 def _urls(handbook: Handbook, root: Loc) -> list[Problem]:
     """Invisible characters in addresses were refused when the text was read."""
     urls = [("url", ref.url) for p in handbook.procedures for ref in p.references]
+    urls += [("url", c.url) for r in handbook.roles for c in r.contacts if c.url]
     if handbook.document.organisation.website:
         urls.append(("website", handbook.document.organisation.website))
     words = catalogue(handbook.document.language)
@@ -698,6 +702,38 @@ def _schedule_loc(schedule: model.Schedule, procedure: Procedure, root: Loc) -> 
         if value:
             return located(value, root)
     return located(procedure.id, root)
+
+
+
+
+# ---------------------------------------------------------------- roles held outside
+
+def _contacts_and_checkers(handbook: Handbook, role_ids: set[str],
+                           root: Loc) -> list[Problem]:
+    """A contact says how to reach the role; work done outside has a checker of the
+    organisation's own, or no one signs the log sheet."""
+    problems = [Problem(located(contact.label or role.id, root), "contact_empty",
+                        {"role": role.id})
+                for role in handbook.roles for contact in role.contacts
+                if not (contact.email or contact.phone or contact.url)]
+    by_id = {role.id: role for role in handbook.roles}
+    for procedure in handbook.procedures:
+        if not model.done_outside(procedure, handbook):
+            if procedure.checked_by:  # it would be ignored: say so rather than drop it
+                problems.append(Problem(located(procedure.checked_by, root),
+                                        "checked_by_unused", {"id": procedure.id}))
+            continue
+        chosen = model.checker(procedure, handbook)
+        if chosen not in role_ids:  # none named; an unknown one is reported already
+            if not chosen:
+                problems.append(Problem(located(procedure.id, root), "outside_needs_checker",
+                                        {"id": procedure.id}))
+            continue
+        if model.outside(by_id[chosen]):
+            problems.append(Problem(located(chosen, root), "checker_outside",
+                                    {"id": procedure.id, "role": chosen,
+                                     "kind": by_id[chosen].kind}))
+    return problems
 
 
 def asset_problems(handbook: Handbook, assets: Path) -> list[Problem]:

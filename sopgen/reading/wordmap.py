@@ -24,7 +24,7 @@ from sopgen.reading.yamlread import LMap
 FIELD_SECTIONS = ("purpose", "scope", "out_of_scope", "responsible", "accountable",
                   "consulted", "informed", "frequency", "trigger", "prerequisites", "tools",
                   "steps", "checklist", "records", "references", "related", "last_reviewed",
-                  "note", "warning")
+                  "note", "warning", "applies_to", "checked_by")
 # Titles people give these sections, besides sopgen's own labels in every language.
 SYNONYMS = {
     "tujuan": "purpose", "maksud dan tujuan": "purpose", "objective": "purpose",
@@ -43,7 +43,7 @@ SYNONYMS = {
 }
 # Sections sopgen writes from the whole project: an exported handbook's, not imported.
 GENERATED = ("contents", "document_control", "raci", "roles", "glossary",
-             "revision_history")
+             "revision_history", "contacts_title")
 FREQUENCY_WORDS = {
     "harian": "daily", "setiap hari": "daily", "mingguan": "weekly", "setiap minggu": "weekly",
     "bulanan": "monthly", "setiap bulan": "monthly", "triwulanan": "quarterly",
@@ -404,6 +404,8 @@ class Mapper:
                 draft.fields[key] += [i for i in ids if i not in draft.fields[key]]
         elif key == "frequency":
             self._frequency(draft, value, block)
+        elif key in ("applies_to", "checked_by"):
+            self._outside_fact(draft, key, value, block)
         elif key == "related":
             draft.fields.setdefault("related", [])
             draft.fields["related"] += re.findall(r"[A-Z][A-Z0-9]{1,9}-[0-9]{1,4}", value)
@@ -433,6 +435,18 @@ class Mapper:
             draft.review.append(f"{block.where} — {self.words.label('review_new_role')}: "
                                 f"{ident} ({name})")
         return ident
+
+    def _outside_fact(self, draft: Draft, key: str, value: str, block: Block) -> None:
+        """"Checked by" names a role; "Applies to" is everyone, as the export words it."""
+        if key == "checked_by":
+            draft.fields["checked_by"] = self._role(draft, _bare(value), block)
+            return
+        everyone = {catalogue(code).label("applies_to_everyone").casefold()
+                    for code in languages()}
+        if _bare(value).casefold() in everyone:
+            draft.fields["applies_to"] = "everyone"
+        else:
+            draft.review.append(f"{block.where} — {self.words.label(key)}: {value}")
 
     def _frequency(self, draft: Draft, value: str, block: Block) -> None:
         words = {catalogue(code).choice(key).casefold(): key for code in languages()

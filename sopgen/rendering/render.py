@@ -424,6 +424,7 @@ class Renderer:
             "list_items": list_items,
             "schedule": lambda procedure: describe(procedure, self.handbook.document, words),
         }
+        filters.update(contact_filters(self.handbook))
         if markdown:
             filters["md"] = lambda text: MdText(self.text.markdown(text))
             filters["md_inline"] = lambda text: MdText(self.text.markdown_inline(text))
@@ -438,6 +439,21 @@ class Renderer:
             filters["md_inline"] = self.text.html_inline
             filters["raw"] = Markup
         env.filters.update({name: _at_render(f) for name, f in filters.items()})
+
+
+def contact_filters(handbook: Handbook) -> dict[str, Callable[..., Any]]:
+    """Filters for roles held outside and their contacts: who checks a procedure's
+    work, a phone number as a ``tel:`` address, which roles the contacts table lists."""
+    return {
+        "checker": lambda procedure: model.checker(procedure, handbook),
+        "tel": tel_uri,
+        "with_contacts": lambda roles: [r for r in roles if r.contacts or r.response_time],
+    }
+
+
+def tel_uri(phone: str) -> str:
+    """``+62 21 5550 100`` → ``tel:+62215550100`` (RFC 3966: the digits, no spaces)."""
+    return "tel:" + ("+" if phone.startswith("+") else "") + re.sub(r"[^0-9]", "", phone)
 
 
 TEMPLATES = {"md": "handbook.md.j2", "html": "handbook.html.j2", "pdf": "print.html.j2"}
