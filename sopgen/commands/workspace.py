@@ -1,0 +1,173 @@
+"""Batch runs over a workspace: build or check every partner, go on after a failure.
+
+Partners run one after another, each laying its PDF out on every core (the parallel
+engine's pool), so the machine is busy throughout without one pool per partner at once.
+Deliverables go to ``<workspace>/output/<partner>/``; each partner's cache and lock
+live in ``<workspace>/.sopgen/<partner>/``, so the deliverables hold only deliverables.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sopgen.commands.build import build_project
+from sopgen.commands.check import check_project
+from sopgen.core.catalogue import Catalogue, suggest
+from sopgen.core.errors import SopgenError
+from sopgen.core.problems import NOWHERE, Loc, Problem
+from sopgen.outputs.table import BuildOptions, Report
+from sopgen.reading.load import Project, load_project
+from sopgen.reading.workspace import LIBRARY, WORKSPACE_FILE, Workspace, read_workspace
+from sopgen.reading.yamlread import LMap
+
+PRIVATE = ".sopgen"  # the workspace's own files: caches and locks, never deliverables
+
+
+@dataclass(frozen=True)
+class PartnerRun:
+    """How one partner's run went: a row of the summary table."""
+
+    name: str
+    version: str
+    ok: bool
+    pages: int = 0
+    warnings: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    lines: list[str] = field(default_factory=list)  # its warnings and errors, as printed
+    folder: Path | None = None  # where its deliverables went
+
+
+@dataclass(frozen=True)
+class WorkspaceRun:
+    workspace: Workspace
+    runs: list[PartnerRun]
+
+    @property
+    def failed(self) -> list[PartnerRun]:
+        return [run for run in self.runs if not run.ok]
+
+
+def partner_names(folder: Path | str) -> list[str]:
+    """The partners' folder names, as the workspace file lists them."""
+    return list(read_workspace(folder).partners)
+
+
+def chosen_partners(workspace: Workspace, partner: str | None) -> dict[str, Path]:
+    if partner is None:
+        return dict(workspace.partners)
+    name = partner.strip().strip("/")
+    if name not in workspace.partners:
+        raise SopgenError([Problem(NOWHERE, "partner_unknown", {
+            **suggest(name, list(workspace.partners)), "name": partner})])
+    return {name: workspace.partners[name]}
+
+
+def build_workspace(folder: Path | str, options: BuildOptions | None = None, *,
+                    partner: str | None = None, output: Path | None = None,
+                    report: Callable[[str], Report | None] | None = None) -> WorkspaceRun:
+    """Build every partner (or one) into ``output/<partner>/``; a partner's errors are
+    its row's, and the others still build."""
+    workspace = read_workspace(folder)
+    chosen = chosen_partners(workspace, partner)
+    versions = refuse_duplicate_ids(workspace)
+    output_root = output or workspace.root / "output"
+    runs = []
+    for name, path in chosen.items():
+        started = time.perf_counter()
+        try:
+            result = build_project(path, options, output=output_root / name,
+                                   report=report(name) if report else None,
+                                   private=workspace.root / PRIVATE / name)
+        except SopgenError as error:
+            runs.append(_failed(name, versions.get(name, ""), error, started))
+            continue
+        pdfs = [p for p in result.written + result.kept if p.suffix == ".pdf"]
+        runs.append(PartnerRun(name, versions.get(name, ""), True, _pages(pdfs),
+                               len(result.warnings), 0, time.perf_counter() - started,
+                               result.warnings, result.folder))
+    return WorkspaceRun(workspace, runs)
+
+
+def check_workspace(folder: Path | str, *, strict: bool = False,
+                    partner: str | None = None) -> WorkspaceRun:
+    """Check the library (which must hold alone) and every partner (or one)."""
+    workspace = read_workspace(folder)
+    chosen = chosen_partners(workspace, partner)
+    if partner is None and workspace.library is not None:
+        chosen = {LIBRARY: workspace.library, **chosen}
+    versions = refuse_duplicate_ids(workspace)
+    runs = []
+    for name, path in chosen.items():
+        started = time.perf_counter()
+        try:
+            checked = check_project(path, strict=strict)
+        except SopgenError as error:
+            runs.append(_failed(name, versions.get(name, ""), error, started))
+            continue
+        runs.append(PartnerRun(name, versions.get(name, ""), True, 0, len(checked.warnings),
+                               0, time.perf_counter() - started, checked.warnings))
+    return WorkspaceRun(workspace, runs)
+
+
+def _failed(name: str, version: str, error: SopgenError, started: float) -> PartnerRun:
+    errors = sum(1 for p in error.problems if p.severity == "error")
+    warnings = len(error.problems) - errors
+    return PartnerRun(name, version, False, 0, warnings, errors,
+                      time.perf_counter() - started, error.lines())
+
+
+def _pages(pdfs: list[Path]) -> int:
+    import pikepdf
+
+    total = 0
+    for path in pdfs:
+        with pikepdf.open(path) as pdf:
+            total += len(pdf.pages)
+    return total
+
+
+def refuse_duplicate_ids(workspace: Workspace) -> dict[str, str]:
+    """Each project's version, by name; two projects with one document id are an error,
+    as their files and reports would be told apart by nothing."""
+    seen: dict[str, list[str]] = {}
+    versions: dict[str, str] = {}
+    projects = dict(workspace.partners)
+    if workspace.library is not None:
+        projects[LIBRARY] = workspace.library
+    for name, path in projects.items():
+        document = _document(path)
+        seen.setdefault(str(document.get("id", "")), []).append(name)
+        versions[name] = str(document.get("version", ""))
+    problems = [Problem(Loc(WORKSPACE_FILE), "workspace_duplicate_id",
+                        {"id": ident, "names": ", ".join(names)})
+                for ident, names in seen.items() if ident and len(names) > 1]
+    if problems:
+        raise SopgenError(problems)
+    return versions
+
+
+def _document(path: Path) -> LMap:
+    raw, _ = load_project(Project(path))  # tolerant: a partner's mistakes are its row's
+    document = raw.get("document")
+    return document if isinstance(document, LMap) else LMap()
+
+
+COLUMNS = ("ws_partner", "ws_version", "ws_status", "ws_pages", "ws_warnings", "ws_errors",
+           "ws_time")
+
+
+def summary_table(run: WorkspaceRun, words: Catalogue, *, pages: bool = True) -> list[str]:
+    """The summary as aligned text columns, one row per partner."""
+    rows = [[words.label(key) for key in COLUMNS]]
+    for item in run.runs:
+        rows.append([item.name, item.version or "—",
+                     words.label("ws_ok" if item.ok else "ws_failed"),
+                     str(item.pages) if pages and item.ok else "—", str(item.warnings),
+                     str(item.errors), f"{item.seconds:.1f} s"])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            .rstrip() for row in rows]
