@@ -274,7 +274,7 @@ def test_roles_the_partner_lacks_and_unknown_steps_are_named(workspace: Path) ->
         "content/adopted.yaml:2:3: error: TEC-01 names the library role 'admin', which this "
         "partner does not have — map it under roles (e.g. roles: {admin: your-role-id}) or "
         "add a role with id admin; this partner's roles: coordinator, editor, it-officer",
-        "content/adopted.yaml:4:36: error: procedure TEC-01 in the library has no step with "
+        "content/adopted.yaml:4:31: error: procedure TEC-01 in the library has no step with "
         "id 'ofsite' (did you mean 'offsite'?) — use one of: offsite, run"]
 
 
