@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import cmarkgfm
+import jsonschema
 import pytest
 from typer.testing import CliRunner
 
@@ -16,11 +17,14 @@ from sopgen.commands.adoption import adoption_drift, drift_lines, move_pin, word
 from sopgen.commands.check import check_project
 from sopgen.commands.release import freeze
 from sopgen.commands.scaffold import init_project, init_workspace, join_workspace
+from sopgen.commands.schema import json_schema
 from sopgen.commands.workspace import build_workspace, check_workspace, partner_names
 from sopgen.core.errors import SopgenError
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
+from sopgen.reading.releases import plain
 from sopgen.reading.workspace import WORKSPACE_FILE, read_workspace
+from sopgen.reading.yamlread import read_yaml
 from tests.conftest import next_version_of, write
 from tests.htmlread import Page
 
@@ -290,3 +294,24 @@ def test_unlisted_projects_and_init_in_a_workspace(workspace: Path) -> None:
     result = runner.invoke(app, ["init", str(workspace / "suara2"), "--language", "en",
                                  "--starter", "blank"])
     assert result.exit_code == 0 and "document id SOP-SUARA2" in result.stdout
+
+
+def test_the_schema_accepts_the_adoptions_and_rejects_what_adoption_rejects(
+        workspace: Path) -> None:
+    schema = json_schema()
+    for name in PARTNERS:
+        path = workspace / name / "content" / "adopted.yaml"
+        data, problems = read_yaml(path, path.name)
+        assert not problems
+        jsonschema.validate(plain(data), schema)
+    adopted = workspace / "suara" / "content" / "adopted.yaml"
+    for old, new in (("version:", "verison:"), ("add_after", "add_before"),
+                     ("title:", "id:"), ('"0.1.0"', '"0.1"')):
+        text = adopted.read_text()
+        write(workspace / "suara", "content/adopted.yaml", text.replace(old, new, 1))
+        with pytest.raises(SopgenError):
+            read_handbook(workspace / "suara")
+        data, _ = read_yaml(adopted, adopted.name)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(plain(data), schema)
+        write(workspace / "suara", "content/adopted.yaml", text)

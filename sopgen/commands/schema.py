@@ -13,7 +13,18 @@ import json
 from typing import Any
 
 from sopgen import __version__
-from sopgen.core.model import Handbook, Procedure, Step, field_kind, hints
+from sopgen.core.model import (
+    PROCEDURE_ID,
+    ROLE_ID,
+    STEP_ID,
+    VERSION,
+    Handbook,
+    Procedure,
+    Step,
+    field_kind,
+    hints,
+)
+from sopgen.reading.adopt import NOT_OVERRIDDEN
 
 SCHEMA_FILE = "sopgen.schema.json"
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
@@ -24,6 +35,7 @@ def json_schema() -> dict[str, Any]:
     sections = {f.name: _field_schema(f, hints(Handbook)[f.name], definitions)
                 for f in dataclasses.fields(Handbook)}
     sections["procedure"] = _ref(Procedure, definitions)
+    sections["adopt"] = _adopt_schema(definitions)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"sopgen-{__version__}",
@@ -95,3 +107,54 @@ def _type_schema(tp: Any, definitions: dict[str, Any], f: dataclasses.Field[Any]
     if pattern is not None:
         text["pattern"] = pattern.pattern
     return text
+
+
+def _adopt_schema(definitions: dict[str, Any]) -> dict[str, Any]:
+    """``adopt:``, one adoption or a list (see ``reading/adopt.py``)."""
+    procedure = definitions["Procedure"]["properties"]
+    step = _ref(Step, definitions)
+    edits = {
+        "type": "object",
+        "description": "Steps changed by their ids, wherever they are nested.",
+        "properties": {
+            "replace": {"type": "object", "description": "Step id: the step that replaces it.",
+                        "propertyNames": {"pattern": STEP_ID.pattern},
+                        "additionalProperties": step},
+            "add_after": {"type": "object",
+                          "description": "Step id: the step(s) added after it.",
+                          "propertyNames": {"pattern": STEP_ID.pattern},
+                          "additionalProperties": {"anyOf": [
+                              step, {"type": "array", "items": step}]}},
+            "remove": {"type": "array", "description": "Ids of the steps left out.",
+                       "items": {"type": "string", "pattern": STEP_ID.pattern}},
+        },
+        "additionalProperties": False,
+    }
+    overridable = {name: value for name, value in procedure.items()
+                   if name not in NOT_OVERRIDDEN}
+    overridable["steps"] = {"anyOf": [procedure["steps"], edits],
+                            "description": "New steps, or steps replaced, added or removed."}
+    definitions["Adopt"] = {
+        "type": "object",
+        "description": "A procedure adopted from the workspace's shared library, pinned "
+                       "to a library version.",
+        "properties": {
+            "from": {"enum": ["library"], "description": "Where from: the library."},
+            "id": {"type": "string", "pattern": PROCEDURE_ID.pattern,
+                   "description": "The library procedure's id."},
+            "version": {"type": "string", "pattern": VERSION.pattern,
+                        "description": "The library version adopted. Quote it."},
+            "roles": {"type": "object",
+                      "description": "Library role id: this partner's role id.",
+                      "propertyNames": {"pattern": ROLE_ID.pattern},
+                      "additionalProperties": {"type": "string", "pattern": ROLE_ID.pattern}},
+            "override": {"type": "object",
+                         "description": "Procedure fields in this partner's own words.",
+                         "properties": overridable, "additionalProperties": False},
+        },
+        "required": ["id", "version"],
+        "additionalProperties": False,
+    }
+    reference = {"$ref": "#/$defs/Adopt"}
+    return {"anyOf": [reference, {"type": "array", "items": reference}],
+            "description": "Procedures adopted from the workspace's shared library."}
