@@ -15,14 +15,15 @@ from typer.testing import CliRunner
 from sopgen.cli import app
 from sopgen.commands.adoption import adoption_drift, drift_lines, move_pin, words_of
 from sopgen.commands.check import check_project
-from sopgen.commands.release import freeze
+from sopgen.commands.release import freeze, release_problems
 from sopgen.commands.scaffold import init_project, init_workspace, join_workspace
 from sopgen.commands.schema import json_schema
 from sopgen.commands.workspace import build_workspace, check_workspace, partner_names
 from sopgen.core.errors import SopgenError
+from sopgen.core.model import Adoption
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
-from sopgen.reading.releases import plain
+from sopgen.reading.releases import plain, read_release
 from sopgen.reading.workspace import WORKSPACE_FILE, read_workspace
 from sopgen.reading.yamlread import read_yaml
 from tests.conftest import next_version_of, write
@@ -177,6 +178,10 @@ def test_the_cli_builds_the_workspace_and_sums_up(workspace: Path) -> None:
     assert (workspace / "output" / "suara" / "0.1.0-draft" / "SOP-SUARA-0.1.0-draft.md").is_file()
     one = runner.invoke(app, ["build", str(workspace), "--partner", "suara", "-f", "md"])
     assert one.exit_code == 0 and len(one.stdout.splitlines()) == 2
+    wrong = runner.invoke(app, ["check", str(workspace), "--partner", "sura"])
+    assert wrong.exit_code == 1 and wrong.stderr.startswith(
+        "error: there is no partner 'sura' in this workspace (did you mean 'suara'?) — use "
+        "one of: suara, lentera, pelita, harapan, north")
 
 
 def test_partners_json_is_a_plain_list(workspace: Path) -> None:
@@ -315,3 +320,42 @@ def test_the_schema_accepts_the_adoptions_and_rejects_what_adoption_rejects(
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(plain(data), schema)
         write(workspace / "suara", "content/adopted.yaml", text)
+
+
+def test_a_partner_release_freezes_the_adopted_procedure_whole(workspace: Path) -> None:
+    suara = workspace / "suara"
+    document = suara / "content" / "document.yaml"
+    _edit(document, "Your Organisation", "Suara Kita")
+    _edit(document, "status: draft", "status: approved")
+    _edit(document, "  authors:", "  approvals:\n  authors:")
+    next_version_of(suara, "0.1.0", "2026-01-06")
+    freeze(read_handbook(suara))
+    (workspace / "library" / "releases" / "0.1.0.yaml").unlink()  # the library moves on
+    released = read_release(suara, "0.1.0").handbook.procedure("TEC-01")
+    assert released.adopted == Adoption("SOP-LIBRARY", "TEC-01", "0.1.0")
+    assert released.title == "Back up the website every week"
+
+
+def test_a_release_refuses_adopted_text_the_library_has_not_released(
+        workspace: Path) -> None:
+    adopted = workspace / "suara" / "content" / "adopted.yaml"
+    _edit(adopted, "id: TEC-01", "id: MAN-01")
+    _edit(adopted, "override:\n      title: Back up the website every week\n      steps:\n"
+          "        add_after: {run: [\"Write the backup's size in the log.\"]}\n", "")
+    library = workspace / "library" / "content" / "document.yaml"
+    _edit(library, 'version: "0.1.0"\n  status', 'version: "0.2.0"\n  status')
+    _edit(adopted, '"0.1.0"', '"0.2.0"')
+    with pytest.raises(SopgenError) as caught:
+        read_handbook(workspace / "suara")
+    assert caught.value.lines()[0].startswith(
+        "content/adopted.yaml:2:9: error: the procedure id 'MAN-01' is used twice (first at "
+        "content/procedures/MAN-01.yaml:3:7)")
+    (workspace / "suara" / "content" / "procedures" / "MAN-01.yaml").unlink()
+    checked = read_handbook(workspace / "suara")
+    assert checked.handbook.procedure("MAN-01").adopted == Adoption(
+        "SOP-LIBRARY", "MAN-01", "0.2.0")
+    assert "content/adopted.yaml:3:14: warning: the library has not released version 0.2.0: " \
+           "its current content is adopted and may still change — release the library " \
+           "(sopgen release) before this partner releases" in checked.warnings
+    assert any(p.code == "adopt_unreleased" and p.severity == "error"
+               for p in release_problems(checked))

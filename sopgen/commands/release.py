@@ -53,7 +53,8 @@ def release_problems(checked: Checked) -> list[Problem]:
         problems.append(Problem(where, "release_no_revision", params))
     problems += approval_problems(doc, revision, where)
     problems += effective_date_problems(checked, where)
-    unfinished = ("placeholder", "starter_value", "imported_review")
+    unfinished = ("placeholder", "starter_value", "imported_review",
+                  "adopt_unreleased")  # adopted text that may still change
     placeholders = [p for p in checked.problems if p.code in unfinished]
     problems += [replace(p, severity="error") for p in placeholders]  # a release is for good
     return problems + numbering_problems(checked, where, params)

@@ -148,6 +148,9 @@ def _adopt(entry: object, loc: Loc, library: _Library, raw: LMap,
     if len(problems) > before and any(p.severity == "error" for p in problems[before:]):
         return None
     _mark_adopted(procedure, pin, library, entry.loc)
+    procedure["id"] = _text(pin.id, entry.value_locs["id"])  # "used twice": said here
+    procedure.key_locs["id"], procedure.value_locs["id"] = entry.key_locs["id"], \
+        entry.value_locs["id"]
     return pin, procedure
 
 
