@@ -1,7 +1,11 @@
 """Batch runs over a workspace: build or check every partner, go on after a failure.
 
-Partners run one after another, each laying its PDF out on every core (the parallel
-engine's pool), so the machine is busy throughout without one pool per partner at once.
+A batch build shares one pool of worker processes, a worker per core, across all the
+partners: each partner is one job, built whole (read, render, PDF) in its worker on one
+core, so every core stays busy from the first partner to the last, and no partner forks
+a pool of its own. With one core (or where forking is not safe) the partners build one
+after another in this process.
+
 Deliverables go to ``<workspace>/output/<partner>/``; each partner's cache and lock
 live in ``<workspace>/.sopgen/<partner>/``, so the deliverables hold only deliverables.
 """
@@ -17,6 +21,7 @@ from sopgen.commands.build import build_project
 from sopgen.commands.check import check_project
 from sopgen.core.catalogue import Catalogue, suggest
 from sopgen.core.errors import SopgenError
+from sopgen.core.parallel import available_cores, can_fork, forked_pool, use_one_core
 from sopgen.core.problems import NOWHERE, Loc, Problem
 from sopgen.outputs.table import BuildOptions, Report
 from sopgen.reading.load import Project, load_project
@@ -75,21 +80,54 @@ def build_workspace(folder: Path | str, options: BuildOptions | None = None, *,
     chosen = chosen_partners(workspace, partner)
     versions = refuse_duplicate_ids(workspace)
     output_root = output or workspace.root / "output"
-    runs = []
-    for name, path in chosen.items():
-        started = time.perf_counter()
-        try:
-            result = build_project(path, options, output=output_root / name,
-                                   report=report(name) if report else None,
-                                   private=workspace.root / PRIVATE / name)
-        except SopgenError as error:
-            runs.append(_failed(name, versions.get(name, ""), error, started))
-            continue
-        pdfs = [p for p in result.written + result.kept if p.suffix == ".pdf"]
-        runs.append(PartnerRun(name, versions.get(name, ""), True, _pages(pdfs),
-                               len(result.warnings), 0, time.perf_counter() - started,
-                               result.warnings, result.folder))
+    jobs = [_Job(name, path, versions.get(name, ""), output_root / name,
+                 workspace.root / PRIVATE / name) for name, path in chosen.items()]
+    _BATCH[:] = [(jobs, options, report)]  # forked workers inherit it: nothing to pickle
+    try:
+        workers = min(available_cores(), len(jobs))
+        if workers > 1 and can_fork():
+            if options is None or "pdf" in options.formats:
+                import weasyprint  # noqa: F401 - imported once, inherited by the workers
+            with forked_pool(workers, "building the partners") as pool:
+                runs = list(pool.map(_build_in_worker, range(len(jobs))))
+        else:
+            runs = [_build_one(index) for index in range(len(jobs))]
+    finally:
+        _BATCH.clear()
     return WorkspaceRun(workspace, runs)
+
+
+@dataclass(frozen=True)
+class _Job:
+    name: str
+    path: Path
+    version: str
+    output: Path
+    private: Path
+
+
+_BATCH: list[tuple[list[_Job], BuildOptions | None,
+                   Callable[[str], Report | None] | None]] = []
+
+
+def _build_in_worker(index: int) -> PartnerRun:
+    use_one_core()  # the pool has a worker per core already
+    return _build_one(index)
+
+
+def _build_one(index: int) -> PartnerRun:
+    jobs, options, report = _BATCH[0]
+    job = jobs[index]
+    started = time.perf_counter()
+    try:
+        result = build_project(job.path, options, output=job.output,
+                               report=report(job.name) if report else None,
+                               private=job.private)
+    except SopgenError as error:
+        return _failed(job.name, job.version, error, started)
+    pdfs = [p for p in result.written + result.kept if p.suffix == ".pdf"]
+    return PartnerRun(job.name, job.version, True, _pages(pdfs), len(result.warnings), 0,
+                      time.perf_counter() - started, result.warnings, result.folder)
 
 
 def check_workspace(folder: Path | str, *, strict: bool = False,

@@ -16,11 +16,22 @@ if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
 
+_LIMIT: list[int] = []  # set in a worker that is itself one job of a shared pool
+
+
 def available_cores() -> int:
     """The cores this process may really use (a container's CPU set, not the host's)."""
     if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+        found = len(os.sched_getaffinity(0))
+    else:
+        found = os.cpu_count() or 1
+    return min(found, *_LIMIT) if _LIMIT else found
+
+
+def use_one_core() -> None:
+    """In a worker of a shared pool: work alone, forking no pool of its own (the pool
+    already has a worker per core)."""
+    _LIMIT[:] = [1]
 
 
 def can_fork() -> bool:
