@@ -291,13 +291,22 @@ def _report_build(result: BuildResult) -> None:
 
 
 @app.command()
-def release(project: ProjectArg = Path("."), output: OutputOption = None) -> None:
+def release(project: ProjectArg = Path("."), output: OutputOption = None,
+            workspace: WorkspaceOption = False, partner: PartnerOption = None) -> None:
     """Release the current version: freeze its content in releases/ and build it.
 
-    Needs status approved, at least one approval and a revision-history entry.
+    Needs status approved, at least one approval and a revision-history entry. With
+    --workspace, every partner is released (each on its own terms) into OUTPUT/<partner>/.
     """
     with user_errors():
         from sopgen.commands.release import release_project
+
+        if workspace or partner:
+            from sopgen.commands.workspace import release_workspace
+
+            _report_workspace(release_workspace(project, partner=partner, output=output,
+                                                report=lambda name: _Progress(name)))
+            return
 
         snapshot, result = release_project(project, output=output, report=_Progress())
         _say("cli_released", result.language, path=snapshot)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import cmarkgfm
 import jsonschema
+import pikepdf
 import pytest
 from typer.testing import CliRunner
 
@@ -359,3 +360,22 @@ def test_a_release_refuses_adopted_text_the_library_has_not_released(
            "(sopgen release) before this partner releases" in checked.warnings
     assert any(p.code == "adopt_unreleased" and p.severity == "error"
                for p in release_problems(checked))
+
+
+def test_release_workspace_releases_the_ready_partner_and_names_the_others(
+        workspace: Path) -> None:
+    suara = workspace / "suara"
+    document = suara / "content" / "document.yaml"
+    _edit(document, "Your Organisation", "Suara Kita")
+    _edit(document, "status: draft", "status: approved")
+    _edit(document, "  authors:", "  approvals:\n  authors:")
+    next_version_of(suara, "0.1.0", "2026-01-06")
+    result = runner.invoke(app, ["release", str(workspace), "--workspace"])
+    assert result.exit_code == 1
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:]}
+    assert rows["suara"][2] == "ok" and rows["lentera"][2] == "failed"
+    pdf = workspace / "output" / "suara" / "0.1.0" / "SOP-SUARA-0.1.0.pdf"
+    with pikepdf.open(pdf) as opened:
+        assert rows["suara"][3] == str(len(opened.pages))
+    assert (suara / "releases" / "0.1.0.yaml").is_file()
+    assert "4 of 5 partners failed" in result.stderr

@@ -33,11 +33,14 @@ from sopgen.reading.yamlread import LMap, located
 
 
 def release_project(folder: Path | str, *, output: Path | None = None,
-                    report: Callable[[str], None] | None = None) -> tuple[Path, BuildResult]:
-    """Freeze the current content as its version, then build it in every format."""
+                    report: Callable[[str], None] | None = None,
+                    private: Path | None = None) -> tuple[Path, BuildResult]:
+    """Freeze the current content as its version, then build it in every format (with
+    ``private``, the cache and lock go there, as for ``build_project``)."""
     checked = read_handbook(folder)
     snapshot = freeze(checked)
-    return snapshot, build_checked(checked, output=output, draft=False, report=report)
+    return snapshot, build_checked(checked, output=output, draft=False, report=report,
+                                   private=private)
 
 
 def release_problems(checked: Checked) -> list[Problem]:

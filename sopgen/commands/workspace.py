@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sopgen.commands.build import build_project
 from sopgen.commands.check import check_project
+from sopgen.commands.release import release_project
 from sopgen.core.catalogue import Catalogue, suggest
 from sopgen.core.errors import SopgenError
 from sopgen.core.parallel import available_cores, can_fork, forked_pool, use_one_core
@@ -76,25 +77,15 @@ def build_workspace(folder: Path | str, options: BuildOptions | None = None, *,
                     report: Callable[[str], Report | None] | None = None) -> WorkspaceRun:
     """Build every partner (or one) into ``output/<partner>/``; a partner's errors are
     its row's, and the others still build."""
-    workspace = read_workspace(folder)
-    chosen = chosen_partners(workspace, partner)
-    versions = refuse_duplicate_ids(workspace)
-    output_root = output or workspace.root / "output"
-    jobs = [_Job(name, path, versions.get(name, ""), output_root / name,
-                 workspace.root / PRIVATE / name) for name, path in chosen.items()]
-    _BATCH[:] = [(jobs, options, report)]  # forked workers inherit it: nothing to pickle
-    try:
-        workers = min(available_cores(), len(jobs))
-        if workers > 1 and can_fork():
-            if options is None or "pdf" in options.formats:
-                import weasyprint  # noqa: F401 - imported once, inherited by the workers
-            with forked_pool(workers, "building the partners") as pool:
-                runs = list(pool.map(_build_in_worker, range(len(jobs))))
-        else:
-            runs = [_build_one(index) for index in range(len(jobs))]
-    finally:
-        _BATCH.clear()
-    return WorkspaceRun(workspace, runs)
+    return _batch(folder, partner, output, _Work("build", options, report))
+
+
+def release_workspace(folder: Path | str, *, partner: str | None = None,
+                      output: Path | None = None,
+                      report: Callable[[str], Report | None] | None = None) -> WorkspaceRun:
+    """Release every partner (or one) whose content is ready, as ``sopgen release`` does,
+    into ``output/<partner>/``; a partner that cannot be released is its row's error."""
+    return _batch(folder, partner, output, _Work("release", None, report))
 
 
 @dataclass(frozen=True)
@@ -106,23 +97,56 @@ class _Job:
     private: Path
 
 
-_BATCH: list[tuple[list[_Job], BuildOptions | None,
-                   Callable[[str], Report | None] | None]] = []
+@dataclass(frozen=True)
+class _Work:
+    what: str  # "build" or "release"
+    options: BuildOptions | None
+    report: Callable[[str], Report | None] | None
 
 
-def _build_in_worker(index: int) -> PartnerRun:
+_BATCH: list[tuple[list[_Job], _Work]] = []  # what the pool's forked workers inherit
+
+
+def _batch(folder: Path | str, partner: str | None, output: Path | None,
+           work: _Work) -> WorkspaceRun:
+    workspace = read_workspace(folder)
+    chosen = chosen_partners(workspace, partner)
+    versions = refuse_duplicate_ids(workspace)
+    output_root = output or workspace.root / "output"
+    jobs = [_Job(name, path, versions.get(name, ""), output_root / name,
+                 workspace.root / PRIVATE / name) for name, path in chosen.items()]
+    _BATCH[:] = [(jobs, work)]  # forked workers inherit it: nothing to pickle
+    try:
+        workers = min(available_cores(), len(jobs))
+        if workers > 1 and can_fork():
+            if work.options is None or "pdf" in work.options.formats:
+                import weasyprint  # noqa: F401 - imported once, inherited by the workers
+            with forked_pool(workers, "building the partners") as pool:
+                runs = list(pool.map(_in_worker, range(len(jobs))))
+        else:
+            runs = [_one(index) for index in range(len(jobs))]
+    finally:
+        _BATCH.clear()
+    return WorkspaceRun(workspace, runs)
+
+
+def _in_worker(index: int) -> PartnerRun:
     use_one_core()  # the pool has a worker per core already
-    return _build_one(index)
+    return _one(index)
 
 
-def _build_one(index: int) -> PartnerRun:
-    jobs, options, report = _BATCH[0]
+def _one(index: int) -> PartnerRun:
+    jobs, work = _BATCH[0]
     job = jobs[index]
     started = time.perf_counter()
+    report = work.report(job.name) if work.report else None
     try:
-        result = build_project(job.path, options, output=job.output,
-                               report=report(job.name) if report else None,
-                               private=job.private)
+        if work.what == "release":
+            _, result = release_project(job.path, output=job.output, report=report,
+                                        private=job.private)
+        else:
+            result = build_project(job.path, work.options, output=job.output, report=report,
+                                   private=job.private)
     except SopgenError as error:
         return _failed(job.name, job.version, error, started)
     pdfs = [p for p in result.written + result.kept if p.suffix == ".pdf"]
