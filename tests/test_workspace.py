@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import cmarkgfm
+import docx
 import jsonschema
 import pikepdf
 import pytest
@@ -164,6 +165,11 @@ def test_five_partners_build_in_one_call_each_as_its_own(workspace: Path) -> Non
     assert (workspace / "output" / "north" / "0.1.0-draft").is_dir()
     assert "logo" in (workspace / "output" / "north" / "0.1.0-draft" /
                       "SOP-NORTH-0.1.0-draft.html").read_text()
+    word = build_workspace(workspace, BuildOptions(formats=("docx",)), partner="pelita")
+    (document,) = (workspace / "output" / "pelita" / "0.1.0-draft").glob("*.docx")
+    cells = [[cell.text for cell in row.cells] for table in docx.Document(str(document)).tables
+             for row in table.rows]
+    assert word.runs[0].ok and ["Diadopsi dari", "SOP-LIBRARY TEC-01, versi 0.1.0"] in cells
 
 
 def test_the_cli_builds_the_workspace_and_sums_up(workspace: Path) -> None:
