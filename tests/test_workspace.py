@@ -234,7 +234,7 @@ def test_an_adoption_that_escapes_the_workspace_is_refused(workspace: Path,
     with pytest.raises(SopgenError) as caught:
         read_handbook(workspace / "suara")
     assert caught.value.lines() == [
-        "sopgen-workspace.toml:3:1: error: '../elsewhere' is outside the workspace (a '..', "
+        "../sopgen-workspace.toml:3:1: error: '../elsewhere' is outside the workspace (a '..', "
         "an absolute path or a link that leads out) — move the project into the workspace "
         "folder and list it by its folder name"]
     _edit(ws_file, 'library = "../elsewhere"', 'library = "shared"')

@@ -27,7 +27,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sopgen.core.catalogue import suggest
@@ -103,8 +104,9 @@ def _library(project: Project, where: Loc) -> tuple[_Library | None, list[Proble
         return None, [Problem(where, "adopt_no_workspace")]
     try:
         workspace = read_workspace(root, check_unlisted=False)
-    except SopgenError as error:
-        return None, error.problems
+    except SopgenError as error:  # named as seen from this project: ../sopgen-workspace.toml
+        return None, [replace(p, loc=p.loc._replace(file=_shown(root / p.loc.file, project.root)))
+                      for p in error.problems]
     if workspace.name_of(project.root) == LIBRARY:
         return None, [Problem(where, "adopt_cycle", {"library": _shown(workspace.library,
                                                                        project.root)})]
@@ -262,11 +264,11 @@ def _map_roles(procedure: LMap, entry: LMap, raw: LMap, problems: list[Problem])
             "role": name, "id": str(entry.get("id")), "allowed": ", ".join(sorted(own))}))
 
 
-def _map_step_roles(steps: object, mapped: object) -> None:
+def _map_step_roles(steps: object, mapped: Callable[[object], object]) -> None:
     for step in steps if isinstance(steps, LSeq) else []:
         if isinstance(step, LMap):
             if step.get("role"):
-                step["role"] = mapped(step["role"])  # type: ignore[operator]
+                step["role"] = mapped(step["role"])
             _map_step_roles(step.get("substeps"), mapped)
 
 
@@ -327,6 +329,7 @@ def _edit_step(steps: LSeq, step_id: str, kind: str, new: object) -> bool:
         if isinstance(step, LMap) and str(step.get("id", "")) == step_id:
             if kind == "replace":
                 steps[index] = new
+                steps.item_locs[index] = located(new, step.loc)
             elif kind == "remove":
                 del steps[index], steps.item_locs[index]
             else:
