@@ -121,13 +121,22 @@ def _batch(folder: Path | str, partner: str | None, output: Path | None,
         if workers > 1 and can_fork():
             if work.options is None or "pdf" in work.options.formats:
                 import weasyprint  # noqa: F401 - imported once, inherited by the workers
+            # the largest partners first, so that the last to finish is a small one
+            order = sorted(range(len(jobs)), key=lambda index: -_size(jobs[index].path))
             with forked_pool(workers, "building the partners") as pool:
-                runs = list(pool.map(_in_worker, range(len(jobs))))
+                done = dict(zip(order, pool.map(_in_worker, order), strict=True))
+            runs = [done[index] for index in range(len(jobs))]
         else:
             runs = [_one(index) for index in range(len(jobs))]
     finally:
         _BATCH.clear()
     return WorkspaceRun(workspace, runs)
+
+
+def _size(project: Path) -> int:
+    """How much content a project has: its YAML files' bytes."""
+    return sum(path.stat().st_size for path in (project / "content").rglob("*.y*ml")
+               if path.is_file())
 
 
 def _in_worker(index: int) -> PartnerRun:
