@@ -385,3 +385,17 @@ def test_release_workspace_releases_the_ready_partner_and_names_the_others(
         assert rows["suara"][3] == str(len(opened.pages))
     assert (suara / "releases" / "0.1.0.yaml").is_file()
     assert "4 of 5 partners failed" in result.stderr
+
+
+def test_init_workspace_makes_a_library_that_builds_alone(tmp_path: Path) -> None:
+    made = runner.invoke(app, ["init", "--workspace", str(tmp_path / "ws"), "--language", "id"])
+    assert made.exit_code == 0, made.output
+    assert (tmp_path / "ws" / ".gitignore").read_text() == "output/\n.sopgen/\n"
+    listed = runner.invoke(app, ["partners", str(tmp_path / "ws"), "--json"])
+    assert json.loads(listed.stdout) == []
+    library = read_handbook(tmp_path / "ws" / "library").handbook
+    assert library.document.id == "SOP-LIBRARY" and library.document.language == "id"
+    assert read_workspace(tmp_path / "ws").library == (tmp_path / "ws" / "library").resolve()
+    checked = runner.invoke(app, ["check", str(tmp_path / "ws"), "--workspace"])
+    assert checked.exit_code == 0 and checked.stdout.splitlines()[1].split()[:3] == [
+        "library", "0.1.0", "ok"]
