@@ -130,8 +130,9 @@ def check(
         if workspace or partner:
             from sopgen.commands.workspace import check_workspace
 
-            _report_workspace(check_workspace(project, strict=strict, partner=partner),
-                              pages=False)
+            run = check_workspace(project, strict=strict, partner=partner)
+            _report_workspace(run, pages=False)
+            _say("cli_workspace_checked", count=len(run.runs))
             return
         checked = check_project(project, strict=strict)
         _warn(checked.warnings)
@@ -236,9 +237,14 @@ def build(
         if workspace or partner:
             from sopgen.commands.workspace import build_workspace
 
-            _report_workspace(build_workspace(project, options, partner=partner,
-                                              output=output,
-                                              report=lambda name: _Progress(name)))
+            if release:
+                raise typer.BadParameter("--release rebuilds one project's release; give "
+                                         "the partner's folder instead of --workspace")
+            run = build_workspace(project, options, partner=partner, output=output,
+                                  report=lambda name: _Progress(name))
+            _report_workspace(run)
+            _say("cli_workspace_ok", count=len(run.runs),
+                 folder=output or run.workspace.root / "output")
             return
         if release:
             result = build_release(project, release, options, output=output,
@@ -304,8 +310,11 @@ def release(project: ProjectArg = Path("."), output: OutputOption = None,
         if workspace or partner:
             from sopgen.commands.workspace import release_workspace
 
-            _report_workspace(release_workspace(project, partner=partner, output=output,
-                                                report=lambda name: _Progress(name)))
+            run = release_workspace(project, partner=partner, output=output,
+                                    report=lambda name: _Progress(name))
+            _report_workspace(run)
+            _say("cli_workspace_ok", count=len(run.runs),
+                 folder=output or run.workspace.root / "output")
             return
 
         snapshot, result = release_project(project, output=output, report=_Progress())
@@ -377,7 +386,7 @@ def init(
         from sopgen.commands.scaffold import init_project, init_workspace, join_workspace
 
         if workspace:
-            written = init_workspace(folder, language=language)
+            init_workspace(folder, language=language)
             _say("cli_workspace_created", language, folder=folder,
                  library=folder / "library")
             return
