@@ -15,7 +15,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from sopgen.commands.build import build_project
 from sopgen.commands.check import check_project
@@ -123,6 +125,7 @@ def _batch(folder: Path | str, partner: str | None, output: Path | None,
                 import weasyprint  # noqa: F401 - imported once, inherited by the workers
             # the largest partners first, so that the last to finish is a small one
             order = sorted(range(len(jobs)), key=lambda index: -_size(jobs[index].path))
+            _STARTED[:] = [get_context("fork").Value("i", 0), workers]
             with forked_pool(workers, "building the partners") as pool:
                 done = dict(zip(order, pool.map(_in_worker, order), strict=True))
             runs = [done[index] for index in range(len(jobs))]
@@ -130,6 +133,7 @@ def _batch(folder: Path | str, partner: str | None, output: Path | None,
             runs = [_one(index) for index in range(len(jobs))]
     finally:
         _BATCH.clear()
+        _STARTED.clear()
     return WorkspaceRun(workspace, runs)
 
 
@@ -139,8 +143,17 @@ def _size(project: Path) -> int:
                if path.is_file())
 
 
+_STARTED: list[Any] = []  # how many jobs the pool's workers have started, and the workers
+
+
 def _in_worker(index: int) -> PartnerRun:
-    use_one_core()  # the pool has a worker per core already
+    """One partner on one core while the other workers have partners to build; the last
+    partners lay their PDFs out on the cores the finished workers left."""
+    started, workers = _STARTED
+    with started.get_lock():
+        started.value += 1
+        left = len(_BATCH[0][0]) - started.value
+    use_one_core(left >= workers - 1)
     return _one(index)
 
 

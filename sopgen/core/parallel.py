@@ -28,10 +28,11 @@ def available_cores() -> int:
     return min(found, *_LIMIT) if _LIMIT else found
 
 
-def use_one_core() -> None:
-    """In a worker of a shared pool: work alone, forking no pool of its own (the pool
-    already has a worker per core)."""
-    _LIMIT[:] = [1]
+def use_one_core(alone: bool = True) -> None:
+    """In a worker of a shared pool: work alone, forking no pool of its own, while the
+    pool's other workers keep the other cores busy (``alone=False``: every core again,
+    for the last jobs of the pool)."""
+    _LIMIT[:] = [1] if alone else []
 
 
 def can_fork() -> bool:
