@@ -305,6 +305,8 @@ def test_unlisted_projects_and_init_in_a_workspace(workspace: Path) -> None:
         "listed — add \"stray\" to partners, or move it out of the workspace"]
     assert join_workspace(workspace / "stray") == ("stray", "SOP-STRAY")
     assert list(read_workspace(workspace).partners)[-1] == "stray"
+    assert join_workspace(workspace / "stray") == ("stray", "SOP-STRAY")  # again: listed once
+    assert list(read_workspace(workspace).partners).count("stray") == 1
     result = runner.invoke(app, ["init", str(workspace / "suara2"), "--language", "en",
                                  "--starter", "blank"])
     assert result.exit_code == 0 and "document id SOP-SUARA2" in result.stdout

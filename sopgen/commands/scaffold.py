@@ -23,6 +23,7 @@ from sopgen.reading.validate import language_of
 from sopgen.reading.workspace import (
     WORKSPACE_FILE,
     find_workspace,
+    listed_partners,
     with_partner,
     workspace_text,
 )
@@ -92,7 +93,9 @@ def join_workspace(target: Path) -> tuple[str, str] | None:
         ident, number = f"{base}-{number}", number + 1
     set_document_id(target, ident)
     path = root / WORKSPACE_FILE
-    path.write_text(with_partner(path.read_text(encoding="utf-8"), name), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    if name not in listed_partners(text):  # listed already: made again after a delete
+        path.write_text(with_partner(text, name), encoding="utf-8")
     return name, ident
 
 

@@ -164,6 +164,15 @@ def workspace_text(library: str | None, partners: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def listed_partners(text: str) -> list[str]:
+    """The partner names a workspace file's text lists (none if it does not read)."""
+    try:
+        partners = tomllib.loads(text).get("partners", [])
+    except tomllib.TOMLDecodeError:
+        return []
+    return [str(name) for name in partners] if isinstance(partners, list) else []
+
+
 def with_partner(text: str, name: str) -> str:
     """The workspace file's text with ``name`` added to its partners, comments kept."""
     found = re.search(r"^(\s*partners\s*=\s*\[)([^\]]*)\]", text, re.MULTILINE)
