@@ -162,6 +162,14 @@ def render(results: dict[str, Any]) -> str:
     if results["rebuilds"]:
         parts.append(table("rebuild after editing one procedure's title",
                            REBUILD_HEADERS, [rebuild_row(r) for r in results["rebuilds"]]))
+    if results.get("workspaces"):
+        parts.append(table(
+            "a workspace: sopgen build --workspace against one sopgen build per partner "
+            "(whole processes, empty caches)",
+            ["partners", "procedures each", "formats", "separate s", "batch s", "ratio"],
+            [[str(r["partners"]), str(r["size"]), r["formats"], secs(r["separate_seconds"]),
+              secs(r["batch_seconds"]), ratio(r["separate_seconds"], r["batch_seconds"])]
+             for r in results["workspaces"]]))
     parts.append(help_line(results["cli_help"]))
     parts.append(table("the goals of this round, side by side", ["measure", "goal", "this run"],
                        goal_rows(results)))

@@ -50,9 +50,12 @@ from bench.worker import edit_title
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 FULL = {"sizes": "30,300,1000", "pdf_sizes": "30,300", "rebuild_size": 300, "help_runs": 7,
-        "text_rebuild_size": 1000, "preview_sizes": "sample,1000", "runs": 5, "publish": True}
+        "text_rebuild_size": 1000, "preview_sizes": "sample,1000", "runs": 5, "publish": True,
+        "workspace_size": 30}
 QUICK = {"sizes": "12", "pdf_sizes": "12", "rebuild_size": 12, "help_runs": 3,
-         "text_rebuild_size": 12, "preview_sizes": "sample,12", "runs": 3, "publish": False}
+         "text_rebuild_size": 12, "preview_sizes": "sample,12", "runs": 3, "publish": False,
+         "workspace_size": 12}
+PARTNERS = 5  # a workspace's partners in the batch-build row
 SAMPLE = "sample"  # the repository's own project (content/ and releases/)
 
 
@@ -73,6 +76,8 @@ class Options:
     json_path: Path
     sopgen: Path
     label: str
+    workspace_size: int = 0
+    workspace_formats: tuple[str, ...] = ("md,html",)
 
 
 def numbers(text: str) -> list[int]:
@@ -106,6 +111,11 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument("--sopgen", type=Path, default=ROOT,
                         help="measure the sopgen/ package of this checkout (default: this one)")
     parser.add_argument("--label", default="", help="a name for this run, e.g. before")
+    parser.add_argument("--workspace-size", type=int,
+                        help="procedures per partner in the batch build of a workspace of "
+                             f"{PARTNERS} partners; 0 skips it (default 30)")
+    parser.add_argument("--workspace-formats", default="md,html;pdf",
+                        help="formats of the workspace rows, ';' between rows")
     args = parser.parse_args(argv)
     preset = QUICK if args.quick else FULL
     pick = {key: getattr(args, key) if getattr(args, key) is not None else value
@@ -116,7 +126,8 @@ def parse(argv: list[str] | None) -> Options:
                    [name for name in pick["preview_sizes"].split(",") if name.strip()],
                    max(1, pick["runs"]), pick["publish"], pick["help_runs"],
                    max(1, args.repeat), args.seed, args.json, args.sopgen.resolve(),
-                   args.label)
+                   args.label, pick["workspace_size"],
+                   tuple(part for part in args.workspace_formats.split(";") if part.strip()))
 
 
 def log(message: str) -> None:
@@ -288,6 +299,37 @@ class Bench:
                 "same_process_seconds": warm.seconds, "new_process": cold.as_json(),
                 "baseline_seconds": base.seconds if base else None}
 
+    def workspace(self, size: int, formats: str) -> dict[str, Any]:
+        """Five partners of ``size`` procedures, each generated with its own seed:
+        ``sopgen build --workspace`` once, against ``sopgen build`` of each partner in its
+        own process, both from empty caches."""
+        place = self.scratch / f"workspace-{size}-{formats.replace(',', '-')}"
+        shutil.rmtree(place, ignore_errors=True)
+        names = [f"partner-{index}" for index in range(1, PARTNERS + 1)]
+        for index, name in enumerate(names):  # each its own content: no shared parsing
+            project = generate.generate(size, place / "ws" / name,
+                                        seed=self.options.seed + index)
+            document = next(project.glob("content/dok*.yaml"))
+            text = document.read_text(encoding="utf-8")
+            document.write_text(re.sub(r"(?m)^  id: .*$", f"  id: SOP-{name.upper()}", text,
+                                       count=1), encoding="utf-8")
+        listed = ", ".join(f'"{name}"' for name in names)
+        (place / "ws" / "sopgen-workspace.toml").write_text(f"partners = [{listed}]\n")
+        command = self.sopgen_command()
+        separate = 0.0
+        for name in names:
+            env = self.env(XDG_CACHE_HOME=str(place / "cache-separate" / name))
+            separate += time_command([*command, "build", "--format", formats, "--output",
+                                      str(place / "separate" / name), str(place / "ws" / name)],
+                                     1, env, warm_up=False)[0]
+        env = self.env(XDG_CACHE_HOME=str(place / "cache-batch"))
+        batch = time_command([*command, "build", "--workspace", "--format", formats,
+                              str(place / "ws")], 1, env, warm_up=False)[0]
+        log(f"  workspace of {PARTNERS} x {size} ({formats}): {PARTNERS} separate builds "
+            f"{separate:.2f} s, one batch build {batch:.2f} s")
+        return {"partners": PARTNERS, "size": size, "formats": formats,
+                "separate_seconds": separate, "batch_seconds": batch}
+
     def cli_help(self) -> dict[str, Any]:
         command = self.sopgen_command()
         times = time_command([*command, "--help"], self.options.help_runs, self.env())
@@ -313,6 +355,9 @@ class Bench:
         results["previews"] = [self.preview(which) for which in options.preview_sizes]
         if options.publish:
             results["publish"] = self.publish()
+        if options.workspace_size:
+            results["workspaces"] = [self.workspace(options.workspace_size, formats)
+                                     for formats in options.workspace_formats]
         results["meta"]["load_average_end"] = os.getloadavg()
         return results
 

@@ -20,6 +20,7 @@ from sopgen.outputs import ARTEFACTS, DEFAULT_FORMATS, FORMATS
 
 if TYPE_CHECKING:
     from sopgen.commands.build import BuildResult
+    from sopgen.commands.workspace import WorkspaceRun
     from sopgen.core.model import Visibility
     from sopgen.outputs.table import BuildOptions
     from sopgen.rendering.pdfengine import PdfEngine
@@ -106,18 +107,37 @@ def validate(project: ProjectArg = Path(".")) -> None:
              count=len(checked.handbook.procedures), more=more)
 
 
+WorkspaceOption = Annotated[bool, typer.Option(
+    "--workspace", help="PROJECT is a workspace: run every partner (see sopgen partners).")]
+PartnerOption = Annotated[str | None, typer.Option(
+    "--partner", help="With --workspace: only this partner (its folder name).")]
+
+
 @app.command()
 def check(
     project: ProjectArg = Path("."),
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    workspace: WorkspaceOption = False,
+    partner: PartnerOption = None,
 ) -> None:
     """Validate, plus what a reviewer would raise: overdue reviews, unused roles and terms,
-    steps that say too little. --strict turns these warnings into errors."""
+    steps that say too little, adopted procedures the library has changed since.
+    --strict turns these warnings into errors."""
     with user_errors():
+        from sopgen.commands.adoption import adoption_drift, drift_lines, words_of
         from sopgen.commands.check import check_project, edition_lines
 
+        if workspace or partner:
+            from sopgen.commands.workspace import check_workspace
+
+            run = check_workspace(project, strict=strict, partner=partner)
+            _report_workspace(run, pages=False)
+            _say("cli_workspace_checked", count=len(run.runs))
+            return
         checked = check_project(project, strict=strict)
         _warn(checked.warnings)
+        for line in drift_lines(adoption_drift(checked), words_of(checked)):
+            typer.echo(line, err=True)
         _say("cli_check_summary", checked.handbook.document.language,
              content=checked.project.show(checked.project.content),
              count=len(checked.handbook.procedures), warnings=len(checked.warnings))
@@ -198,10 +218,14 @@ def build(
         "--edition", callback=lambda v: v and _choose(v, EDITIONS, "an edition"),
         help="Only what this audience may read: public, internal or restricted; "
              "-EDITION in every file name. Default: the whole handbook.")] = None,
+    workspace: WorkspaceOption = False,
+    partner: PartnerOption = None,
 ) -> None:
     """Build the handbook into OUTPUT/<version>/ as Markdown, HTML and PDF.
 
     Content that is not a release builds as a draft, into OUTPUT/<version>-draft/.
+    With --workspace, every partner builds into OUTPUT/<partner>/ (default: the
+    workspace's output/), and a table sums up how each went.
     """
     with user_errors():
         from sopgen.commands.build import build_project, build_release
@@ -210,6 +234,18 @@ def build(
         options = _build_options(formats,
                                  artefacts or [], everything, role=role, fillable=fillable,
                                  site_url=site_url, pdf_engine=pdf_engine, edition=edition)
+        if workspace or partner:
+            from sopgen.commands.workspace import build_workspace
+
+            if release:
+                raise typer.BadParameter("--release rebuilds one project's release; give "
+                                         "the partner's folder instead of --workspace")
+            run = build_workspace(project, options, partner=partner, output=output,
+                                  report=lambda name: _Progress(name))
+            _report_workspace(run)
+            _say("cli_workspace_ok", count=len(run.runs),
+                 folder=output or run.workspace.root / "output")
+            return
         if release:
             result = build_release(project, release, options, output=output,
                                    report=_Progress())
@@ -234,6 +270,24 @@ def _build_options(formats: list[str], names: list[str], everything: bool, *,
                         edition=audience[edition] if edition else None)
 
 
+def _report_workspace(run: WorkspaceRun, *, pages: bool = True) -> None:
+    """Each partner's messages under its name, the summary table, and exit 1 if any
+    partner failed."""
+    from sopgen.commands.workspace import summary_table
+    from sopgen.core.catalogue import catalogue, default_language
+
+    words = catalogue(default_language())
+    for item in run.runs:
+        for line in item.lines:
+            typer.echo(f"[{item.name}] {line}", err=True)
+    for line in summary_table(run, words, pages=pages):
+        typer.echo(line)
+    failed = run.failed
+    if failed:
+        _say("cli_workspace_failed", failed=len(failed), count=len(run.runs), err=True)
+        raise typer.Exit(1)
+
+
 def _report_build(result: BuildResult) -> None:
     _warn(result.warnings)
     for path in result.written:
@@ -243,13 +297,25 @@ def _report_build(result: BuildResult) -> None:
 
 
 @app.command()
-def release(project: ProjectArg = Path("."), output: OutputOption = None) -> None:
+def release(project: ProjectArg = Path("."), output: OutputOption = None,
+            workspace: WorkspaceOption = False, partner: PartnerOption = None) -> None:
     """Release the current version: freeze its content in releases/ and build it.
 
-    Needs status approved, at least one approval and a revision-history entry.
+    Needs status approved, at least one approval and a revision-history entry. With
+    --workspace, every partner is released (each on its own terms) into OUTPUT/<partner>/.
     """
     with user_errors():
         from sopgen.commands.release import release_project
+
+        if workspace or partner:
+            from sopgen.commands.workspace import release_workspace
+
+            run = release_workspace(project, partner=partner, output=output,
+                                    report=lambda name: _Progress(name))
+            _report_workspace(run)
+            _say("cli_workspace_ok", count=len(run.runs),
+                 folder=output or run.workspace.root / "output")
+            return
 
         snapshot, result = release_project(project, output=output, report=_Progress())
         _say("cli_released", result.language, path=snapshot)
@@ -309,13 +375,59 @@ def init(
         callback=_one_of(("website", "blank"), "a starter"),
         help="website: the OurVoice website SOP made generic; blank: one example "
              "procedure per pillar.")] = "website",
+    workspace: Annotated[bool, typer.Option(
+        "--workspace", help="Create a workspace instead: sopgen-workspace.toml and a "
+                            "shared library project; then sopgen init FOLDER/PARTNER "
+                            "adds partners.")] = False,
 ) -> None:
-    """Create a new SOP project that builds at once."""
+    """Create a new SOP project that builds at once. Inside a workspace, the project is
+    added to its partners with a document id of its own."""
     with user_errors():
-        from sopgen.commands.scaffold import init_project
+        from sopgen.commands.scaffold import init_project, init_workspace, join_workspace
 
+        if workspace:
+            init_workspace(folder, language=language)
+            _say("cli_workspace_created", language, folder=folder,
+                 library=folder / "library")
+            return
         written = init_project(folder, language=language, starter=starter)
         _say("cli_created_project", language, folder=folder, count=len(written))
+        joined = join_workspace(folder)
+        if joined:
+            _say("cli_partner_added", language, name=joined[0], id=joined[1])
+
+
+@app.command()
+def partners(
+    workspace: Annotated[Path, typer.Argument(help="The workspace folder.")] = Path("."),
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="A JSON list of the names (for a CI job matrix).")] = False,
+) -> None:
+    """List the workspace's partner folders, one a line."""
+    with user_errors():
+        import json
+
+        from sopgen.commands.workspace import partner_names
+
+        names = partner_names(workspace)
+        typer.echo(json.dumps(names) if as_json else "\n".join(names))
+
+
+@app.command()
+def adopt(
+    update: Annotated[str, typer.Option(
+        "--update", help="Move the pin of this adopted procedure (its id) to the "
+                         "library's newest release.")],
+    project: ProjectArg = Path("."),
+    version: Annotated[str | None, typer.Option(
+        "--version", help="Pin this library version instead of the newest.")] = None,
+) -> None:
+    """Move an adopted procedure's pin; run sopgen check first to see what changed."""
+    with user_errors():
+        from sopgen.commands.adoption import move_pin
+
+        file, moved = move_pin(project, update, version)
+        _say("cli_pin_moved", file=file, id=update, version=moved)
 
 
 new_app = typer.Typer(help="Add something new to a project.", no_args_is_help=True)
@@ -442,7 +554,7 @@ class _Progress:
     whole line, flushed at once, with no terminal control characters, so a CI log shows
     it as it happens; otherwise (output redirected) it stays silent."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "") -> None:
         import os
         import sys
         import time
@@ -451,10 +563,12 @@ class _Progress:
         self.enabled = sys.stderr.isatty() or wanted.lower() not in ("", "0", "false", "no")
         self.started = time.perf_counter()
         self.clock = time.perf_counter
+        self.name = f" {name}" if name else ""
 
     def __call__(self, line: str) -> None:
         if self.enabled:
-            typer.echo(f"sopgen [{self.clock() - self.started:6.1f} s] {line}", err=True)
+            typer.echo(f"sopgen{self.name} [{self.clock() - self.started:6.1f} s] {line}",
+                       err=True)
             sys.stderr.flush()
 
 

@@ -95,11 +95,11 @@ class Case:
 
 
 ROLES_ALLOWED = "admin, coordinator"
-TOP_KEYS = "document, pillars, roles, procedures, glossary, revisions, procedure"
+TOP_KEYS = "document, pillars, roles, procedures, glossary, revisions, procedure, adopt"
 PROCEDURE_FIELDS = ("id, title, pillar, purpose, responsible, frequency, steps, scope, "
                     "out_of_scope, accountable, consulted, informed, trigger, prerequisites, "
                     "tools, checklist, records, attachments, references, related, "
-                    "last_reviewed, visibility, schedules, applies_to, checked_by")
+                    "last_reviewed, visibility, schedules, applies_to, checked_by, adopted")
 FREQUENCIES = "daily, weekly, monthly, quarterly, yearly, event"
 
 

@@ -29,13 +29,16 @@ class BuildResult:
 
 
 def build_project(folder: Path | str, options: BuildOptions | None = None, *,
-                  output: Path | None = None, report: Report | None = None) -> BuildResult:
-    """Build the project's current content into ``output/<version>[-draft]/``."""
+                  output: Path | None = None, report: Report | None = None,
+                  private: Path | None = None) -> BuildResult:
+    """Build the project's current content into ``output/<version>[-draft]/``; with
+    ``private``, the cache and lock go there instead of into ``output``."""
     checked = read_handbook(folder)
-    released = is_released(checked, cache_of(checked, output))
+    released = is_released(checked, cache_of(checked, private or output))
     if not released:
         checked = replace(checked, problems=checked.problems + edited_release(checked, False))
-    return build_checked(checked, options, output=output, draft=not released, report=report)
+    return build_checked(checked, options, output=output, draft=not released, report=report,
+                         private=private)
 
 
 def build_release(folder: Path | str, version: str, options: BuildOptions | None = None, *,
@@ -56,18 +59,20 @@ def output_folder(checked: Checked, output: Path | None) -> Path:
 
 def build_checked(checked: Checked, options: BuildOptions | None = None, *,
                   output: Path | None = None, draft: bool = True,
-                  report: Report | None = None) -> BuildResult:
+                  report: Report | None = None, private: Path | None = None) -> BuildResult:
     output_root = output_folder(checked, output)
+    work = private or output_root  # where the cache and the lock live
     language = checked.handbook.document.language
     with speaking(language):
         files, warnings = render_outputs(checked, options or BuildOptions(), draft=draft,
-                                         report=report, cache=output_root / ".cache" / "pdf",
-                                         store=cache_of(checked, output))
+                                         report=report, cache=work / ".cache" / "pdf",
+                                         store=cache_of(checked, work))
         version = checked.handbook.document.version
         name = f"{version}-draft" if draft else version
         if not draft:
             refuse_changed_release_files(checked, output_root / name, files)
-        written = write_folder(output_root, name, files, immutable=not draft)
+        written = write_folder(output_root, name, files, immutable=not draft,
+                               lock_folder=private)
     return BuildResult(output_root / name, written.written, written.kept,
                        checked.warnings + warnings, draft, language)
 

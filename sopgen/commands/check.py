@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
+from sopgen.commands.adoption import adoption_drift, drift_problems
 from sopgen.core.catalogue import catalogue
 from sopgen.core.errors import ValidationFailed
 from sopgen.outputs.editions import edition_contents
@@ -21,6 +22,7 @@ def check_project(folder: Path | str, *, strict: bool = False,
     checked = read_handbook(folder, today=today)
     found = text_problems(checked.handbook, checked.project.root, assets=checked.project.assets)
     found += edited_release(checked)
+    found += drift_problems(adoption_drift(checked), catalogue(checked.handbook.document.language))
     checked = replace(checked, problems=checked.problems + [p for p in found
                                                              if p not in checked.problems])
     if strict and checked.problems:

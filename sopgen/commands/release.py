@@ -33,11 +33,14 @@ from sopgen.reading.yamlread import LMap, located
 
 
 def release_project(folder: Path | str, *, output: Path | None = None,
-                    report: Callable[[str], None] | None = None) -> tuple[Path, BuildResult]:
-    """Freeze the current content as its version, then build it in every format."""
+                    report: Callable[[str], None] | None = None,
+                    private: Path | None = None) -> tuple[Path, BuildResult]:
+    """Freeze the current content as its version, then build it in every format (with
+    ``private``, the cache and lock go there, as for ``build_project``)."""
     checked = read_handbook(folder)
     snapshot = freeze(checked)
-    return snapshot, build_checked(checked, output=output, draft=False, report=report)
+    return snapshot, build_checked(checked, output=output, draft=False, report=report,
+                                   private=private)
 
 
 # Warnings about text or files that were left out of the handbook: fine in a draft, but a
@@ -58,7 +61,8 @@ def release_problems(checked: Checked) -> list[Problem]:
         problems.append(Problem(where, "release_no_revision", params))
     problems += approval_problems(doc, revision, where)
     problems += effective_date_problems(checked, where)
-    unfinished = ("placeholder", "starter_value", "imported_review", *CHANGES_CONTENT)
+    unfinished = ("placeholder", "starter_value", "imported_review",
+                  "adopt_unreleased", *CHANGES_CONTENT)  # adopted text may still change
     placeholders = [p for p in checked.problems if p.code in unfinished]
     problems += [replace(p, severity="error") for p in placeholders]  # a release is for good
     return problems + numbering_problems(checked, where, params)

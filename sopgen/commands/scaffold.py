@@ -20,6 +20,13 @@ from sopgen.core.errors import SopgenError
 from sopgen.core.model import PILLARS, PROCEDURE_ID
 from sopgen.reading.load import Project, load_project
 from sopgen.reading.validate import language_of
+from sopgen.reading.workspace import (
+    WORKSPACE_FILE,
+    find_workspace,
+    listed_partners,
+    with_partner,
+    workspace_text,
+)
 from sopgen.reading.yamlread import LMap
 
 STARTERS = {("website", "id"): "website", ("blank", "id"): "blank-id",
@@ -52,6 +59,66 @@ def init_project(target: Path, *, language: str = "id", starter: str = "website"
     written.append(_write(target / "README.md", readme))
     written.append(_write(target / ".gitignore", "output/\n"))
     return written
+
+
+# Workspace: a shared library and partners (see reading/workspace.py)
+
+LIBRARY_ID = "SOP-LIBRARY"
+
+
+def init_workspace(target: Path, *, language: str = "id") -> list[Path]:
+    """A workspace folder: its file, and a library project made from the blank starter."""
+    if target.exists() and any(target.iterdir()):
+        raise SopgenError.of("folder_not_empty", path=target)
+    target.mkdir(parents=True, exist_ok=True)
+    written = init_project(target / "library", language=language, starter="blank")
+    set_document_id(target / "library", LIBRARY_ID)
+    written.append(_write(target / WORKSPACE_FILE, workspace_text("library", [])))
+    written.append(_write(target / ".gitignore", "output/\n.sopgen/\n"))
+    return written
+
+
+def join_workspace(target: Path) -> tuple[str, str] | None:
+    """If ``target`` is inside a workspace, list it as a partner there and give it a
+    document id no other project of the workspace has; its name and id."""
+    root = find_workspace(target.parent)
+    if root is None:
+        return None
+    name = target.resolve().relative_to(root).as_posix()
+    taken = {_document_id(folder) for folder in root.glob("*") if folder.is_dir()
+             and (folder / "content").is_dir() and folder.resolve() != target.resolve()}
+    base = "SOP-" + re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").upper()[:56]
+    ident, number = base, 2
+    while ident in taken:
+        ident, number = f"{base}-{number}", number + 1
+    set_document_id(target, ident)
+    path = root / WORKSPACE_FILE
+    text = path.read_text(encoding="utf-8")
+    if name not in listed_partners(text):  # listed already: made again after a delete
+        path.write_text(with_partner(text, name), encoding="utf-8")
+    return name, ident
+
+
+def _document_id(folder: Path) -> str:
+    raw, _ = load_project(Project(folder))
+    document = raw.get("document")
+    return str(document.get("id", "")) if isinstance(document, LMap) else ""
+
+
+def set_document_id(folder: Path, ident: str) -> None:
+    """Rewrite ``id:`` under ``document:`` in the file that holds it, comments kept."""
+    raw, _ = load_project(Project(folder))
+    document = raw.get("document")
+    if not isinstance(document, LMap) or "id" not in document:
+        return
+    loc = document.value_locs["id"]
+    path = folder / loc.file
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    line = lines[loc.line - 1]
+    old = str(document["id"])
+    start = loc.col - 1
+    lines[loc.line - 1] = line[:start] + line[start:].replace(old, ident, 1)
+    path.write_text("".join(lines), encoding="utf-8")
 
 
 def _add_schema_comment(path: Path, root: Path) -> Path:

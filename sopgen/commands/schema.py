@@ -20,6 +20,8 @@ from sopgen.core.model import (
     DAY_OF_MONTH,
     PROCEDURE_ID,
     ROLE_ID,
+    STEP_ID,
+    VERSION,
     Contact,
     Handbook,
     Procedure,
@@ -30,6 +32,7 @@ from sopgen.core.model import (
     model_fields,
 )
 from sopgen.core.write import write_file
+from sopgen.reading.adopt import NOT_OVERRIDDEN
 from sopgen.reading.load import LIST_KEYS, Project, content_files
 
 LIST_SECTIONS = frozenset(LIST_KEYS)  # "glossary:" left empty is fine, as in validate
@@ -59,6 +62,7 @@ def json_schema() -> dict[str, Any]:
                                       required=f.name not in LIST_SECTIONS)
                 for f in dataclasses.fields(Handbook)}
     sections["procedure"] = _ref(Procedure, definitions)
+    sections["adopt"] = _adopt_schema(definitions)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"sopgen-{__version__}",
@@ -205,3 +209,54 @@ def with_editor_comment(data: bytes, path: Path, root: Path) -> bytes:
     newline = b"\r\n" if b"\r\n" in body else b"\n"
     relative = Path(os.path.relpath(root / SCHEMA_FILE, path.parent)).as_posix()
     return bom + f"# yaml-language-server: $schema={relative}".encode() + newline + body
+
+
+def _adopt_schema(definitions: dict[str, Any]) -> dict[str, Any]:
+    """``adopt:``, one adoption or a list (see ``reading/adopt.py``)."""
+    procedure = definitions["Procedure"]["properties"]
+    step = _ref(Step, definitions)
+    edits = {
+        "type": "object",
+        "description": "Steps changed by their ids, wherever they are nested.",
+        "properties": {
+            "replace": {"type": "object", "description": "Step id: the step that replaces it.",
+                        "propertyNames": {"pattern": STEP_ID.pattern},
+                        "additionalProperties": step},
+            "add_after": {"type": "object",
+                          "description": "Step id: the step(s) added after it.",
+                          "propertyNames": {"pattern": STEP_ID.pattern},
+                          "additionalProperties": {"anyOf": [
+                              step, {"type": "array", "items": step}]}},
+            "remove": {"type": "array", "description": "Ids of the steps left out.",
+                       "items": {"type": "string", "pattern": STEP_ID.pattern}},
+        },
+        "additionalProperties": False,
+    }
+    overridable = {name: value for name, value in procedure.items()
+                   if name not in NOT_OVERRIDDEN}
+    overridable["steps"] = {"anyOf": [procedure["steps"], edits],
+                            "description": "New steps, or steps replaced, added or removed."}
+    definitions["Adopt"] = {
+        "type": "object",
+        "description": "A procedure adopted from the workspace's shared library, pinned "
+                       "to a library version.",
+        "properties": {
+            "from": {"enum": ["library"], "description": "Where from: the library."},
+            "id": {"type": "string", "pattern": PROCEDURE_ID.pattern,
+                   "description": "The library procedure's id."},
+            "version": {"type": "string", "pattern": VERSION.pattern,
+                        "description": "The library version adopted. Quote it."},
+            "roles": {"type": "object",
+                      "description": "Library role id: this partner's role id.",
+                      "propertyNames": {"pattern": ROLE_ID.pattern},
+                      "additionalProperties": {"type": "string", "pattern": ROLE_ID.pattern}},
+            "override": {"type": "object",
+                         "description": "Procedure fields in this partner's own words.",
+                         "properties": overridable, "additionalProperties": False},
+        },
+        "required": ["id", "version"],
+        "additionalProperties": False,
+    }
+    reference = {"$ref": "#/$defs/Adopt"}
+    return {"anyOf": [reference, {"type": "array", "items": reference}],
+            "description": "Procedures adopted from the workspace's shared library."}

@@ -337,6 +337,18 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Adoption:
+    """Where an adopted procedure comes from: the workspace's shared library, pinned."""
+
+    library: str = spec("Document id of the library the procedure was adopted from.",
+                        pattern=DOCUMENT_ID, example="SOP-LIBRARY")
+    id: str = spec("The procedure's id in the library.", pattern=PROCEDURE_ID,
+                   example="TEK-05")
+    version: str = spec("The library version adopted (the pin).", pattern=VERSION,
+                        example="1.2.0")
+
+
+@dataclass(frozen=True)
 class Procedure:
     """One standard operating procedure."""
 
@@ -386,6 +398,10 @@ class Procedure:
         "defaults to the accountable role. The log sheet and the calendar go to this "
         "role, at the procedure's frequency, which is then how often it checks.", "",
         pattern=ROLE_ID)
+    adopted: Adoption | None = spec(
+        "Written by sopgen for a procedure adopted from the workspace's shared library "
+        "(an adopt entry): the library, the procedure's id there and the version adopted. "
+        "Kept in release snapshots; not written by hand.", None)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,23 @@ if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
 
+_LIMIT: list[int] = []  # set in a worker that is itself one job of a shared pool
+
+
 def available_cores() -> int:
     """The cores this process may really use (a container's CPU set, not the host's)."""
     if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+        found = len(os.sched_getaffinity(0))
+    else:
+        found = os.cpu_count() or 1
+    return min(found, *_LIMIT) if _LIMIT else found
+
+
+def use_one_core(alone: bool = True) -> None:
+    """In a worker of a shared pool: work alone, forking no pool of its own, while the
+    pool's other workers keep the other cores busy (``alone=False``: every core again,
+    for the last jobs of the pool)."""
+    _LIMIT[:] = [1] if alone else []
 
 
 def can_fork() -> bool:

@@ -35,9 +35,12 @@ class Written:
 
 
 @contextmanager
-def locked(output_root: Path) -> Iterator[None]:
+def locked(output_root: Path, lock_folder: Path | None = None) -> Iterator[None]:
+    """Serialise builds of ``output_root``; the lock file lives in ``lock_folder`` when
+    given (a workspace keeps deliverables folders free of sopgen's own files)."""
     output_root.mkdir(parents=True, exist_ok=True)
-    with open(output_root / ".lock", "w") as handle:
+    (lock_folder or output_root).mkdir(parents=True, exist_ok=True)
+    with open((lock_folder or output_root) / ".lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             recover(output_root)
@@ -60,7 +63,8 @@ def recover(output_root: Path) -> None:
 
 
 def write_folder(output_root: Path, name: str, files: dict[str, bytes], *,
-                 immutable: bool = False, replace: bool = False) -> Written:
+                 immutable: bool = False, replace: bool = False,
+                 lock_folder: Path | None = None) -> Written:
     """Replace ``output_root/name`` with its old files plus ``files``, in one swap.
 
     With ``replace`` the old files are dropped: the folder holds exactly ``files`` (a
@@ -73,7 +77,7 @@ def write_folder(output_root: Path, name: str, files: dict[str, bytes], *,
     if output_root.exists() and not output_root.is_dir():
         raise SopgenError.of("output_is_file", path=output_root)
     try:
-        return _write_folder(output_root, name, files, immutable, replace)
+        return _write_folder(output_root, name, files, immutable, replace, lock_folder)
     except OSError as error:  # a full disk or a read-only folder is not a sopgen bug
         raise write_failed(error, output_root) from error
 
@@ -94,9 +98,9 @@ def write_failed(error: OSError, output_root: Path) -> SopgenError:
 
 
 def _write_folder(output_root: Path, name: str, files: dict[str, bytes],
-                  immutable: bool, replace: bool) -> Written:
+                  immutable: bool, replace: bool, lock_folder: Path | None = None) -> Written:
     result = Written()
-    with locked(output_root):
+    with locked(output_root, lock_folder):
         target = output_root / name
         staging = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=output_root))
         os.chmod(staging, 0o777 & ~_umask())  # mkdtemp's 0700 would hide a published site

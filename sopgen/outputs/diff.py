@@ -201,6 +201,13 @@ def as_terminal(diff: HandbookDiff, words: Catalogue) -> str:
     return "\n".join(out) + "\n"
 
 
+def procedure_change_lines(change: ProcedureChange, words: Catalogue,
+                           indent: str) -> list[str]:
+    """One changed procedure's fields and steps, as the terminal diff shows them."""
+    return _change_lines(change.fields, words, indent) + \
+        _step_lines(change.steps, words, indent)
+
+
 def _change_lines(changes: list[Change], words: Catalogue, indent: str) -> list[str]:
     lines = []
     for change in changes:

@@ -230,6 +230,10 @@ class WordWriter:
             facts.append((words.label("trigger"), p.trigger))
         if p.last_reviewed:
             facts.append((words.label("last_reviewed"), words.date(p.last_reviewed)))
+        if p.adopted:  # the source line of a procedure adopted from a workspace library
+            facts.append((words.label("adopted_from"),
+                          f"{p.adopted.library} {p.adopted.id}, "
+                          f"{words.label('version').lower()} {p.adopted.version}"))
         self._facts_table(facts, markdown={words.label("trigger")})
         for key in ("purpose", "scope", "out_of_scope"):
             if getattr(p, key):

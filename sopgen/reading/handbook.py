@@ -15,6 +15,7 @@ from sopgen.core.errors import ValidationFailed
 from sopgen.core.gcpause import paused_gc
 from sopgen.core.model import Handbook
 from sopgen.core.problems import Problem
+from sopgen.reading.adopt import Pin, expand_adoptions
 from sopgen.reading.attachments import attachment_problems
 from sopgen.reading.load import Project, load_file, load_project
 from sopgen.reading.review import reviewer_warnings
@@ -30,6 +31,7 @@ class Checked:
     handbook: Handbook
     raw: LMap
     problems: list[Problem] = field(default_factory=list)  # warnings, before formatting
+    pins: list[Pin] = field(default_factory=list)  # procedures adopted from the library
 
     @property
     def warnings(self) -> list[str]:
@@ -53,8 +55,13 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
     project = Project.at(folder)
     if assets is not None:
         project = replace(project, assets_dir=assets)
+    pins: list[Pin] = []
     if snapshot is None:
         raw, problems = load_project(project)
+        if not any(p.severity == "error" for p in problems):
+            pins, found = expand_adoptions(project, raw)
+            problems += found
+        raw.pop("adopt", None)  # not read for now: the files' own mistakes come first
     else:
         raw, problems = load_file(snapshot, project.show(snapshot))
     language = language_of(raw)
@@ -71,7 +78,7 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
             problems += reviewer_warnings(handbook, today or dt.date.today(), raw.loc)
     fail_on_errors(problems, language)
     assert handbook is not None
-    return Checked(project, handbook, raw, problems)
+    return Checked(project, handbook, raw, problems, pins)
 
 
 # Problems that may only be echoes of a file that could not be read.

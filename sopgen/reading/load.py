@@ -25,7 +25,7 @@ MAX_TOTAL_BYTES = 16 * 1024 * 1024  # ~40x a large real SOP; bounds time and mem
 
 SINGLE_KEYS = ("document", "pillars")
 LIST_KEYS = ("roles", "procedures", "glossary", "revisions")
-TOP_KEYS = (*SINGLE_KEYS, *LIST_KEYS, "procedure")
+TOP_KEYS = (*SINGLE_KEYS, *LIST_KEYS, "procedure", "adopt")
 
 
 def _own_fields(cls: type, *others: type) -> set[str]:
@@ -263,6 +263,8 @@ def _merge_list(merged: LMap, key: str, value: object, key_loc: Loc, value_loc: 
                 problems: list[Problem]) -> None:
     if key == "procedure":  # a file holding one procedure, the friendliest layout
         key, items, locs = "procedures", [value], [value_loc]
+    elif key == "adopt" and isinstance(value, LMap):  # one adoption (see adopt.py)
+        items, locs = [value], [value_loc]
     elif isinstance(value, LSeq):
         items, locs = list(value), value.item_locs
     elif value is None:
