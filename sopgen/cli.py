@@ -20,6 +20,7 @@ from sopgen.outputs import ARTEFACTS, DEFAULT_FORMATS, FORMATS
 
 if TYPE_CHECKING:
     from sopgen.commands.build import BuildResult
+    from sopgen.core.problems import Problem
     from sopgen.core.model import Visibility
     from sopgen.outputs.table import BuildOptions
     from sopgen.rendering.pdfengine import PdfEngine
@@ -110,19 +111,62 @@ def validate(project: ProjectArg = Path(".")) -> None:
 def check(
     project: ProjectArg = Path("."),
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    annotations: Annotated[str | None, typer.Option(
+        "--annotations", callback=lambda v: v and _choose(v, ("github", "gitlab"),
+                                                          "an annotation format"),
+        help="Also report the problems for CI, on the changed lines: github (workflow "
+             "commands on stdout) or gitlab (a Code Quality report file).")] = None,
+    report: Annotated[Path, typer.Option(
+        "--report", help="Where --annotations gitlab writes its Code Quality report "
+                         "(relative to the current folder).")] = Path(
+        "gl-code-quality-report.json"),
 ) -> None:
     """Validate, plus what a reviewer would raise: overdue reviews, unused roles and terms,
     steps that say too little. --strict turns these warnings into errors."""
     with user_errors():
         from sopgen.commands.check import check_project, edition_lines
 
-        checked = check_project(project, strict=strict)
+        with _annotated(project, annotations, report) as annotate:
+            checked = check_project(project, strict=strict)
+            annotate(checked.problems, checked.handbook.document.language)
         _warn(checked.warnings)
         _say("cli_check_summary", checked.handbook.document.language,
              content=checked.project.show(checked.project.content),
              count=len(checked.handbook.procedures), warnings=len(checked.warnings))
         for line in edition_lines(checked):
             typer.echo(line)
+
+
+@contextmanager
+def _annotated(project: Path, annotations: str | None,
+               report: Path) -> Iterator[Callable[[list[Problem], str], None]]:
+    """Give ``check`` a way to annotate its problems for CI, and annotate the errors that
+    stop it too (before they are printed as lines and the command exits)."""
+    from sopgen.core.errors import SopgenError
+
+    def annotate(problems: list[Problem], language: str) -> None:
+        if annotations is None:
+            return
+        from sopgen.commands.annotate import github_lines, gitlab_report
+        from sopgen.core.write import write_file
+        from sopgen.reading.load import Project
+
+        root = Project.at(project).root
+        if annotations == "github":
+            for line in github_lines(problems, language, root, Path.cwd()):
+                typer.echo(line)
+        else:
+            write_file(report.absolute(),
+                       gitlab_report(problems, language, root, Path.cwd()).encode("utf-8"))
+
+    try:
+        yield annotate
+    except SopgenError as error:
+        if any(p.loc.file for p in error.problems):  # the content's problems, not options'
+            from sopgen.core.catalogue import default_language
+
+            annotate(error.problems, error.language or default_language())
+        raise
 
 
 def _choose(value: str, allowed: tuple[str, ...], what: str,
@@ -309,13 +353,26 @@ def init(
         callback=_one_of(("website", "blank"), "a starter"),
         help="website: the OurVoice website SOP made generic; blank: one example "
              "procedure per pillar.")] = "website",
+    ci: Annotated[str | None, typer.Option(
+        "--ci", callback=lambda v: v and _choose(v, ("github", "gitlab"), "a CI system"),
+        help="Also write a CI workflow: github (.github/workflows/sopgen.yml) or gitlab "
+             "(.gitlab-ci.yml). On an existing project or workspace, writes only that "
+             "file.")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="With --ci: replace a workflow file that exists.")] = False,
 ) -> None:
-    """Create a new SOP project that builds at once."""
+    """Create a new SOP project that builds at once (or add a CI workflow to one)."""
     with user_errors():
+        from sopgen.commands.ci import write_ci
         from sopgen.commands.scaffold import init_project
 
+        if ci and folder.is_dir() and any(folder.iterdir()):  # an existing project
+            _say("cli_created", path=write_ci(folder, ci, force=force))
+            return
         written = init_project(folder, language=language, starter=starter)
         _say("cli_created_project", language, folder=folder, count=len(written))
+        if ci:
+            _say("cli_created", language, path=write_ci(folder, ci, force=force))
 
 
 new_app = typer.Typer(help="Add something new to a project.", no_args_is_help=True)

@@ -61,6 +61,11 @@ class Catalogue:
 
     def message(self, problem: Problem) -> str:
         """One line: ``file:line:col: error: what is wrong — what to do``."""
+        where = f"{problem.loc}: " if problem.loc.file else ""
+        return f"{where}{self.messages[problem.severity]}: {self.text(problem)}"
+
+    def text(self, problem: Problem) -> str:
+        """What is wrong and what to do, without the place: for CI annotations."""
         params = {key: printable(value) for key, value in problem.params.items()}
         suggestion = params.get("suggestion")
         params["did_you_mean"] = (
@@ -70,8 +75,7 @@ class Catalogue:
         text = template.format_map(_Defaults(params))
         if params.get("what") and "{what}" not in template:  # "Pillar (pillar): 'X' is …"
             text = f"{params['what']}: {text}"
-        where = f"{problem.loc}: " if problem.loc.file else ""
-        return f"{where}{self.messages[problem.severity]}: {text}"
+        return text
 
 
 class _Defaults(dict[str, str]):  # a message may not use every parameter, nor get every one
