@@ -459,7 +459,9 @@ check:
   stage: check
   extends: [.sopgen, .each-partner]
   script:
-    - sopgen check --strict --annotations gitlab --report gl-code-quality-report.json "@PROJECT@/$PARTNER"
+    - >-
+      sopgen check --strict --annotations gitlab --report gl-code-quality-report.json
+      "@PROJECT@/$PARTNER"
   artifacts:
     when: always
     reports:
@@ -470,7 +472,9 @@ draft:
   extends: [.sopgen, .each-partner]
   script:
     - cd "@PROJECT@"
-    - sopgen build --workspace --partner "$PARTNER" --format pdf --output "$CI_PROJECT_DIR/sopgen-output"
+    - >-
+      sopgen build --workspace --partner "$PARTNER" --format pdf
+      --output "$CI_PROJECT_DIR/sopgen-output"
   artifacts:
     paths:
       - sopgen-output/
@@ -484,7 +488,9 @@ release-pdf:
   script:
     - sopgen verify "@PROJECT@/$PARTNER"
     - cd "@PROJECT@"
-    - sopgen build --workspace --partner "$PARTNER" --format pdf --output "$CI_PROJECT_DIR/sopgen-output"
+    - >-
+      sopgen build --workspace --partner "$PARTNER" --format pdf
+      --output "$CI_PROJECT_DIR/sopgen-output"
   artifacts:
     paths:
       - sopgen-output/

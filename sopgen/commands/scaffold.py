@@ -75,7 +75,7 @@ def new_procedure(folder: Path | str, *, pillar: str, title: str = "") -> Path:
     procedures = [p for p in raw.get("procedures") or [] if isinstance(p, LMap)]
     ours = [p for p in procedures if p.get("pillar") == pillar]
     prefix = _common([str(p.get("id", "")).split("-")[0] for p in ours if _valid_id(p)]) \
-        or PREFIXES[language][pillar]
+        or PREFIXES.get(language, PREFIXES["en"])[pillar]
     ident = _next_id(prefix, [str(p.get("id")) for p in procedures if _valid_id(p)])
     target = _folder_for(project, pillar, language, ours) / f"{ident}.yaml"
     if target.exists():
@@ -114,7 +114,7 @@ def _folder_for(project: Project, pillar: str, language: str, ours: list[LMap]) 
     common = _common([f.as_posix() for f in folders])
     if common and common != "content":
         return project.root / common
-    return project.content / FOLDERS[language][pillar]
+    return project.content / FOLDERS.get(language, FOLDERS["en"])[pillar]
 
 
 def procedure_template(ident: str, pillar: str, title: str, owner: str, language: str,

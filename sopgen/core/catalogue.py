@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from sopgen.core.chars import shown
@@ -88,17 +89,39 @@ def printable(value: Any) -> str:
     return shown(str(value))
 
 
-@cache
 def catalogue(code: str) -> Catalogue:
+    """The catalogue of ``code``: one a project brought (see ``bring``), else sopgen's."""
+    brought = _brought.get(code)
+    return brought[0] if brought else _package_catalogue(code)
+
+
+@cache
+def _package_catalogue(code: str) -> Catalogue:
+    return _from_tables(code, package_tables(code))
+
+
+@cache
+def package_tables(code: str) -> dict[str, dict[str, str]]:
+    """The tables of sopgen's own catalogue of ``code``, as written."""
     data = tomllib.loads(resources.files("sopgen").joinpath(f"labels/{code}.toml").read_text())
+    return {table: dict(data.get(table, {})) for table in TABLES}
+
+
+def _from_tables(code: str, data: dict[str, dict[str, str]]) -> Catalogue:
     return Catalogue(code, data["meta"], data["labels"], data["choices"], data["messages"],
-                     data.get("fields", {}), data["field_labels"], data["item_labels"])
+                     data["fields"], data["field_labels"], data["item_labels"])
 
 
 def languages() -> list[str]:
+    """Every language sopgen speaks now: its own, and those projects brought."""
+    return sorted({*package_languages(), *_brought})
+
+
+@cache
+def package_languages() -> tuple[str, ...]:
     folder = resources.files("sopgen").joinpath("labels")
-    return sorted(item.name.removesuffix(".toml") for item in folder.iterdir()
-                  if item.name.endswith(".toml"))
+    return tuple(sorted(item.name.removesuffix(".toml") for item in folder.iterdir()
+                        if item.name.endswith(".toml")))
 
 
 def format_problems(problems: list[Problem], language: str = "en") -> list[str]:
@@ -124,3 +147,65 @@ def default_language() -> str:
         if code:
             return code if code in languages() else "en"
     return "en"
+
+
+# --- Catalogues a project or workspace brings (labels/<code>.toml) ---------------------
+# A project may speak a language sopgen does not (labels/jv.toml) or reword some labels of
+# one it does (labels/en.toml with a few keys). The words printed in the handbook (tables
+# meta, labels and choices) must all be there: a missing one is an error that names it.
+# Messages, field names and the comments of new files fall back to English, so a
+# translation can start with the handbook and add the messages later.
+
+TABLES = ("meta", "labels", "choices", "messages", "fields", "field_labels", "item_labels")
+REQUIRED_TABLES = ("meta", "labels", "choices")
+_brought: dict[str, tuple[Catalogue, Path]] = {}  # code → (catalogue, project that brought it)
+
+
+def merged_tables(code: str, layers: list[dict[str, dict[str, str]]], *,
+                  fallback: bool = True) -> dict[str, dict[str, str]]:
+    """sopgen's catalogue of ``code`` (or, for a language it lacks, English in the tables
+    that may fall back, unless not ``fallback``), with each layer's keys over it in turn."""
+    own = code in package_languages()
+    base = package_tables(code if own else "en")
+    tables = {table: dict(base[table])
+              if own or (fallback and table not in REQUIRED_TABLES) else {}
+              for table in TABLES}
+    for layer in layers:
+        for table in TABLES:
+            tables[table].update(layer.get(table, {}))
+    return tables
+
+
+def missing_keys(code: str, tables: dict[str, dict[str, str]]) -> list[tuple[str, str]]:
+    """(table, key) of every English key that ``tables`` lack, handbook words first."""
+    english = package_tables("en")
+    return [(table, key) for table in TABLES for key in english[table]
+            if key not in tables[table]]
+
+
+def bring(project_root: Path, found: dict[str, dict[str, dict[str, str]]]) -> str:
+    """Let the project at ``project_root`` speak with its merged catalogues ``found``
+    (by code). Returns the code of a catalogue another project of this run brought
+    differently ("" if none): one run cannot print two versions of one language."""
+    root = project_root.resolve()
+    for code in [code for code, (_, owner) in _brought.items() if owner == root]:
+        del _brought[code]  # what this project brought before (it may have changed)
+    for code, tables in sorted(found.items()):
+        new = _from_tables(code, tables)
+        current = _brought.get(code)
+        if current and current[0] != new:
+            return code
+        if not current:
+            _brought[code] = (new, root)
+    return ""
+
+
+def brought_by_other(project_root: Path, code: str) -> bool:
+    """Whether ``code`` speaks another project's words in this run, not sopgen's own."""
+    current = _brought.get(code)
+    return current is not None and current[1] != project_root.resolve()
+
+
+def forget_brought() -> None:
+    """Back to sopgen's own catalogues only (between tests, or projects of one run)."""
+    _brought.clear()

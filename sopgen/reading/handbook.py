@@ -15,6 +15,7 @@ from sopgen.core.errors import ValidationFailed
 from sopgen.core.gcpause import paused_gc
 from sopgen.core.model import Handbook
 from sopgen.core.problems import Problem
+from sopgen.reading.labels import bring_labels
 from sopgen.reading.load import Project, load_file, load_project
 from sopgen.reading.review import reviewer_warnings
 from sopgen.reading.validate import asset_problems, language_of, validate
@@ -56,6 +57,7 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
         raw, problems = load_project(project)
     else:
         raw, problems = load_file(snapshot, project.show(snapshot))
+    problems += bring_labels(project.root, _written_language(raw))
     language = language_of(raw)
     handbook: Handbook | None = None
     if not any(p.severity == "error" for p in problems):
@@ -72,9 +74,16 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
     return Checked(project, handbook, raw, problems)
 
 
+def _written_language(raw: LMap) -> str:
+    """The language the document names, valid or not (validation says which)."""
+    document = raw.get("document")
+    return str(document.get("language", "")) if isinstance(document, LMap) else ""
+
+
 # Problems that may only be echoes of a file that could not be read.
 _NEEDS_EVERY_FILE = {"unknown_role", "unknown_procedure", "unknown_mention", "duplicate_role",
-                     "duplicate_procedure", "duplicate_term"}
+                     "duplicate_procedure", "duplicate_term",
+                     "unknown_language"}  # its catalogue may be the file that failed
 
 
 def _local(problem: Problem, raw: LMap) -> bool:

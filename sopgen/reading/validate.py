@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any, cast, get_args
+from typing import Any, cast
 
 from sopgen.core import model, svg
 from sopgen.core.catalogue import Catalogue, catalogue, languages, suggest
@@ -74,7 +74,7 @@ def language_of(raw: LMap) -> str:
     """The document's language if it is a valid one, for phrasing messages early."""
     document = raw.get("document")
     language = document.get("language") if isinstance(document, LMap) else None
-    return str(language) if language in get_args(model.Language) else "en"
+    return str(language) if language in languages() else "en"
 
 
 class _Converter:
@@ -315,7 +315,7 @@ def _kind(raw: object) -> str:
 def _pattern_name(pattern: re.Pattern[str]) -> str:
     names = {model.PROCEDURE_ID: "procedure_id", model.ROLE_ID: "role_id",
              model.DOCUMENT_ID: "document_id", model.VERSION: "version",
-             model.ASSET_PATH: "asset_path"}
+             model.ASSET_PATH: "asset_path", model.LANGUAGE_CODE: "language_code"}
     return names[pattern]
 
 
@@ -334,7 +334,9 @@ def _choice_named(value: str, allowed: tuple[str, ...]) -> str:
 
 def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
     """Problems that need the whole handbook: duplicates and dangling references."""
-    problems: list[Problem] = []
+    problems: list[Problem] = _language(handbook.document.language, root)
+    if problems:  # every check below speaks the document's language
+        return problems
     problems += _duplicates([r.id for r in handbook.roles], "duplicate_role")
     problems += _duplicates([p.id for p in handbook.procedures], "duplicate_procedure")
     problems += _duplicates([t.term for t in handbook.glossary], "duplicate_term",
@@ -347,6 +349,14 @@ def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
     problems += _mentions(handbook, procedure_ids, root)
     problems += _urls(handbook, root)
     return problems
+
+
+def _language(language: str, root: Loc) -> list[Problem]:
+    """A language is one sopgen or the project has a label catalogue for."""
+    if language in languages():
+        return []
+    return [Problem(located(language, root), "unknown_language",
+                    {"code": language, "allowed": ", ".join(languages())})]
 
 
 def _duplicates(ids: list[str], code: str,
