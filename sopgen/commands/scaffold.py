@@ -18,6 +18,7 @@ from sopgen.commands.schema import SCHEMA_FILE, schema_text
 from sopgen.core.catalogue import catalogue
 from sopgen.core.errors import SopgenError
 from sopgen.core.model import PILLARS, PROCEDURE_ID
+from sopgen.reading.labels import bring_labels
 from sopgen.reading.load import Project, load_project
 from sopgen.reading.validate import language_of
 from sopgen.reading.yamlread import LMap
@@ -71,6 +72,7 @@ def new_procedure(folder: Path | str, *, pillar: str, title: str = "") -> Path:
         raise SopgenError.of("unknown_pillar", pillar=pillar, allowed=", ".join(PILLARS))
     project = Project.at(folder)
     raw, _ = load_project(project)  # tolerant: a mistake elsewhere must not block a new file
+    bring_labels(project.root, "")  # a language the project brings (its mistakes: check)
     language = language_of(raw)
     procedures = [p for p in raw.get("procedures") or [] if isinstance(p, LMap)]
     ours = [p for p in procedures if p.get("pillar") == pillar]
