@@ -72,7 +72,7 @@ def new_procedure(folder: Path | str, *, pillar: str, title: str = "") -> Path:
         raise SopgenError.of("unknown_pillar", pillar=pillar, allowed=", ".join(PILLARS))
     project = Project.at(folder)
     raw, _ = load_project(project)  # tolerant: a mistake elsewhere must not block a new file
-    bring_labels(project.root, "")  # a language the project brings (its mistakes: check)
+    bring_labels(project.root)  # a language the project brings (its mistakes: check says)
     language = language_of(raw)
     procedures = [p for p in raw.get("procedures") or [] if isinstance(p, LMap)]
     ours = [p for p in procedures if p.get("pillar") == pillar]

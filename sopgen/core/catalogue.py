@@ -14,7 +14,6 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from sopgen.core.chars import shown
@@ -91,8 +90,7 @@ def printable(value: Any) -> str:
 
 def catalogue(code: str) -> Catalogue:
     """The catalogue of ``code``: one a project brought (see ``bring``), else sopgen's."""
-    brought = _brought.get(code)
-    return brought[0] if brought else _package_catalogue(code)
+    return _brought.get(code) or _package_catalogue(code)
 
 
 @cache
@@ -158,7 +156,7 @@ def default_language() -> str:
 
 TABLES = ("meta", "labels", "choices", "messages", "fields", "field_labels", "item_labels")
 REQUIRED_TABLES = ("meta", "labels", "choices")
-_brought: dict[str, tuple[Catalogue, Path]] = {}  # code → (catalogue, project that brought it)
+_brought: dict[str, Catalogue] = {}  # by code: the catalogues of the project read last
 
 
 def merged_tables(code: str, layers: list[dict[str, dict[str, str]]], *,
@@ -183,27 +181,13 @@ def missing_keys(code: str, tables: dict[str, dict[str, str]]) -> list[tuple[str
             if key not in tables[table]]
 
 
-def bring(project_root: Path, found: dict[str, dict[str, dict[str, str]]]) -> str:
-    """Let the project at ``project_root`` speak with its merged catalogues ``found``
-    (by code). Returns the code of a catalogue another project of this run brought
-    differently ("" if none): one run cannot print two versions of one language."""
-    root = project_root.resolve()
-    for code in [code for code, (_, owner) in _brought.items() if owner == root]:
-        del _brought[code]  # what this project brought before (it may have changed)
-    for code, tables in sorted(found.items()):
-        new = _from_tables(code, tables)
-        current = _brought.get(code)
-        if current and current[0] != new:
-            return code
-        if not current:
-            _brought[code] = (new, root)
-    return ""
-
-
-def brought_by_other(project_root: Path, code: str) -> bool:
-    """Whether ``code`` speaks another project's words in this run, not sopgen's own."""
-    current = _brought.get(code)
-    return current is not None and current[1] != project_root.resolve()
+def bring(found: dict[str, dict[str, dict[str, str]]]) -> None:
+    """Speak the catalogues ``found`` (merged tables by code) from now on, and no other
+    project's. A process speaks one project's words at a time: reading a project makes
+    its catalogues current, as a build reads a project and then renders it (a batch of
+    partners reads and renders each in turn)."""
+    _brought.clear()
+    _brought.update({code: _from_tables(code, tables) for code, tables in found.items()})
 
 
 def forget_brought() -> None:

@@ -57,7 +57,7 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
         raw, problems = load_project(project)
     else:
         raw, problems = load_file(snapshot, project.show(snapshot))
-    problems += bring_labels(project.root, _written_language(raw))
+    problems += bring_labels(project.root)
     language = language_of(raw)
     handbook: Handbook | None = None
     if not any(p.severity == "error" for p in problems):
@@ -72,12 +72,6 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
     fail_on_errors(problems, language)
     assert handbook is not None
     return Checked(project, handbook, raw, problems)
-
-
-def _written_language(raw: LMap) -> str:
-    """The language the document names, valid or not (validation says which)."""
-    document = raw.get("document")
-    return str(document.get("language", "")) if isinstance(document, LMap) else ""
 
 
 # Problems that may only be echoes of a file that could not be read.

@@ -16,7 +16,6 @@ from sopgen.core.catalogue import (
     REQUIRED_TABLES,
     TABLES,
     bring,
-    brought_by_other,
     merged_tables,
     missing_keys,
     package_languages,
@@ -74,18 +73,11 @@ def _layers(project_root: Path) -> tuple[dict[str, list[Tables]], dict[str, str]
     return layers, files, problems
 
 
-def bring_labels(project_root: Path, language: str) -> list[Problem]:
-    """Check the project's catalogues and let sopgen speak them; ``language`` is the
-    document's, which must not be another project's catalogue in the same run."""
+def bring_labels(project_root: Path) -> list[Problem]:
+    """Check the project's catalogues and, if they are sound, speak them from now on."""
     found, problems = project_tables(project_root)
-    if any(p.severity == "error" for p in problems):
-        return problems
-    clash = bring(project_root, found)
-    if not clash and language not in found and brought_by_other(project_root, language):
-        clash = language
-    if clash:
-        problems.append(Problem(Loc(f"{LABELS_FOLDER}/{clash}.toml"), "labels_clash",
-                                {"code": clash}))
+    if not any(p.severity == "error" for p in problems):
+        bring(found)
     return problems
 
 
