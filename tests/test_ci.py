@@ -139,6 +139,8 @@ def test_gitlab_workspace_child_pipeline_validates(tmp_path: Path, mini: Path) -
     assert pipeline[".each-partner"]["parallel"]["matrix"] == [{"PARTNER": partners}]
     assert pipeline["check"]["artifacts"]["reports"]["codequality"] == \
         "gl-code-quality-report.json"
+    assert pipeline["release"]["release"]["tag_name"] == "$CI_COMMIT_TAG"
+    assert pipeline["pages"]["artifacts"]["paths"] == ["public"]
     assert flow["each-partner"]["trigger"]["include"][0]["artifact"] == "sopgen-partners.yml"
 
 

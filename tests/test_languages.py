@@ -170,6 +170,8 @@ def test_labels_missing_lists_what_to_translate(mini: Path) -> None:
     assert set(left) == {"messages", "fields", "field_labels", "item_labels"}  # may wait
     result = runner.invoke(app, ["labels", "--missing", "en", str(mini)])
     assert result.stdout.strip() == "# the en catalogue has every label"
+    result = runner.invoke(app, ["labels", "--missing", "Jawa", str(mini)])
+    assert result.exit_code == 2 and "not a language code" in result.output
 
 
 def markdown_of(project: Path) -> str:

@@ -498,6 +498,24 @@ release-pdf:
   rules:
     - if: $CI_COMMIT_TAG
 
+release:
+  stage: deploy
+  image: registry.gitlab.com/gitlab-org/cli:latest
+  needs: [release-pdf]
+  script:
+    - echo "Release $CI_COMMIT_TAG"
+  release:
+    tag_name: $CI_COMMIT_TAG
+    name: $CI_COMMIT_TAG
+    description: Handbooks $CI_COMMIT_TAG, made with sopgen @VERSION@, one job per partner.
+    assets:
+      links:
+        - name: Handbooks (PDF), in the artefacts of each partner's release-pdf job
+          url: $CI_PIPELINE_URL
+          link_type: other
+  rules:
+    - if: $CI_COMMIT_TAG
+
 pages:
   stage: deploy
   extends: .sopgen
