@@ -92,7 +92,7 @@ def test_github_workflow_jobs(tmp_path: Path, mini: Path) -> None:
     assert "actions/upload-artifact" in steps["draft"]
     assert "sopgen verify handbook" in steps["release"]
     assert "gh release upload" in steps["release"]
-    assert "actions/upload-pages-artifact" in steps["release"]
+    assert "sopgen publish" in steps["site"] and "upload-pages-artifact" in steps["site"]
     assert jobs["pages"]["permissions"] == {"pages": "write", "id-token": "write"}
     assert jobs["pages"]["environment"]["name"] == "github-pages"
     assert "actions/deploy-pages" in steps["pages"]

@@ -96,6 +96,8 @@ _GITHUB_HEAD = """\
 #  - A version tag (`git tag v2.2.0` after `sopgen release`, committed, then
 #    `git push --tags`): `sopgen verify`, the release PDF attached to the GitHub release,
 #    and the site published to GitHub Pages (Settings > Pages > Source: GitHub Actions).
+#    Pages are public: `sopgen publish` builds the public edition, and refuses a handbook
+#    classified internal or confidential (publish that to an intranet instead).
 name: sopgen
 
 on:
@@ -172,7 +174,7 @@ jobs:
           if-no-files-found: error
 
   release:
-    name: Verify, attach the release PDF, build the site
+    name: Verify and attach the release PDF
     if: github.ref_type == 'tag'
     needs: check
     runs-on: ubuntu-latest
@@ -192,13 +194,20 @@ jobs:
           gh release view "$TAG" >/dev/null 2>&1 \\
             || gh release create "$TAG" --verify-tag --title "$TAG" --notes ""
           gh release upload "$TAG" sopgen-output/"${TAG#v}"/*.pdf --clobber
-      - name: Build the site
+
+  site:
+    name: Build the site (the public edition)
+    needs: release
+    runs-on: ubuntu-latest
+    steps:
+""" + _GITHUB_SETUP + _GITHUB_SYSTEM + _GITHUB_INSTALL + """\
+      - name: Build the site of every released version
         run: sopgen publish --output sopgen-output @PROJECT@
       - uses: actions/upload-pages-artifact@v5
         with:
           path: sopgen-output/site
 
-""" + _GITHUB_DEPLOY)
+""" + _GITHUB_DEPLOY.replace("needs: release", "needs: site"))
 
 _GITHUB_MATRIX = """\
     needs: partners
@@ -347,7 +356,9 @@ _GITLAB_HEAD = """\
 #    artefact (download it from the pipeline's page).
 #  - A version tag (`git tag v2.2.0` after `sopgen release`, committed, then
 #    `git push --tags`): `sopgen verify`, the release PDF linked from the GitLab release,
-#    and the site published to GitLab Pages.
+#    and the site published to GitLab Pages: `sopgen publish` builds the public edition and
+#    refuses a handbook classified internal or confidential (for an intranet, restrict the
+#    Pages' access and add --edition internal to the pages job).
 """
 
 _GITLAB_SOPGEN = """\
