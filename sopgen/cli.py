@@ -147,17 +147,10 @@ def _annotated(project: Path, annotations: str | None,
     def annotate(problems: list[Problem], language: str) -> None:
         if annotations is None:
             return
-        from sopgen.commands.annotate import github_lines, gitlab_report
-        from sopgen.core.write import write_file
-        from sopgen.reading.load import Project
+        from sopgen.commands.annotate import annotate_for_ci
 
-        root = Project.at(project).root
-        if annotations == "github":
-            for line in github_lines(problems, language, root, Path.cwd()):
-                typer.echo(line)
-        else:
-            write_file(report.absolute(),
-                       gitlab_report(problems, language, root, Path.cwd()).encode("utf-8"))
+        for line in annotate_for_ci(annotations, problems, language, project, report):
+            typer.echo(line)
 
     try:
         yield annotate

@@ -18,11 +18,25 @@ from pathlib import Path
 
 from sopgen.core.catalogue import catalogue
 from sopgen.core.problems import Problem
+from sopgen.core.write import write_file
+from sopgen.reading.load import Project
 
 ANNOTATION_FORMATS = ("github", "gitlab")
 GITLAB_REPORT = "gl-code-quality-report.json"
 # GitLab's scale is info, minor, major, critical, blocker: an error blocks a release.
 GITLAB_SEVERITY = {"error": "major", "warning": "minor"}
+
+
+def annotate_for_ci(system: str, problems: list[Problem], language: str, project: Path,
+                    report: Path) -> list[str]:
+    """The workflow commands to print (``github``), or the Code Quality ``report`` written
+    (``gitlab``, nothing to print); paths relative to the current folder."""
+    root = Project.at(project).root
+    if system == "github":
+        return github_lines(problems, language, root, Path.cwd())
+    write_file(report.absolute(),
+               gitlab_report(problems, language, root, Path.cwd()).encode("utf-8"))
+    return []
 
 
 def repository_path(problem: Problem, project_root: Path, base: Path) -> str:
