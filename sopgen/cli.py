@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sopgen.commands.build import BuildResult
     from sopgen.commands.workspace import WorkspaceRun
     from sopgen.core.model import Visibility
+    from sopgen.core.problems import Problem
     from sopgen.outputs.table import BuildOptions
     from sopgen.rendering.pdfengine import PdfEngine
 
@@ -119,6 +120,15 @@ def check(
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     workspace: WorkspaceOption = False,
     partner: PartnerOption = None,
+    annotations: Annotated[str | None, typer.Option(
+        "--annotations", callback=lambda v: v and _choose(v, ("github", "gitlab"),
+                                                          "an annotation format"),
+        help="Also report the problems for CI, on the changed lines: github (workflow "
+             "commands on stdout) or gitlab (a Code Quality report file).")] = None,
+    report: Annotated[Path, typer.Option(
+        "--report", help="Where --annotations gitlab writes its Code Quality report "
+                         "(relative to the current folder).")] = Path(
+        "gl-code-quality-report.json"),
 ) -> None:
     """Validate, plus what a reviewer would raise: overdue reviews, unused roles and terms,
     steps that say too little, adopted procedures the library has changed since.
@@ -134,7 +144,9 @@ def check(
             _report_workspace(run, pages=False)
             _say("cli_workspace_checked", count=len(run.runs))
             return
-        checked = check_project(project, strict=strict)
+        with _annotated(project, annotations, report) as annotate:
+            checked = check_project(project, strict=strict)
+            annotate(checked.problems, checked.handbook.document.language)
         _warn(checked.warnings)
         for line in drift_lines(adoption_drift(checked), words_of(checked)):
             typer.echo(line, err=True)
@@ -143,6 +155,31 @@ def check(
              count=len(checked.handbook.procedures), warnings=len(checked.warnings))
         for line in edition_lines(checked):
             typer.echo(line)
+
+
+@contextmanager
+def _annotated(project: Path, annotations: str | None,
+               report: Path) -> Iterator[Callable[[list[Problem], str], None]]:
+    """Give ``check`` a way to annotate its problems for CI, and annotate the errors that
+    stop it too (before they are printed as lines and the command exits)."""
+    from sopgen.core.errors import SopgenError
+
+    def annotate(problems: list[Problem], language: str) -> None:
+        if annotations is None:
+            return
+        from sopgen.commands.annotate import annotate_for_ci
+
+        for line in annotate_for_ci(annotations, problems, language, project, report):
+            typer.echo(line)
+
+    try:
+        yield annotate
+    except SopgenError as error:
+        if any(p.loc.file for p in error.problems):  # the content's problems, not options'
+            from sopgen.core.catalogue import default_language
+
+            annotate(error.problems, error.language or default_language())
+        raise
 
 
 def _choose(value: str, allowed: tuple[str, ...], what: str,
@@ -375,26 +412,39 @@ def init(
         callback=_one_of(("website", "blank"), "a starter"),
         help="website: the OurVoice website SOP made generic; blank: one example "
              "procedure per pillar.")] = "website",
+    ci: Annotated[str | None, typer.Option(
+        "--ci", callback=lambda v: v and _choose(v, ("github", "gitlab"), "a CI system"),
+        help="Also write a CI workflow: github (.github/workflows/sopgen.yml) or gitlab "
+             "(.gitlab-ci.yml). On an existing project or workspace, writes only that "
+             "file.")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="With --ci: replace a workflow file that exists.")] = False,
     workspace: Annotated[bool, typer.Option(
         "--workspace", help="Create a workspace instead: sopgen-workspace.toml and a "
                             "shared library project; then sopgen init FOLDER/PARTNER "
                             "adds partners.")] = False,
 ) -> None:
-    """Create a new SOP project that builds at once. Inside a workspace, the project is
-    added to its partners with a document id of its own."""
+    """Create a new SOP project that builds at once (or add a CI workflow to one). Inside
+    a workspace, the project is added to its partners with a document id of its own."""
     with user_errors():
+        from sopgen.commands.ci import write_ci
         from sopgen.commands.scaffold import init_project, init_workspace, join_workspace
 
+        if ci and folder.is_dir() and any(folder.iterdir()):  # an existing project
+            _say("cli_created", path=write_ci(folder, ci, force=force))
+            return
         if workspace:
             init_workspace(folder, language=language)
             _say("cli_workspace_created", language, folder=folder,
                  library=folder / "library")
-            return
-        written = init_project(folder, language=language, starter=starter)
-        _say("cli_created_project", language, folder=folder, count=len(written))
-        joined = join_workspace(folder)
-        if joined:
-            _say("cli_partner_added", language, name=joined[0], id=joined[1])
+        else:
+            written = init_project(folder, language=language, starter=starter)
+            _say("cli_created_project", language, folder=folder, count=len(written))
+            joined = join_workspace(folder)
+            if joined:
+                _say("cli_partner_added", language, name=joined[0], id=joined[1])
+        if ci:
+            _say("cli_created", language, path=write_ci(folder, ci, force=force))
 
 
 @app.command()
@@ -428,6 +478,8 @@ def adopt(
 
         file, moved = move_pin(project, update, version)
         _say("cli_pin_moved", file=file, id=update, version=moved)
+
+
 
 
 new_app = typer.Typer(help="Add something new to a project.", no_args_is_help=True)

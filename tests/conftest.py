@@ -127,5 +127,7 @@ def _nothing_remembered_between_tests() -> None:
     """Each test builds as a new process would: what one test's builds left in this
     process's memory (see core/cache.py) must not answer another's."""
     from sopgen.core.cache import forget
+    from sopgen.core.catalogue import forget_brought
 
     forget()
+    forget_brought()  # label catalogues a project of another test brought

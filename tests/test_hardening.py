@@ -464,7 +464,7 @@ def test_too_many_values_fail_fast_without_holding_them(mini: Path) -> None:
     ("content/document.yaml", "id: SOP-MINI", "id: ../../SOP-MINI",
      "'../../SOP-MINI' is not a valid document id"),
     ("content/document.yaml", "language: en", "language: ../../etc",
-     "'../../etc' is not allowed here"),
+     "'../../etc' is not a language code"),
     ("content/document.yaml", "status: approved", "status: <script>",
      "'<script>' is not allowed here"),
 ], ids=["procedure-dots", "procedure-zwsp", "procedure-rlo", "version-dots",

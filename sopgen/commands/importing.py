@@ -103,7 +103,7 @@ class Writer:
             if str(procedure.get("id", "")).split("-")[0] == prefix and \
                     procedure.get("pillar") in PILLARS:
                 return procedure["pillar"]  # type: ignore[no-any-return]
-        for pillar, value in PREFIXES[self.language].items():
+        for pillar, value in PREFIXES.get(self.language, PREFIXES["en"]).items():
             if value == prefix:
                 return pillar  # type: ignore[return-value]
         return "management"
@@ -115,7 +115,7 @@ class Writer:
             prefixes = [i.split("-")[0] for i in self.taken if any(
                 p.get("id") == i and p.get("pillar") == pillar for p in self.known.procedures)]
             prefix = max(set(prefixes), key=prefixes.count) if prefixes else \
-                PREFIXES[self.language][pillar]
+                PREFIXES.get(self.language, PREFIXES["en"])[pillar]
             ident = _next_id(prefix, self.taken)
         self.taken.append(ident)
         return ident

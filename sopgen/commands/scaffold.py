@@ -18,6 +18,7 @@ from sopgen.commands.schema import SCHEMA_FILE, schema_text
 from sopgen.core.catalogue import catalogue
 from sopgen.core.errors import SopgenError
 from sopgen.core.model import PILLARS, PROCEDURE_ID
+from sopgen.reading.labels import bring_labels
 from sopgen.reading.load import Project, load_project
 from sopgen.reading.validate import language_of
 from sopgen.reading.workspace import (
@@ -138,11 +139,12 @@ def new_procedure(folder: Path | str, *, pillar: str, title: str = "") -> Path:
         raise SopgenError.of("unknown_pillar", pillar=pillar, allowed=", ".join(PILLARS))
     project = Project.at(folder)
     raw, _ = load_project(project)  # tolerant: a mistake elsewhere must not block a new file
+    bring_labels(project.root)  # a language the project brings (its mistakes: check says)
     language = language_of(raw)
     procedures = [p for p in raw.get("procedures") or [] if isinstance(p, LMap)]
     ours = [p for p in procedures if p.get("pillar") == pillar]
     prefix = _common([str(p.get("id", "")).split("-")[0] for p in ours if _valid_id(p)]) \
-        or PREFIXES[language][pillar]
+        or PREFIXES.get(language, PREFIXES["en"])[pillar]
     ident = _next_id(prefix, [str(p.get("id")) for p in procedures if _valid_id(p)])
     target = _folder_for(project, pillar, language, ours, procedures) / f"{ident}.yaml"
     if target.exists():
@@ -187,7 +189,7 @@ def _folder_for(project: Project, pillar: str, language: str, ours: list[LMap],
                           if hasattr(p, "loc")])
         if common and common != "content":
             return project.root / common
-    return project.content / FOLDERS[language][pillar]
+    return project.content / FOLDERS.get(language, FOLDERS["en"])[pillar]
 
 
 def procedure_template(ident: str, pillar: str, title: str, owner: str, language: str,

@@ -61,6 +61,11 @@ class Catalogue:
 
     def message(self, problem: Problem) -> str:
         """One line: ``file:line:col: error: what is wrong — what to do``."""
+        where = f"{problem.loc}: " if problem.loc.file else ""
+        return f"{where}{self.messages[problem.severity]}: {self.text(problem)}"
+
+    def text(self, problem: Problem) -> str:
+        """What is wrong and what to do, without the place: for CI annotations."""
         params = {key: printable(value) for key, value in problem.params.items()}
         suggestion = params.get("suggestion")
         params["did_you_mean"] = (
@@ -70,8 +75,7 @@ class Catalogue:
         text = template.format_map(_Defaults(params))
         if params.get("what") and "{what}" not in template:  # "Pillar (pillar): 'X' is …"
             text = f"{params['what']}: {text}"
-        where = f"{problem.loc}: " if problem.loc.file else ""
-        return f"{where}{self.messages[problem.severity]}: {text}"
+        return text
 
 
 class _Defaults(dict[str, str]):  # a message may not use every parameter, nor get every one
@@ -84,17 +88,38 @@ def printable(value: Any) -> str:
     return shown(str(value))
 
 
-@cache
 def catalogue(code: str) -> Catalogue:
+    """The catalogue of ``code``: one a project brought (see ``bring``), else sopgen's."""
+    return _brought.get(code) or _package_catalogue(code)
+
+
+@cache
+def _package_catalogue(code: str) -> Catalogue:
+    return _from_tables(code, package_tables(code))
+
+
+@cache
+def package_tables(code: str) -> dict[str, dict[str, str]]:
+    """The tables of sopgen's own catalogue of ``code``, as written."""
     data = tomllib.loads(resources.files("sopgen").joinpath(f"labels/{code}.toml").read_text())
+    return {table: dict(data.get(table, {})) for table in TABLES}
+
+
+def _from_tables(code: str, data: dict[str, dict[str, str]]) -> Catalogue:
     return Catalogue(code, data["meta"], data["labels"], data["choices"], data["messages"],
-                     data.get("fields", {}), data["field_labels"], data["item_labels"])
+                     data["fields"], data["field_labels"], data["item_labels"])
 
 
 def languages() -> list[str]:
+    """Every language sopgen speaks now: its own, and those projects brought."""
+    return sorted({*package_languages(), *_brought})
+
+
+@cache
+def package_languages() -> tuple[str, ...]:
     folder = resources.files("sopgen").joinpath("labels")
-    return sorted(item.name.removesuffix(".toml") for item in folder.iterdir()
-                  if item.name.endswith(".toml"))
+    return tuple(sorted(item.name.removesuffix(".toml") for item in folder.iterdir()
+                        if item.name.endswith(".toml")))
 
 
 # Mistakes that cause others (an id changed into another's): said first, as the one to fix.
@@ -149,3 +174,51 @@ def default_language() -> str:
         if code:
             return code if code in languages() else "en"
     return "en"
+
+
+# --- Catalogues a project or workspace brings (labels/<code>.toml) ---------------------
+# A project may speak a language sopgen does not (labels/jv.toml) or reword some labels of
+# one it does (labels/en.toml with a few keys). The words printed in the handbook (tables
+# meta, labels and choices) must all be there: a missing one is an error that names it.
+# Messages, field names and the comments of new files fall back to English, so a
+# translation can start with the handbook and add the messages later.
+
+TABLES = ("meta", "labels", "choices", "messages", "fields", "field_labels", "item_labels")
+REQUIRED_TABLES = ("meta", "labels", "choices")
+_brought: dict[str, Catalogue] = {}  # by code: the catalogues of the project read last
+
+
+def merged_tables(code: str, layers: list[dict[str, dict[str, str]]], *,
+                  fallback: bool = True) -> dict[str, dict[str, str]]:
+    """sopgen's catalogue of ``code`` (or, for a language it lacks, English in the tables
+    that may fall back, unless not ``fallback``), with each layer's keys over it in turn."""
+    own = code in package_languages()
+    base = package_tables(code if own else "en")
+    tables = {table: dict(base[table])
+              if own or (fallback and table not in REQUIRED_TABLES) else {}
+              for table in TABLES}
+    for layer in layers:
+        for table in TABLES:
+            tables[table].update(layer.get(table, {}))
+    return tables
+
+
+def missing_keys(code: str, tables: dict[str, dict[str, str]]) -> list[tuple[str, str]]:
+    """(table, key) of every English key that ``tables`` lack, handbook words first."""
+    english = package_tables("en")
+    return [(table, key) for table in TABLES for key in english[table]
+            if key not in tables[table]]
+
+
+def bring(found: dict[str, dict[str, dict[str, str]]]) -> None:
+    """Speak the catalogues ``found`` (merged tables by code) from now on, and no other
+    project's. A process speaks one project's words at a time: reading a project makes
+    its catalogues current, as a build reads a project and then renders it (a batch of
+    partners reads and renders each in turn)."""
+    _brought.clear()
+    _brought.update({code: _from_tables(code, tables) for code, tables in found.items()})
+
+
+def forget_brought() -> None:
+    """Back to sopgen's own catalogues only (between tests, or projects of one run)."""
+    _brought.clear()

@@ -21,7 +21,7 @@ from typing import Any, Literal, get_args, get_origin
 
 Pillar = Literal["management", "technical", "content"]
 Status = Literal["draft", "approved", "superseded", "retired"]
-Language = Literal["id", "en"]
+Language = str  # a code with a label catalogue: sopgen's (id, en) or the project's
 Frequency = Literal["daily", "weekly", "monthly", "quarterly", "yearly", "event"]
 ScheduleFrequency = Literal["daily", "weekly", "monthly", "quarterly", "yearly"]
 Classification = Literal["public", "internal", "confidential"]
@@ -42,6 +42,7 @@ ROLE_ID = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 DOCUMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 VERSION = re.compile(r"^(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})$")
 STEP_ID = re.compile(r"^(?:[a-z][a-z0-9-]{0,39})$")  # as ROLE_ID, but its own (messages)
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")  # names labels/<code>.toml
 ASSET_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$")
 MAX_ASSET_BYTES = 10 * 1024 * 1024  # assets are inlined into every output format
 ASSET_REF = re.compile(r"^assets/[A-Za-z0-9_][A-Za-z0-9_./-]*$")  # how a text names an asset
@@ -128,7 +129,9 @@ class Document:
     version: str = spec("Semantic version MAJOR.MINOR.PATCH, e.g. 2.0.0. Quote it.",
                         pattern=VERSION, example="2.0.0")
     status: Status = spec("draft, approved, superseded or retired.")
-    language: Language = spec("Language of the text and labels: id or en.")
+    language: Language = spec("Language of the text and labels: id or en, or the code of "
+                              "a catalogue the project brings in labels/CODE.toml (for "
+                              "example jv).", pattern=LANGUAGE_CODE, example="id")
     effective_date: dt.date = spec("Date from which this version is in force, YYYY-MM-DD.")
     owner: str = spec("Role id of the owner of this document (see roles).", pattern=ROLE_ID)
     review_cycle_months: int = spec("Months between reviews of the whole SOP.", 12)

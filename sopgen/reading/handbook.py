@@ -17,6 +17,7 @@ from sopgen.core.model import Handbook
 from sopgen.core.problems import Problem
 from sopgen.reading.adopt import Pin, expand_adoptions
 from sopgen.reading.attachments import attachment_problems
+from sopgen.reading.labels import bring_labels
 from sopgen.reading.load import Project, load_file, load_project
 from sopgen.reading.review import reviewer_warnings
 from sopgen.reading.validate import asset_problems, language_of, validate
@@ -64,6 +65,7 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
         raw.pop("adopt", None)  # not read for now: the files' own mistakes come first
     else:
         raw, problems = load_file(snapshot, project.show(snapshot))
+    problems += bring_labels(project.root)
     language = language_of(raw)
     handbook: Handbook | None = None
     if not any(p.severity == "error" for p in problems):
@@ -84,7 +86,8 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
 # Problems that may only be echoes of a file that could not be read.
 _NEEDS_EVERY_FILE = {"unknown_role", "unknown_procedure", "unknown_mention", "duplicate_role",
                      "duplicate_procedure", "duplicate_term", "duplicate_procedure_hides",
-                     "duplicate_role_hides", "procedure_renamed"}
+                     "duplicate_role_hides", "procedure_renamed",
+                     "unknown_language"}  # its catalogue may be the file that failed
 
 
 def _local(problem: Problem, raw: LMap) -> bool:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any, cast, get_args
+from typing import Any, cast
 
 from sopgen.core import model, svg
 from sopgen.core.catalogue import Catalogue, catalogue, languages, suggest, suggest_field
@@ -85,7 +85,7 @@ def language_of(raw: LMap) -> str:
     """The document's language if it is a valid one, for phrasing messages early."""
     document = raw.get("document")
     language = document.get("language") if isinstance(document, LMap) else None
-    return str(language) if language in get_args(model.Language) else "en"
+    return str(language) if language in languages() else "en"
 
 
 class _Converter:
@@ -412,7 +412,8 @@ def _pattern_name(pattern: re.Pattern[str]) -> str:
              model.DAY_OF_MONTH: "day_of_month", model.TIME_OF_DAY: "time_of_day",
              model.REMINDER: "reminder", model.TIMEZONE: "timezone",
              model.RETENTION: "retention", model.FIGURE_WIDTH: "figure_width",
-             model.EMAIL: "email", model.PHONE: "phone"}
+             model.EMAIL: "email", model.PHONE: "phone",
+             model.LANGUAGE_CODE: "language_code"}
     return names[pattern]
 
 
@@ -454,7 +455,9 @@ def _choice_named(value: str, allowed: tuple[str, ...]) -> str:
 
 def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
     """Problems that need the whole handbook: duplicates and dangling references."""
-    problems: list[Problem] = []
+    problems: list[Problem] = _language(handbook.document.language, root)
+    if problems:  # every check below speaks the document's language
+        return problems
     problems += _duplicates([r.id for r in handbook.roles], "duplicate_role")
     problems += _duplicates([p.id for p in handbook.procedures], "duplicate_procedure")
     problems += _duplicates([t.term for t in handbook.glossary], "duplicate_term",
@@ -520,6 +523,14 @@ def _renamed_procedures(handbook: Handbook, problems: list[Problem]) -> list[Pro
         kept.append(Problem(located(procedure.id, Loc("")), "procedure_renamed",
                             {"id": procedure.id, "gone": old, "count": count}))
     return kept
+
+
+def _language(language: str, root: Loc) -> list[Problem]:
+    """A language is one sopgen or the project has a label catalogue for."""
+    if language in languages():
+        return []
+    return [Problem(located(language, root), "unknown_language",
+                    {"code": language, "allowed": ", ".join(languages())})]
 
 
 def _duplicates(ids: list[str], code: str,
