@@ -448,6 +448,31 @@ def init(
 
 
 @app.command()
+def labels(
+    missing: Annotated[str, typer.Option(
+        "--missing", help="A language code (jv, en, ...): list the labels its catalogue "
+                          "lacks, each with its English text, as TOML to paste into "
+                          "labels/CODE.toml.")],
+    project: Annotated[Path, typer.Argument(
+        help="The project or workspace folder (holds labels/).")] = Path("."),
+) -> None:
+    """What to translate for a language: sopgen's words a catalogue still lacks.
+    `sopgen labels --missing jv > labels/jv.toml` starts a new one."""
+    with user_errors():
+        from sopgen.core.errors import SopgenError
+        from sopgen.reading.labels import LANGUAGE_CODE, missing_text
+
+        code = missing.strip().lower()
+        if not LANGUAGE_CODE.fullmatch(code):
+            raise typer.BadParameter(f"'{missing}' is not a language code (two or three "
+                                     "lowercase letters, like jv)", param_hint="--missing")
+        text, problems = missing_text(project, code)
+        if any(p.severity == "error" for p in problems):
+            raise SopgenError(problems)
+        typer.echo(text, nl=False)
+
+
+@app.command()
 def partners(
     workspace: Annotated[Path, typer.Argument(help="The workspace folder.")] = Path("."),
     as_json: Annotated[bool, typer.Option(
