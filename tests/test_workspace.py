@@ -42,11 +42,20 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def _fill_placeholders(project: Path) -> None:
+    """Do what the starter asks: replace every [[placeholder]] with the organisation's own
+    text (here, the placeholder's words)."""
+    for path in (project / "content").rglob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"\[\[([^\]]+)\]\]", r"\1", text), encoding="utf-8")
+
+
 def _library(root: Path) -> Path:
     """The library: the English blank starter, its backup procedure's steps named, released
     as 0.1.0."""
     library = root / "library"
     document = library / "content" / "document.yaml"
+    _fill_placeholders(library)
     _edit(document, "Your Organisation", "Mentoring Network")
     _edit(document, "status: draft", "status: approved")
     _edit(document, "  authors:", "  approvals:\n  authors:")
@@ -64,6 +73,7 @@ def _partner(root: Path, name: str, language: str, adopt: str, *, logo: str = ""
     folder = root / name
     init_project(folder, language=language, starter="blank")
     join_workspace(folder)
+    _fill_placeholders(folder)
     content = folder / "content"
     if language == "en":
         (content / "procedures" / "TEC-01.yaml").unlink()  # adopted from the library instead

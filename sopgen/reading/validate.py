@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -585,6 +586,10 @@ def _mentions(handbook: Handbook, procedure_ids: set[str], root: Loc) -> list[Pr
         return []
     problems = []
     step_ids = {p.id: model.step_numbers(p) for p in handbook.procedures}
+    # Which of two procedures with one id a step belongs to is unknown: the duplicate is
+    # reported, and its steps are not checked until the ids differ.
+    counts = Counter(p.id for p in handbook.procedures)
+    duplicated = {ident for ident, count in counts.items() if count > 1}
     for text in markdown_texts(handbook):
         for match in pattern.finditer(text):
             ident, _, step = match.group().partition("#")
@@ -592,7 +597,7 @@ def _mentions(handbook: Handbook, procedure_ids: set[str], root: Loc) -> list[Pr
                 params = suggest(ident, sorted(procedure_ids))
                 problems.append(Problem(located(text, root), "unknown_mention",
                                         {"id": ident, **params}))
-            elif step and step not in step_ids[ident]:
+            elif step and ident not in duplicated and step not in step_ids[ident]:
                 problems.append(_unknown_step_id(text, root, "unknown_step_ref", ident, step,
                                                  step_ids[ident]))
     return problems
