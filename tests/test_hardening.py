@@ -297,9 +297,10 @@ def test_images_only_from_assets_others_dropped_with_warning(built: Built) -> No
         assert any(f"the image '{url}" in line and "was left out" in line
                    for line in built.warnings), url
     sources = [attrs.get("src", "") for tag, attrs in Tags(built.html).tags if tag == "img"]
-    sources += re.findall(r"!\[[^\]]*\]\(<?([^)\s>]+)", built.markdown)
-    assert len(sources) == 3  # the cover logo (HTML), and the one allowed image twice
+    assert len(sources) == 2  # the cover logo, and the one allowed image
     assert all(src.startswith("data:image/svg+xml;base64,") for src in sources)
+    # The .md links the allowed image by its path; the file is copied beside it.
+    assert re.findall(r"!\[[^\]]*\]\(<?([^)\s>]+)", built.markdown) == ["assets/logo.svg"]
 
 
 def test_no_file_outside_the_project_was_read_into_any_output(built: Built) -> None:
