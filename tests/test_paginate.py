@@ -65,7 +65,7 @@ def test_both_engines_number_contents_and_bookmarks_alike(mini: Path, tmp_path: 
     assert [title for _, title, _ in outline] == [
         "Document control", "Contents", "Management", "MAN-01 Review this SOP", "Technical",
         "TEK-01 Back up the database", "Content", "KON-01 Publish a post", "RACI matrix",
-        "Roles", "Glossary", "Revision history"]
+        "Records and retention", "Roles", "Glossary", "Revision history"]
 
 
 def test_links_jump_to_the_right_page(mini: Path, tmp_path: Path) -> None:
