@@ -150,13 +150,15 @@ def test_published_html_markdown_and_pdf_input_hold_no_active_svg(hostile: Path)
     checked = read_handbook(hostile)
     rendered = render_formats(checked.handbook, hostile, ["pdf"], assets=checked.project.assets)
     print_html = rendered.files["pdf"]  # the print HTML the PDF is laid out from
-    outputs = [next(result.folder.glob("*.html")).read_text(),
-               next(result.folder.glob("*.md")).read_text(), print_html.decode()]
+    outputs = [next(result.folder.glob("*.html")).read_text(), print_html.decode()]
     for output in outputs:
         images = svg_data_urls(output)
         assert images, "the logo and the diagram are still shown"
         for image in images:
             assert_inert(image)
+    # The .md links the diagram by its path; the copy beside it keeps only its safe parts.
+    assert "(assets/diagram.svg)" in next(result.folder.glob("*.md")).read_text()
+    assert_inert((result.folder / "assets" / "diagram.svg").read_bytes())
     assert any("content/procedures.yaml" in w and "'assets/diagram.svg'" in w
                and "<script> on its line 5 was removed" in w for w in result.warnings)
 
