@@ -368,13 +368,29 @@ def publish(
         help="Who the site is for: public (the default: only what is public, into "
              "OUTPUT/site/), or internal / restricted for an intranet (into "
              "OUTPUT/site-EDITION/, with noindex, robots.txt and a banner).")] = "public",
+    workspace: WorkspaceOption = False,
+    partner: PartnerOption = None,
 ) -> None:
-    """Write the static site of every released version into OUTPUT/site/."""
+    """Write the static site of every released version into OUTPUT/site/.
+
+    With --workspace, every partner's site goes into OUTPUT/<partner>/site/ (default: the
+    workspace's output/), one partner after another, and a table sums up how each went.
+    """
     with user_errors():
         from sopgen.commands.publish import publish as publish_site
 
         audience: dict[str, Visibility] = {"public": "public", "internal": "internal",
                                            "restricted": "restricted"}
+        if workspace or partner:
+            from sopgen.commands.workspace import publish_workspace
+
+            run = publish_workspace(project, partner=partner, output=output,
+                                    edition=audience[edition],
+                                    report=lambda name: _Progress(name))
+            _report_workspace(run, pages=False)
+            _say("cli_workspace_published", count=len(run.runs),
+                 folder=output or run.workspace.root / "output")
+            return
         result = publish_site(project, output=output, edition=audience[edition],
                               report=_Progress())
         _warn(result.warnings)

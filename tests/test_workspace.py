@@ -413,3 +413,53 @@ def test_init_workspace_makes_a_library_that_builds_alone(tmp_path: Path) -> Non
     checked = runner.invoke(app, ["check", str(tmp_path / "ws"), "--workspace"])
     assert checked.exit_code == 0 and checked.stdout.splitlines()[1].split()[:3] == [
         "library", "0.1.0", "ok"]
+
+
+def _released(project: Path, organisation: str, classification: str) -> None:
+    """Approve the partner's 0.1.0 with the given classification and freeze it."""
+    document = project / "content" / "document.yaml"
+    _edit(document, "Your Organisation", organisation)
+    _edit(document, "status: draft", "status: approved")
+    _edit(document, "  authors:", "  approvals:\n  authors:")
+    _edit(document, "classification: internal", f"classification: {classification}")
+    next_version_of(project, "0.1.0", "2026-01-06")
+    freeze(read_handbook(project))
+
+
+@pytest.mark.slow
+def test_publish_workspace_publishes_each_partner_and_names_the_others(
+        workspace: Path) -> None:
+    _released(workspace / "suara", "Suara Kita", "public")
+    _released(workspace / "north", "North Aid", "public")
+    _released(workspace / "lentera", "Lentera", "internal")  # above the public edition
+    result = runner.invoke(app, ["publish", str(workspace), "--workspace"])
+    assert result.exit_code == 1
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:]}
+    assert set(rows) == set(PARTNERS)
+    assert rows["suara"][1:3] == ["0.1.0", "ok"] and rows["north"][1:3] == ["0.1.0", "ok"]
+    assert all(rows[name][2] == "failed" for name in ("lentera", "pelita", "harapan"))
+    assert "3 of 5 partners failed" in result.stderr
+    assert "[lentera] releases/0.1.0.yaml:22:21: error: version 0.1.0 is classified " \
+           "internal: a public edition would give it to readers it is not meant for" \
+           in result.stderr
+    assert "[pelita] releases: error: nothing has been released yet" in result.stderr
+    for name, organisation in (("suara", "Suara Kita"), ("north", "North Aid")):
+        site = workspace / "output" / name / "site"
+        index = Page((site / "index.html").read_text(encoding="utf-8"))
+        assert "0.1.0" in index.text, index.text
+        home = Page((site / "latest" / "index.html").read_text(encoding="utf-8"))
+        assert organisation in home.text
+        with pikepdf.open(site / "0.1.0" / f"SOP-{name.upper()}-0.1.0.pdf") as pdf:
+            assert len(pdf.pages) > 1
+    assert not (workspace / "output" / "lentera" / "site").exists()
+    leftovers = [p for p in (workspace / "output").rglob("*")
+                 if p.name.startswith((".cache", ".lock", ".staging", ".old"))]
+    assert leftovers == []
+    assert (workspace / ".sopgen" / "suara" / ".lock").is_file()
+    intranet = runner.invoke(app, ["publish", str(workspace), "--partner", "lentera",
+                                   "--edition", "internal"])
+    assert intranet.exit_code == 0, intranet.output
+    assert intranet.stdout.splitlines()[1].split()[:3] == ["lentera", "0.1.0", "ok"]
+    assert (workspace / "output" / "lentera" / "site-internal" / "index.html").is_file()
+    assert "1 partner(s) published, each site in " \
+           f"{workspace / 'output'}/PARTNER/" in intranet.stdout

@@ -75,8 +75,10 @@ def site_folder(edition: Visibility) -> str:
 
 
 def publish(folder: Path | str, *, output: Path | None = None, edition: Visibility = "public",
-            report: Callable[[str], None] | None = None) -> PublishResult:
-    """Write ``output/site[-<edition>]/`` from the release snapshots, in one atomic swap."""
+            report: Callable[[str], None] | None = None,
+            private: Path | None = None) -> PublishResult:
+    """Write ``output/site[-<edition>]/`` from the release snapshots, in one atomic swap.
+    With ``private``, the PDF cache and the lock go there instead of into ``output``."""
     project = Project.at(folder)
     versions = released_versions(project.releases)
     if not versions:
@@ -89,11 +91,12 @@ def publish(folder: Path | str, *, output: Path | None = None, edition: Visibili
     for count, version in enumerate(editions, start=1):
         if report:
             report(f"publishing {version} ({count} of {len(editions)}), {edition} edition …")
-        pdfs[version] = released_pdf(releases[version], output_root, edition, report)
+        pdfs[version] = released_pdf(releases[version], output_root, edition, report, private)
     language = releases[versions[-1]].handbook.document.language
     with speaking(language):
         write_folder(output_root, site_folder(edition),
-                     site_files(editions, included, pdfs, edition), replace=True)
+                     site_files(editions, included, pdfs, edition), replace=True,
+                     lock_folder=private)
     return PublishResult(output_root / site_folder(edition), included, included[-1], language,
                          edition, format_problems(left_out, language))
 
@@ -162,7 +165,8 @@ def page_names(checked: Checked) -> set[str]:
 
 
 def released_pdf(checked: Checked, output_root: Path, edition: Visibility,
-                 report: Callable[[str], None] | None) -> tuple[str, bytes]:
+                 report: Callable[[str], None] | None,
+                 private: Path | None = None) -> tuple[str, bytes]:
     """The edition's PDF of a release from output/<version>/, built first if it is not there
     yet. The whole handbook's PDF serves when it is exactly that edition."""
     handbook = checked.handbook
@@ -172,7 +176,8 @@ def released_pdf(checked: Checked, output_root: Path, edition: Visibility,
     name = file_stem(handbook.document, draft=False, edition=options.edition) + ".pdf"
     path = output_root / handbook.document.version / name
     if not path.is_file():
-        build_checked(checked, options, output=output_root, draft=False, report=report)
+        build_checked(checked, options, output=output_root, draft=False, report=report,
+                      private=private)
     return name, path.read_bytes()
 
 

@@ -21,9 +21,11 @@ from typing import Any
 
 from sopgen.commands.build import build_project
 from sopgen.commands.check import check_project
+from sopgen.commands.publish import publish
 from sopgen.commands.release import release_project
 from sopgen.core.catalogue import Catalogue, suggest
 from sopgen.core.errors import SopgenError
+from sopgen.core.model import Visibility
 from sopgen.core.parallel import available_cores, can_fork, forked_pool, use_one_core
 from sopgen.core.problems import NOWHERE, Loc, Problem
 from sopgen.outputs.table import BuildOptions, Report
@@ -109,14 +111,20 @@ class _Work:
 _BATCH: list[tuple[list[_Job], _Work]] = []  # what the pool's forked workers inherit
 
 
-def _batch(folder: Path | str, partner: str | None, output: Path | None,
-           work: _Work) -> WorkspaceRun:
-    workspace = read_workspace(folder)
+def _jobs(workspace: Workspace, partner: str | None, output: Path | None) -> list[_Job]:
+    """A job per chosen partner: its deliverables in ``output/<partner>/``, its cache and
+    lock in the workspace's private folder."""
     chosen = chosen_partners(workspace, partner)
     versions = refuse_duplicate_ids(workspace)
     output_root = output or workspace.root / "output"
-    jobs = [_Job(name, path, versions.get(name, ""), output_root / name,
+    return [_Job(name, path, versions.get(name, ""), output_root / name,
                  workspace.root / PRIVATE / name) for name, path in chosen.items()]
+
+
+def _batch(folder: Path | str, partner: str | None, output: Path | None,
+           work: _Work) -> WorkspaceRun:
+    workspace = read_workspace(folder)
+    jobs = _jobs(workspace, partner, output)
     _BATCH[:] = [(jobs, work)]  # forked workers inherit it: nothing to pickle
     try:
         workers = min(available_cores(), len(jobs))
@@ -174,6 +182,31 @@ def _one(index: int) -> PartnerRun:
     pdfs = [p for p in result.written + result.kept if p.suffix == ".pdf"]
     return PartnerRun(job.name, job.version, True, _pages(pdfs), len(result.warnings), 0,
                       time.perf_counter() - started, result.warnings, result.folder)
+
+
+# Publish: every partner's site
+def publish_workspace(folder: Path | str, *, partner: str | None = None,
+                      output: Path | None = None, edition: Visibility = "public",
+                      report: Callable[[str], Report | None] | None = None) -> WorkspaceRun:
+    """Publish every partner's site (or one's) into ``output/<partner>/site[-<edition>]/``,
+    as ``sopgen publish`` does for one project. One partner after another: publishing
+    mostly reuses each release's PDF and writes small pages, so there is little for a
+    pool to share; a partner that cannot be published is its row's error."""
+    workspace = read_workspace(folder)
+    runs = []
+    for job in _jobs(workspace, partner, output):
+        started = time.perf_counter()
+        try:
+            result = publish(job.path, output=job.output, edition=edition,
+                             report=report(job.name) if report else None,
+                             private=job.private)
+        except SopgenError as error:
+            runs.append(_failed(job.name, job.version, error, started))
+            continue
+        runs.append(PartnerRun(job.name, result.latest, True, 0, len(result.warnings), 0,
+                               time.perf_counter() - started, result.warnings,
+                               result.folder))
+    return WorkspaceRun(workspace, runs)
 
 
 def check_workspace(folder: Path | str, *, strict: bool = False,
