@@ -1,4 +1,5 @@
-"""Batch runs over a workspace: build or check every partner, go on after a failure.
+"""Batch runs over a workspace: build, check, release or publish every partner, go on
+after a failure.
 
 A batch build shares one pool of worker processes, a worker per core, across all the
 partners: each partner is one job, built whole (read, render, PDF) in its worker on one
