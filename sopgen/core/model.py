@@ -594,14 +594,39 @@ def markdown_texts(obj: object) -> Iterator[str]:
 
 def markdown_fields(obj: object) -> Iterator[tuple[str, str]]:
     """Every Markdown text value in the handbook, with the name of its field."""
-    for name, markdown in _prose_fields(obj.__class__):
+    return iter(_markdown_of(obj))
+
+
+# The walk above runs many times a build (validation, reviewer warnings, every output) over
+# the same frozen objects: a procedure's and the handbook's result is kept on the object.
+_MEMO = "_markdown_fields_memo"
+
+
+def _markdown_of(obj: object) -> tuple[tuple[str, str], ...]:
+    memo: tuple[tuple[str, str], ...] | None = getattr(obj, _MEMO, None)
+    if memo is not None:
+        return memo
+    found: list[tuple[str, str]] = []
+    _collect_markdown(obj, found)
+    kept = tuple(found)
+    if isinstance(obj, Procedure | Handbook):
+        object.__setattr__(obj, _MEMO, kept)
+    return kept
+
+
+def _collect_markdown(obj: object, found: list[tuple[str, str]]) -> None:
+    plan = _PROSE_FIELDS.get(obj.__class__)
+    for name, markdown in plan if plan is not None else _prose_fields(obj.__class__):
         value = getattr(obj, name)
         for item in value if isinstance(value, list) else (value,):
             if isinstance(item, str):
                 if markdown and item:
-                    yield name, item
+                    found.append((name, item))
             elif item is not None:
-                yield from markdown_fields(item)
+                if isinstance(item, Procedure):
+                    found += _markdown_of(item)
+                else:
+                    _collect_markdown(item, found)
 
 
 _PROSE_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}

@@ -80,9 +80,14 @@ def _procedure_warnings(procedure: Procedure, cycle: int, today: dt.date, effect
     if not procedure.accountable:
         yield _warning(procedure.id, root, "no_accountable", id=procedure.id)
     for number, step in flatten(procedure.steps):
-        if len(WORD.findall(step.text)) < 2:
+        if _fewer_than_two_words(step.text):
             yield _warning(step.text, root, "thin_step", id=procedure.id, number=number,
                            text=step.text.strip())
+
+
+def _fewer_than_two_words(text: str) -> bool:
+    words = WORD.finditer(text)  # two are enough to know: not every word is looked for
+    return next(words, None) is None or next(words, None) is None
 
 
 def _prefix_of_another_pillar(handbook: Handbook, root: Loc) -> Iterator[Problem]:
@@ -141,10 +146,13 @@ def _placeholders(prose: Prose, root: Loc) -> Iterator[Problem]:
     could not place."""
     markers = tuple(catalogue(code).fields["placeholder"] for code in languages())
     review = _review_marker()
+    review_words = _review_words()
     for procedure, texts in prose:
         for text in texts:
             if text.strip().startswith(markers):
                 yield _warning(text, root, "placeholder", id=procedure.id, text=text.strip())
+            if not any(word in text for word in review_words):
+                continue  # the marker is written as is: a text without it has no match
             for found in review.finditer(text):
                 yield _warning(text, root, "imported_review", id=procedure.id,
                                text=_shortened(found.group(1)))
@@ -152,8 +160,13 @@ def _placeholders(prose: Prose, root: Loc) -> Iterator[Problem]:
 
 @cache
 def _review_marker() -> re.Pattern[str]:
-    markers = "|".join(re.escape(catalogue(code).fields["review"]) for code in languages())
+    markers = "|".join(re.escape(word) for word in _review_words())
     return re.compile(rf"^[ \t]*(?:{markers})[ \t]*(.*)$", re.MULTILINE)
+
+
+@cache
+def _review_words() -> tuple[str, ...]:
+    return tuple(catalogue(code).fields["review"] for code in languages())
 
 
 def _shortened(text: str, limit: int = 80) -> str:
@@ -172,9 +185,36 @@ def _consulted_and_informed(procedure: Procedure, root: Loc) -> Iterator[Problem
 
 def _step_words() -> str:
     """"step", "langkah" …: the word for a step in every catalogue, for "see step 4"."""
-    words = {catalogue(code).labels[key].casefold() for code in languages()
-             for key in ("step", "steps")}
-    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return "|".join(sorted(map(re.escape, _step_word_set()), key=len, reverse=True))
+
+
+def _step_word_set() -> set[str]:
+    return {catalogue(code).labels[key].casefold() for code in languages()
+            for key in ("step", "steps")}
+
+
+@cache
+def _step_word_then_number() -> re.Pattern[str]:
+    """What every mention of a step holds, found faster than the whole mention."""
+    return re.compile(rf"\b(?:{_step_words()})\s+\d", re.IGNORECASE)
+
+
+@cache
+def _ascii_step_words() -> tuple[str, ...]:
+    """The step words if all are ASCII, else none: in ASCII text, matching them ignoring
+    case is finding them in the lower-cased text (no Unicode case pairs can occur)."""
+    words = tuple(word.lower() for word in _step_word_set())
+    return words if all(word.isascii() for word in words) else ()
+
+
+def _may_name_a_step(text: str) -> bool:
+    """False only for a text that no step mention can match: most texts, skipped fast."""
+    words = _ascii_step_words()
+    if words and text.isascii():
+        lowered = text.lower()
+        if not any(word in lowered for word in words):
+            return False
+    return _step_word_then_number().search(text) is not None
 
 
 STEP_NUMBER = r"(\d+(?:\.\d+)*)(?:\s*[–-]\s*(\d+(?:\.\d+)*))?\b"
@@ -189,6 +229,8 @@ def _missing_steps(handbook: Handbook, root: Loc) -> Iterator[Problem]:
     numbers = {p.id: {n for n, _ in flatten(p.steps)} for p in handbook.procedures}
     for procedure in handbook.procedures:
         for text in markdown_texts(procedure):
+            if not _may_name_a_step(text):
+                continue
             for match in mention.finditer(text):
                 target = (match.group(1) or procedure.id).rstrip(", ").strip()
                 for number in filter(None, match.group(2, 3)):
@@ -249,6 +291,8 @@ def _stale_years(handbook: Handbook, root: Loc) -> Iterator[Problem]:
     for procedure in handbook.procedures:
         texts += [procedure.title, *markdown_texts(procedure)]
     for text in filter(None, texts):
+        if "20" not in text and "199" not in text:
+            continue  # no year YEAR could match
         for match in YEAR.finditer(text):
             year = int(match.group())
             if year < oldest and not _dated_before().search(text[:match.start()]):
@@ -316,6 +360,8 @@ def _retentions(procedure: Procedure) -> Iterator[tuple[str, str, str]]:
         for clause in record.name.split(";"):
             yield from _named_periods(clause, clause, record.name)
     for text in markdown_texts(procedure):
+        if "|" not in text:
+            continue  # not a table
         for name, cell in _retention_rows(text):
             yield from _named_periods(name, cell, text)
 

@@ -110,11 +110,7 @@ class _Converter:
     def dataclass(self, cls: type, raw: object, loc: Loc,
                   f: dataclasses.Field[Any] | None = None) -> object | None:
         if isinstance(raw, LStr) and cls in PLAIN_TEXT_FIELD:  # a step's text, a record's name
-            text_field = _field(cls, PLAIN_TEXT_FIELD[cls])
-            if f is not None:  # named as the user wrote it: an item of steps
-                text_field = copy.copy(text_field)
-                text_field.name = f.name
-            text = self.text(raw, raw.loc, text_field)
+            text = self.text(raw, raw.loc, _plain_text_field(cls, f.name if f else None))
             made: object = cls(**{PLAIN_TEXT_FIELD[cls]: cast(str, text)})
             return made  # a bad text is reported; the item stays
         if not isinstance(raw, LMap):
@@ -129,13 +125,13 @@ class _Converter:
             return None  # "- Open menu: Plugins": one clear message, not three
         values: dict[str, Any] = {}
         missing = False
-        for name, f in known.items():
+        for name, f, tp, required in _field_plan(cls):
             value = raw.get(name)
-            if _blank(value) and self._items_not_indented(cls, raw, name):
-                missing = True
-                continue
             if _blank(value):
-                if _required(f):  # at the empty key if written, else where the item starts
+                if self._items_not_indented(cls, raw, name):
+                    missing = True
+                    continue
+                if required:  # at the empty key if written, else where the item starts
                     if cls is Handbook:
                         self.fail(raw.loc, "missing_section", field=name)
                     else:  # at the empty key if written, else where the item starts
@@ -143,10 +139,10 @@ class _Converter:
                                   what=self.what(f))
                     missing = True
                 continue
-            converted = self.value(hints(cls)[name], value, raw.value_locs[name], f)
+            converted = self.value(tp, value, raw.value_locs[name], f)
             if converted is None:
                 missing = True
-            elif converted in ([], "") and _required(f):  # "" once invisible ones went
+            elif converted in ([], "") and required:  # "" once invisible ones went
                 self.fail(raw.value_locs[name], "missing_field", what=self.what(f))
                 missing = True
             values[name] = converted
@@ -159,7 +155,7 @@ class _Converter:
         """An empty list field with items below it at the indentation of the list above:
         YAML gave them to that list, so they would silently move (sub-steps as steps)."""
         item = dangling_items(raw).get(name)
-        if item is None or field_kind(hints(cls)[name])[0] != "list":
+        if item is None or _kind_of(hints(cls)[name])[0] != "list":
             return False
         key = raw.key_locs[name]
         self.moved[item.file] = min(self.moved.get(item.file, item.line), item.line)
@@ -218,7 +214,7 @@ class _Converter:
         return True
 
     def value(self, tp: Any, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> Any:
-        kind, arg = field_kind(tp)
+        kind, arg = _kind_of(tp)
         match kind:
             case "list":
                 return self.list(arg, raw, loc, f)
@@ -235,7 +231,7 @@ class _Converter:
         return self.text(raw, loc, f)
 
     def list(self, item_type: Any, raw: object, loc: Loc, f: dataclasses.Field[Any]) -> Any:
-        if isinstance(raw, LStr) and (item_type is str or field_kind(item_type)[0] == "choice"):
+        if isinstance(raw, LStr) and (item_type is str or _kind_of(item_type)[0] == "choice"):
             # "responsible: admin-web" and "weekdays: tuesday" are one-item lists
             raw_items, locs = [raw], [raw.loc]
         elif isinstance(raw, LSeq):
@@ -392,6 +388,40 @@ def _own_label(kind: str) -> re.Pattern[str]:
 
 def _field(cls: type, name: str) -> dataclasses.Field[Any]:
     return next(f for f in dataclasses.fields(cls) if f.name == name)
+
+
+# --- the walker's plans, worked out once per model class and type (it visits ~10⁵ values)
+
+@cache
+def _field_plan(cls: type) -> tuple[tuple[str, dataclasses.Field[Any], Any, bool], ...]:
+    """Each field YAML may set: name, field, resolved type, whether it is required."""
+    return tuple((name, f, hints(cls)[name], _required(f))
+                 for name, f in _fields_by_name(cls).items())
+
+
+@cache
+def _plain_text_field(cls: type, written_as: str | None) -> dataclasses.Field[Any]:
+    """The field an item written as plain text fills, named as the user wrote it when
+    it is an item of a list (an item of ``steps``), for messages."""
+    text_field = _field(cls, PLAIN_TEXT_FIELD[cls])
+    if written_as is not None:
+        text_field = copy.copy(text_field)
+        text_field.name = written_as
+    return text_field
+
+
+# By identity, not equality: Literal["a", "b"] == Literal["b", "a"], and the order of the
+# allowed values is what messages list. The type objects live as long as the model.
+_KINDS: dict[int, tuple[Any, tuple[model.FieldKind, Any]]] = {}
+
+
+def _kind_of(tp: Any) -> tuple[model.FieldKind, Any]:
+    known = _KINDS.get(id(tp))
+    if known is not None and known[0] is tp:
+        return known[1]
+    kind = field_kind(tp)
+    _KINDS[id(tp)] = (tp, kind)
+    return kind
 
 
 def _required(f: dataclasses.Field[Any]) -> bool:
