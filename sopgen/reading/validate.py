@@ -620,7 +620,10 @@ def _mentions(handbook: Handbook, procedure_ids: set[str], root: Loc) -> list[Pr
     # reported, and its steps are not checked until the ids differ.
     counts = Counter(p.id for p in handbook.procedures)
     duplicated = {ident for ident, count in counts.items() if count > 1}
+    prefixes = {ident.split("-")[0] + "-" for ident in procedure_ids}  # as the pattern's
     for text in markdown_texts(handbook):
+        if len(prefixes) <= 16 and not any(prefix in text for prefix in prefixes):
+            continue  # no mention can match: most texts, skipped without the pattern
         for match in pattern.finditer(text):
             ident, _, step = match.group().partition("#")
             if ident not in procedure_ids:
