@@ -476,7 +476,8 @@ def flatten(steps: list[Step], prefix: str = "") -> list[tuple[str, Step]]:
     for index, step in enumerate(steps, start=1):
         number = f"{prefix}{index}"
         result.append((number, step))
-        result += flatten(step.substeps, f"{number}.")
+        if step.substeps:  # most have none: no call for them
+            result += flatten(step.substeps, f"{number}.")
     return result
 
 

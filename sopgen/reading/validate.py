@@ -125,10 +125,11 @@ class _Converter:
             return None  # "- Open menu: Plugins": one clear message, not three
         values: dict[str, Any] = {}
         missing = False
+        dangling = dangling_items(raw)
         for name, f, tp, required in _field_plan(cls):
             value = raw.get(name)
-            if _blank(value):
-                if self._items_not_indented(cls, raw, name):
+            if value is None or (isinstance(value, str) and not value.strip()):  # _blank
+                if name in dangling and self._items_not_indented(cls, raw, name):
                     missing = True
                     continue
                 if required:  # at the empty key if written, else where the item starts
