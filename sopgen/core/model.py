@@ -590,7 +590,12 @@ def mention_pattern(procedure_ids: set[str]) -> re.Pattern[str] | None:
 
 def markdown_texts(obj: object) -> Iterator[str]:
     """Every Markdown text value in the handbook, for checks that read prose."""
-    return (text for _, text in markdown_fields(obj))
+    texts: tuple[str, ...] | None = getattr(obj, _TEXTS_MEMO, None)
+    if texts is None:
+        texts = tuple(text for _, text in _markdown_of(obj))
+        if isinstance(obj, Procedure | Handbook):
+            object.__setattr__(obj, _TEXTS_MEMO, texts)
+    return iter(texts)
 
 
 def markdown_fields(obj: object) -> Iterator[tuple[str, str]]:
@@ -601,6 +606,7 @@ def markdown_fields(obj: object) -> Iterator[tuple[str, str]]:
 # The walk above runs many times a build (validation, reviewer warnings, every output) over
 # the same frozen objects: a procedure's and the handbook's result is kept on the object.
 _MEMO = "_markdown_fields_memo"
+_TEXTS_MEMO = "_markdown_texts_memo"
 
 
 def _markdown_of(obj: object) -> tuple[tuple[str, str], ...]:

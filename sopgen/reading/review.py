@@ -212,7 +212,10 @@ def _may_name_a_step(text: str) -> bool:
     words = _ascii_step_words()
     if words and text.isascii():
         lowered = text.lower()
-        if not any(word in lowered for word in words):
+        for word in words:
+            if word in lowered:
+                break
+        else:
             return False
     return _step_word_then_number().search(text) is not None
 

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import yaml
 from yaml.events import (
@@ -283,7 +283,8 @@ class _Builder:
 
     def _first_event(self) -> Event:
         self.parser = parser = _Loader(self.text)
-        self.get_event = parser.get_event
+        # None only once the stream has ended, which is never read past
+        self.get_event = cast(Callable[[], Event], parser.get_event)
         return self.get_event()
 
     def next(self) -> Event:
