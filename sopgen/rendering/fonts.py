@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,10 +30,12 @@ FIXED_PITCH = 1
 
 @dataclass
 class Subset:
-    """One embedded program and what the parts drew with it, by glyph id."""
+    """One embedded program, read as raw tables, and the glyphs the parts drew with it."""
 
     descriptor: Any
-    font: Any  # the fontTools TTFont
+    font: Any  # fontTools' TTFont, its tables left unparsed but for head, hhea and maxp
+    outlines: list[bytes]  # by glyph id
+    metrics: list[tuple[int, int]]  # advance and left side bearing, by glyph id
     glyphs: dict[int, tuple[bytes, int]]  # glyph id -> (outline, advance) of drawn glyphs
 
 
@@ -42,6 +45,7 @@ class Program:
 
     subsets: list[Subset] = field(default_factory=list)
     glyphs: dict[int, tuple[bytes, int]] = field(default_factory=dict)
+    sources: dict[int, Subset] = field(default_factory=dict)  # glyph id -> its subset
     cid_fonts: list[CidFont] = field(default_factory=list)
 
 
@@ -155,38 +159,51 @@ def _group(fonts: Any) -> list[Program]:
             subsets[key] = (subset, _place(programs, subset))
         else:
             subset, program = subsets[key]
-            drawn = _drawn(subset.font, widths)
-            if not _agrees(subset.glyphs, drawn):
+            drawn = _drawn(subset, widths)
+            if not _agrees(program.glyphs, drawn):
                 continue  # the same bytes cannot draw a glyph two ways: malformed, leave it
             subset.glyphs.update(drawn)
             program.glyphs.update(drawn)
+            program.sources.update((gid, subset) for gid in drawn if gid not in program.sources)
         _add_font(subsets[key][1], cid_font, font, widths)
     return [program for group in programs.values() for program in group]
 
 
 def _subset(descriptor: Any, widths: dict[int, Any]) -> Subset | None:
+    """The program's glyph outlines and metrics, read from its loca, glyf and hmtx tables
+    with struct (fontTools would build an object for every empty slot)."""
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
         font = TTFont(io.BytesIO(descriptor.FontFile2.read_bytes()), recalcBBoxes=False,
-                      recalcTimestamp=False)
-        if "glyf" not in font or "hmtx" not in font:
+                      recalcTimestamp=False, lazy=True)
+        if not all(tag in font for tag in ("glyf", "loca", "hmtx", "hhea", "head", "maxp")):
             return None
-        return Subset(descriptor, font, _drawn(font, widths))
-    except (TTLibError, KeyError, ValueError, AssertionError):
+        count = struct.unpack(">H", font.getTableData("maxp")[4:6])[0]
+        long_loca = struct.unpack(">h", font.getTableData("head")[50:52])[0] == 1
+        loca = font.getTableData("loca")
+        offsets = (struct.unpack(f">{count + 1}I", loca[:4 * (count + 1)]) if long_loca
+                   else [2 * o for o in struct.unpack(f">{count + 1}H", loca[:2 * (count + 1)])])
+        glyf = font.getTableData("glyf")
+        outlines = [glyf[offsets[gid]:offsets[gid + 1]] for gid in range(count)]
+        long_metrics = struct.unpack(">H", font.getTableData("hhea")[34:36])[0]
+        hmtx = font.getTableData("hmtx")
+        pairs = struct.unpack(f">{2 * long_metrics}h", hmtx[:4 * long_metrics])
+        advances = [pair & 0xFFFF for pair in pairs[::2]]
+        bearings = list(pairs[1::2]) + list(struct.unpack(
+            f">{count - long_metrics}h", hmtx[4 * long_metrics:2 * (count + long_metrics)]))
+        metrics = [(advances[min(gid, long_metrics - 1)], bearings[gid]) for gid in range(count)]
+    except (TTLibError, KeyError, ValueError, IndexError, struct.error):
         return None
+    subset = Subset(descriptor, font, outlines, metrics, {})
+    subset.glyphs = _drawn(subset, widths)
+    return subset
 
 
-def _drawn(font: Any, widths: dict[int, Any]) -> dict[int, tuple[bytes, int]]:
+def _drawn(subset: Subset, widths: dict[int, Any]) -> dict[int, tuple[bytes, int]]:
     """Glyphs the subset holds or the part drew (a space has no outline, but a width)."""
-    order = font.getGlyphOrder()
-    glyphs, metrics = font["glyf"].glyphs, font["hmtx"].metrics
-    drawn = {}
-    for gid, name in enumerate(order):
-        outline = getattr(glyphs[name], "data", b"")
-        if outline or gid in widths:
-            drawn[gid] = (bytes(outline), int(metrics[name][0]))
-    return drawn
+    return {gid: (outline, subset.metrics[gid][0])
+            for gid, outline in enumerate(subset.outlines) if outline or gid in widths}
 
 
 def _place(programs: dict[tuple[Any, ...], list[Program]], subset: Subset) -> Program:
@@ -200,12 +217,13 @@ def _place(programs: dict[tuple[Any, ...], list[Program]], subset: Subset) -> Pr
         group.append(program)
     program.subsets.append(subset)
     program.glyphs.update(subset.glyphs)
+    program.sources.update((gid, subset) for gid in subset.glyphs if gid not in program.sources)
     return program
 
 
 def _source(subset: Subset) -> tuple[Any, ...]:
     """What names the source font: its name without the tag, its unique id and version."""
-    names = subset.font["name"] if "name" in subset.font else None
+    names = subset.font.get("name")
     ids = tuple(str(names.getDebugName(number) or "") for number in (1, 2, 3, 5)) \
         if names is not None else ()
     return (SUBSET_TAG.sub("", str(subset.descriptor.get("/FontName", ""))),
@@ -279,37 +297,41 @@ def _write(pdf: Any, program: Program) -> dict[tuple[int, int], Any]:
 
 
 def _merged_program(program: Program) -> bytes:
-    """The largest subset with every other subset's drawn glyphs copied into their slots
-    (raw outlines: composite glyphs name their parts by glyph id, equal in every part)."""
-    subsets = sorted(program.subsets, key=lambda s: -len(s.font.getGlyphOrder()))
-    base = subsets[0].font
-    order = base.getGlyphOrder()
-    glyf, hmtx = base["glyf"], base["hmtx"]
-    for subset in subsets[1:]:
-        other_order = subset.font.getGlyphOrder()
-        other_glyphs, other_metrics = subset.font["glyf"].glyphs, subset.font["hmtx"].metrics
-        for gid in subset.glyphs:
-            glyf.glyphs[order[gid]] = other_glyphs[other_order[gid]]
-            hmtx.metrics[order[gid]] = other_metrics[other_order[gid]]
-        _merge_cmap(base, subset.font, order)
-    _merge_bounds(base, [subset.font for subset in subsets])
+    """The largest subset with every drawn glyph in its slot: raw outlines (composite
+    glyphs name their parts by glyph id, equal in every part) and their metrics, written
+    as new glyf, loca (long offsets) and hmtx tables."""
+    from fontTools.ttLib.tables.DefaultTable import DefaultTable
+
+    base = max(program.subsets, key=lambda subset: len(subset.outlines))
+    count = len(base.outlines)
+    glyf, offsets, metrics = bytearray(), [], []
+    for gid in range(count):
+        source = program.sources.get(gid, base)
+        outline = source.outlines[gid]
+        offsets.append(len(glyf))
+        glyf += outline + bytes(-len(outline) % 4)
+        metrics += source.metrics[gid]
+    offsets.append(len(glyf))
+    font = base.font
+    tables = {"glyf": bytes(glyf) or b"\0", "loca": struct.pack(f">{count + 1}I", *offsets),
+              "hmtx": struct.pack(">" + "Hh" * count, *metrics)}
+    post = font.getTableData("post") if "post" in font else b""
+    if post[:4] == b"\x00\x02\x00\x00":  # names of the base's glyphs only: keep none
+        tables["post"] = b"\x00\x03\x00\x00" + post[4:32]
+    for tag, data in tables.items():
+        table = DefaultTable(tag)
+        table.data = data
+        font[tag] = table
+    for tag in ("hdmx", "LTSH", "VDMX", "vhea", "vmtx", "kern"):
+        if tag in font:
+            del font[tag]  # optional per-glyph data of the base's glyphs only
+    font["head"].indexToLocFormat = 1
+    font["hhea"].numberOfHMetrics = count
+    font["maxp"].numGlyphs = count
+    _merge_bounds(font, [subset.font for subset in program.subsets])
     out = io.BytesIO()
-    base.save(out)
+    font.save(out, reorderTables=False)
     return out.getvalue()
-
-
-def _merge_cmap(base: Any, other: Any, order: list[str]) -> None:
-    """The font's own cmap names every character any part drew."""
-    if "cmap" not in base or "cmap" not in other:
-        return
-    for table in base["cmap"].tables:
-        source = other["cmap"].getcmap(table.platformID, table.platEncID)
-        if source is None or not hasattr(table, "cmap") or not hasattr(source, "cmap"):
-            continue
-        for code, name in source.cmap.items():
-            gid = other.getGlyphID(name)
-            if gid < len(order):
-                table.cmap.setdefault(code, order[gid])
 
 
 def _merge_bounds(base: Any, fonts: list[Any]) -> None:
@@ -372,11 +394,13 @@ def _w_array(widths: dict[int, Any]) -> Any:
 
 def _to_unicode(stream: Any) -> dict[int, bytes] | None:
     """The bfchar pairs of a ToUnicode CMap (all WeasyPrint writes); None otherwise."""
+    import pikepdf
+
     if stream is None:
         return {}
     try:
         data = stream.read_bytes()
-    except Exception:  # noqa: BLE001 - an unreadable stream is kept as it is
+    except pikepdf.PdfError:  # an unreadable stream is kept as it is
         return None
     if b"bfrange" in data:
         return None
