@@ -16,6 +16,7 @@ other kind (Type3, CFF, a custom encoding) stay as they are.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import struct
 from collections.abc import Iterator
@@ -71,11 +72,13 @@ def merge_font_subsets(pdf: Any) -> None:
     same source font) into one program, CIDFont and Type0 font, and point every font
     resource at the merged font."""
     holders = list(_font_resources(pdf))
-    fonts: dict[tuple[int, int], Any] = {}
+    fonts: dict[tuple[int, int], tuple[Any, dict[int, Any]]] = {}
     for resources in holders:
         for font in resources.values():
-            if font.is_indirect and _mergeable(font):
-                fonts.setdefault(font.objgen, font)
+            if font.is_indirect and font.objgen not in fonts:
+                widths = _mergeable(font)
+                if widths is not None:
+                    fonts[font.objgen] = (font, widths)
     programs = _group(fonts.values())
     replacements: dict[tuple[int, int], Any] = {}
     for group in programs:
@@ -126,19 +129,21 @@ def _appearances(appearance: Any) -> Iterator[Any]:
             yield from (stream for stream in state.values() if isinstance(stream, pikepdf.Stream))
 
 
-def _mergeable(font: Any) -> bool:
-    """A Type0 font as WeasyPrint writes it: Identity-H over a TrueType CIDFont."""
+def _mergeable(font: Any) -> dict[int, Any] | None:
+    """The widths of a Type0 font as WeasyPrint writes it (Identity-H over a TrueType
+    CIDFont); None for any other font."""
     if font.get("/Subtype") != "/Type0" or font.get("/Encoding") != "/Identity-H":
-        return False
+        return None
     descendants = font.get("/DescendantFonts")
     if descendants is None or len(descendants) != 1:
-        return False
+        return None
     cid_font = descendants[0]
     descriptor = cid_font.get("/FontDescriptor")
-    return (cid_font.get("/Subtype") == "/CIDFontType2" and cid_font.is_indirect
+    if (cid_font.get("/Subtype") == "/CIDFontType2" and cid_font.is_indirect
             and cid_font.get("/CIDToGIDMap", "/Identity") == "/Identity"
-            and descriptor is not None and "/FontFile2" in descriptor
-            and _widths(cid_font.get("/W")) is not None)
+            and descriptor is not None and "/FontFile2" in descriptor):
+        return _widths(cid_font.get("/W"))
+    return None
 
 
 # ------------------------------------------------------------------ grouping
@@ -147,10 +152,9 @@ def _group(fonts: Any) -> list[Program]:
     """The fonts by program: subsets of one source font whose glyphs agree."""
     programs: dict[tuple[Any, ...], list[Program]] = {}
     subsets: dict[tuple[int, int], tuple[Subset, Program]] = {}
-    for font in fonts:
+    for font, widths in fonts:
         cid_font = font.DescendantFonts[0]
         descriptor = cid_font.FontDescriptor
-        widths = _widths(cid_font.get("/W")) or {}
         key = descriptor.FontFile2.objgen
         if key not in subsets:
             subset = _subset(descriptor, widths)
@@ -185,14 +189,15 @@ def _subset(descriptor: Any, widths: dict[int, Any]) -> Subset | None:
         offsets = (struct.unpack(f">{count + 1}I", loca[:4 * (count + 1)]) if long_loca
                    else [2 * o for o in struct.unpack(f">{count + 1}H", loca[:2 * (count + 1)])])
         glyf = font.getTableData("glyf")
-        outlines = [glyf[offsets[gid]:offsets[gid + 1]] for gid in range(count)]
+        outlines = [glyf[start:end] for start, end in itertools.pairwise(offsets)]
         long_metrics = struct.unpack(">H", font.getTableData("hhea")[34:36])[0]
         hmtx = font.getTableData("hmtx")
-        pairs = struct.unpack(f">{2 * long_metrics}h", hmtx[:4 * long_metrics])
-        advances = [pair & 0xFFFF for pair in pairs[::2]]
+        pairs = struct.unpack(">" + "Hh" * long_metrics, hmtx[:4 * long_metrics])
+        advances = list(pairs[::2])
+        advances += advances[-1:] * (count - long_metrics)
         bearings = list(pairs[1::2]) + list(struct.unpack(
             f">{count - long_metrics}h", hmtx[4 * long_metrics:2 * (count + long_metrics)]))
-        metrics = [(advances[min(gid, long_metrics - 1)], bearings[gid]) for gid in range(count)]
+        metrics = list(zip(advances, bearings, strict=True))
     except (TTLibError, KeyError, ValueError, IndexError, struct.error):
         return None
     subset = Subset(descriptor, font, outlines, metrics, {})
@@ -222,12 +227,12 @@ def _place(programs: dict[tuple[Any, ...], list[Program]], subset: Subset) -> Pr
 
 
 def _source(subset: Subset) -> tuple[Any, ...]:
-    """What names the source font: its name without the tag, its unique id and version."""
-    names = subset.font.get("name")
-    ids = tuple(str(names.getDebugName(number) or "") for number in (1, 2, 3, 5)) \
-        if names is not None else ()
+    """What names the source font: its name without the tag, its units per em and its
+    name table (family, unique id, version), which subsetting keeps as it is."""
+    font = subset.font
+    names = font.getTableData("name") if "name" in font else b""
     return (SUBSET_TAG.sub("", str(subset.descriptor.get("/FontName", ""))),
-            subset.font["head"].unitsPerEm, ids)
+            font.getTableData("head")[18:20], names)
 
 
 def _agrees(known: dict[int, Any], new: dict[int, Any]) -> bool:
