@@ -309,7 +309,9 @@ def _merged_program(program: Program) -> bytes:
 
     base = max(program.subsets, key=lambda subset: len(subset.outlines))
     count = len(base.outlines)
-    glyf, offsets, metrics = bytearray(), [], []
+    glyf = bytearray()
+    offsets: list[int] = []
+    metrics: list[int] = []
     for gid in range(count):
         source = program.sources.get(gid, base)
         outline = source.outlines[gid]
