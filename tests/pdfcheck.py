@@ -3,7 +3,9 @@
 No veraPDF here: these are the failure conditions of the Matterhorn protocol (PDF/UA-1)
 and the rules of ISO 19005-2 level B that can be tested on the file's objects, with
 pikepdf. ``problems(path)`` lists every rule a file breaks; an empty list passes.
-Each message starts with the rule it checks (Matterhorn checkpoint, or PDF/A clause).
+Each message starts with the rule it checks (Matterhorn checkpoint, or PDF/A clause), or
+with sopgen's own "one program per font": each font embedded once (ISO 32000-1 §9.6.4
+lets one name stand for one subset only; joined parts each brought their own).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pikepdf
 
 TEXT_OPERATORS = {"Tj", "TJ", "'", '"'}
 HEADING = re.compile(r"^/H([1-6])$")
+SUBSET_TAG = re.compile(r"^/[A-Z]{6}\+")
 
 
 def problems(path: Path) -> list[str]:
@@ -240,6 +243,7 @@ def _annotation_tagged(annotation: Any, entries: dict[int, Any], number: int,
 
 def _fonts(pdf: Any) -> list[str]:
     found, programs = [], {}
+    embedded: dict[str, set[tuple[int, int]]] = {}
     for font in _all_fonts(pdf):
         for part in font.get("/DescendantFonts", [font]):
             descriptor = part.get("/FontDescriptor")
@@ -255,6 +259,9 @@ def _fonts(pdf: Any) -> list[str]:
                 found.append(f"ISO 32000 9.6.4: subset name {name} names different programs")
             if str(descriptor.get("/FontName")) != name:
                 found.append(f"ISO 32000 9.6.4: {name}'s descriptor names another font")
+            embedded.setdefault(SUBSET_TAG.sub("", name), set()).add(program.objgen)
+    found += [f"one program per font: {font} is embedded {len(objects)} times"
+              for font, objects in sorted(embedded.items()) if len(objects) > 1]
     return sorted(set(found))
 
 

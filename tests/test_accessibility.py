@@ -168,14 +168,98 @@ def damaged(source: Path, target: Path, damage: str) -> Path:
             fonts[1].BaseFont = fonts[0].BaseFont
         elif damage == "untagged":
             del pdf.Root.StructTreeRoot
+        elif damage == "programs":  # a second copy of one font, as each joined part had
+            resources = pdf.pages[1].obj.Resources.Font
+            font = next(iter(resources.values()))
+            part = font.DescendantFonts[0]
+            descriptor = pdf.make_indirect(pikepdf.Dictionary(dict(part.FontDescriptor.items())))
+            program = part.FontDescriptor.FontFile2
+            descriptor.FontFile2 = pdf.make_stream(program.read_bytes(), Length1=program.Length1)
+            copy = pdf.make_indirect(pikepdf.Dictionary(dict(part.items())))
+            copy.FontDescriptor = descriptor
+            second = pdf.make_indirect(pikepdf.Dictionary(dict(font.items())))
+            second.DescendantFonts = pikepdf.Array([copy])
+            resources.SecondCopy = second
         pdf.save(target)
     return target
 
 
 @pytest.mark.parametrize(("damage", "rule"), [
     ("marked", "01-002"), ("title", "07-002"), ("lang", "11-006"), ("xmp", "06-002"),
-    ("link", "28-008"), ("link", "19-003"), ("fonts", "9.6.4"), ("untagged", "01-001")])
+    ("link", "28-008"), ("link", "19-003"), ("fonts", "9.6.4"), ("untagged", "01-001"),
+    ("programs", "one program per font")])
 def test_the_checker_finds_each_broken_rule(mini_pdfs: Callable[[PdfEngine], Built],
                                             tmp_path: Path, damage: str, rule: str) -> None:
     found = problems(damaged(mini_pdfs("single").handbook(), tmp_path / "broken.pdf", damage))
     assert any(rule in message for message in found), found
+
+
+# ------------------------------------------------------------------ one program per font
+
+def font_programs(path: Path) -> dict[str, int]:
+    """How many programs each font (its name without the subset tag) is embedded in."""
+    with pikepdf.open(path) as pdf:
+        programs: dict[str, set[tuple[int, int]]] = {}
+        for font in pdf.objects:
+            if isinstance(font, pikepdf.Dictionary) and font.get("/Type") == "/FontDescriptor":
+                name = re.sub(r"^/[A-Z]{6}\+", "", str(font.FontName))
+                programs.setdefault(name, set()).add(font.FontFile2.objgen)
+    return {name: len(found) for name, found in programs.items()}
+
+
+def unmerged_handbook(project: Path, engine: PdfEngine, output: Path) -> Path:
+    """The handbook as it was before fonts were merged: built with the merge switched off."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sopgen.rendering.fonts.merge_font_subsets", lambda pdf: None)
+        folder = build_project(project, BuildOptions(formats=["pdf"], pdf_engine=engine),
+                               output=output).folder
+    return next(path for path in folder.glob("*.pdf")
+                if re.fullmatch(r"[\w-]+-[\d.]+-draft\.pdf", path.name))
+
+
+def merged(before: Path, target: Path) -> Path:
+    from sopgen.rendering.archival import unique_subset_tags
+    from sopgen.rendering.fonts import merge_font_subsets
+    from sopgen.rendering.structure import save
+
+    with pikepdf.open(before) as pdf:
+        merge_font_subsets(pdf)
+        unique_subset_tags(pdf)
+        target.write_bytes(save(pdf))
+    return target
+
+
+def rendered(path: Path, folder: Path, dpi: int, last: int | None = None) -> list[bytes]:
+    """Every page (or the first ``last``) as pixels, by poppler."""
+    folder.mkdir()
+    pages = ["-l", str(last)] if last else []
+    subprocess.run(["pdftoppm", "-r", str(dpi), *pages, str(path), str(folder / "p")],
+                   check=True)
+    return [page.read_bytes() for page in sorted(folder.glob("*.ppm"))]
+
+
+def pdftotext(path: Path) -> str:
+    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def assert_merge_lost_nothing(before: Path, after: Path, tmp: Path, dpi: int,
+                              last: int | None = None) -> None:
+    """Same pixels on every page (no glyph and no width lost), same text (no Unicode lost),
+    every font in one program, and the file still passes every check."""
+    assert all(count == 1 for count in font_programs(after).values()), font_programs(after)
+    assert font_programs(after).keys() == font_programs(before).keys()
+    pixels = rendered(before, tmp / "before", dpi, last)
+    assert pixels and pixels == rendered(after, tmp / "after", dpi, last)
+    assert pdftotext(before) == pdftotext(after)
+    assert_accessible_and_archival(after)
+
+
+@pytest.mark.parametrize("engine", PDF_ENGINES)
+def test_merged_fonts_draw_and_read_the_same(tmp_path: Path, engine: PdfEngine) -> None:
+    project = tmp_path / "mini"
+    shutil.copytree(FIXTURES / "mini", project, ignore=shutil.ignore_patterns("expected*"))
+    before = unmerged_handbook(project, engine, tmp_path / "out")
+    if engine == "parallel":  # each part brought its own subset of the same fonts
+        assert max(font_programs(before).values()) > 1
+    assert_merge_lost_nothing(before, merged(before, tmp_path / "after.pdf"), tmp_path, 50)

@@ -174,3 +174,22 @@ def test_sample_handbook_pdf_is_accessible_and_archival_in_both_languages(built)
 
     for language in ("en", "id"):
         assert_accessible_and_archival(next(built[language].glob("*.pdf")))
+
+
+def test_sample_handbook_fonts_merge_without_losing_a_glyph(built, tmp_path: Path) -> None:
+    """The sample laid out in parallel parts, joined without merging fonts (its parts come
+    from the cache of the build above), then merged: same pixels and text, fonts once."""
+    from tests.test_accessibility import (
+        assert_merge_lost_nothing,
+        font_programs,
+        merged,
+        unmerged_handbook,
+    )
+
+    tmp = built["en"].parent.parent
+    output = tmp_path / "out"
+    shutil.copytree(tmp / "out-en" / ".cache" / "pdf", output / ".cache" / "pdf")
+    before = unmerged_handbook(tmp / "en", "parallel", output)
+    assert max(font_programs(before).values()) > 1
+    assert_merge_lost_nothing(before, merged(before, tmp_path / "after.pdf"), tmp_path, 30,
+                              last=40)

@@ -4,8 +4,9 @@ WeasyPrint tags the document (``pdf_tags``) and writes PDF/A-2b's parts (sRGB ou
 intent, XMP with ``pdfaid``, printable annotations); it writes one variant per call. What
 PDF/UA-1 adds is added here on the finished file with pikepdf: ``pdfuaid:part`` in the
 XMP (with the extension schema PDF/A asks for any property outside its own list), the
-document language in the XMP, and one subset tag per embedded font program (ISO 32000-1
-§9.6.4: joined parts would otherwise name different subsets alike).
+document language in the XMP, one embedded program per font (the subsets of joined parts
+merged, fonts.py) and one subset tag per embedded font program (ISO 32000-1 §9.6.4:
+joined parts would otherwise name different subsets alike).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def finish(pdf: Any) -> None:
     """Add what PDF/UA-1 asks beyond WeasyPrint's tagged PDF/A-2b (idempotent)."""
     import pikepdf
 
+    from sopgen.rendering.fonts import merge_font_subsets
     from sopgen.rendering.structure import tag_links
 
     metadata = pdf.Root.get("/Metadata")
@@ -70,6 +72,7 @@ def finish(pdf: Any) -> None:
     pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
     pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
     tag_links(pdf)
+    merge_font_subsets(pdf)
     unique_subset_tags(pdf)
 
 
