@@ -23,6 +23,7 @@ from pathlib import Path
 
 from markupsafe import escape
 
+from sopgen.core.cache import Store
 from sopgen.core.catalogue import catalogue, default_language
 from sopgen.core.errors import SopgenError
 from sopgen.outputs.table import BuildOptions, render_outputs
@@ -61,6 +62,8 @@ class Preview:
     build: int = 0
     language: str = field(default_factory=default_language)  # the document's, once read
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # In memory only: procedures rendered by an earlier save are not rendered again.
+    store: Store = field(default_factory=lambda: Store(None))
     built: threading.Condition = field(init=False)
 
     def __post_init__(self) -> None:
@@ -72,7 +75,7 @@ class Preview:
             checked = read_handbook(self.project.root)
             self.language = checked.handbook.document.language
             files, rendered = render_outputs(checked, BuildOptions(formats=["html"]),
-                                             draft=True)
+                                             draft=True, store=self.store)
             html = next(iter(files.values()))
             errors: list[str] = []
             warnings = list(dict.fromkeys([*checked.warnings, *rendered]))

@@ -289,7 +289,7 @@ class Fragments:
                           type(renderer.links).__qualname__,
                           *_template_stamps(renderer.root / "templates"))
         saved = store.get("fragments", self.key) if store is not None else None
-        self.before: dict[str, str] = saved if isinstance(saved, dict) else {}
+        self.before: dict[str, str] = _sections_of(saved, self.key)
         self.now: dict[str, str] = {}  # what this build showed: kept for the next one
         self.made_new = False
 
@@ -320,7 +320,19 @@ class Fragments:
 
     def save(self) -> None:
         if self.store is not None and self.made_new:
-            self.store.put("fragments", self.key, self.now, keep=4)
+            self.store.put("fragments", self.key, {"key": self.key, "sections": self.now},
+                           keep=4)
+
+
+def _sections_of(saved: Any, key: str) -> dict[str, str]:
+    """The sections of a cache entry, if it is one made for ``key`` (a file copied or
+    renamed under another key, or cut short, is not used)."""
+    if not isinstance(saved, dict) or saved.get("key") != key:
+        return {}
+    sections = saved.get("sections")
+    if not isinstance(sections, dict):
+        return {}
+    return {name: text for name, text in sections.items() if isinstance(text, str)}
 
 
 def _template_stamps(templates: Path) -> list[str]:
