@@ -292,11 +292,12 @@ class Fragments:
         self.before: dict[str, str] = _sections_of(saved, self.key)
         self.now: dict[str, str] = {}  # what this build showed: kept for the next one
         self.made_new = False
+        self._content: dict[int, tuple[Procedure, str]] = {}
 
     def section(self, kind: str, macro: Callable[[Procedure], Any], procedure: Procedure,
                 wrap: Callable[[str], Any]) -> Any:
         """``macro(procedure)``, or what it rendered for the same inputs before."""
-        key = digest(kind, repr(procedure))
+        key = digest(kind, self._content_key(procedure))
         kept = self.now.get(key, self.before.get(key))
         if isinstance(kept, str):
             self.now[key] = kept
@@ -312,6 +313,14 @@ class Fragments:
         if quiet:
             self.now[key], self.made_new = made, True
         return wrap(made)
+
+    def _content_key(self, procedure: Procedure) -> str:
+        """The digest of the procedure's whole content, made once per build (the HTML
+        and the Markdown handbook both ask)."""
+        known = self._content.get(id(procedure))
+        if known is None or known[0] is not procedure:
+            known = self._content[id(procedure)] = (procedure, digest(repr(procedure)))
+        return known[1]
 
     def adopt(self, made: dict[str, str]) -> None:
         """Sections another process rendered (the Markdown handbook, in parallel)."""
@@ -661,8 +670,10 @@ def _render_in_parallel(renderer: Renderer, wanted: list[str],
     texts = _TO_PARSE
     try:
         with forked_pool(workers, "rendering the handbook") as pool:
-            ahead = [pool.submit(_html_part, part, parts) for part in range(parts)]
+            # The Markdown handbook first: it is the longest task (it parses every text
+            # itself), so the parts of the HTML share what is left instead of delaying it.
             markdown = pool.submit(_render_forked, "md") if "md" in wanted else None
+            ahead = [pool.submit(_html_part, part, parts) for part in range(parts)]
             for part, future in enumerate(ahead):
                 renderer.text.adopt_html(texts[part::parts], future.result())
             results = {fmt: _render_one(renderer, fmt) for fmt in html_like}
