@@ -286,7 +286,7 @@ class Fragments:
                           repr(handbook.roles), repr(handbook.glossary),
                           repr(renderer.words), repr(sorted(renderer.changes.items())),
                           f"draft={renderer.draft} edition={renderer.edition}",
-                          type(renderer.links).__qualname__,
+                          _class_name(renderer.links),
                           *_template_stamps(renderer.root / "templates"))
         saved = store.get("fragments", self.key) if store is not None else None
         self.before: dict[str, str] = _sections_of(saved, self.key)
@@ -342,6 +342,10 @@ def _sections_of(saved: Any, key: str) -> dict[str, str]:
     if not isinstance(sections, dict):
         return {}
     return {name: text for name, text in sections.items() if isinstance(text, str)}
+
+
+def _class_name(value: object) -> str:
+    return f"{type(value).__module__}.{type(value).__qualname__}"
 
 
 def _template_stamps(templates: Path) -> list[str]:
