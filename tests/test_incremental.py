@@ -19,8 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sopgen.commands.build import BuildResult, build_project
+from sopgen.commands.serve import Preview
 from sopgen.core.cache import forget
 from sopgen.outputs.table import BuildOptions
+from sopgen.reading.handbook import read_handbook
+from sopgen.reading.load import Project
 from sopgen.rendering import pdfengine, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,3 +195,18 @@ def test_a_damaged_or_misplaced_cache_entry_gives_a_clean_build(generated: Path,
         entry.write_text('{"key": 1, "sections": [')  # not JSON
     forget()
     assert build(project, output) == clean
+
+
+def test_the_preview_shows_what_a_clean_read_warns_about(generated: Path, tmp_path: Path) -> None:
+    """The preview shows the page before the reviewer's warnings are found; once a
+    rebuild is done, its warnings are those of reading the project whole."""
+    project = Path(shutil.copytree(generated, tmp_path / "project"))
+    forget()
+    preview = Preview(Project.at(project))
+    preview.rebuild(lambda _line: None)
+    for index, text in enumerate(["Teks <b>tebal</b> mentah", "Periksa **cadangan** harian"]):
+        apply(project, index, "step", text)
+        preview.rebuild(lambda _line: None)
+        expected = read_handbook(project).warnings
+        assert expected and preview.warnings[:len(expected)] == expected
+        assert not preview.errors
