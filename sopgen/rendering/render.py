@@ -322,6 +322,11 @@ class Fragments:
             known = self._content[id(procedure)] = (procedure, digest(repr(procedure)))
         return known[1]
 
+    def kept(self, count: int) -> bool:
+        """Whether an earlier build left sections for about ``count`` procedures: then few
+        texts are left to parse, and walking them all to count them costs more."""
+        return len(self.before) >= count
+
     def adopt(self, made: dict[str, str]) -> None:
         """Sections another process rendered (the Markdown handbook, in parallel)."""
         self.made_new = self.made_new or any(key not in self.now for key in made)
@@ -599,9 +604,10 @@ def text_problems(handbook: Handbook, project_root: Path, *,
 def _render_formats(renderer: Renderer, formats: list[str]) -> Rendered:
     wanted = [f for f in TEMPLATES if f in formats]
     html_like = [f for f in wanted if f != "md"]  # what parsing on several cores speeds up
-    to_parse = _texts_to_parse(renderer)
-    if html_like and len(renderer.handbook.procedures) >= PARALLEL_FROM and can_fork() \
-            and len(to_parse) >= PARALLEL_FROM:  # not when rendered before
+    count = len(renderer.handbook.procedures)
+    to_parse = _texts_to_parse(renderer) if html_like and count >= PARALLEL_FROM and \
+        can_fork() and not ("pdf" not in wanted and renderer.fragments.kept(count)) else []
+    if len(to_parse) >= PARALLEL_FROM:  # not when rendered before
         results = _render_in_parallel(renderer, wanted, to_parse)
     else:
         results = [_render_one(renderer, f) for f in wanted]
