@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sopgen.commands.build import BuildResult, build_project
-from sopgen.commands.serve import Preview
+from sopgen.commands.serve import Preview, start
 from sopgen.core.cache import forget
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
@@ -210,3 +211,25 @@ def test_the_preview_shows_what_a_clean_read_warns_about(generated: Path, tmp_pa
         expected = read_handbook(project).warnings
         assert expected and preview.warnings[:len(expected)] == expected
         assert not preview.errors
+
+
+def test_a_save_during_the_first_preview_build_is_built(generated: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    project = Path(shutil.copytree(generated, tmp_path / "project"))
+    forget()
+    original = Preview.rebuild
+    first: list[int] = []
+
+    def saving_meanwhile(self: Preview, report: Callable[[str], None]) -> None:
+        original(self, report)
+        if not first:  # the first build is done; the watcher has not started yet
+            first.append(self.build)
+            apply(project, 1, "title", "Disimpan saat pratinjau dimulai")
+
+    monkeypatch.setattr(Preview, "rebuild", saving_meanwhile)
+    server = start(project, port=0, report=lambda _line: None)
+    try:
+        assert server.preview.wait_for_build(first[0], timeout=120)["build"] > first[0]
+        assert b"Disimpan saat pratinjau dimulai" in server.preview.page()
+    finally:
+        server.stop()

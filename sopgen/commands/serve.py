@@ -194,8 +194,12 @@ def snapshot(project: Project) -> tuple[tuple[str, int, int], ...]:
 
 
 def watch(preview: Preview, stop: threading.Event, report: Callable[[str], None],
-          interval: float = WATCH_INTERVAL) -> None:
-    seen = snapshot(preview.project)
+          interval: float = WATCH_INTERVAL,
+          seen: tuple[tuple[str, int, int], ...] | None = None) -> None:
+    """Rebuild whenever the files differ from ``seen`` (taken before the first build, so
+    a save made while it ran, or while this thread starts, is built too)."""
+    if seen is None:
+        seen = snapshot(preview.project)
     while not stop.wait(interval):
         current = snapshot(preview.project)
         if current == seen:
@@ -276,6 +280,7 @@ def start(folder: Path | str, *, port: int = 8000,
           report: Callable[[str], None] = print) -> Server:
     """Build once, then serve and watch in background threads."""
     preview = Preview(Project.at(folder))
+    seen = snapshot(preview.project)
     preview.rebuild(report)
     try:
         http = ThreadingHTTPServer(("127.0.0.1", port), handler_for(preview))
@@ -284,5 +289,6 @@ def start(folder: Path | str, *, port: int = 8000,
                              reason=error.strerror or error) from None
     stop = threading.Event()
     threading.Thread(target=http.serve_forever, daemon=True).start()
-    threading.Thread(target=watch, args=(preview, stop, report), daemon=True).start()
+    threading.Thread(target=watch, args=(preview, stop, report, WATCH_INTERVAL, seen),
+                     daemon=True).start()
     return Server(preview, http, stop)
