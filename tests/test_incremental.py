@@ -8,8 +8,10 @@ added — and after every edit compares a cached build with a clean one byte for
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,8 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sopgen.commands.build import BuildResult, build_project
+from sopgen.commands.serve import Preview, start
 from sopgen.core.cache import forget
 from sopgen.outputs.table import BuildOptions
+from sopgen.reading.handbook import read_handbook
+from sopgen.reading.load import Project
 from sopgen.rendering import pdfengine, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,3 +146,90 @@ def test_a_pdf_made_from_the_same_inputs_is_not_laid_out_again(mini: Path, tmp_p
     monkeypatch.setattr(pdfengine, "_lay_out", lay_out)
     again = build_project(mini, options, output=tmp_path / "out")
     assert files_of(again) == files_of(first)
+
+
+# --- rendered procedure sections (render.Fragments)
+
+def sections_in(output: Path) -> dict[str, str]:
+    """The procedure sections the last build kept, by key."""
+    entries = sorted((output / ".cache" / "fragments").glob("*.json"),
+                     key=lambda path: path.stat().st_mtime_ns)
+    return dict(json.loads(entries[-1].read_bytes())["sections"])
+
+
+def test_one_edit_renders_only_that_procedure_again(generated: Path, tmp_path: Path) -> None:
+    project = Path(shutil.copytree(generated, tmp_path / "project"))
+    forget()
+    build(project, tmp_path / "out")
+    before = sections_in(tmp_path / "out")
+    forget()  # a new process: only output/.cache/ is left
+    apply(project, 5, "title", "Judul yang diubah")
+    cached = build(project, tmp_path / "out")
+    after = sections_in(tmp_path / "out")
+    made = [key for key in after if key not in before]
+    assert len(made) == 2  # its HTML and its Markdown
+    assert any("Judul yang diubah" in after[key] for key in made)
+    assert cached == clean_build(project, tmp_path / "clean")
+
+
+def test_a_damaged_or_misplaced_cache_entry_gives_a_clean_build(generated: Path,
+                                                                 tmp_path: Path) -> None:
+    project = Path(shutil.copytree(generated, tmp_path / "project"))
+    output = tmp_path / "out"
+    forget()
+    build(project, output)
+    roles = project / "content" / "peran.yaml"  # a role's title is in every section
+    roles.write_text(roles.read_text(encoding="utf-8").replace("title: ", "title: Kepala ", 1),
+                     encoding="utf-8")
+    forget()
+    build(project, output)
+    older, newer = sorted((output / ".cache" / "fragments").glob("*.json"),
+                          key=lambda path: path.stat().st_mtime_ns)
+    newer.write_bytes(older.read_bytes())  # another key's sections under this key's name
+    texts = next((output / ".cache" / "texts").glob("*.json"))
+    texts.write_bytes(texts.read_bytes()[:len(texts.read_bytes()) // 2])  # cut short
+    forget()
+    clean = clean_build(project, tmp_path / "clean")
+    forget()
+    assert build(project, output) == clean
+    for entry in (output / ".cache" / "fragments").glob("*.json"):
+        entry.write_text('{"key": 1, "sections": [')  # not JSON
+    forget()
+    assert build(project, output) == clean
+
+
+def test_the_preview_shows_what_a_clean_read_warns_about(generated: Path, tmp_path: Path) -> None:
+    """The preview shows the page before the reviewer's warnings are found; once a
+    rebuild is done, its warnings are those of reading the project whole."""
+    project = Path(shutil.copytree(generated, tmp_path / "project"))
+    forget()
+    preview = Preview(Project.at(project))
+    preview.rebuild(lambda _line: None)
+    for index, text in enumerate(["Teks <b>tebal</b> mentah", "Periksa **cadangan** harian"]):
+        apply(project, index, "step", text)
+        preview.rebuild(lambda _line: None)
+        expected = read_handbook(project).warnings
+        assert expected and preview.warnings[:len(expected)] == expected
+        assert not preview.errors
+
+
+def test_a_save_during_the_first_preview_build_is_built(generated: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    project = Path(shutil.copytree(generated, tmp_path / "project"))
+    forget()
+    original = Preview.rebuild
+    first: list[int] = []
+
+    def saving_meanwhile(self: Preview, report: Callable[[str], None]) -> None:
+        original(self, report)
+        if not first:  # the first build is done; the watcher has not started yet
+            first.append(self.build)
+            apply(project, 1, "title", "Disimpan saat pratinjau dimulai")
+
+    monkeypatch.setattr(Preview, "rebuild", saving_meanwhile)
+    server = start(project, port=0, report=lambda _line: None)
+    try:
+        assert server.preview.wait_for_build(first[0], timeout=120)["build"] > first[0]
+        assert b"Disimpan saat pratinjau dimulai" in server.preview.page()
+    finally:
+        server.stop()

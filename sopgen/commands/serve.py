@@ -4,8 +4,10 @@ A watcher thread polls the project's content/ and templates/ (no extra dependenc
 it works the same on every file system), rebuilds the HTML handbook in memory, and
 bumps a counter. The page asks for the counter and the server answers as soon as it moves
 on (a long poll), so the page reloads the moment the rebuild is done. A rebuild renders
-only the texts that changed (see ``render._rendered_before``) and reads old release
-snapshots once. When the content has
+only the procedures and texts that changed (see ``render.Fragments`` and
+``render._rendered_before``), reads old release snapshots once, and shows the page before
+the reviewer's warnings are found: they follow, with a second reload, only when they
+changed. When the content has
 a mistake, the page shows the problem (file, line, message) and the terminal prints it;
 the last good build stays available at /last-good.
 """
@@ -16,17 +18,19 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from markupsafe import escape
 
+from sopgen.core.cache import Store
 from sopgen.core.catalogue import catalogue, default_language
 from sopgen.core.errors import SopgenError
+from sopgen.core.problems import Problem
 from sopgen.outputs.table import BuildOptions, render_outputs
-from sopgen.reading.handbook import read_handbook
+from sopgen.reading.handbook import Checked, read_handbook, reviewed
 from sopgen.reading.load import Project
 
 RELOAD_SCRIPT = b"""<script>
@@ -61,21 +65,29 @@ class Preview:
     build: int = 0
     language: str = field(default_factory=default_language)  # the document's, once read
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # In memory only: procedures rendered by an earlier save are not rendered again.
+    store: Store = field(default_factory=lambda: Store(None))
+    reviewed: list[Problem] = field(default_factory=list)  # the last reviewer warnings
     built: threading.Condition = field(init=False)
 
     def __post_init__(self) -> None:
         self.built = threading.Condition(self.lock)
 
     def rebuild(self, report: Callable[[str], None]) -> None:
+        """Read, render and show the page; the reviewer's warnings come after it (they
+        are a third of reading a large handbook), and the page is shown again only when
+        they differ from the last build's."""
         started = time.perf_counter()
+        checked: Checked | None = None
         try:
-            checked = read_handbook(self.project.root)
+            checked = read_handbook(self.project.root, review=False)
             self.language = checked.handbook.document.language
             files, rendered = render_outputs(checked, BuildOptions(formats=["html"]),
-                                             draft=True)
+                                             draft=True, store=self.store)
             html = next(iter(files.values()))
             errors: list[str] = []
-            warnings = list(dict.fromkeys([*checked.warnings, *rendered]))
+            seen = replace(checked, problems=checked.problems + self.reviewed)
+            warnings = list(dict.fromkeys([*seen.warnings, *rendered]))
         except SopgenError as error:  # the page around it speaks the document's language too
             self.language = error.language = error.language or self.language
             html, errors, warnings = b"", error.lines(), []
@@ -83,6 +95,17 @@ class Preview:
             bug = SopgenError.of("internal_error", language=self.language,
                                  detail=f"{type(error).__name__}: {error}")
             html, errors, warnings = b"", bug.lines(), []
+        self._show(html, errors, warnings)
+        if html and checked is not None:
+            errors = self._review(checked, warnings, rendered)
+        for line in errors:
+            report(line)
+        if not errors:
+            words = catalogue(self.language)
+            report(words.label("preview_rebuilt").format(
+                seconds=f"{time.perf_counter() - started:.2f}"))
+
+    def _show(self, html: bytes, errors: list[str], warnings: list[str]) -> None:
         with self.lock:
             if html:
                 self.good_html = html
@@ -90,12 +113,21 @@ class Preview:
             self.errors = errors
             self.build += 1
             self.built.notify_all()
-        for line in errors:
-            report(line)
-        if not errors:
-            words = catalogue(self.language)
-            report(words.label("preview_rebuilt").format(
-                seconds=f"{time.perf_counter() - started:.2f}"))
+
+    def _review(self, checked: Checked, shown: list[str], rendered: list[str]) -> list[str]:
+        """The reviewer's warnings of the page just shown: shown again if they changed."""
+        try:
+            full = reviewed(checked)
+        except Exception as error:  # as in ``rebuild``: shown, never lost
+            bug = SopgenError.of("internal_error", language=self.language,
+                                 detail=f"{type(error).__name__}: {error}")
+            self._show(b"", bug.lines(), [])
+            return bug.lines()
+        self.reviewed = full.problems[len(checked.problems):]
+        warnings = list(dict.fromkeys([*full.warnings, *rendered]))
+        if warnings != shown:
+            self._show(self.good_html, [], warnings)
+        return []
 
     def wait_for_build(self, after: int, timeout: float = LONG_POLL) -> dict[str, object]:
         """The state once the build counter is past ``after`` (or after ``timeout``)."""
@@ -162,8 +194,12 @@ def snapshot(project: Project) -> tuple[tuple[str, int, int], ...]:
 
 
 def watch(preview: Preview, stop: threading.Event, report: Callable[[str], None],
-          interval: float = WATCH_INTERVAL) -> None:
-    seen = snapshot(preview.project)
+          interval: float = WATCH_INTERVAL,
+          seen: tuple[tuple[str, int, int], ...] | None = None) -> None:
+    """Rebuild whenever the files differ from ``seen`` (taken before the first build, so
+    a save made while it ran, or while this thread starts, is built too)."""
+    if seen is None:
+        seen = snapshot(preview.project)
     while not stop.wait(interval):
         current = snapshot(preview.project)
         if current == seen:
@@ -244,6 +280,7 @@ def start(folder: Path | str, *, port: int = 8000,
           report: Callable[[str], None] = print) -> Server:
     """Build once, then serve and watch in background threads."""
     preview = Preview(Project.at(folder))
+    seen = snapshot(preview.project)
     preview.rebuild(report)
     try:
         http = ThreadingHTTPServer(("127.0.0.1", port), handler_for(preview))
@@ -252,5 +289,6 @@ def start(folder: Path | str, *, port: int = 8000,
                              reason=error.strerror or error) from None
     stop = threading.Event()
     threading.Thread(target=http.serve_forever, daemon=True).start()
-    threading.Thread(target=watch, args=(preview, stop, report), daemon=True).start()
+    threading.Thread(target=watch, args=(preview, stop, report, WATCH_INTERVAL, seen),
+                     daemon=True).start()
     return Server(preview, http, stop)

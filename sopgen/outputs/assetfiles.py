@@ -14,8 +14,21 @@ from sopgen.core.svg import Unreadable, is_svg, sanitise
 ASSET_IN_TEXT = re.compile(r"(?<![\w/.])assets/[A-Za-z0-9_][A-Za-z0-9_./-]*")
 
 
+_NAMED: list[tuple[Handbook, list[str]]] = []  # the last handbook asked about: the
+# HTML and the Markdown handbook of one build ask for the same, and walking every text
+# of a large handbook is not free
+
+
 def referenced_assets(handbook: Handbook) -> list[str]:
     """``assets/…`` names the handbook refers to, once each, in order."""
+    if _NAMED and _NAMED[0][0] is handbook:
+        return list(_NAMED[0][1])
+    names = _named_assets(handbook)
+    _NAMED[:] = [(handbook, names)]
+    return list(names)
+
+
+def _named_assets(handbook: Handbook) -> list[str]:
     names = [a.file for p in handbook.procedures for a in p.attachments]
     names += [f.file for p in handbook.procedures for _, step in flatten(p.steps)
               for f in step.figures]

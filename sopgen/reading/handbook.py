@@ -41,18 +41,28 @@ class Checked:
 
 
 def read_handbook(folder: Path | str, snapshot: Path | None = None, *,
-                  today: dt.date | None = None, assets: Path | None = None) -> Checked:
+                  today: dt.date | None = None, assets: Path | None = None,
+                  review: bool = True) -> Checked:
     """Load and validate a project (or one of its release snapshots).
 
     Current content also gets reviewer warnings (reviews due on ``today``, unused roles
-    and terms, thin steps); a frozen snapshot is not reviewed again.
+    and terms, thin steps); a frozen snapshot is not reviewed again. ``review=False``
+    leaves them for ``reviewed`` to add later (the preview shows the page first).
     """
     with paused_gc(keep=True):
-        return _read_handbook(folder, snapshot, today, assets)
+        return _read_handbook(folder, snapshot, today, assets, review)
+
+
+def reviewed(checked: Checked, today: dt.date | None = None) -> Checked:
+    """``checked`` read with ``review=False``, with the reviewer warnings added: the same
+    as reading it with them."""
+    with paused_gc(keep=True):
+        found = reviewer_warnings(checked.handbook, today or dt.date.today(), checked.raw.loc)
+    return replace(checked, problems=checked.problems + found)
 
 
 def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | None,
-                   assets: Path | None) -> Checked:
+                   assets: Path | None, review: bool = True) -> Checked:
     project = Project.at(folder)
     if assets is not None:
         project = replace(project, assets_dir=assets)
@@ -76,7 +86,7 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
     if handbook is not None:
         problems += asset_problems(handbook, project.assets)
         problems += attachment_problems(handbook, project.assets)
-        if snapshot is None:
+        if snapshot is None and review:
             problems += reviewer_warnings(handbook, today or dt.date.today(), raw.loc)
     fail_on_errors(problems, language)
     assert handbook is not None

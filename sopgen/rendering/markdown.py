@@ -75,6 +75,9 @@ class TextRenderer:
     _current: Loc = Loc("content")
     _token_cache: dict[str, list[Token]] = field(default_factory=dict)
     parsed_new: bool = False  # a text needing the parser was rendered here: worth keeping
+    # Every warning given while this is a list, even one already reported: a procedure's
+    # fragment is kept only when rendering it warned about nothing (see render.Fragments).
+    heard: list[Problem] | None = None
 
     @cached_property
     def html_finder(self) -> MarkdownIt:
@@ -214,6 +217,8 @@ class TextRenderer:
     def _warn(self, code: str, params: dict[str, object]) -> None:
         """Report once per place: the same text is rendered for several formats."""
         problem = Problem(self._current, code, params, severity="warning")
+        if self.heard is not None:
+            self.heard.append(problem)
         if problem not in self.problems:
             self.problems.append(problem)
 

@@ -262,6 +262,111 @@ def _asset_stamps(assets: Path) -> list[str]:
     return stamps
 
 
+# --- rendered procedures, kept between builds
+
+FRAGMENT_FORMAT = 1
+
+
+class Fragments:
+    """Each procedure's HTML and Markdown section, kept between builds: one edit renders
+    again only the procedure edited (and, through the key, what its output can depend
+    on). A section's key is its procedure's whole content (``repr`` of the dataclass)
+    under a key for everything else a section can show: the links and step numbers of
+    mentions, the assets, the document, roles and glossary, the words of the language,
+    the edition, and the theme and project templates (by name, size and modification
+    time). A section whose texts warned about anything is never kept, so each warning is
+    reported, with its place, by rendering it again."""
+
+    def __init__(self, renderer: Renderer, store: Store | None) -> None:
+        self.store = store
+        self.text = renderer.text
+        handbook = renderer.handbook
+        self.key = digest("fragments", str(FRAGMENT_FORMAT), renderer.texts_key,
+                          repr(handbook.document), repr(handbook.pillars),
+                          repr(handbook.roles), repr(handbook.glossary),
+                          repr(renderer.words), repr(sorted(renderer.changes.items())),
+                          f"draft={renderer.draft} edition={renderer.edition}",
+                          _class_name(renderer.links),
+                          *_template_stamps(renderer.root / "templates"))
+        saved = store.get("fragments", self.key) if store is not None else None
+        self.before: dict[str, str] = _sections_of(saved, self.key)
+        self.now: dict[str, str] = {}  # what this build showed: kept for the next one
+        self.made_new = False
+        self._content: dict[int, tuple[Procedure, str]] = {}
+
+    def section(self, kind: str, macro: Callable[[Procedure], Any], procedure: Procedure,
+                wrap: Callable[[str], Any]) -> Any:
+        """``macro(procedure)``, or what it rendered for the same inputs before."""
+        key = digest(kind, self._content_key(procedure))
+        kept = self.now.get(key, self.before.get(key))
+        if isinstance(kept, str):
+            self.now[key] = kept
+            return wrap(kept)
+        outer, self.text.heard = self.text.heard, []
+        try:
+            made = str(macro(procedure))
+            quiet = not self.text.heard
+        finally:
+            heard, self.text.heard = self.text.heard, outer
+        if outer is not None:
+            outer.extend(heard)
+        if quiet:
+            self.now[key], self.made_new = made, True
+        return wrap(made)
+
+    def _content_key(self, procedure: Procedure) -> str:
+        """The digest of the procedure's whole content, made once per build (the HTML
+        and the Markdown handbook both ask)."""
+        known = self._content.get(id(procedure))
+        if known is None or known[0] is not procedure:
+            known = self._content[id(procedure)] = (procedure, digest(repr(procedure)))
+        return known[1]
+
+    def kept(self, count: int) -> bool:
+        """Whether an earlier build left sections for about ``count`` procedures: then few
+        texts are left to parse, and walking them all to count them costs more."""
+        return len(self.before) >= count
+
+    def adopt(self, made: dict[str, str]) -> None:
+        """Sections another process rendered (the Markdown handbook, in parallel)."""
+        self.made_new = self.made_new or any(key not in self.now for key in made)
+        self.now.update(made)
+
+    def save(self) -> None:
+        if self.store is not None and self.made_new:
+            self.store.put("fragments", self.key, {"key": self.key, "sections": self.now},
+                           keep=4)
+
+
+def _sections_of(saved: Any, key: str) -> dict[str, str]:
+    """The sections of a cache entry, if it is one made for ``key`` (a file copied or
+    renamed under another key, or cut short, is not used)."""
+    if not isinstance(saved, dict) or saved.get("key") != key:
+        return {}
+    sections = saved.get("sections")
+    if not isinstance(sections, dict):
+        return {}
+    return {name: text for name, text in sections.items() if isinstance(text, str)}
+
+
+def _class_name(value: object) -> str:
+    return f"{type(value).__module__}.{type(value).__qualname__}"
+
+
+def _template_stamps(templates: Path) -> list[str]:
+    """The theme's and the project's template files by name, size and modification time:
+    a changed template makes every section again."""
+    stamps = []
+    for folder in (theme_folder(), templates):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            stamps.append(f"{path} {stat.st_size} {stat.st_mtime_ns}")
+    return stamps
+
+
 class Renderer:
     """Renders one handbook in the formats asked for; holds the per-build caches."""
 
@@ -287,6 +392,7 @@ class Renderer:
         self._context: Context | None = None
         self._needing_parser: list[str] | None = None
         self._protector: re.Pattern[str] | None = None
+        self.fragments = Fragments(self, store)
 
     def _step_numbers(self, procedure_id: str) -> dict[str, str]:
         """Step id → number now, in this handbook (an edition may leave steps out)."""
@@ -343,6 +449,10 @@ class Renderer:
             env.globals["step_numbers"] = self._step_numbers
             env.globals["attachment_info"] = self.attachment_info
             env.globals["figure_src"] = self.figure_src
+            wrap = MdText if markdown else Markup
+            env.globals["procedure_section"] = (
+                lambda macro, procedure: self.fragments.section(
+                    "md" if markdown else "html", macro, procedure, wrap))
             self._install_filters(env, markdown)
         try:
             return env.get_template(template).render(**self.context(), **extra)
@@ -476,6 +586,7 @@ def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *
                             assets=assets, store=store, edition=edition)
         rendered = _render_formats(renderer, formats)
         _save_rendered(renderer, store)
+        renderer.fragments.save()
         return rendered
 
 
@@ -493,9 +604,10 @@ def text_problems(handbook: Handbook, project_root: Path, *,
 def _render_formats(renderer: Renderer, formats: list[str]) -> Rendered:
     wanted = [f for f in TEMPLATES if f in formats]
     html_like = [f for f in wanted if f != "md"]  # what parsing on several cores speeds up
-    to_parse = _texts_to_parse(renderer)
-    if html_like and len(renderer.handbook.procedures) >= PARALLEL_FROM and can_fork() \
-            and len(to_parse) >= PARALLEL_FROM:  # not when rendered before
+    count = len(renderer.handbook.procedures)
+    to_parse = _texts_to_parse(renderer) if html_like and count >= PARALLEL_FROM and \
+        can_fork() and not ("pdf" not in wanted and renderer.fragments.kept(count)) else []
+    if len(to_parse) >= PARALLEL_FROM:  # not when rendered before
         results = _render_in_parallel(renderer, wanted, to_parse)
     else:
         results = [_render_one(renderer, f) for f in wanted]
@@ -527,10 +639,13 @@ _FORKED: Renderer | None = None  # what forked workers render from, inherited no
 MARKDOWN_MODES = ("md", "md_inline")  # TextRenderer modes only the Markdown handbook uses
 
 
-def _render_forked(fmt: str) -> tuple[Result, list[tuple[str, str, str, Findings]]]:
-    """One format, and the texts rendered for it, to be kept for the next build."""
+def _render_forked(fmt: str) -> tuple[Result, list[tuple[str, str, str, Findings]],
+                                      dict[str, str]]:
+    """One format, and the texts and sections rendered for it, to be kept for the next
+    build."""
     assert _FORKED is not None
-    return _render_one(_FORKED, fmt), _FORKED.text.rendered_in(MARKDOWN_MODES)
+    return (_render_one(_FORKED, fmt), _FORKED.text.rendered_in(MARKDOWN_MODES),
+            _FORKED.fragments.now)
 
 
 _TO_PARSE: list[str] = []  # the texts workers parse, fixed before they fork
@@ -565,14 +680,17 @@ def _render_in_parallel(renderer: Renderer, wanted: list[str],
     texts = _TO_PARSE
     try:
         with forked_pool(workers, "rendering the handbook") as pool:
-            ahead = [pool.submit(_html_part, part, parts) for part in range(parts)]
+            # The Markdown handbook first: it is the longest task (it parses every text
+            # itself), so the parts of the HTML share what is left instead of delaying it.
             markdown = pool.submit(_render_forked, "md") if "md" in wanted else None
+            ahead = [pool.submit(_html_part, part, parts) for part in range(parts)]
             for part, future in enumerate(ahead):
                 renderer.text.adopt_html(texts[part::parts], future.result())
             results = {fmt: _render_one(renderer, fmt) for fmt in html_like}
             if markdown is not None:
-                results["md"], rendered = markdown.result()
+                results["md"], rendered, sections = markdown.result()
                 renderer.text.adopt_rendered(rendered)
+                renderer.fragments.adopt(sections)
     finally:
         _FORKED, _TO_PARSE = None, []
     return [results[fmt] for fmt in wanted]
