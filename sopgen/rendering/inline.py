@@ -26,7 +26,6 @@ TOLERANCE = 1.0  # CSS px: both layouts put the text at the same place, to round
 COLOUR_OPERATORS = {"rg", "g", "k", "sc", "scn", "cs"}
 MARK = "sopgen-slot"
 SLOT_COMMENT = re.compile(rb"\n%sopgen-slot (\S+)\n")
-NEAR_LINES = 5  # how far left of a slot, in line heights, the text before it may start
 
 
 @dataclass
@@ -41,17 +40,39 @@ class Block:
 
 def mark_slots(ops: list[Any], slots: dict[str, list[float]]) -> dict[int, list[str]]:
     """Where each slot's number belongs in ``ops``: after the text object (the whole of a
-    tagged marked-content sequence) drawn last before the slot on its line."""
-    targets = _marked_blocks(ops)
+    tagged marked-content sequence) read last before the slot."""
+    targets = [block for block in _marked_blocks(ops) if block.x == block.x]  # drawn text
     found: dict[int, list[str]] = {}
-    for name, (x1, y1, _, y2) in slots.items():
-        line = [b for b in targets if y1 - TOLERANCE <= b.y <= y2 + TOLERANCE
-                and b.x < x1 - TOLERANCE]
-        # Text close before the slot, or it starts a line (of a table cell, perhaps):
-        # then the text before it on the line is someone else's.
-        if any(b.x >= x1 - NEAR_LINES * (y2 - y1) for b in line):
-            found.setdefault(max(line, key=lambda block: block.start).end, []).append(name)
+    for name, rect in slots.items():
+        before = _read_before(targets, rect)
+        if before is not None:
+            found.setdefault(before.end, []).append(name)
     return found
+
+
+def _read_before(blocks: list[Block], rect: list[float]) -> Block | None:
+    """The text read just before a slot. The slot itself is not drawn, so this is found
+    from where text lies and the order it is drawn in (WeasyPrint draws a line's text in
+    reading order, and a table's cells one after another): the nearest text left of the
+    slot on its line, unless the slot starts a line (of a paragraph or a table cell),
+    where the line above, in the slot's column, ends with it. That line is drawn before
+    any text of a cell to the left, which comes earlier in the stream."""
+    x1, y1, _, y2 = rect
+    height = y2 - y1
+    left = [b for b in blocks if y1 - TOLERANCE <= b.y <= y2 + TOLERANCE
+            and b.x < x1 - TOLERANCE]
+    above = [b for b in blocks if y1 - 1.5 * height <= b.y < y1 - TOLERANCE
+             and b.x >= x1 - TOLERANCE]
+    nearest = max(left, key=lambda block: block.x, default=None)
+    start = min(above, key=lambda block: (block.x, block.start), default=None)
+    if start is None or (nearest is not None and nearest.start > start.start):
+        return nearest
+    line_end = start
+    for block in blocks[blocks.index(start) + 1:]:  # the rest of that line, in stream order
+        if abs(block.y - start.y) > TOLERANCE or block.x <= line_end.x:
+            break
+        line_end = block
+    return line_end
 
 
 def marked_content(ops: list[Any], marks: dict[int, list[str]]) -> bytes:
