@@ -54,9 +54,9 @@ def _read_before(blocks: list[Block], rect: list[float]) -> Block | None:
     """The text read just before a slot. The slot itself is not drawn, so this is found
     from where text lies and the order it is drawn in (WeasyPrint draws a line's text in
     reading order, and a table's cells one after another): the nearest text left of the
-    slot on its line, unless the slot starts a line (of a paragraph or a table cell),
-    where the line above, in the slot's column, ends with it. That line is drawn before
-    any text of a cell to the left, which comes earlier in the stream."""
+    slot on its line, unless the slot starts a line (of a paragraph or a table cell):
+    then the line above starts where the slot does, is drawn after any text of a cell to
+    the left, and ends with the text read before the slot."""
     x1, y1, _, y2 = rect
     height = y2 - y1
     left = [b for b in blocks if y1 - TOLERANCE <= b.y <= y2 + TOLERANCE
@@ -65,7 +65,9 @@ def _read_before(blocks: list[Block], rect: list[float]) -> Block | None:
              and b.x >= x1 - TOLERANCE]
     nearest = max(left, key=lambda block: block.x, default=None)
     start = min(above, key=lambda block: (block.x, block.start), default=None)
-    if start is None or (nearest is not None and nearest.start > start.start):
+    starts_line = start is not None and abs(start.x - x1) <= TOLERANCE \
+        and (nearest is None or nearest.start < start.start)
+    if start is None or (nearest is not None and not starts_line):
         return nearest
     line_end = start
     for block in blocks[blocks.index(start) + 1:]:  # the rest of that line, in stream order
