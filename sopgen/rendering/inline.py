@@ -44,19 +44,21 @@ def mark_slots(ops: list[Any], slots: dict[str, list[float]]) -> dict[int, list[
     targets = [block for block in _marked_blocks(ops) if block.x == block.x]  # drawn text
     found: dict[int, list[str]] = {}
     for name, rect in slots.items():
-        before = _read_before(targets, rect)
+        before = _read_before(targets, rect, list(slots.values()))
         if before is not None:
             found.setdefault(before.end, []).append(name)
     return found
 
 
-def _read_before(blocks: list[Block], rect: list[float]) -> Block | None:
+def _read_before(blocks: list[Block], rect: list[float],
+                 slots: list[list[float]]) -> Block | None:
     """The text read just before a slot. The slot itself is not drawn, so this is found
     from where text lies and the order it is drawn in (WeasyPrint draws a line's text in
     reading order, and a table's cells one after another): the nearest text left of the
     slot on its line, unless the slot starts a line (of a paragraph or a table cell):
     then the line above starts where the slot does, is drawn after any text of a cell to
-    the left, and ends with the text read before the slot."""
+    the left, and ends with the text read before the slot. (The line above may start
+    with a slot of its own, which is not drawn either.)"""
     x1, y1, _, y2 = rect
     height = y2 - y1
     left = [b for b in blocks if y1 - TOLERANCE <= b.y <= y2 + TOLERANCE
@@ -65,7 +67,9 @@ def _read_before(blocks: list[Block], rect: list[float]) -> Block | None:
              and b.x >= x1 - TOLERANCE]
     nearest = max(left, key=lambda block: block.x, default=None)
     start = min(above, key=lambda block: (block.x, block.start), default=None)
-    starts_line = start is not None and abs(start.x - x1) <= TOLERANCE \
+    line_starts = [b.x for b in above] + [other[0] for other in slots
+                                          if y1 - 1.5 * height <= other[1] < y1 - TOLERANCE]
+    starts_line = start is not None and any(abs(x - x1) <= TOLERANCE for x in line_starts) \
         and (nearest is None or nearest.start < start.start)
     if start is None or (nearest is not None and not starts_line):
         return nearest
