@@ -174,3 +174,10 @@ def test_sample_handbook_pdf_is_accessible_and_archival_in_both_languages(built)
 
     for language in ("en", "id"):
         assert_accessible_and_archival(next(built[language].glob("*.pdf")))
+
+
+def test_sample_handbook_pdf_reads_every_page_reference_inline(built) -> None:
+    from tests.test_accessibility import assert_page_references_inline
+
+    for language in ("en", "id"):
+        assert_page_references_inline(next(built[language].glob("*.pdf")))

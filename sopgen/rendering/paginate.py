@@ -169,7 +169,9 @@ def add_slots(html: str, slots: dict[str, Slot], page_label: str) -> str:
             f"{page_label}\u00a0", "")
         slots[ident] = Slot(target.group(1), kind, before, after)
         room = f"{before}999{after}".replace("\u00a0", "&nbsp;")
-        return (f'{match.group(0)} <span class="pg pg-xref" id="{ident}">'
+        # A no-break space: a reference never wraps away from its number, which a reader
+        # going line by line (pdftotext -layout, in a table) would meet a column later.
+        return (f'{match.group(0)}&nbsp;<span class="pg pg-xref" id="{ident}">'
                 f'<span class="room">{room}</span></span>')
 
     return LINK.sub(replace, html)
