@@ -21,6 +21,7 @@ import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +156,7 @@ def _printed_after(words: list[Box], last: Box, number: int) -> bool:
     below = sorted((w for w in words if 0.5 * height < (w[1] + w[3]) / 2 - middle < 1.7 * height
                     and w[2] <= x1), key=lambda w: w[0])
     return any(LABEL.fullmatch(a[4]) and _is_number(b[4], number)
-               for a, b in zip(below, below[1:], strict=False))
+               for a, b in pairwise(below))
 
 
 def _is_number(word: str, number: int) -> bool:

@@ -13,10 +13,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
-from pypdf import PdfReader
 
 from sopgen.commands.build import build_project
 from sopgen.outputs.table import BuildOptions
@@ -152,25 +152,28 @@ def test_numbers_drawn_after_the_text_are_read_late(mini_pdfs: Callable[[PdfEngi
 
 
 def numbers_moved_to_the_end(source: Path, target: Path) -> Path:
-    """A copy of a parallel-engine PDF with each page number written into the text (in a
-    ``q … Q`` group with a /SopgenNumber font) moved to the end of its page's stream."""
+    """A copy of a parallel-engine PDF with each page number written into the text (a
+    ``q … Q`` group with a /SopgenNumber font) drawn last instead, at the end of the
+    page's stream, in the same place (with the transformations that applied to it)."""
     with pikepdf.open(source) as pdf:
         for page in pdf.pages:
             ops = list(pikepdf.parse_content_stream(page))
-            numbers, opened = set(), []
+            numbers: set[int] = set()
+            moved: list[Any] = []
+            opened: list[tuple[int, list[Any]]] = []
+            transforms: list[Any] = []
             for index, instruction in enumerate(ops):
-                if str(instruction.operator) == "q":
-                    opened.append(index)
-                elif str(instruction.operator) == "Q":
-                    first = opened.pop()
-                    group = [str(i.operator) for i in ops[first + 1:index]]
-                    if "q" not in group and any(
-                            str(i.operator) == "Tf"
-                            and str(i.operands[0]).startswith("/SopgenNumber")
-                            for i in ops[first:index]):
+                name = str(instruction.operator)
+                if name == "q":
+                    opened.append((index, list(transforms)))
+                elif name == "cm":
+                    transforms.append(instruction)
+                elif name == "Q":
+                    first, transforms = opened.pop()
+                    if _draws_one_number(ops[first:index + 1]):
                         numbers.update(range(first, index + 1))
+                        moved += [ops[first], *transforms, *ops[first:index + 1], ops[index]]
             kept = [op for index, op in enumerate(ops) if index not in numbers]
-            moved = [ops[index] for index in sorted(numbers)]
             page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(kept + moved))
         pdf.save(target)
     return target
@@ -188,6 +191,13 @@ def test_each_font_program_has_its_own_subset_name(mini_pdfs: Callable[[PdfEngin
                     programs.setdefault(str(part.BaseFont), set()).add(program)
     assert all(len(found) == 1 for found in programs.values())
     assert all(re.fullmatch(r"/[A-Z]{6}\+[\w-]+", name) for name in programs)
+
+
+def _draws_one_number(group: list[Any]) -> bool:
+    operators = [str(instruction.operator) for instruction in group]
+    return "q" not in operators[1:] and any(
+        name == "Tf" and str(instruction.operands[0]).startswith("/SopgenNumber")
+        for name, instruction in zip(operators, group, strict=True))
 
 
 # ------------------------------------------------------------------ the checker itself

@@ -7,12 +7,13 @@ an overlay at the end of the page, the number would come last in every tool that
 the content stream in order (pdf.js, copy and paste, search): "(p. ;" … "59) 61)".
 
 So the number's text object moves from the stamp into the part's content stream, inside
-the marked content of the text just before the slot on its line (" (p. " or the contents
-line's leader): same place, same look, and now in reading order and in the structure
-tree. Where it goes is found where the part is laid out (``mark_slots``, in a worker,
-which leaves a comment naming the slot); joining only swaps each comment for the number
-(``move_numbers``). Whatever cannot be placed (a slot that starts a line) stays on the
-stamp, drawn as before.
+the marked content of the text read just before the slot (the reference's link, or the
+contents line's leader), even where the slot starts a line or a table cell's line: same
+place, same look, and now in reading order and in that text's structure element. Where
+it goes is found where the part is laid out (``mark_slots``, in a worker, which leaves a
+comment naming the slot); joining only swaps each comment for the number
+(``move_numbers``). A number with no text before it would stay on the stamp, drawn as
+before; every slot follows its link, so none does.
 """
 
 from __future__ import annotations
