@@ -46,7 +46,7 @@ ID = re.compile(r'\bid="([^"]+)"')
 PILLAR_TITLE = re.compile(r'<h2 class="chapter pillar-title">(.*?)</h2>', re.DOTALL)
 PX_TO_PT = 0.75
 PARTS_PER_CHUNK = 4
-CACHE_FORMAT = "tagged-2"  # changes when what a cached part or PDF holds changes
+CACHE_FORMAT = "tagged-3"  # changes when what a cached part or PDF holds changes
 ELSEWHERE = "sopgen-elsewhere"
 FIGURE_SPACES = "&#8199;&#8199;&#8199;"  # room for a page number up to 999
 
@@ -169,7 +169,9 @@ def add_slots(html: str, slots: dict[str, Slot], page_label: str) -> str:
             f"{page_label}\u00a0", "")
         slots[ident] = Slot(target.group(1), kind, before, after)
         room = f"{before}999{after}".replace("\u00a0", "&nbsp;")
-        return (f'{match.group(0)} <span class="pg pg-xref" id="{ident}">'
+        # A no-break space: a reference never wraps away from its number, which a reader
+        # going line by line (pdftotext -layout, in a table) would meet a column later.
+        return (f'{match.group(0)}&nbsp;<span class="pg pg-xref" id="{ident}">'
                 f'<span class="room">{room}</span></span>')
 
     return LINK.sub(replace, html)
