@@ -464,8 +464,12 @@ def _own_streams(joined: Any, first: int) -> None:
     for number in range(first, _next_object_number(joined)):
         stream = joined.get_object((number, 0))
         if isinstance(stream, pikepdf.Stream):
-            stream.write(stream.read_raw_bytes(), filter=stream.get("/Filter"),
-                         decode_parms=stream.get("/DecodeParms"))
+            _own_data(stream)
+
+
+def _own_data(stream: Any) -> None:
+    stream.write(stream.read_raw_bytes(), filter=stream.get("/Filter"),
+                 decode_parms=stream.get("/DecodeParms"))
 
 
 def _copy_direct(joined: Any, value: Any) -> Any:
