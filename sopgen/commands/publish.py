@@ -17,6 +17,7 @@ warning); if that is the newest version, publishing is refused.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from typing import Any
 
 from sopgen.commands.build import build_checked
 from sopgen.core import model
+from sopgen.core.cache import digest
 from sopgen.core.catalogue import format_problems
 from sopgen.core.errors import speaking
 from sopgen.core.model import Visibility
@@ -37,8 +39,10 @@ from sopgen.outputs.editions import classified_above, edition_handbook
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import Checked, fail_on_errors
 from sopgen.reading.load import Project
-from sopgen.reading.releases import read_release, released_versions
+from sopgen.reading.releases import manifest_path, read_release, released_versions, version_key
 from sopgen.reading.yamlread import LMap
+from sopgen.rendering.paginate import CACHE_FORMAT
+from sopgen.rendering.pdfengine import file_hashes, keep_document, kept_document, library_versions
 from sopgen.rendering.render import Links, PillarView, Renderer, file_stem, scroll_boxes
 
 SECTION_PAGES = ("roles", "raci", "records", "glossary", "revisions", "search")
@@ -175,10 +179,50 @@ def released_pdf(checked: Checked, output_root: Path, edition: Visibility,
     options = BuildOptions(formats=["pdf"], edition=None if whole else edition)
     name = file_stem(handbook.document, draft=False, edition=options.edition) + ".pdf"
     path = output_root / handbook.document.version / name
-    if not path.is_file():
+    if path.is_file():
+        return name, path.read_bytes()
+    documents = (private or output_root) / ".cache" / "releases"
+    key = release_pdf_key(checked, options)
+    data = kept_document(documents, key)
+    if data is None:
         build_checked(checked, options, output=output_root, draft=False, report=report,
                       private=private)
-    return name, path.read_bytes()
+        data = path.read_bytes()
+        keep_document(documents, key, data)
+    else:
+        write_folder(output_root, handbook.document.version, {name: data}, immutable=True,
+                     lock_folder=private)
+    return name, data
+
+
+# --- release PDFs kept by what makes them, so publish lays out (or renders) nothing again
+
+RELEASE_PDF_FORMAT = 1
+
+
+def release_pdf_key(checked: Checked, options: BuildOptions) -> str:
+    """Everything a released version's PDF is made from, without rendering it: the recorded
+    digests of its snapshot and images and of each release its revision history compares
+    (each verified when read), the edition and engine, the PDF libraries, sopgen's own files
+    (code, labels, theme) and the project's templates and assets, by content."""
+    project = checked.project
+    handbook = checked.handbook
+    known = set(released_versions(project.releases))
+    compared = {r.version for r in handbook.revisions} & known | {handbook.document.version}
+    manifests = [f"{v}\n{manifest_path(project.releases, v).read_text(encoding='utf-8')}"
+                 for v in sorted(compared, key=version_key)]
+    return digest("release-pdf", str(RELEASE_PDF_FORMAT), CACHE_FORMAT, *manifests,
+                  str(options.edition), options.pdf_engine, *library_versions(),
+                  *program_files(), *file_hashes(project.templates),
+                  *file_hashes(project.assets))
+
+
+@functools.cache
+def program_files() -> tuple[str, ...]:
+    """sopgen's own files (code, label catalogues, themes) by content: a changed one may
+    change any PDF, whatever the version number says."""
+    package = Path(__file__).resolve().parent.parent
+    return tuple(f for f in file_hashes(package) if "__pycache__" not in f)
 
 
 class VersionSite:

@@ -62,24 +62,46 @@ def make_pdf(print_html: str, layout: Layout, engine: PdfEngine = "parallel") ->
 
 
 def _document_key(print_html: str, layout: Layout, engine: PdfEngine) -> str:
+    return digest("pdf", CACHE_FORMAT, print_html, engine, layout.identifier, layout.page_label,
+                  *library_versions(), *file_hashes(theme_folder()), *file_hashes(layout.assets))
+
+
+def library_versions() -> list[str]:
+    """The PDF libraries by version: a new one may lay the same HTML out differently."""
     from importlib import metadata
 
-    libraries = [f"{name} {metadata.version(name)}"
-                 for name in ("weasyprint", "pydyf", "pikepdf", "fonttools")]
-    return digest("pdf", CACHE_FORMAT, print_html, engine, layout.identifier, layout.page_label,
-                  *libraries, *_stamps(theme_folder()), *_stamps(layout.assets))
+    return [f"{name} {metadata.version(name)}"
+            for name in ("weasyprint", "pydyf", "pikepdf", "fonttools")]
 
 
-def _stamps(folder: Path) -> list[str]:
-    """Each file under ``folder`` by name, size and modification time."""
+def file_hashes(folder: Path) -> list[str]:
+    """Each file under ``folder`` by its path inside it and the hash of its bytes: a fresh
+    clone (new modification times, another place) finds what an earlier build kept."""
     stamps = []
     for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
         try:
-            stat = path.stat()
+            if path.is_file():
+                data = path.read_bytes()
+                stamps.append(f"{path.relative_to(folder).as_posix()} {digest('file', data)}")
         except OSError:
             continue
-        stamps.append(f"{path} {stat.st_size} {stat.st_mtime_ns}")
     return stamps
+
+
+def kept_document(folder: Path, key: str) -> bytes | None:
+    """The PDF kept in ``folder`` under ``key``, if any."""
+    kept = folder / f"{key}.pdf"
+    try:
+        data = kept.read_bytes()
+        os.utime(kept)  # recently used: pruned last
+        return data
+    except OSError:
+        return None
+
+
+def keep_document(folder: Path, key: str, data: bytes) -> None:
+    """Keep a PDF in ``folder`` under ``key`` (atomically; a failure only costs time)."""
+    _keep(folder, folder / f"{key}.pdf", data)
 
 
 def _keep(folder: Path, path: Path, data: bytes) -> None:
