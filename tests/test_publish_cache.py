@@ -1,6 +1,6 @@
-"""A second publish with nothing changed reuses each release's PDF by what it is made from:
-on a checkout that kept only ``output/.cache/`` it lays nothing out and renders no print
-HTML, and its site is byte for byte the first one's."""
+"""A second publish with nothing changed reuses each release's PDF and the site's pages by
+what they are made from: on a checkout that kept only ``output/.cache/`` it lays nothing
+out and renders neither print HTML nor pages, and its site is byte for byte the first one's."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def test_second_publish_on_a_fresh_checkout_lays_nothing_out(
     monkeypatch.setattr(publishing, "build_checked", refuse)
     monkeypatch.setattr(pdfengine, "make_pdf", refuse)
     monkeypatch.setattr(pdfengine, "_lay_out", refuse)
+    monkeypatch.setattr(publishing, "rendered_pages", refuse)
     second = publish(released, edition="internal")
     assert files_of(second.folder) == first
     pdf = next(name for name in first if name.startswith("1.2.0/") and name.endswith(".pdf"))
@@ -85,3 +86,17 @@ def test_every_theme_file_is_in_the_key_by_content(tmp_path: Path) -> None:
     stylesheet.write_text(stylesheet.read_text(encoding="utf-8") + "\n/* changed */\n",
                           encoding="utf-8")
     assert pdfengine.file_hashes(copy) != before
+
+
+def test_a_changed_template_renders_the_pages_again(
+        released: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = files_of(publish(released, edition="internal").folder)
+    keep_only_cache(released / "output")
+    footer = (theme_folder() / "site" / "base.html.j2")
+    (released / "templates" / "site").mkdir(parents=True)
+    changed = footer.read_text(encoding="utf-8").replace("</body>", "<p>Changed.</p></body>")
+    (released / "templates" / "site" / "base.html.j2").write_text(changed, encoding="utf-8")
+    second = files_of(publish(released, edition="internal").folder)
+    assert second != first
+    assert all(b"<p>Changed.</p>" in data for name, data in second.items()
+               if name.endswith(".html") and name != "index.html")

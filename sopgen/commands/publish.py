@@ -19,7 +19,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
 import re
+import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -98,8 +101,9 @@ def publish(folder: Path | str, *, output: Path | None = None, edition: Visibili
         pdfs[version] = released_pdf(releases[version], output_root, edition, report, private)
     language = releases[versions[-1]].handbook.document.language
     with speaking(language):
-        write_folder(output_root, site_folder(edition),
-                     site_files(editions, included, pdfs, edition), replace=True,
+        files = site_files(editions, included, pdfs, edition,
+                           kept=(private or output_root) / ".cache" / "site")
+        write_folder(output_root, site_folder(edition), files, replace=True,
                      lock_folder=private)
     return PublishResult(output_root / site_folder(edition), included, included[-1], language,
                          edition, format_problems(left_out, language))
@@ -142,23 +146,95 @@ def classification_loc(checked: Checked) -> Loc:
 
 def site_files(releases: dict[str, Checked], versions: list[str],
                pdfs: dict[str, tuple[str, bytes]],
-               edition: Visibility = "public") -> dict[str, bytes]:
+               edition: Visibility = "public", kept: Path | None = None) -> dict[str, bytes]:
     """Every file of the site, in memory: each version's pages and PDF, ``latest/``, the index
-    (and, for an edition that is not public, a ``robots.txt`` that keeps search engines out)."""
-    pages_of = {version: page_names(checked) for version, checked in releases.items()}
+    (and, for an edition that is not public, a ``robots.txt`` that keeps search engines out).
+    With ``kept``, the pages are kept there under the key of all they are made from."""
+    pdf_names = {version: name for version, (name, _) in pdfs.items()}
+    key = site_key(releases, versions, pdf_names, edition) if kept else ""
+    pages = kept_pages(kept, key) if kept else None
+    if pages is None:
+        pages = rendered_pages(releases, versions, pdf_names, edition)
+        if kept:
+            keep_pages(kept, key, pages)
     files: dict[str, bytes] = {}
-    for version, checked in releases.items():
+    for version in releases:
         pdf_name, pdf_data = pdfs[version]
-        site = VersionSite(checked, versions, pages_of, pdf_name, edition)
-        for name, data in {**site.pages(), pdf_name: pdf_data}.items():
+        own = {name.removeprefix(f"{version}/"): data for name, data in pages.items()
+               if name.startswith(f"{version}/")}
+        for name, data in {**own, pdf_name: pdf_data}.items():
             files[f"{version}/{name}"] = data
             if version == versions[-1]:
                 files[f"latest/{name}"] = data
-    pdf_names = {version: name for version, (name, _) in pdfs.items()}
-    files["index.html"] = version_index(releases, versions, edition, pdf_names).encode()
+    files["index.html"] = pages["index.html"]
     if edition != "public":
         files["robots.txt"] = ROBOTS_TXT
     return files
+
+
+def rendered_pages(releases: dict[str, Checked], versions: list[str],
+                   pdf_names: dict[str, str], edition: Visibility) -> dict[str, bytes]:
+    """Each version's pages (under ``<version>/``) and the index, rendered."""
+    pages_of = {version: page_names(checked) for version, checked in releases.items()}
+    pages: dict[str, bytes] = {}
+    for version, checked in releases.items():
+        site = VersionSite(checked, versions, pages_of, pdf_names[version], edition)
+        pages.update({f"{version}/{name}": data for name, data in site.pages().items()})
+    pages["index.html"] = version_index(releases, versions, edition, pdf_names).encode()
+    return pages
+
+
+# --- rendered pages kept by what makes them: a publish with nothing changed renders none
+
+SITE_FORMAT = 1
+KEEP_SITES = 4  # a few editions or recent sets of releases
+
+
+def site_key(releases: dict[str, Checked], versions: list[str], pdf_names: dict[str, str],
+             edition: Visibility) -> str:
+    """Everything the pages are made from: the recorded digests of every release (a page's
+    version menu names them all, a revision history compares any), the versions and PDFs
+    the edition holds, sopgen's own files, and each release's templates and assets."""
+    any_release = next(iter(releases.values())).project
+    everything = released_versions(any_release.releases)
+    manifests = [f"{v}\n{manifest_path(any_release.releases, v).read_text(encoding='utf-8')}"
+                 for v in everything]
+    places = [line for checked in releases.values()
+              for folder in (checked.project.templates, checked.project.assets)
+              for line in (str(folder.relative_to(checked.project.root)
+                               if folder.is_relative_to(checked.project.root) else folder),
+                           *file_hashes(folder))]
+    return digest("site", str(SITE_FORMAT), edition, *manifests, *versions,
+                  *(f"{v} {name}" for v, name in sorted(pdf_names.items())),
+                  *program_files(), *places)
+
+
+def kept_pages(folder: Path, key: str) -> dict[str, bytes] | None:
+    """The pages kept under ``key``, if any (a damaged file is only a miss)."""
+    try:
+        with zipfile.ZipFile(folder / f"{key}.zip") as archive:
+            pages = {name: archive.read(name) for name in archive.namelist()}
+        os.utime(folder / f"{key}.zip")  # recently used: pruned last
+        return pages
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return None
+
+
+def keep_pages(folder: Path, key: str, pages: dict[str, bytes]) -> None:
+    """Keep the pages under ``key`` (atomically: two publishes may share the folder); a
+    cache that cannot be written only costs time."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{key}.", dir=folder)
+        with os.fdopen(handle, "wb") as out, zipfile.ZipFile(out, "w") as archive:
+            for name, data in pages.items():
+                archive.writestr(name, data)
+        os.replace(temporary, folder / f"{key}.zip")
+        kept = sorted(folder.glob("*.zip"), key=lambda entry: entry.stat().st_mtime_ns)
+        for old in kept[:-KEEP_SITES]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        return
 
 
 def page_names(checked: Checked) -> set[str]:
