@@ -100,3 +100,15 @@ def test_a_changed_template_renders_the_pages_again(
     assert second != first
     assert all(b"<p>Changed.</p>" in data for name, data in second.items()
                if name.endswith(".html") and name != "index.html")
+
+
+def test_unchanged_files_are_linked_not_written_again(tmp_path: Path) -> None:
+    from sopgen.core.write import write_folder
+
+    write_folder(tmp_path, "site", {"a.html": b"same", "b.html": b"old"}, replace=True)
+    before = {name: (tmp_path / "site" / name).stat().st_ino for name in ("a.html", "b.html")}
+    write_folder(tmp_path, "site", {"a.html": b"same", "b.html": b"new"}, replace=True)
+    assert (tmp_path / "site" / "a.html").stat().st_ino == before["a.html"]
+    assert (tmp_path / "site" / "b.html").read_bytes() == b"new"
+    assert (tmp_path / "site" / "b.html").stat().st_ino != before["b.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "site"]  # nothing left

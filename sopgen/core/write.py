@@ -17,6 +17,7 @@ import fcntl
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -110,7 +111,8 @@ def _write_folder(output_root: Path, name: str, files: dict[str, bytes],
             for relative, data in files.items():
                 if (target / relative).exists() and immutable:
                     continue
-                _write_file(staging / relative, data)
+                if not _link_if_same(target / relative, staging / relative, data):
+                    _write_file(staging / relative, data)
                 result.written.append(target / relative)
             _fsync_dir(staging)
             _swap(staging, target, output_root)
@@ -136,6 +138,23 @@ def _carry_over(target: Path, staging: Path, files: dict[str, bytes], immutable:
             shutil.copy2(path, destination)
         if relative in files:
             result.kept.append(target / relative)
+
+
+def _link_if_same(existing: Path, path: Path, data: bytes) -> bool:
+    """Hard-link a file already on disk with exactly these bytes instead of writing and
+    fsyncing it again (it is durable already); ``False`` when it differs or cannot be."""
+    try:
+        info = existing.lstat()  # a symbolic link is never linked: it may lead elsewhere
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data) \
+                or existing.read_bytes() != data:
+            return False
+        if path.exists():  # carried over: already a link to it
+            return True
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.link(existing, path)
+        return True
+    except OSError:
+        return False
 
 
 def _write_file(path: Path, data: bytes) -> None:
