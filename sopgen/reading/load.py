@@ -18,6 +18,7 @@ from sopgen.core.errors import SopgenError
 from sopgen.core.model import Document, Procedure, Role
 from sopgen.core.problems import Loc, Problem, relative, size_text
 from sopgen.reading import yamlread
+from sopgen.reading.yamlcache import YamlCache
 from sopgen.reading.yamlread import Budget, LMap, LSeq, read_yaml, too_large
 
 MAX_FILES = 5000
@@ -156,8 +157,9 @@ def _link_not_followed(project: Project, link: Path) -> list[Problem]:
     return []
 
 
-def load_project(project: Project) -> tuple[LMap, list[Problem]]:
-    """Read and merge all content files; problems from every file are collected."""
+def load_project(project: Project, cache: Path | None = None) -> tuple[LMap, list[Problem]]:
+    """Read and merge all content files; problems from every file are collected. With
+    ``cache`` (a build's cache folder), files read before come from there (``yamlcache``)."""
     files, unread = content_files(project)
     problems = _check_files(project, files)
     if problems:
@@ -166,16 +168,20 @@ def load_project(project: Project) -> tuple[LMap, list[Problem]]:
     merged = _empty(project)
     budget = Budget()  # one bound on values for the whole project, not per file
     content = project.content.resolve()
+    stored = YamlCache(cache)
     for path in files:
-        if content not in path.resolve().parents:  # resolved: a symlink cannot lead out
+        # resolved: a symlink cannot lead out; rglob enters no linked folder, so only a
+        # file that is itself a link needs it
+        if path.is_symlink() and content not in path.resolve().parents:
             problems.append(Problem(Loc(project.show(path)), "outside_project"))
             continue  # never read; the other files still are, for their problems
-        data, found = read_yaml(path, project.show(path), budget)
+        data, found = stored.read(path, project.show(path), budget)
         problems.extend(found)
         if budget.nodes < 0:
             break  # the limit is for the whole project: one message is enough
         if data is not None:
             _merge(merged, data, project.show(path), problems)
+    stored.save()
     return merged, problems
 
 
