@@ -5,8 +5,9 @@ JSON under a key that hashes sopgen's version, the name the file is shown by and
 bytes (``core/cache.digest``), so an entry can never be stale. The key is stored in the
 entry and checked; an entry that is foreign, cut short or not in the expected shape is
 ignored and the file is read afresh. Nothing in the cache is ever run: it is plain JSON.
-All entries of one project live in one file, ``<cache>/yaml/files.json``, rewritten only
-when something changed; entries of files no longer read are dropped then.
+All entries of one project live in one file, ``<cache>/yaml/files.txt``, a line of JSON
+per file after its key, each parsed only when its file is read; the file is rewritten
+only when something changed, dropping the entries of files no longer read.
 """
 
 from __future__ import annotations
@@ -31,28 +32,29 @@ from sopgen.reading.yamlread import (
 )
 
 _STR, _MAP, _SEQ = 0, 1, 2
-_FORMAT = 1
+_FORMAT = "sopgen yaml readings 1"
 
 
 class YamlCache:
     """The stored readings of one project's files, loaded once per build."""
 
     def __init__(self, folder: Path | None) -> None:
-        self.path = folder / "yaml" / "files.json" if folder is not None else None
-        self.entries: dict[str, Any] = self._load()
-        self.used: dict[str, Any] = {}
+        self.path = folder / "yaml" / "files.txt" if folder is not None else None
+        self.entries = self._load()
+        self.used: dict[str, str] = {}
 
-    def _load(self) -> dict[str, Any]:
+    def _load(self) -> dict[str, str]:
+        """Each entry's JSON by its key, parsed only when its file is read."""
         if self.path is None:
             return {}
         try:
-            stored = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):  # none yet, or cut short: every file is read
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, ValueError):  # none yet, or not text: every file is read
             return {}
-        if not isinstance(stored, dict) or stored.get("format") != _FORMAT or \
-                not isinstance(stored.get("entries"), dict):
+        lines = text.split("\n")
+        if lines[0] != _FORMAT:
             return {}
-        return stored["entries"]
+        return dict(line.split("\t", 1) for line in lines[1:] if "\t" in line)
 
     def read(self, path: Path, shown_as: str, budget: Budget) -> tuple[object, list[Problem]]:
         """``read_yaml(path, shown_as, budget)``, from the cache when the bytes are known."""
@@ -74,7 +76,7 @@ class YamlCache:
                 not any(problem.severity == "error" for problem in problems):
             entry = _entry(key, data, problems, before - budget.nodes)
             if entry is not None:
-                self.used[key] = entry
+                self.used[key] = json.dumps(entry, ensure_ascii=False)
         return data, problems
 
     def save(self) -> None:
@@ -85,8 +87,8 @@ class YamlCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=".files.", dir=self.path.parent)
             with os.fdopen(handle, "w", encoding="utf-8") as out:  # two builds may share it
-                out.write(json.dumps({"format": _FORMAT, "entries": self.used},
-                                     ensure_ascii=False))
+                out.write("\n".join([_FORMAT, *(f"{key}\t{entry}"
+                                                  for key, entry in self.used.items())]))
             os.replace(temporary, self.path)
         except OSError:  # a cache that cannot be written only costs time
             return
@@ -100,20 +102,36 @@ def _entry(key: str, data: object, problems: list[Problem], nodes: int) -> dict[
         loc = problem.loc
         stored.append([loc.file, loc.line, loc.col, problem.code, problem.severity,
                        problem.params])
-    return {"key": key, "nodes": nodes, "data": encode(data), "problems": stored}
+    encoded = encode(data)
+    return {"key": key, "nodes": nodes, "spans": _has_span(encoded), "data": encoded,
+            "problems": stored}
 
 
-def _decoded(entry: object, key: str, shown_as: str,
+def _has_span(encoded: Any) -> bool:
+    """Whether any text keeps its span: only then are the file's lines needed again."""
+    if not isinstance(encoded, list):
+        return False
+    if encoded[0] == _STR:
+        return len(encoded) == 8
+    if encoded[0] == _MAP:
+        return any(_has_span(item[-1]) for item in encoded[3])
+    return any(_has_span(item[-1]) for item in encoded[3])
+
+
+def _decoded(text: str | None, key: str, shown_as: str,
              raw: bytes) -> tuple[object, list[Problem], int] | None:
-    if not isinstance(entry, dict) or entry.get("key") != key:
+    if text is None:
         return None
     try:
-        lines = raw.decode("utf-8-sig").splitlines()
+        entry = json.loads(text)
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None  # foreign: never trusted for this file
+        lines = raw.decode("utf-8-sig").splitlines() if entry["spans"] else []
         data = decode(entry["data"], shown_as, lines)
         problems = [Problem(Loc(file, line, col), code, dict(params), severity)
                     for file, line, col, code, severity, params in entry["problems"]]
         nodes = entry["nodes"]
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
         return None  # not in the shape this version writes: read afresh
     if type(nodes) is not int:
         return None
@@ -130,8 +148,8 @@ def encode(value: object) -> Any:
         dangling = {key: list(loc[1:]) for key, loc in dangling_items(value).items()}
         return [_MAP, *value.loc[1:], items, dangling]
     if isinstance(value, LSeq):
-        return [_SEQ, *value.loc[1:],
-                [[*loc[1:], encode(item)] for loc, item in zip(value.item_locs, value)]]
+        pairs = zip(value.item_locs, value, strict=True)
+        return [_SEQ, *value.loc[1:], [[*loc[1:], encode(item)] for loc, item in pairs]]
     assert isinstance(value, LStr)
     span = value.span
     if span is None:
