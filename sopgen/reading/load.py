@@ -175,12 +175,13 @@ def load_project(project: Project, cache: Path | None = None) -> tuple[LMap, lis
         if path.is_symlink() and content not in path.resolve().parents:
             problems.append(Problem(Loc(project.show(path)), "outside_project"))
             continue  # never read; the other files still are, for their problems
-        data, found = stored.read(path, project.show(path), budget)
+        shown = project.show(path)
+        data, found = stored.read(path, shown, budget)
         problems.extend(found)
         if budget.nodes < 0:
             break  # the limit is for the whole project: one message is enough
         if data is not None:
-            _merge(merged, data, project.show(path), problems)
+            _merge(merged, data, shown, problems)
     stored.save()
     return merged, problems
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -164,30 +166,41 @@ def decode(stored: Any, name: str, lines: list[str]) -> Any:
     kind = stored[0]
     if kind == _STR:
         text = LStr(stored[3])
-        text.loc = Loc(name, stored[1], stored[2])
+        text.loc = _loc((name, stored[1], stored[2]))
         if len(stored) == 8:
             text.span = Span(name, lines, (stored[4], stored[5]), (stored[6], stored[7]))
         return text
     if kind == _MAP:
-        mapping = LMap()
-        mapping.loc = Loc(name, stored[1], stored[2])
-        key_locs: dict[str, Loc] = {}
-        value_locs: dict[str, Loc] = {}
-        mapping.key_locs, mapping.value_locs = key_locs, value_locs
-        for key, key_line, key_col, value_line, value_col, item in stored[3]:
-            mapping[key] = decode(item, name, lines)
-            key_locs[key] = Loc(name, key_line, key_col)
-            value_locs[key] = Loc(name, value_line, value_col)
-        if stored[4]:
-            mapping.dangling = {key: Loc(name, *where)  # type: ignore[attr-defined]
-                                for key, where in stored[4].items()}
-        return mapping
+        return _mapping(stored, name, lines)
     if kind == _SEQ:
         sequence = LSeq()
-        sequence.loc = Loc(name, stored[1], stored[2])
-        sequence.item_locs = []
+        sequence.loc = _loc((name, stored[1], stored[2]))
+        locs: list[Loc] = []
+        sequence.item_locs = locs
         for line, col, item in stored[3]:
-            sequence.append(decode(item, name, lines))
-            sequence.item_locs.append(Loc(name, line, col))
+            sequence.append(decode(item, name, lines) if item is not None else None)
+            locs.append(_loc((name, line, col)))
         return sequence
     raise ValueError(kind)
+
+
+# Loc(name, line, col) without NamedTuple's keyword handling: made once per value.
+_loc: Callable[[tuple[str, int, int]], Loc] = partial(tuple.__new__, Loc)
+
+
+def _mapping(stored: Any, name: str, lines: list[str]) -> LMap:
+    mapping = LMap()
+    mapping.loc = _loc((name, stored[1], stored[2]))
+    key_locs: dict[str, Loc] = {}
+    value_locs: dict[str, Loc] = {}
+    mapping.key_locs, mapping.value_locs = key_locs, value_locs
+    for key, key_line, key_col, value_line, value_col, item in stored[3]:
+        if type(key) is not str:
+            raise ValueError(key)
+        mapping[key] = decode(item, name, lines) if item is not None else None
+        key_locs[key] = _loc((name, key_line, key_col))
+        value_locs[key] = _loc((name, value_line, value_col))
+    if stored[4]:
+        mapping.dangling = {key: Loc(name, *where)  # type: ignore[attr-defined]
+                            for key, where in stored[4].items()}
+    return mapping
