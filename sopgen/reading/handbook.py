@@ -21,6 +21,7 @@ from sopgen.reading.labels import bring_labels
 from sopgen.reading.load import Project, load_file, load_project
 from sopgen.reading.review import reviewer_warnings
 from sopgen.reading.validate import asset_problems, language_of, validate
+from sopgen.reading.yamlcache import YamlCache
 from sopgen.reading.yamlread import LMap
 
 
@@ -69,8 +70,9 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
     if assets is not None:
         project = replace(project, assets_dir=assets)
     pins: list[Pin] = []
+    stored = YamlCache(cache)
     if snapshot is None:
-        raw, problems = load_project(project, cache)
+        raw, problems = load_project(project, stored)
         if not any(p.severity == "error" for p in problems):
             pins, found = expand_adoptions(project, raw)
             problems += found
@@ -92,6 +94,7 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
             problems += reviewer_warnings(handbook, today or dt.date.today(), raw.loc)
     fail_on_errors(problems, language)
     assert handbook is not None
+    stored.save()  # only now: a refused build writes nothing
     return Checked(project, handbook, raw, problems, pins)
 
 

@@ -157,9 +157,11 @@ def _link_not_followed(project: Project, link: Path) -> list[Problem]:
     return []
 
 
-def load_project(project: Project, cache: Path | None = None) -> tuple[LMap, list[Problem]]:
+def load_project(project: Project,
+                 stored: YamlCache | None = None) -> tuple[LMap, list[Problem]]:
     """Read and merge all content files; problems from every file are collected. With
-    ``cache`` (a build's cache folder), files read before come from there (``yamlcache``)."""
+    ``stored``, files read before come from there; its caller saves it once the content
+    is known to be valid (nothing is written for a build that is refused)."""
     files, unread = content_files(project)
     problems = _check_files(project, files)
     if problems:
@@ -168,7 +170,7 @@ def load_project(project: Project, cache: Path | None = None) -> tuple[LMap, lis
     merged = _empty(project)
     budget = Budget()  # one bound on values for the whole project, not per file
     content = project.content.resolve()
-    stored = YamlCache(cache)
+    stored = stored or YamlCache(None)
     for path in files:
         # resolved: a symlink cannot lead out; rglob enters no linked folder, so only a
         # file that is itself a link needs it
@@ -182,7 +184,6 @@ def load_project(project: Project, cache: Path | None = None) -> tuple[LMap, lis
             break  # the limit is for the whole project: one message is enough
         if data is not None:
             _merge(merged, data, shown, problems)
-    stored.save()
     return merged, problems
 
 
