@@ -60,6 +60,8 @@ class YamlCache:
 
     def read(self, path: Path, shown_as: str, budget: Budget) -> tuple[object, list[Problem]]:
         """``read_yaml(path, shown_as, budget)``, from the cache when the bytes are known."""
+        if self.path is None:  # no cache folder (the preview remembers in memory)
+            return read_yaml(path, shown_as, budget)
         try:
             raw = path.read_bytes() if path.stat().st_size <= MAX_FILE_BYTES else None
         except OSError:
