@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,8 +93,10 @@ def content_files(project: Project) -> tuple[list[Path], list[Problem]]:
     files that look like SOP content but are not read: a procedure saved as
     ``TEK-02.yaml.txt`` (Windows hides the ``.txt``) must not be lost without a word."""
     found = _walk(project)
-    visible = sorted((path for path in found if project.assets not in path.parents
-                      and path.is_file()), key=lambda p: p.relative_to(project.content).as_posix())
+    # by the text of the paths: Path.parents and relative_to make objects per file
+    assets, content = f"{project.assets}{os.sep}", len(f"{project.content}{os.sep}")
+    visible = sorted((path for path in found if not str(path).startswith(assets)
+                      and path.is_file()), key=lambda p: str(p)[content:].replace(os.sep, "/"))
     unread = [Problem(Loc(project.show(path)), "file_not_read", severity="warning")
               for path in visible if not _is_yaml(path) and _looks_like_yaml(path)]
     unread += [problem for path in found if path.is_symlink()
