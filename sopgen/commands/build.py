@@ -17,6 +17,7 @@ from sopgen.outputs.table import BuildOptions, Report, render_outputs
 from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
 from sopgen.reading.load import Project
 from sopgen.reading.releases import edited_release, is_released, read_release
+from sopgen.reading.yamlcache import YamlCache
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,15 @@ def build_project(folder: Path | str, options: BuildOptions | None = None, *,
                   private: Path | None = None) -> BuildResult:
     """Build the project's current content into ``output/<version>[-draft]/``; with
     ``private``, the cache and lock go there instead of into ``output``."""
-    checked = read_handbook(folder, cache=_cache_folder(folder, private or output))
+    readings = YamlCache(_cache_folder(folder, private or output))
+    checked = read_handbook(folder, cache=readings)
     released = is_released(checked, cache_of(checked, private or output))
     if not released:
         checked = replace(checked, problems=checked.problems + edited_release(checked, False))
-    return build_checked(checked, options, output=output, draft=not released, report=report,
-                         private=private)
+    result = build_checked(checked, options, output=output, draft=not released, report=report,
+                           private=private)
+    readings.save()  # only now: a build that is refused writes nothing
+    return result
 
 
 def _cache_folder(folder: Path | str, output: Path | None) -> Path:

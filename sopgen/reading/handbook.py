@@ -43,9 +43,9 @@ class Checked:
 
 def read_handbook(folder: Path | str, snapshot: Path | None = None, *,
                   today: dt.date | None = None, assets: Path | None = None,
-                  review: bool = True, cache: Path | None = None) -> Checked:
-    """Load and validate a project (or one of its release snapshots); ``cache`` is a build's
-    cache folder, where the files' readings are kept (``yamlcache``).
+                  review: bool = True, cache: YamlCache | None = None) -> Checked:
+    """Load and validate a project (or one of its release snapshots); ``cache`` holds the
+    files' readings kept by earlier builds (its caller saves it once the build is done).
 
     Current content also gets reviewer warnings (reviews due on ``today``, unused roles
     and terms, thin steps); a frozen snapshot is not reviewed again. ``review=False``
@@ -65,14 +65,13 @@ def reviewed(checked: Checked, today: dt.date | None = None) -> Checked:
 
 def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | None,
                    assets: Path | None, review: bool = True,
-                   cache: Path | None = None) -> Checked:
+                   cache: YamlCache | None = None) -> Checked:
     project = Project.at(folder)
     if assets is not None:
         project = replace(project, assets_dir=assets)
     pins: list[Pin] = []
-    stored = YamlCache(cache)
     if snapshot is None:
-        raw, problems = load_project(project, stored)
+        raw, problems = load_project(project, cache)
         if not any(p.severity == "error" for p in problems):
             pins, found = expand_adoptions(project, raw)
             problems += found
@@ -94,7 +93,6 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
             problems += reviewer_warnings(handbook, today or dt.date.today(), raw.loc)
     fail_on_errors(problems, language)
     assert handbook is not None
-    stored.save()  # only now: a refused build writes nothing
     return Checked(project, handbook, raw, problems, pins)
 
 
