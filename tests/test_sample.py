@@ -193,3 +193,10 @@ def test_sample_handbook_fonts_merge_without_losing_a_glyph(built, tmp_path: Pat
     assert max(font_programs(before).values()) > 1
     assert_merge_lost_nothing(before, merged(before, tmp_path / "after.pdf"), tmp_path, 30,
                               last=40)
+
+
+def test_sample_handbook_pdf_reads_every_page_reference_inline(built) -> None:
+    from tests.test_accessibility import assert_page_references_inline
+
+    for language in ("en", "id"):
+        assert_page_references_inline(next(built[language].glob("*.pdf")))

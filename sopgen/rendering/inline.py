@@ -7,12 +7,13 @@ an overlay at the end of the page, the number would come last in every tool that
 the content stream in order (pdf.js, copy and paste, search): "(p. ;" … "59) 61)".
 
 So the number's text object moves from the stamp into the part's content stream, inside
-the marked content of the text just before the slot on its line (" (p. " or the contents
-line's leader): same place, same look, and now in reading order and in the structure
-tree. Where it goes is found where the part is laid out (``mark_slots``, in a worker,
-which leaves a comment naming the slot); joining only swaps each comment for the number
-(``move_numbers``). Whatever cannot be placed (a slot that starts a line) stays on the
-stamp, drawn as before.
+the marked content of the text read just before the slot (the reference's link, or the
+contents line's leader), even where the slot starts a line or a table cell's line: same
+place, same look, and now in reading order and in that text's structure element. Where
+it goes is found where the part is laid out (``mark_slots``, in a worker, which leaves a
+comment naming the slot); joining only swaps each comment for the number
+(``move_numbers``). A number with no text before it would stay on the stamp, drawn as
+before; every slot follows its link, so none does.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ TOLERANCE = 1.0  # CSS px: both layouts put the text at the same place, to round
 COLOUR_OPERATORS = {"rg", "g", "k", "sc", "scn", "cs"}
 MARK = "sopgen-slot"
 SLOT_COMMENT = re.compile(rb"\n%sopgen-slot (\S+)\n")
-NEAR_LINES = 5  # how far left of a slot, in line heights, the text before it may start
 
 
 @dataclass
@@ -41,17 +41,45 @@ class Block:
 
 def mark_slots(ops: list[Any], slots: dict[str, list[float]]) -> dict[int, list[str]]:
     """Where each slot's number belongs in ``ops``: after the text object (the whole of a
-    tagged marked-content sequence) drawn last before the slot on its line."""
-    targets = _marked_blocks(ops)
+    tagged marked-content sequence) read last before the slot."""
+    targets = [block for block in _marked_blocks(ops) if block.x == block.x]  # drawn text
     found: dict[int, list[str]] = {}
-    for name, (x1, y1, _, y2) in slots.items():
-        line = [b for b in targets if y1 - TOLERANCE <= b.y <= y2 + TOLERANCE
-                and b.x < x1 - TOLERANCE]
-        # Text close before the slot, or it starts a line (of a table cell, perhaps):
-        # then the text before it on the line is someone else's.
-        if any(b.x >= x1 - NEAR_LINES * (y2 - y1) for b in line):
-            found.setdefault(max(line, key=lambda block: block.start).end, []).append(name)
+    for name, rect in slots.items():
+        before = _read_before(targets, rect, list(slots.values()))
+        if before is not None:
+            found.setdefault(before.end, []).append(name)
     return found
+
+
+def _read_before(blocks: list[Block], rect: list[float],
+                 slots: list[list[float]]) -> Block | None:
+    """The text read just before a slot. The slot itself is not drawn, so this is found
+    from where text lies and the order it is drawn in (WeasyPrint draws a line's text in
+    reading order, and a table's cells one after another): the nearest text left of the
+    slot on its line, unless the slot starts a line (of a paragraph or a table cell):
+    then the line above starts where the slot does, is drawn after any text of a cell to
+    the left, and ends with the text read before the slot. (The line above may start
+    with a slot of its own, which is not drawn either.)"""
+    x1, y1, _, y2 = rect
+    height = y2 - y1
+    left = [b for b in blocks if y1 - TOLERANCE <= b.y <= y2 + TOLERANCE
+            and b.x < x1 - TOLERANCE]
+    above = [b for b in blocks if y1 - 1.5 * height <= b.y < y1 - TOLERANCE
+             and b.x >= x1 - TOLERANCE]
+    nearest = max(left, key=lambda block: block.x, default=None)
+    start = min(above, key=lambda block: (block.x, block.start), default=None)
+    line_starts = [b.x for b in above] + [other[0] for other in slots
+                                          if y1 - 1.5 * height <= other[1] < y1 - TOLERANCE]
+    starts_line = start is not None and any(abs(x - x1) <= TOLERANCE for x in line_starts) \
+        and (nearest is None or nearest.start < start.start)
+    if start is None or (nearest is not None and not starts_line):
+        return nearest
+    line_end = start
+    for block in blocks[blocks.index(start) + 1:]:  # the rest of that line, in stream order
+        if abs(block.y - start.y) > TOLERANCE or block.x <= line_end.x:
+            break
+        line_end = block
+    return line_end
 
 
 def marked_content(ops: list[Any], marks: dict[int, list[str]]) -> bytes:

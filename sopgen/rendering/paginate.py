@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from sopgen.core.parallel import available_cores, can_fork, forked_pool
+from sopgen.rendering.structure import link_descriptions
 
 PART = re.compile(r"<!-- sopgen:part(?: pillar=([a-z]+))? -->")
 LINK = re.compile(
@@ -46,7 +47,7 @@ ID = re.compile(r'\bid="([^"]+)"')
 PILLAR_TITLE = re.compile(r'<h2 class="chapter pillar-title">(.*?)</h2>', re.DOTALL)
 PX_TO_PT = 0.75
 PARTS_PER_CHUNK = 4
-CACHE_FORMAT = "tagged-2"  # changes when what a cached part or PDF holds changes
+CACHE_FORMAT = "tagged-4"  # changes when what a cached part or PDF holds changes
 ELSEWHERE = "sopgen-elsewhere"
 FIGURE_SPACES = "&#8199;&#8199;&#8199;"  # room for a page number up to 999
 
@@ -169,7 +170,9 @@ def add_slots(html: str, slots: dict[str, Slot], page_label: str) -> str:
             f"{page_label}\u00a0", "")
         slots[ident] = Slot(target.group(1), kind, before, after)
         room = f"{before}999{after}".replace("\u00a0", "&nbsp;")
-        return (f'{match.group(0)} <span class="pg pg-xref" id="{ident}">'
+        # A no-break space: a reference never wraps away from its number, which a reader
+        # going line by line (pdftotext -layout, in a table) would meet a column later.
+        return (f'{match.group(0)}&nbsp;<span class="pg pg-xref" id="{ident}">'
                 f'<span class="room">{room}</span></span>')
 
     return LINK.sub(replace, html)
@@ -396,38 +399,80 @@ def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed,
     import pikepdf
 
     from sopgen.rendering.archival import finish
-    from sopgen.rendering.inline import SLOT_PREFIX, move_numbers
-    from sopgen.rendering.structure import join_structures, save
+    from sopgen.rendering.structure import StructureJoin, save
 
     joined = pikepdf.Pdf.new()
-    sources, parts = [], []  # pikepdf copies lazily: keep every source open until saved
+    structure = StructureJoin(joined)
     pages = iter(placed.pages)
-    for chunk, stamp in zip(laid_out, stamps, strict=True):
-        source = pikepdf.Pdf.open(io.BytesIO(chunk.pdf))
-        overlay = pikepdf.Pdf.open(io.BytesIO(stamp.pdf))
-        sources += [source, overlay]
-        parts.append(source)
-        for number, (page, stamp_page) in enumerate(zip(source.pages, overlay.pages,
-                                                        strict=True)):
-            slots = {name: rect for name, rect in next(pages).anchors.items()
-                     if name.startswith(SLOT_PREFIX)}
-            move_numbers(source, page, overlay, stamp_page, slots)
-            _overlay(source, page, stamp_page, pikepdf.Name(f"/SopgenStamp{number}"))
-        with warnings.catch_warnings():  # named destinations: _retarget_links redoes them
-            warnings.simplefilter("ignore", pikepdf.exceptions.PageCopyWarning)
-            joined.pages.extend(source.pages)
-    join_structures(joined, parts)
+    for index, (chunk, stamp) in enumerate(zip(laid_out, stamps, strict=True)):
+        # One chunk open at a time: what is copied from it is made the joined file's own
+        # before it closes, so memory holds the joined file and one chunk, not every chunk.
+        with pikepdf.Pdf.open(io.BytesIO(chunk.pdf)) as source, \
+                pikepdf.Pdf.open(io.BytesIO(stamp.pdf)) as overlay:
+            first_copied = _next_object_number(joined)
+            _stamp_pages(source, overlay, pages)
+            first_page = len(joined.pages)
+            with warnings.catch_warnings():  # named destinations: _retarget_links redoes them
+                warnings.simplefilter("ignore", pikepdf.exceptions.PageCopyWarning)
+                joined.pages.extend(source.pages)
+            structure.add(source, [joined.pages[number].obj
+                                   for number in range(first_page, len(joined.pages))])
+            if index == 0:
+                _copy_document_info(joined, source)
+            _own_streams(joined, first_copied)
+    structure.close()
     _retarget_links(joined, placed, titles or {})
     _add_outline(joined, placed)
-    first = sources[0]
+    finish(joined)
+    return save(joined)
+
+
+def _stamp_pages(source: Any, overlay: Any, pages: Any) -> None:
+    """Each page's numbers moved into its text, the rest of its stamp laid over it."""
+    import pikepdf
+
+    from sopgen.rendering.inline import SLOT_PREFIX, move_numbers
+
+    for number, (page, stamp_page) in enumerate(zip(source.pages, overlay.pages, strict=True)):
+        slots = {name: rect for name, rect in next(pages).anchors.items()
+                 if name.startswith(SLOT_PREFIX)}
+        move_numbers(source, page, overlay, stamp_page, slots)
+        _overlay(source, page, stamp_page, pikepdf.Name(f"/SopgenStamp{number}"))
+
+
+def _copy_document_info(joined: Any, first: Any) -> None:
+    """The document information, language, XMP and output intent of the first chunk."""
     for key, value in first.docinfo.items():
         joined.docinfo[key] = value
     for key in ("/Lang", "/Metadata", "/OutputIntents"):
         if key in first.Root:
             joined.Root[key] = joined.copy_foreign(first.Root[key]) \
                 if first.Root[key].is_indirect else _copy_direct(joined, first.Root[key])
-    finish(joined)
-    return save(joined)
+
+
+def _next_object_number(pdf: Any) -> int:
+    """The number the next object added to ``pdf`` gets (qpdf numbers them in order);
+    the empty dictionary made to learn it is referred to by nothing, so never written."""
+    import pikepdf
+
+    number: int = pdf.make_indirect(pikepdf.Dictionary()).objgen[0]
+    return number
+
+
+def _own_streams(joined: Any, first: int) -> None:
+    """Give every stream copied since object ``first`` its data, still compressed: qpdf
+    otherwise reads a copied stream from its source file when saving."""
+    import pikepdf
+
+    for number in range(first, _next_object_number(joined)):
+        stream = joined.get_object((number, 0))
+        if isinstance(stream, pikepdf.Stream):
+            _own_data(stream)
+
+
+def _own_data(stream: Any) -> None:
+    stream.write(stream.read_raw_bytes(), filter=stream.get("/Filter"),
+                 decode_parms=stream.get("/DecodeParms"))
 
 
 def _copy_direct(joined: Any, value: Any) -> Any:
@@ -521,7 +566,7 @@ def write_pdf_parallel(print_html: str, engine: Engine) -> bytes:
     laid_out, keys = lay_out_all([chunk.html for chunk in chunks], engine, "parts of the PDF",
                                  elsewhere=[chunk.elsewhere for chunk in chunks])
     placed = Placed.of(laid_out)
-    titles = _bookmarks_from_html(parts, placed)
+    titles = link_descriptions(print_html) | _bookmarks_from_html(parts, placed)
     stamp_html = stamp_chunks(head, placed, slots, [len(c.pages) for c in laid_out])
     stamps, stamp_keys = lay_out_all(stamp_html, engine, "page-number layers", tagged=False)
     _prune_cache(engine.cache, set(keys) | set(stamp_keys))

@@ -12,7 +12,9 @@ stay valid as they are.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
+from html import unescape
 from typing import Any
 
 ELEMENT_LIMIT = 2_000_000  # a guard against cycles in a malformed tree
@@ -124,6 +126,64 @@ def tag_links(pdf: Any) -> None:
         nums[index] = link
 
 
+# What a link can point at in the print HTML, and where its name is: a container's first
+# heading, a term's or heading's own text; a step has neither, so its links' text names it.
+_TARGET = re.compile(r'<(?P<tag>article|section|nav|dt|h[1-6])\b[^>]*?\bid="(?P<id>[^"]+)"[^>]*>')
+_HEADING = re.compile(r"<(h[1-6])\b[^>]*>(.*?)</\1>", re.S)
+_INTERNAL_LINK = re.compile(r'<a\b[^>]*?\bhref="#(?P<id>[^"]+)"[^>]*>(?P<text>.*?)</a>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+_CODE = re.compile(r"<code\b[^>]*>.*?</code>", re.S)
+HEADING_REACH = 600  # characters after a container's opening tag its own heading starts in
+
+
+def link_descriptions(html: str) -> dict[str, str]:
+    """What each internal link of ``html`` is about, by target id: the target's heading or
+    term, else the text of the first link to it. WeasyPrint describes a link annotation by
+    its target's id (``tek-01``), which a screen reader would spell out; PDF/UA-1 (7.18.5)
+    asks for a description a person can use."""
+    described: dict[str, str] = {}
+    for link in _INTERNAL_LINK.finditer(html):
+        if link["id"] not in described:
+            described[link["id"]] = _plain(link["text"])
+    for target in _TARGET.finditer(html):
+        ident = target["id"]
+        if ident not in described:
+            continue
+        name = _target_name(html, target)
+        if name:
+            described[ident] = name
+    return {ident: text for ident, text in described.items() if text}
+
+
+def _target_name(html: str, target: re.Match[str]) -> str:
+    tag = target["tag"]
+    if tag in ("dt", "h1", "h2", "h3", "h4", "h5", "h6"):
+        end = html.find(f"</{tag}>", target.end())
+        # a term's code is its id (a role's ``admin``): the name is the words before it
+        return _plain(_CODE.sub("", html[target.end():end])) if end >= 0 else ""
+    heading = _HEADING.search(html, target.end(), target.end() + HEADING_REACH)
+    return _plain(heading.group(2)) if heading else ""
+
+
+def _plain(html: str) -> str:
+    return " ".join(unescape(_TAG.sub("", html)).split())
+
+
+def describe_links(pdf: Any, descriptions: dict[str, str]) -> None:
+    """Give each internal link annotation that names its target the target's description."""
+    import pikepdf
+
+    for page in pdf.pages:
+        for annotation in page.obj.get("/Annots", []):
+            if annotation.get("/Subtype") != "/Link":
+                continue
+            target = annotation.get("/Dest")
+            if target is None and "/A" in annotation and annotation.A.get("/S") == "/GoTo":
+                target = annotation.A.get("/D")
+            if isinstance(target, pikepdf.String) and str(target) in descriptions:
+                annotation.Contents = pikepdf.String(descriptions[str(target)])
+
+
 def _ancestor(element: Any, kind: str) -> Any:
     import pikepdf
 
@@ -138,49 +198,89 @@ def _ancestor(element: Any, kind: str) -> Any:
 
 def join_structures(joined: Any, parts: list[Any]) -> None:
     """One structure tree for ``joined``, whose pages are those of ``parts`` in order."""
-    import pikepdf
-
-    document = joined.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, K=pikepdf.Array()))
-    root = joined.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.StructTreeRoot, K=pikepdf.Array([document])))
-    document.P = root
-    nums: list[Any] = []
-    ids: list[Any] = []
-    role_map, class_map = pikepdf.Dictionary(), pikepdf.Dictionary()
+    structure = StructureJoin(joined)
     first_page = 0
     for part in parts:
         pages = [joined.pages[first_page + i].obj for i in range(len(part.pages))]
         first_page += len(pages)
+        structure.add(part, pages)
+    structure.close()
+
+
+class StructureJoin:
+    """One structure tree for ``joined``, built a part at a time as each part's pages are
+    added, so that the part's file can be closed before the next one is opened."""
+
+    def __init__(self, joined: Any) -> None:
+        import pikepdf
+
+        self.joined = joined
+        self.document = joined.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, K=pikepdf.Array()))
+        self.root = joined.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.StructTreeRoot, K=pikepdf.Array([self.document])))
+        self.document.P = self.root
+        self.nums: list[Any] = []
+        self.ids: list[Any] = []
+        self.role_map, self.class_map = pikepdf.Dictionary(), pikepdf.Dictionary()
+
+    def add(self, part: Any, pages: list[Any]) -> None:
+        """Join ``part``'s tree; ``pages`` are its pages as already copied into ``joined``."""
         tree = part.Root.get("/StructTreeRoot")
         if tree is None:
-            continue
-        for kid in _document(tree).K:
-            copied = joined.copy_foreign(kid)
-            copied.P = document
-            document.K.append(copied)
+            return
+        kids = list(_document(tree).K)
         parents = dict(number_tree(tree.ParentTree)) if "/ParentTree" in tree else {}
-        for holder, key in _struct_parents(pages):
+        holders = list(_struct_parents(pages))
+        used = [parents[int(holder[key])] for holder, key in holders
+                if int(holder[key]) in parents]
+        ids = list(name_tree(tree.get("/IDTree")))
+        mapped = [(merged, name, value)
+                  for merged, key in ((self.role_map, "/RoleMap"), (self.class_map, "/ClassMap"))
+                  for name, value in tree.get(key, {}).items()]
+        copied = self._copy(part, [*kids, *used, *ids, *(value for _, _, value in mapped)])
+        for kid in copied[:len(kids)]:
+            kid.P = self.document
+            self.document.K.append(kid)
+        values = iter(copied[len(kids):len(kids) + len(used)])
+        for holder, key in holders:
             if int(holder[key]) in parents:
-                nums += [len(nums) // 2, _copied(joined, parents[int(holder[key])])]
-                holder[key] = len(nums) // 2 - 1
+                self.nums += [len(self.nums) // 2, next(values)]
+                holder[key] = len(self.nums) // 2 - 1
             else:
                 del holder[key]
-        ids += [_copied(joined, item) for item in name_tree(tree.get("/IDTree"))]
-        for merged, key in ((role_map, "/RoleMap"), (class_map, "/ClassMap")):
-            for name, value in tree.get(key, {}).items():
-                merged[name] = _copied(joined, value)
-    root.ParentTree = joined.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
-    root.ParentTreeNextKey = len(nums) // 2
-    if ids:
-        pairs = sorted(zip(ids[::2], ids[1::2], strict=True), key=lambda pair: str(pair[0]))
-        root.IDTree = joined.make_indirect(pikepdf.Dictionary(
-            Names=pikepdf.Array([item for pair in pairs for item in pair])))
-    if len(role_map):
-        root.RoleMap = role_map
-    if len(class_map):
-        root.ClassMap = class_map
-    joined.Root.StructTreeRoot = root
+        self.ids += copied[len(kids) + len(used):len(kids) + len(used) + len(ids)]
+        for (merged, name, _), value in zip(mapped, copied[len(copied) - len(mapped):],
+                                            strict=True):
+            merged[name] = value
+
+    def _copy(self, part: Any, objects: list[Any]) -> list[Any]:
+        """``objects`` of ``part`` copied into ``joined`` in one call: one walk of what
+        they reach instead of one per object."""
+        import pikepdf
+
+        if not objects:
+            return []
+        bundle = part.make_indirect(pikepdf.Array(objects))
+        return list(self.joined.copy_foreign(bundle))
+
+    def close(self) -> None:
+        """Write the joined tree's root, its number tree and ID tree into ``joined``."""
+        import pikepdf
+
+        joined, root = self.joined, self.root
+        root.ParentTree = joined.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(self.nums)))
+        root.ParentTreeNextKey = len(self.nums) // 2
+        if self.ids:
+            pairs = sorted(zip(self.ids[::2], self.ids[1::2], strict=True),
+                           key=lambda pair: str(pair[0]))
+            root.IDTree = joined.make_indirect(pikepdf.Dictionary(
+                Names=pikepdf.Array([item for pair in pairs for item in pair])))
+        if len(self.role_map):
+            root.RoleMap = self.role_map
+        if len(self.class_map):
+            root.ClassMap = self.class_map
+        joined.Root.StructTreeRoot = root
 
 
 def _struct_parents(pages: list[Any]) -> Iterator[tuple[Any, str]]:
@@ -190,14 +290,6 @@ def _struct_parents(pages: list[Any]) -> Iterator[tuple[Any, str]]:
         for annotation in page.get("/Annots", []):
             if "/StructParent" in annotation:
                 yield annotation, "/StructParent"
-
-
-def _copied(joined: Any, value: Any) -> Any:
-    import pikepdf
-
-    if isinstance(value, pikepdf.Array):
-        return pikepdf.Array([_copied(joined, item) for item in value])
-    return joined.copy_foreign(value) if getattr(value, "is_indirect", False) else value
 
 
 def _document(tree: Any) -> Any:
