@@ -318,3 +318,22 @@ def test_merged_fonts_draw_and_read_the_same(tmp_path: Path, engine: PdfEngine) 
     if engine == "parallel":  # each part brought its own subset of the same fonts
         assert max(font_programs(before).values()) > 1
     assert_merge_lost_nothing(before, merged(before, tmp_path / "after.pdf"), tmp_path, 50)
+
+
+@pytest.mark.parametrize("engine", PDF_ENGINES)
+def test_every_internal_link_is_described_by_its_target(mini_pdfs: Callable[[PdfEngine], Built],
+                                                        engine: PdfEngine) -> None:
+    """PDF/UA-1 7.18.5: a link annotation's /Contents is what a screen reader says for it.
+    WeasyPrint writes the target's id there; each internal link must name its target's
+    heading or term instead, as the procedures' titles and the roles' names read."""
+    described: dict[str, int] = {}
+    with pikepdf.open(mini_pdfs(engine).handbook()) as pdf:
+        for page in pdf.pages:
+            for annotation in page.obj.get("/Annots", []):
+                if annotation.get("/Subtype") != "/Link" or "/URI" in annotation.get("/A", {}):
+                    continue
+                text = str(annotation.get("/Contents", ""))
+                assert text and not re.fullmatch(r"[a-z0-9-]+", text), text
+                described[text] = described.get(text, 0) + 1
+    assert "TEK-01 Back up the database" in described
+    assert "Website Coordinator" in described

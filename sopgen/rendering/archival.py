@@ -40,14 +40,16 @@ LANGUAGE_XMP = ('<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elem
 SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 
 
-def finished(pdf_data: bytes) -> bytes:
-    """A PDF written by WeasyPrint with ``WRITE_OPTIONS``, completed for PDF/UA-1."""
+def finished(pdf_data: bytes, links: dict[str, str] | None = None) -> bytes:
+    """A PDF written by WeasyPrint with ``WRITE_OPTIONS``, completed for PDF/UA-1;
+    ``links`` describes internal links by target id (``structure.link_descriptions``)."""
     import pikepdf
 
-    from sopgen.rendering.structure import save, tidy
+    from sopgen.rendering.structure import describe_links, save, tidy
 
     with pikepdf.open(io.BytesIO(pdf_data)) as pdf:
         tidy(pdf)
+        describe_links(pdf, links or {})
         finish(pdf)
         return save(pdf)
 

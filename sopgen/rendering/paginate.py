@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from sopgen.core.parallel import available_cores, can_fork, forked_pool
+from sopgen.rendering.structure import link_descriptions
 
 PART = re.compile(r"<!-- sopgen:part(?: pillar=([a-z]+))? -->")
 LINK = re.compile(
@@ -46,7 +47,7 @@ ID = re.compile(r'\bid="([^"]+)"')
 PILLAR_TITLE = re.compile(r'<h2 class="chapter pillar-title">(.*?)</h2>', re.DOTALL)
 PX_TO_PT = 0.75
 PARTS_PER_CHUNK = 4
-CACHE_FORMAT = "tagged-3"  # changes when what a cached part or PDF holds changes
+CACHE_FORMAT = "tagged-4"  # changes when what a cached part or PDF holds changes
 ELSEWHERE = "sopgen-elsewhere"
 FIGURE_SPACES = "&#8199;&#8199;&#8199;"  # room for a page number up to 999
 
@@ -565,7 +566,7 @@ def write_pdf_parallel(print_html: str, engine: Engine) -> bytes:
     laid_out, keys = lay_out_all([chunk.html for chunk in chunks], engine, "parts of the PDF",
                                  elsewhere=[chunk.elsewhere for chunk in chunks])
     placed = Placed.of(laid_out)
-    titles = _bookmarks_from_html(parts, placed)
+    titles = link_descriptions(print_html) | _bookmarks_from_html(parts, placed)
     stamp_html = stamp_chunks(head, placed, slots, [len(c.pages) for c in laid_out])
     stamps, stamp_keys = lay_out_all(stamp_html, engine, "page-number layers", tagged=False)
     _prune_cache(engine.cache, set(keys) | set(stamp_keys))

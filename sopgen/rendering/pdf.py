@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from sopgen.core.errors import SopgenError
+from sopgen.rendering.structure import link_descriptions
 
 
 class Refused(ValueError):
@@ -89,7 +90,8 @@ def captured_weasyprint_log() -> Iterator[list[str]]:
 
 def write_pdf(print_html: str, base: Path, allowed: list[Path], identifier: str) -> bytes:
     """The PDF bytes for ``print_html``; the same input always gives the same bytes."""
-    return pdf_bytes(lay_out(print_html, base, allowed), identifier)
+    return pdf_bytes(lay_out(print_html, base, allowed), identifier,
+                     links=link_descriptions(print_html))
 
 
 def lay_out(print_html: str, base: Path, allowed: list[Path], *, forms: bool = False) -> Any:
@@ -104,14 +106,16 @@ def lay_out(print_html: str, base: Path, allowed: list[Path], *, forms: bool = F
                     url_fetcher=make_fetcher(allowed)).render(pdf_forms=forms or None)
 
 
-def pdf_bytes(document: Any, identifier: str, *, forms: bool = False) -> bytes:
-    """The tagged PDF/UA-1 and PDF/A-2b file of a laid-out document."""
+def pdf_bytes(document: Any, identifier: str, *, forms: bool = False,
+              links: dict[str, str] | None = None) -> bytes:
+    """The tagged PDF/UA-1 and PDF/A-2b file of a laid-out document; ``links`` describes
+    its internal links by target id."""
     from sopgen.rendering.archival import WRITE_OPTIONS, finished
 
     with captured_weasyprint_log(), layout_errors():
         pdf: bytes = document.write_pdf(pdf_identifier=identifier.encode(),
                                         pdf_forms=forms or None, **WRITE_OPTIONS)
-    return finished(pdf)
+    return finished(pdf, links)
 
 
 # Where a layout exception was raised says whose it is: in WeasyPrint or a library it

@@ -12,7 +12,9 @@ stay valid as they are.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
+from html import unescape
 from typing import Any
 
 ELEMENT_LIMIT = 2_000_000  # a guard against cycles in a malformed tree
@@ -122,6 +124,64 @@ def tag_links(pdf: Any) -> None:
                                    or kid.objgen not in moved])
         link.K.append(objects[0])
         nums[index] = link
+
+
+# What a link can point at in the print HTML, and where its name is: a container's first
+# heading, a term's or heading's own text; a step has neither, so its links' text names it.
+_TARGET = re.compile(r'<(?P<tag>article|section|nav|dt|h[1-6])\b[^>]*?\bid="(?P<id>[^"]+)"[^>]*>')
+_HEADING = re.compile(r"<(h[1-6])\b[^>]*>(.*?)</\1>", re.S)
+_INTERNAL_LINK = re.compile(r'<a\b[^>]*?\bhref="#(?P<id>[^"]+)"[^>]*>(?P<text>.*?)</a>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+_CODE = re.compile(r"<code\b[^>]*>.*?</code>", re.S)
+HEADING_REACH = 600  # characters after a container's opening tag its own heading starts in
+
+
+def link_descriptions(html: str) -> dict[str, str]:
+    """What each internal link of ``html`` is about, by target id: the target's heading or
+    term, else the text of the first link to it. WeasyPrint describes a link annotation by
+    its target's id (``tek-01``), which a screen reader would spell out; PDF/UA-1 (7.18.5)
+    asks for a description a person can use."""
+    described: dict[str, str] = {}
+    for link in _INTERNAL_LINK.finditer(html):
+        if link["id"] not in described:
+            described[link["id"]] = _plain(link["text"])
+    for target in _TARGET.finditer(html):
+        ident = target["id"]
+        if ident not in described:
+            continue
+        name = _target_name(html, target)
+        if name:
+            described[ident] = name
+    return {ident: text for ident, text in described.items() if text}
+
+
+def _target_name(html: str, target: re.Match[str]) -> str:
+    tag = target["tag"]
+    if tag in ("dt", "h1", "h2", "h3", "h4", "h5", "h6"):
+        end = html.find(f"</{tag}>", target.end())
+        # a term's code is its id (a role's ``admin``): the name is the words before it
+        return _plain(_CODE.sub("", html[target.end():end])) if end >= 0 else ""
+    heading = _HEADING.search(html, target.end(), target.end() + HEADING_REACH)
+    return _plain(heading.group(2)) if heading else ""
+
+
+def _plain(html: str) -> str:
+    return " ".join(unescape(_TAG.sub("", html)).split())
+
+
+def describe_links(pdf: Any, descriptions: dict[str, str]) -> None:
+    """Give each internal link annotation that names its target the target's description."""
+    import pikepdf
+
+    for page in pdf.pages:
+        for annotation in page.obj.get("/Annots", []):
+            if annotation.get("/Subtype") != "/Link":
+                continue
+            target = annotation.get("/Dest")
+            if target is None and "/A" in annotation and annotation.A.get("/S") == "/GoTo":
+                target = annotation.A.get("/D")
+            if isinstance(target, pikepdf.String) and str(target) in descriptions:
+                annotation.Contents = pikepdf.String(descriptions[str(target)])
 
 
 def _ancestor(element: Any, kind: str) -> Any:
