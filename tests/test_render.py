@@ -20,6 +20,7 @@ def rendered(project: Path, monkeypatch: pytest.MonkeyPatch, *, parallel: bool,
              formats: list[str]) -> tuple[dict[str, bytes], list[str]]:
     monkeypatch.setattr(render, "PARALLEL_FROM", 1 if parallel else 10**9)
     monkeypatch.setattr(render, "can_fork", lambda: True)
+    render._RENDERED.clear()  # texts rendered by the run before would leave none to parse
     checked = read_handbook(project)
     out = render.render_formats(checked.handbook, project, formats,
                                 assets=checked.project.assets, draft=True)
@@ -56,8 +57,13 @@ def hostile(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("formats", [["md", "html", "pdf"], ["html"], ["md", "html"]])
 def test_forked_rendering_gives_the_same_bytes_and_warnings(
         hostile: Path, monkeypatch: pytest.MonkeyPatch, formats: list[str]) -> None:
+    forks: list[list[str]] = []
+    in_parallel = render._render_in_parallel
+    monkeypatch.setattr(render, "_render_in_parallel",
+                        lambda *args: forks.append(args[1]) or in_parallel(*args))
     one_process = rendered(hostile, monkeypatch, parallel=False, formats=formats)
     forked = rendered(hostile, monkeypatch, parallel=True, formats=formats)
+    assert forks == [formats]  # the second run did fork, the first did not
     files, warnings = one_process
     assert len(files) == len(formats)
     assert any("HTML in the text" in w for w in warnings)

@@ -15,7 +15,9 @@ from sopgen.core.problems import Loc, Problem
 from sopgen.core.write import write_folder
 from sopgen.outputs.table import BuildOptions, Report, render_outputs
 from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
+from sopgen.reading.load import Project
 from sopgen.reading.releases import edited_release, is_released, read_release
+from sopgen.reading.yamlcache import YamlCache
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,20 @@ def build_project(folder: Path | str, options: BuildOptions | None = None, *,
                   private: Path | None = None) -> BuildResult:
     """Build the project's current content into ``output/<version>[-draft]/``; with
     ``private``, the cache and lock go there instead of into ``output``."""
-    checked = read_handbook(folder)
+    readings = YamlCache(_cache_folder(folder, private or output))
+    checked = read_handbook(folder, cache=readings)
     released = is_released(checked, cache_of(checked, private or output))
     if not released:
         checked = replace(checked, problems=checked.problems + edited_release(checked, False))
-    return build_checked(checked, options, output=output, draft=not released, report=report,
-                         private=private)
+    result = build_checked(checked, options, output=output, draft=not released, report=report,
+                           private=private)
+    readings.save()  # only now: a build that is refused writes nothing
+    return result
+
+
+def _cache_folder(folder: Path | str, output: Path | None) -> Path:
+    """Where ``cache_of`` will be, known before the handbook is read."""
+    return (output if output is not None else Project.at(folder).root / "output") / ".cache"
 
 
 def build_release(folder: Path | str, version: str, options: BuildOptions | None = None, *,

@@ -21,6 +21,7 @@ from sopgen.reading.labels import bring_labels
 from sopgen.reading.load import Project, load_file, load_project
 from sopgen.reading.review import reviewer_warnings
 from sopgen.reading.validate import asset_problems, language_of, validate
+from sopgen.reading.yamlcache import YamlCache
 from sopgen.reading.yamlread import LMap
 
 
@@ -42,15 +43,16 @@ class Checked:
 
 def read_handbook(folder: Path | str, snapshot: Path | None = None, *,
                   today: dt.date | None = None, assets: Path | None = None,
-                  review: bool = True) -> Checked:
-    """Load and validate a project (or one of its release snapshots).
+                  review: bool = True, cache: YamlCache | None = None) -> Checked:
+    """Load and validate a project (or one of its release snapshots); ``cache`` holds the
+    files' readings kept by earlier builds (its caller saves it once the build is done).
 
     Current content also gets reviewer warnings (reviews due on ``today``, unused roles
     and terms, thin steps); a frozen snapshot is not reviewed again. ``review=False``
     leaves them for ``reviewed`` to add later (the preview shows the page first).
     """
     with paused_gc(keep=True):
-        return _read_handbook(folder, snapshot, today, assets, review)
+        return _read_handbook(folder, snapshot, today, assets, review, cache)
 
 
 def reviewed(checked: Checked, today: dt.date | None = None) -> Checked:
@@ -62,13 +64,14 @@ def reviewed(checked: Checked, today: dt.date | None = None) -> Checked:
 
 
 def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | None,
-                   assets: Path | None, review: bool = True) -> Checked:
+                   assets: Path | None, review: bool = True,
+                   cache: YamlCache | None = None) -> Checked:
     project = Project.at(folder)
     if assets is not None:
         project = replace(project, assets_dir=assets)
     pins: list[Pin] = []
     if snapshot is None:
-        raw, problems = load_project(project)
+        raw, problems = load_project(project, cache)
         if not any(p.severity == "error" for p in problems):
             pins, found = expand_adoptions(project, raw)
             problems += found

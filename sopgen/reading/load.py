@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from sopgen.core.errors import SopgenError
 from sopgen.core.model import Document, Procedure, Role
 from sopgen.core.problems import Loc, Problem, relative, size_text
 from sopgen.reading import yamlread
+from sopgen.reading.yamlcache import YamlCache
 from sopgen.reading.yamlread import Budget, LMap, LSeq, read_yaml, too_large
 
 MAX_FILES = 5000
@@ -91,8 +93,10 @@ def content_files(project: Project) -> tuple[list[Path], list[Problem]]:
     files that look like SOP content but are not read: a procedure saved as
     ``TEK-02.yaml.txt`` (Windows hides the ``.txt``) must not be lost without a word."""
     found = _walk(project)
-    visible = sorted((path for path in found if project.assets not in path.parents
-                      and path.is_file()), key=lambda p: p.relative_to(project.content).as_posix())
+    # by the text of the paths: Path.parents and relative_to make objects per file
+    assets, content = f"{project.assets}{os.sep}", len(f"{project.content}{os.sep}")
+    visible = sorted((path for path in found if not str(path).startswith(assets)
+                      and path.is_file()), key=lambda p: str(p)[content:].replace(os.sep, "/"))
     unread = [Problem(Loc(project.show(path)), "file_not_read", severity="warning")
               for path in visible if not _is_yaml(path) and _looks_like_yaml(path)]
     unread += [problem for path in found if path.is_symlink()
@@ -156,8 +160,11 @@ def _link_not_followed(project: Project, link: Path) -> list[Problem]:
     return []
 
 
-def load_project(project: Project) -> tuple[LMap, list[Problem]]:
-    """Read and merge all content files; problems from every file are collected."""
+def load_project(project: Project,
+                 stored: YamlCache | None = None) -> tuple[LMap, list[Problem]]:
+    """Read and merge all content files; problems from every file are collected. With
+    ``stored``, files read before come from there; its caller saves it once the content
+    is known to be valid (nothing is written for a build that is refused)."""
     files, unread = content_files(project)
     problems = _check_files(project, files)
     if problems:
@@ -166,16 +173,20 @@ def load_project(project: Project) -> tuple[LMap, list[Problem]]:
     merged = _empty(project)
     budget = Budget()  # one bound on values for the whole project, not per file
     content = project.content.resolve()
+    stored = stored or YamlCache(None)
     for path in files:
-        if content not in path.resolve().parents:  # resolved: a symlink cannot lead out
+        # resolved: a symlink cannot lead out; rglob enters no linked folder, so only a
+        # file that is itself a link needs it
+        if path.is_symlink() and content not in path.resolve().parents:
             problems.append(Problem(Loc(project.show(path)), "outside_project"))
             continue  # never read; the other files still are, for their problems
-        data, found = read_yaml(path, project.show(path), budget)
+        shown = project.show(path)
+        data, found = stored.read(path, shown, budget)
         problems.extend(found)
         if budget.nodes < 0:
             break  # the limit is for the whole project: one message is enough
         if data is not None:
-            _merge(merged, data, project.show(path), problems)
+            _merge(merged, data, shown, problems)
     return merged, problems
 
 

@@ -140,8 +140,10 @@ class TextRenderer:
             self._add_findings(text, findings)
 
     def rendered_in(self, modes: tuple[str, ...]) -> list[tuple[str, str, str, Findings]]:
-        """What was rendered in ``modes``, with its findings, for ``adopt_rendered``."""
-        return [(mode, text, value, self._findings[text])
+        """What was rendered in ``modes``, with its findings, for ``adopt_rendered``:
+        keyed by plain ``str``, as a text's place in its file costs more to pickle back
+        from a worker than the text did to parse (findings carry no place)."""
+        return [(mode, str(text), value, self._findings[text])
                 for (mode, text), value in self._cache.items() if mode in modes]
 
     # --- rendering ahead, in other processes (see render._render_in_parallel)

@@ -1,0 +1,208 @@
+"""Located YAML kept on disk between builds: a new process parses only the files that changed.
+
+Each file's reading (values with every line and column, and its warnings) is stored as
+JSON under a key that hashes sopgen's version, the name the file is shown by and its exact
+bytes (``core/cache.digest``), so an entry can never be stale. The key is stored in the
+entry and checked; an entry that is foreign, cut short or not in the expected shape is
+ignored and the file is read afresh. Nothing in the cache is ever run: it is plain JSON.
+All entries of one project live in one file, ``<cache>/yaml/files.txt``, a line of JSON
+per file after its key, each parsed only when its file is read; the file is rewritten
+only when something changed, dropping the entries of files no longer read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from sopgen.core.cache import digest
+from sopgen.core.problems import Loc, Problem
+from sopgen.reading.yamlread import (
+    MAX_FILE_BYTES,
+    Budget,
+    LMap,
+    LSeq,
+    LStr,
+    Span,
+    dangling_items,
+    read_yaml,
+)
+
+_STR, _MAP, _SEQ = 0, 1, 2
+_FORMAT = "sopgen yaml readings 1"
+
+
+class YamlCache:
+    """The stored readings of one project's files, loaded once per build."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.path = folder / "yaml" / "files.txt" if folder is not None else None
+        self.entries = self._load()
+        self.used: dict[str, str] = {}
+
+    def _load(self) -> dict[str, str]:
+        """Each entry's JSON by its key, parsed only when its file is read."""
+        if self.path is None:
+            return {}
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, ValueError):  # none yet, or not text: every file is read
+            return {}
+        lines = text.split("\n")
+        if lines[0] != _FORMAT:
+            return {}
+        return dict(line.split("\t", 1) for line in lines[1:] if "\t" in line)
+
+    def read(self, path: Path, shown_as: str, budget: Budget) -> tuple[object, list[Problem]]:
+        """``read_yaml(path, shown_as, budget)``, from the cache when the bytes are known."""
+        if self.path is None:  # no cache folder (the preview remembers in memory)
+            return read_yaml(path, shown_as, budget)
+        try:
+            raw = path.read_bytes() if path.stat().st_size <= MAX_FILE_BYTES else None
+        except OSError:
+            raw = None
+        if raw is None:  # too large or unreadable: read_yaml says so
+            return read_yaml(path, shown_as, budget)
+        key = digest("yaml-reading", shown_as, raw)
+        known = _decoded(self.entries.get(key), key, shown_as, raw)
+        if known is not None and budget.nodes - known[2] >= 0:
+            budget.nodes -= known[2]
+            self.used[key] = self.entries[key]
+            return known[0], known[1]
+        before = budget.nodes
+        data, problems = read_yaml(path, shown_as, budget)
+        if budget.nodes >= 0 and data is not None and \
+                not any(problem.severity == "error" for problem in problems):
+            entry = _entry(key, data, problems, before - budget.nodes)
+            if entry is not None:
+                self.used[key] = json.dumps(entry, ensure_ascii=False)
+        return data, problems
+
+    def save(self) -> None:
+        """Write the entries used by this build, when they differ from what was stored."""
+        if self.path is None or self.used.keys() == self.entries.keys():
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".files.", dir=self.path.parent)
+            with os.fdopen(handle, "w", encoding="utf-8") as out:  # two builds may share it
+                out.write("\n".join([_FORMAT, *(f"{key}\t{entry}"
+                                                  for key, entry in self.used.items())]))
+            os.replace(temporary, self.path)
+        except OSError:  # a cache that cannot be written only costs time
+            return
+
+
+def _entry(key: str, data: object, problems: list[Problem], nodes: int) -> dict[str, Any] | None:
+    stored = []
+    for problem in problems:
+        if not all(type(value) in (str, int) for value in problem.params.values()):
+            return None  # a value JSON would not give back as it was: not kept
+        loc = problem.loc
+        stored.append([loc.file, loc.line, loc.col, problem.code, problem.severity,
+                       problem.params])
+    encoded = encode(data)
+    return {"key": key, "nodes": nodes, "spans": _has_span(encoded), "data": encoded,
+            "problems": stored}
+
+
+def _has_span(encoded: Any) -> bool:
+    """Whether any text keeps its span: only then are the file's lines needed again."""
+    if not isinstance(encoded, list):
+        return False
+    if encoded[0] == _STR:
+        return len(encoded) == 8
+    if encoded[0] == _MAP:
+        return any(_has_span(item[-1]) for item in encoded[3])
+    return any(_has_span(item[-1]) for item in encoded[3])
+
+
+def _decoded(text: str | None, key: str, shown_as: str,
+             raw: bytes) -> tuple[object, list[Problem], int] | None:
+    if text is None:
+        return None
+    try:
+        entry = json.loads(text)
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None  # foreign: never trusted for this file
+        lines = raw.decode("utf-8-sig").splitlines() if entry["spans"] else []
+        data = decode(entry["data"], shown_as, lines)
+        problems = [Problem(Loc(file, line, col), code, dict(params), severity)
+                    for file, line, col, code, severity, params in entry["problems"]]
+        nodes = entry["nodes"]
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+        return None  # not in the shape this version writes: read afresh
+    if type(nodes) is not int:
+        return None
+    return data, problems, nodes
+
+
+def encode(value: object) -> Any:
+    """Located data as JSON lists; the file name is the same in every location."""
+    if value is None:
+        return None
+    if isinstance(value, LMap):
+        items = [[key, *value.key_locs[key][1:], *value.value_locs[key][1:], encode(item)]
+                 for key, item in value.items()]
+        dangling = {key: list(loc[1:]) for key, loc in dangling_items(value).items()}
+        return [_MAP, *value.loc[1:], items, dangling]
+    if isinstance(value, LSeq):
+        pairs = zip(value.item_locs, value, strict=True)
+        return [_SEQ, *value.loc[1:], [[*loc[1:], encode(item)] for loc, item in pairs]]
+    assert isinstance(value, LStr)
+    span = value.span
+    if span is None:
+        return [_STR, *value.loc[1:], str(value)]
+    return [_STR, *value.loc[1:], str(value), *span.start, *span.end]
+
+
+def decode(stored: Any, name: str, lines: list[str]) -> Any:
+    """``encode``'s data as it was read: the same values, locations and spans."""
+    if stored is None:
+        return None
+    kind = stored[0]
+    if kind == _STR:
+        text = LStr(stored[3])
+        text.loc = _loc((name, stored[1], stored[2]))
+        if len(stored) == 8:
+            text.span = Span(name, lines, (stored[4], stored[5]), (stored[6], stored[7]))
+        return text
+    if kind == _MAP:
+        return _mapping(stored, name, lines)
+    if kind == _SEQ:
+        sequence = LSeq()
+        sequence.loc = _loc((name, stored[1], stored[2]))
+        locs: list[Loc] = []
+        sequence.item_locs = locs
+        for line, col, item in stored[3]:
+            sequence.append(decode(item, name, lines) if item is not None else None)
+            locs.append(_loc((name, line, col)))
+        return sequence
+    raise ValueError(kind)
+
+
+# Loc(name, line, col) without NamedTuple's keyword handling: made once per value.
+_loc: Callable[[tuple[str, int, int]], Loc] = partial(tuple.__new__, Loc)
+
+
+def _mapping(stored: Any, name: str, lines: list[str]) -> LMap:
+    mapping = LMap()
+    mapping.loc = _loc((name, stored[1], stored[2]))
+    key_locs: dict[str, Loc] = {}
+    value_locs: dict[str, Loc] = {}
+    mapping.key_locs, mapping.value_locs = key_locs, value_locs
+    for key, key_line, key_col, value_line, value_col, item in stored[3]:
+        if type(key) is not str:
+            raise ValueError(key)
+        mapping[key] = decode(item, name, lines) if item is not None else None
+        key_locs[key] = _loc((name, key_line, key_col))
+        value_locs[key] = _loc((name, value_line, value_col))
+    if stored[4]:
+        mapping.dangling = {key: Loc(name, *where)  # type: ignore[attr-defined]
+                            for key, where in stored[4].items()}
+    return mapping
