@@ -181,18 +181,15 @@ def add_slots(html: str, slots: dict[str, Slot], page_label: str) -> str:
 def make_chunks(head: str, preamble: str, parts: list[tuple[str | None, str]]) -> list[Chunk]:
     """Group parts into chunks of a few parts each, cut at part boundaries only.
 
-    The grouping depends on the number of parts, not their size, so editing one
-    procedure changes one chunk's HTML and leaves the others' cache entries valid.
+    The grouping depends on the number and kind of parts, not their size, so editing
+    one procedure changes few chunks' HTML and leaves the others' cache entries valid.
     """
-    # A fixed number, not one derived from the core count: the same content must give
-    # the same chunks, hence the same PDF bytes, on every machine.
-    per_chunk = PARTS_PER_CHUNK
     titles = {pillar: PILLAR_TITLE.search(html).group(1)  # type: ignore[union-attr]
               for pillar, html in parts if pillar and PILLAR_TITLE.search(html)}
     chunk_head = head.replace("</head>", f"<style>{CHUNK_CSS}</style></head>")
     chunks = []
-    for start in range(0, len(parts), per_chunk):
-        group = parts[start:start + per_chunk]
+    for start, end in _groups(parts):
+        group = parts[start:end]
         pillar = group[0][0]
         extra = "" if start == 0 else f"<style>{NOT_COVER_CSS}</style>"
         setter = ""
@@ -207,6 +204,26 @@ def make_chunks(head: str, preamble: str, parts: list[tuple[str | None, str]]) -
                 + _stand_ins(elsewhere) + setter + body + "</body></html>")
         chunks.append(Chunk(html, pillar, len(group), elsewhere))
     return chunks
+
+
+def _groups(parts: list[tuple[str | None, str]]) -> list[tuple[int, int]]:
+    """(start, end) of each chunk: a pillar's parts in fours from its first part; every
+    part outside the pillars (cover, contents, appendices) alone.
+
+    The contents, the RACI matrix and the records table name every procedure, so one
+    edited title changes them: alone, each is laid out again without the heavy parts
+    that did not change (the records table alone has hundreds of links).
+    """
+    # A fixed number, not one derived from the core count: the same content must give
+    # the same chunks, hence the same PDF bytes, on every machine.
+    groups: list[tuple[int, int]] = []
+    start = 0
+    for index in range(1, len(parts) + 1):
+        if (index == len(parts) or parts[index][0] is None or parts[index][0] != parts[start][0]
+                or index - start == PARTS_PER_CHUNK):
+            groups.append((start, index))
+            start = index
+    return groups
 
 
 def _stand_ins(targets: list[str]) -> str:
