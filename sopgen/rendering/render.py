@@ -227,7 +227,7 @@ def _rendered_key(targets: dict[str, str], assets: Path,
     size and modification time: an image is inlined)."""
     return digest("texts", *(f"{ident} {href}" for ident, href in sorted(targets.items())),
                   *(f"{ident} = {text}" for ident, text in sorted((shown or {}).items())),
-                  str(assets), *_asset_stamps(assets))
+                  str(assets), *_file_stamps(assets))
 
 
 def _rendered_before(key: str, store: Store | None) -> dict[str, Any]:
@@ -251,9 +251,10 @@ def _save_rendered(renderer: Renderer, store: Store | None) -> None:
                   renderer.text.saved(set(renderer.needing_parser())), keep=2)
 
 
-def _asset_stamps(assets: Path) -> list[str]:
+def _file_stamps(folder: Path) -> list[str]:
+    """Each file under ``folder`` by path, size and modification time."""
     stamps = []
-    for path in sorted(assets.rglob("*")) if assets.is_dir() else []:
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
         try:
             stat = path.stat()
         except OSError:
@@ -356,15 +357,7 @@ def _class_name(value: object) -> str:
 def _template_stamps(templates: Path) -> list[str]:
     """The theme's and the project's template files by name, size and modification time:
     a changed template makes every section again."""
-    stamps = []
-    for folder in (theme_folder(), templates):
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            stamps.append(f"{path} {stat.st_size} {stat.st_mtime_ns}")
-    return stamps
+    return _file_stamps(theme_folder()) + _file_stamps(templates)
 
 
 class Renderer:
