@@ -28,6 +28,8 @@ from typing import Any
 import pikepdf
 from pypdf import PdfReader
 
+from sopgen.rendering.structure import link_destination
+
 ROOT = Path(__file__).resolve().parent.parent
 PDFJS_SCRIPT = ROOT / "tests" / "tools" / "pdfjs_text.mjs"
 WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
@@ -164,12 +166,7 @@ def _is_number(word: str, number: int) -> bool:
 
 
 def _target_page(pdf: Any, annotation: Any, index: dict[tuple[int, int], int]) -> int | None:
-    if annotation.get("/Subtype") != "/Link":
-        return None
-    destination = annotation.get("/Dest")
-    action = annotation.get("/A")
-    if destination is None and action is not None and action.get("/S") == "/GoTo":
-        destination = action.get("/D")
+    destination = link_destination(annotation)
     if isinstance(destination, (pikepdf.String, pikepdf.Name)):
         destination = _named(pdf, str(destination).lstrip("/"))
     if isinstance(destination, pikepdf.Dictionary):

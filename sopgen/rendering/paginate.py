@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from sopgen.core.parallel import available_cores, can_fork, forked_pool
-from sopgen.rendering.structure import link_descriptions
+from sopgen.rendering.structure import link_descriptions, link_destination
 
 PART = re.compile(r"<!-- sopgen:part(?: pillar=([a-z]+))? -->")
 LINK = re.compile(
@@ -543,12 +543,7 @@ def _retarget_links(joined: Any, placed: Placed, titles: dict[str, str]) -> None
 def _named_target(annotation: Any) -> str | None:
     import pikepdf
 
-    if annotation.get("/Subtype") != "/Link":
-        return None
-    destination = annotation.get("/Dest")
-    action = annotation.get("/A")
-    if destination is None and action is not None and action.get("/S") == "/GoTo":
-        destination = action.get("/D")
+    destination = link_destination(annotation)
     return str(destination) if isinstance(destination, pikepdf.String) else None
 
 

@@ -169,17 +169,25 @@ def _plain(html: str) -> str:
     return " ".join(unescape(_TAG.sub("", html)).split())
 
 
+def link_destination(annotation: Any) -> Any:
+    """Where a link annotation goes inside the file: its ``/Dest`` or its GoTo action's
+    ``/D`` (a name, or an explicit page and position); ``None`` for any other annotation."""
+    if annotation.get("/Subtype") != "/Link":
+        return None
+    destination = annotation.get("/Dest")
+    action = annotation.get("/A")
+    if destination is None and action is not None and action.get("/S") == "/GoTo":
+        destination = action.get("/D")
+    return destination
+
+
 def describe_links(pdf: Any, descriptions: dict[str, str]) -> None:
     """Give each internal link annotation that names its target the target's description."""
     import pikepdf
 
     for page in pdf.pages:
         for annotation in page.obj.get("/Annots", []):
-            if annotation.get("/Subtype") != "/Link":
-                continue
-            target = annotation.get("/Dest")
-            if target is None and "/A" in annotation and annotation.A.get("/S") == "/GoTo":
-                target = annotation.A.get("/D")
+            target = link_destination(annotation)
             if isinstance(target, pikepdf.String) and str(target) in descriptions:
                 annotation.Contents = pikepdf.String(descriptions[str(target)])
 
