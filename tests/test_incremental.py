@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from sopgen.commands.build import BuildResult, build_project
 from sopgen.commands.serve import Preview, start
 from sopgen.core.cache import forget
+from sopgen.core.errors import ValidationFailed
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading.handbook import read_handbook
 from sopgen.reading.load import Project
@@ -38,7 +39,10 @@ TEXTS = st.sampled_from([
     "Jangan klik [ini](javascript:alert(1))", "Teks <b>tebal</b> mentah", "| a | b |\n| - | - |",
     "Salin `wp-config.php` ke folder aman", "Langkah baru tanpa tanda apa pun",
 ])
-EDIT = st.tuples(st.integers(0, 11), st.sampled_from(["title", "step", "add"]), TEXTS)
+# "invisible", "note" and "role" give a warning or an error in the edited file: a file
+# with a problem is never taken from the checked procedures kept on disk.
+EDIT = st.tuples(st.integers(0, 11),
+                 st.sampled_from(["title", "step", "add", "invisible", "note", "role"]), TEXTS)
 
 
 def files_of(result: BuildResult) -> dict[str, bytes]:
@@ -56,13 +60,19 @@ def apply(project: Path, index: int, kind: str, text: str) -> None:
         path = project / "content" / "teknis" / f"{procedure['id']}.yaml"
     elif kind == "title":
         procedure["title"] = text.split("\n")[0]
+    elif kind == "invisible":  # removed with a warning at its place
+        procedure["title"] = "Judul\u200b " + text.split("\n")[0]
     else:
         steps = procedure["steps"]
         step = steps[index % len(steps)]
-        if isinstance(step, dict):
-            step["text"] = text
+        if not isinstance(step, dict):
+            step = steps[index % len(steps)] = {"text": step}
+        if kind == "note":  # the label written twice: a warning
+            step["note"] = "Catatan: " + text
+        elif kind == "role":  # a role nobody has: an error, and no build
+            step["role"] = "peran-tak-dikenal"
         else:
-            steps[index % len(steps)] = text
+            step["text"] = text
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
                     encoding="utf-8")
 
@@ -73,8 +83,12 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def build(project: Path, output: Path) -> tuple[dict[str, bytes], list[str]]:
-    result = build_project(project, BuildOptions(formats=["md", "html"]),
-                           output=output)
+    """The files and warnings of a build, or the lines of the errors that refused it."""
+    try:
+        result = build_project(project, BuildOptions(formats=["md", "html"]),
+                               output=output)
+    except ValidationFailed as refused:
+        return {}, refused.lines()
     return files_of(result), result.warnings
 
 

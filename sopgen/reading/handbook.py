@@ -19,8 +19,9 @@ from sopgen.reading.adopt import Pin, expand_adoptions
 from sopgen.reading.attachments import attachment_problems
 from sopgen.reading.labels import bring_labels
 from sopgen.reading.load import Project, load_file, load_project
+from sopgen.reading.procedurecache import materialised
 from sopgen.reading.review import reviewer_warnings
-from sopgen.reading.validate import asset_problems, language_of, validate
+from sopgen.reading.validate import asset_problems, conversion_context, language_of, validate
 from sopgen.reading.yamlcache import YamlCache
 from sopgen.reading.yamlread import LMap
 
@@ -72,6 +73,8 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
     pins: list[Pin] = []
     if snapshot is None:
         raw, problems = load_project(project, cache)
+        if "adopt" in raw:  # adoption reads the procedures' YAML
+            materialised(raw)
         if not any(p.severity == "error" for p in problems):
             pins, found = expand_adoptions(project, raw)
             problems += found
@@ -79,11 +82,15 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
     else:
         raw, problems = load_file(snapshot, project.show(snapshot))
     problems += bring_labels(project.root)
+    context = conversion_context()
+    materialised(raw, keep=lambda converted: converted.context == context)
     language = language_of(raw)
     handbook: Handbook | None = None
     if not any(p.severity == "error" for p in problems):
         handbook, found = validate(raw)
         problems += found
+        if handbook is not None and cache is not None:
+            cache.keep(handbook.procedures, problems, context)
     else:  # report the readable files' own mistakes now too, not in a second round
         problems += [p for p in validate(raw)[1] if _local(p, raw)]
     if handbook is not None:

@@ -27,6 +27,7 @@ from sopgen.core.model import VERSION
 from sopgen.core.problems import Loc, Problem
 from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
 from sopgen.reading.load import Project, load_file
+from sopgen.reading.procedurecache import Converted
 from sopgen.reading.yamlread import LMap, LSeq, located
 
 HEADER = "# sopgen release snapshot: the frozen content of this version. Do not edit.\n"
@@ -34,6 +35,8 @@ HEADER = "# sopgen release snapshot: the frozen content of this version. Do not 
 
 def plain(value: object) -> object:
     """Located data as plain dicts, lists and strings, in written order."""
+    if isinstance(value, Converted):  # a procedure taken from the cache: its YAML
+        return plain(value.raw())
     if isinstance(value, LMap | dict):
         return {str(key): plain(item) for key, item in value.items()}
     if isinstance(value, LSeq | list):

@@ -43,6 +43,7 @@ from sopgen.core.model import (
 )
 from sopgen.core.problems import Loc, Problem, size_text
 from sopgen.core.schedule import known_timezone
+from sopgen.reading.procedurecache import Converted
 from sopgen.reading.yamlread import (
     CURLY_QUOTES,
     LMap,
@@ -82,6 +83,12 @@ def validate(raw: LMap) -> tuple[Handbook | None, list[Problem]]:
     return handbook, problems
 
 
+def conversion_context() -> str:
+    """What converting a procedure depends on beyond its file: the callout labels of every
+    catalogue (a project may bring one). A stored conversion is used only in the same."""
+    return "\n".join(_own_label(kind).pattern for kind in model.CALLOUT_KINDS)
+
+
 def language_of(raw: LMap) -> str:
     """The document's language if it is a valid one, for phrasing messages early."""
     document = raw.get("document")
@@ -109,6 +116,8 @@ class _Converter:
 
     def dataclass(self, cls: type, raw: object, loc: Loc,
                   f: dataclasses.Field[Any] | None = None) -> object | None:
+        if type(raw) is Converted:  # converted by an earlier build (see procedurecache)
+            return raw.procedure
         if isinstance(raw, LStr) and cls in PLAIN_TEXT_FIELD:  # a step's text, a record's name
             text = self.text(raw, raw.loc, _plain_text_field(cls, f.name if f else None))
             made: object = cls(**{PLAIN_TEXT_FIELD[cls]: cast(str, text)})

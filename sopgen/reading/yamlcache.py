@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from sopgen.core.cache import digest
+from sopgen.core.model import Procedure
 from sopgen.core.problems import Loc, Problem
+from sopgen.reading import procedurecache
+from sopgen.reading.procedurecache import Converted, Unfit
 from sopgen.reading.yamlread import (
     MAX_FILE_BYTES,
     Budget,
@@ -42,21 +45,13 @@ class YamlCache:
 
     def __init__(self, folder: Path | None) -> None:
         self.path = folder / "yaml" / "files.txt" if folder is not None else None
-        self.entries = self._load()
+        self.entries = _load(self.path, _FORMAT)
         self.used: dict[str, str] = {}
-
-    def _load(self) -> dict[str, str]:
-        """Each entry's JSON by its key, parsed only when its file is read."""
-        if self.path is None:
-            return {}
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except (OSError, ValueError):  # none yet, or not text: every file is read
-            return {}
-        lines = text.split("\n")
-        if lines[0] != _FORMAT:
-            return {}
-        return dict(line.split("\t", 1) for line in lines[1:] if "\t" in line)
+        # checked procedures (``procedurecache``): stored, used, and files that may be
+        self.procedures_path = self.path.with_name("procedures.txt") if self.path else None
+        self.procedures = _load(self.procedures_path, procedurecache.FORMAT)
+        self.procedures_used: dict[str, str] = {}
+        self.fresh: dict[str, tuple[str, int, LMap]] = {}
 
     def read(self, path: Path, shown_as: str, budget: Budget) -> tuple[object, list[Problem]]:
         """``read_yaml(path, shown_as, budget)``, from the cache when the bytes are known."""
@@ -69,10 +64,14 @@ class YamlCache:
         if raw is None:  # too large or unreadable: read_yaml says so
             return read_yaml(path, shown_as, budget)
         key = digest("yaml-reading", shown_as, raw)
+        converted = self._converted(path, shown_as, raw, key, budget)
+        if converted is not None:
+            return converted, []
         known = _decoded(self.entries.get(key), key, shown_as, raw)
         if known is not None and budget.nodes - known[2] >= 0:
             budget.nodes -= known[2]
             self.used[key] = self.entries[key]
+            self._may_keep(shown_as, raw, known[0], known[1], known[2])
             return known[0], known[1]
         before = budget.nodes
         data, problems = read_yaml(path, shown_as, budget)
@@ -81,21 +80,115 @@ class YamlCache:
             entry = _entry(key, data, problems, before - budget.nodes)
             if entry is not None:
                 self.used[key] = json.dumps(entry, ensure_ascii=False)
+                self._may_keep(shown_as, raw, data, problems, before - budget.nodes)
         return data, problems
 
     def save(self) -> None:
         """Write the entries used by this build, when they differ from what was stored."""
-        if self.path is None or self.used.keys() == self.entries.keys():
+        if self.path is None:
             return
+        # whole entries compared (the same objects when kept: fast), as a damaged entry
+        # made again has the key it had
+        if self.used != self.entries:
+            _save(self.path, _FORMAT, self.used)
+        if self.procedures_path and self.procedures_used != self.procedures:
+            _save(self.procedures_path, procedurecache.FORMAT, self.procedures_used)
+
+    # --- checked procedures (see ``procedurecache``)
+
+    def _converted(self, path: Path, shown_as: str, raw: bytes, key: str,
+                   budget: Budget) -> LMap | None:
+        """The file as a ``Converted`` procedure under ``procedure:``, when it is stored
+        and so is its YAML reading (which gives the procedure's text back if needed)."""
+        checked_key = digest("checked-procedure", shown_as, raw)
+        text, reading = self.procedures.get(checked_key), self.entries.get(key)
+        if text is None or reading is None:
+            return None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".files.", dir=self.path.parent)
-            with os.fdopen(handle, "w", encoding="utf-8") as out:  # two builds may share it
-                out.write("\n".join([_FORMAT, *(f"{key}\t{entry}"
-                                                  for key, entry in self.used.items())]))
-            os.replace(temporary, self.path)
-        except OSError:  # a cache that cannot be written only costs time
-            return
+            entry = json.loads(text)
+            if not isinstance(entry, dict) or entry.get("key") != checked_key:
+                return None  # foreign: never trusted for this file
+            lines = raw.decode("utf-8-sig").splitlines()
+            procedure = procedurecache.decode(entry["procedure"], shown_as, lines)
+            nodes, context, where = entry["nodes"], entry["context"], entry["file"]
+            file_loc, key_loc, value_loc = (Loc(shown_as, where[i], where[i + 1])
+                                            for i in (0, 2, 4))
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+            return None  # not in the shape this version writes: read afresh
+        if type(procedure) is not Procedure or type(nodes) is not int or \
+                type(context) is not str or budget.nodes - nodes < 0:
+            return None
+        budget.nodes -= nodes
+        self.used[key], self.procedures_used[checked_key] = reading, text
+        mapping = LMap()
+        mapping.loc, mapping.key_locs, mapping.value_locs = \
+            file_loc, {"procedure": key_loc}, {"procedure": value_loc}
+        mapping["procedure"] = Converted(procedure, context,
+                                         partial(self._reading, path, shown_as, raw, key, nodes))
+        return mapping
+
+    def _reading(self, path: Path, shown_as: str, raw: bytes, key: str, nodes: int) -> object:
+        """The procedure's YAML, for what needs the text rather than the procedure (the
+        procedure converted from it again may then be stored in a new context)."""
+        known = _decoded(self.entries.get(key), key, shown_as, raw)
+        data = known[0] if known is not None else read_yaml(path, shown_as, Budget())[0]
+        assert isinstance(data, LMap)  # it was this mapping when the entry was made
+        self.fresh[shown_as] = (digest("checked-procedure", shown_as, raw), nodes, data)
+        return data["procedure"]
+
+    def _may_keep(self, shown_as: str, raw: bytes, data: object, problems: list[Problem],
+                  nodes: int) -> None:
+        """Remember a file of one procedure read without a word: ``keep`` may store it."""
+        if self.path is not None and not problems and type(data) is LMap and \
+                list(data) == ["procedure"] and type(data["procedure"]) is LMap:
+            self.fresh[shown_as] = (digest("checked-procedure", shown_as, raw), nodes, data)
+
+    def keep(self, procedures: list[Procedure], problems: list[Problem],
+             context: str) -> None:
+        """Store each procedure of a file read afresh that converted without a problem
+        anywhere in its file; ``context`` is what conversion depended on beyond the file."""
+        troubled = {problem.loc.file for problem in problems}
+        for procedure in procedures:
+            name = getattr(procedure.id, "loc", Loc("")).file
+            fresh = self.fresh.get(name)
+            if fresh is None or name in troubled or procedure.adopted is not None:
+                continue
+            checked_key, nodes, data = fresh
+            try:
+                encoded = procedurecache.encode(procedure, name)
+            except Unfit:
+                continue
+            where = [*data.loc[1:], *data.key_locs["procedure"][1:],
+                     *data.value_locs["procedure"][1:]]
+            self.procedures_used[checked_key] = json.dumps(
+                {"key": checked_key, "nodes": nodes, "context": context, "file": where,
+                 "procedure": encoded}, ensure_ascii=False)
+
+
+def _load(path: Path | None, header: str) -> dict[str, str]:
+    """Each entry's JSON by its key, parsed only when its file is read."""
+    if path is None:
+        return {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError):  # none yet, or not text: every file is read
+        return {}
+    lines = text.split("\n")
+    if lines[0] != header:
+        return {}
+    return dict(line.split("\t", 1) for line in lines[1:] if "\t" in line)
+
+
+def _save(path: Path, header: str, entries: dict[str, str]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:  # two builds may share it
+            out.write("\n".join([header, *(f"{key}\t{entry}"
+                                            for key, entry in entries.items())]))
+        os.replace(temporary, path)
+    except OSError:  # a cache that cannot be written only costs time
+        return
 
 
 def _entry(key: str, data: object, problems: list[Problem], nodes: int) -> dict[str, Any] | None:

@@ -1,0 +1,192 @@
+"""Checked procedures kept on disk between builds: a new process converts only the files
+that changed.
+
+A file holding one procedure (``procedure:`` at its top) that was read and converted
+without a single problem is stored as the ``Procedure`` it became, every text with its
+line, column and span, under a key that hashes sopgen's version, the name the file is
+shown by and its exact bytes (``core/cache.digest``). The next build takes the procedure
+from there instead of reading the YAML and walking the model again. What conversion
+depends on beyond the file (the callout labels of every catalogue, a project may add
+one) is stored as ``context`` and compared before an entry is used. Checks that need the
+whole handbook (cross-references, reviewer warnings) still run on every procedure.
+
+The merged content then holds a ``Converted`` where the procedure's YAML would be; it
+gives that YAML back (``raw``) for whatever needs the text itself, such as a release's
+snapshot. Like ``yamlcache``, values are plain JSON and an entry that is foreign, cut
+short or not in the expected shape is ignored: the file is read afresh.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from functools import cache, partial
+from typing import Any
+
+from sopgen.core import model
+from sopgen.core.problems import Loc
+from sopgen.reading.yamlread import LMap, LSeq, LStr, Span
+
+_TEXT, _RECORD, _LIST, _TUPLE, _DATE = 0, 1, 2, 3, 4
+FORMAT = "sopgen checked procedures 1"
+
+# Every class a procedure is made of, by name (a stored name outside it is refused).
+CLASSES: dict[str, type] = {cls.__name__: cls for cls in (
+    model.Procedure, model.Step, model.Decision, model.Figure, model.Record,
+    model.Attachment, model.Reference, model.Schedule, model.Adoption)}
+
+
+class Unfit(Exception):
+    """A value this cache does not store exactly: the procedure is converted each time."""
+
+
+class Converted:
+    """A procedure taken from the cache, standing where its YAML mapping would be."""
+
+    def __init__(self, procedure: model.Procedure, context: str,
+                 raw: Callable[[], object]) -> None:
+        self.procedure = procedure
+        self.context = context
+        self._raw = raw
+
+    def raw(self) -> object:
+        """The procedure's YAML as read (an ``LMap``), made when first asked for."""
+        return self._raw()
+
+
+def materialised(raw: LMap, keep: Callable[[Converted], bool] = lambda _: False) -> int:
+    """Put each procedure's YAML back in ``raw`` in place of its ``Converted``, except those
+    ``keep`` accepts; how many are left."""
+    procedures = raw.get("procedures")
+    if not isinstance(procedures, LSeq):
+        return 0
+    left = 0
+    for index, item in enumerate(procedures):
+        if type(item) is Converted:
+            if keep(item):
+                left += 1
+            else:
+                procedures[index] = item.raw()
+    return left
+
+
+# ---------------------------------------------------------------- encoding
+
+def encode(value: object, name: str) -> Any:
+    """A procedure's values as JSON lists; every location must be in file ``name``."""
+    kind = type(value)
+    if value is None or kind in (bool, int, str):
+        return value
+    if kind is LStr:
+        return _text(value, name)
+    if kind is list:
+        return [_LIST, [encode(item, name) for item in value]]  # type: ignore[attr-defined]
+    if kind is tuple:
+        return [_TUPLE, [encode(item, name) for item in value]]  # type: ignore[attr-defined]
+    if kind is dt.date:
+        return [_DATE, value.isoformat()]  # type: ignore[attr-defined]
+    if CLASSES.get(kind.__name__) is kind:
+        fields = {f.name: encode(getattr(value, f.name), name)
+                  for f in dataclasses.fields(value)  # type: ignore[arg-type]
+                  if not _default(f, getattr(value, f.name))}
+        return [_RECORD, kind.__name__, fields]
+    raise Unfit(kind.__name__)
+
+
+def _text(value: Any, name: str) -> list[Any]:
+    if set(vars(value)) - {"loc", "span"}:
+        raise Unfit("text with more than a place")
+    loc, span = value.loc, value.span
+    if type(loc) is not Loc or loc.file != name:
+        raise Unfit("text from another file")
+    if span is None:
+        return [_TEXT, loc.line, loc.col, str(value)]
+    if span.name != name:
+        raise Unfit("span in another file")
+    return [_TEXT, loc.line, loc.col, str(value), *span.start, *span.end]
+
+
+def _default(f: dataclasses.Field[Any], value: object) -> bool:
+    """A value the constructor gives anyway: left out of the entry."""
+    if f.default is not dataclasses.MISSING:
+        return type(value) is type(f.default) and value == f.default
+    if f.default_factory is not dataclasses.MISSING:
+        made = f.default_factory()
+        return type(value) is type(made) and value == made and not value
+    return False
+
+
+def decode(stored: Any, name: str, lines: list[str]) -> Any:
+    """``encode``'s value as it was: the same classes, texts, locations and spans."""
+
+    def value(item: Any) -> Any:  # a closure: ~60 values a procedure, 10⁵ a handbook
+        if type(item) is not list:
+            return item
+        tag = item[0]
+        if tag == _TEXT:
+            text = LStr(item[3])
+            text.loc = _loc((name, item[1], item[2]))
+            if len(item) == 8:
+                text.span = Span(name, lines, (item[4], item[5]), (item[6], item[7]))
+            return text
+        if tag == _RECORD:
+            return _made(CLASSES[item[1]], {key: value(part) for key, part in item[2].items()})
+        if tag == _LIST:
+            return [value(part) for part in item[1]]
+        if tag == _TUPLE:
+            return tuple(value(part) for part in item[1])
+        if tag == _DATE:
+            return dt.date.fromisoformat(item[1])
+        raise ValueError(tag)
+
+    return value(stored)
+
+
+def _made(cls: type, values: dict[str, Any]) -> Any:
+    """``cls(**values)`` as its ``__init__`` makes it, without a frozen dataclass's
+    ``object.__setattr__`` per field (the model has no ``__post_init__`` and no slots)."""
+    made: Any = object.__new__(cls)
+    fields = made.__dict__
+    for name, default, factory in _defaults(cls):
+        fields[name] = default if factory is None else factory()
+    fields.update(values)
+    if len(fields) != len(_defaults(cls)) + len(_required(cls)):
+        raise ValueError(cls.__name__)  # a required field missing, or one it does not have
+    return made
+
+
+@cache
+def _defaults(cls: type) -> tuple[tuple[str, Any, Callable[[], Any] | None], ...]:
+    """Each field with a default: its name, the default, or what makes one."""
+    return tuple((f.name, f.default,
+                  None if f.default_factory is dataclasses.MISSING else f.default_factory)
+                 for f in dataclasses.fields(cls)
+                 if f.default is not dataclasses.MISSING
+                 or f.default_factory is not dataclasses.MISSING)
+
+
+@cache
+def _required(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls)) - {
+        name for name, _, _ in _defaults(cls)}
+
+
+# Loc(name, line, col) without NamedTuple's keyword handling: made once per text.
+_loc: Callable[[tuple[str, int, int]], Loc] = partial(tuple.__new__, Loc)
+
+
+def same(left: object, right: object) -> bool:
+    """Equal values with equal types, locations and spans, all the way down."""
+    if type(left) is not type(right):
+        return False
+    if type(left) is LStr:
+        return (left == right and left.loc == right.loc
+                and left.span == right.span)
+    if isinstance(left, list | tuple):
+        return len(left) == len(right) and all(  # type: ignore[arg-type]
+            same(a, b) for a, b in zip(left, right, strict=True))  # type: ignore[call-overload]
+    if dataclasses.is_dataclass(left):
+        return all(same(getattr(left, f.name), getattr(right, f.name))
+                   for f in dataclasses.fields(left))
+    return left == right

@@ -1,0 +1,170 @@
+"""Checked procedures kept on disk (``reading/procedurecache.py``) give back exactly what
+reading and converting the file gives: the same values, locations, spans and problems."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sopgen.core import model
+from sopgen.core.cache import forget
+from sopgen.core.errors import ValidationFailed
+from sopgen.core.problems import Loc
+from sopgen.reading import procedurecache
+from sopgen.reading.handbook import Checked, read_handbook
+from sopgen.reading.procedurecache import Converted, Unfit
+from sopgen.reading.releases import content_digest, snapshot_text
+from sopgen.reading.yamlcache import YamlCache
+from sopgen.reading.yamlread import LStr
+from tests.conftest import ROOT
+
+TODAY = model.dt.date(2026, 6, 1)
+
+
+def copied(tmp_path: Path) -> Path:
+    """The sample project (one procedure a file, releases included) to edit."""
+    project = tmp_path / "project"
+    for part in ("content", "releases"):
+        shutil.copytree(ROOT / part, project / part)
+    return project
+
+
+def read(project: Path, cache: Path | None) -> Checked:
+    forget()  # what a new process knows: only what is on disk
+    readings = YamlCache(cache) if cache is not None else None
+    checked = read_handbook(project, today=TODAY, cache=readings)
+    if readings is not None:
+        readings.save()
+    return checked
+
+
+def converted(checked: Checked) -> list[Converted]:
+    return [item for item in checked.raw.get("procedures") or [] if type(item) is Converted]
+
+
+def assert_same_reading(cached: Checked, clean: Checked) -> None:
+    assert procedurecache.same(cached.handbook, clean.handbook)
+    assert cached.problems == clean.problems
+    assert [problem.loc for problem in cached.problems] == [p.loc for p in clean.problems]
+    assert cached.warnings == clean.warnings
+
+
+def test_a_procedure_from_the_cache_equals_one_read_afresh(tmp_path: Path) -> None:
+    project = copied(tmp_path)
+    clean = read(project, None)
+    first = read(project, tmp_path / "cache")
+    assert not converted(first)  # nothing stored yet
+    second = read(project, tmp_path / "cache")
+    assert converted(second), "no procedure came from the cache"
+    assert_same_reading(first, clean)
+    assert_same_reading(second, clean)
+    # what a release compares: the YAML itself, given back by each Converted
+    assert snapshot_text(second.raw) == snapshot_text(clean.raw)
+    assert content_digest(second.raw) == content_digest(clean.raw)
+
+
+def test_a_file_with_a_warning_is_always_converted_again(tmp_path: Path) -> None:
+    project = copied(tmp_path)
+    path = next(path for path in sorted((project / "content").rglob("*.yaml"))
+                if path.read_text(encoding="utf-8").startswith("procedure:")
+                or "\nprocedure:" in path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  title: ", "  title: Baru\u200b ", 1), encoding="utf-8")
+    clean = read(project, None)
+    assert any(p.code == "invisible_removed" for p in clean.problems)
+    read(project, tmp_path / "cache")
+    again = read(project, tmp_path / "cache")
+    shown = path.relative_to(project).as_posix()
+    assert all(located_in(item) != shown for item in converted(again))
+    assert_same_reading(again, clean)
+
+
+def located_in(item: Converted) -> str:
+    return item.procedure.id.loc.file  # type: ignore[attr-defined,no-any-return]
+
+
+def test_an_error_elsewhere_is_reported_as_by_a_clean_read(tmp_path: Path) -> None:
+    project = copied(tmp_path)
+    read(project, tmp_path / "cache")
+    read(project, tmp_path / "cache")
+    roles = next(path for path in sorted((project / "content").rglob("*.yaml"))
+                 if "roles:" in path.read_text(encoding="utf-8"))
+    text = roles.read_text(encoding="utf-8")
+    roles.write_text(text.replace("- id: ", "- id: x", 1), encoding="utf-8")
+    with pytest.raises(ValidationFailed) as clean:
+        read(project, None)
+    with pytest.raises(ValidationFailed) as cached:
+        read(project, tmp_path / "cache")
+    assert cached.value.lines() == clean.value.lines()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "foreign", "garbled", "unknown class",
+                                    "other format", "other context"])
+def test_a_damaged_stale_or_foreign_entry_is_ignored(tmp_path: Path, damage: str) -> None:
+    project = copied(tmp_path)
+    clean = read(project, None)
+    read(project, tmp_path / "cache")
+    index = tmp_path / "cache" / "yaml" / "procedures.txt"
+    header, *lines = index.read_text(encoding="utf-8").split("\n")
+    assert len(lines) >= 2
+    keys = [line.split("\t")[0] for line in lines]
+    entries = [line.split("\t")[1] for line in lines]
+    changed = {
+        "truncated": [f"{keys[0]}\t{entries[0][:len(entries[0]) // 2]}", *lines[1:]],
+        # the second file's procedure filed under the first one's key
+        "foreign": [f"{keys[0]}\t{entries[1]}", *lines[1:]],
+        "garbled": [f"{key}\t[1, 2]" for key in keys],
+        "unknown class": [line.replace('"Procedure"', '"Handbook"') for line in lines],
+        "other format": None,
+        # stored by a build whose catalogues gave the callouts other labels
+        "other context": [line.replace('"context": "', '"context": "x', 1) for line in lines],
+    }[damage]
+    if changed is None:
+        index.write_text("\n".join(["something else", *lines]), encoding="utf-8")
+    else:
+        index.write_text("\n".join([header, *changed]), encoding="utf-8")
+    again = read(project, tmp_path / "cache")
+    assert_same_reading(again, clean)
+    if damage in ("garbled", "unknown class", "other format", "other context"):
+        assert not converted(again)
+    assert converted(read(project, tmp_path / "cache")), "not stored again"
+
+
+def test_an_edited_file_is_converted_again(tmp_path: Path) -> None:
+    project = copied(tmp_path)
+    read(project, tmp_path / "cache")
+    read(project, tmp_path / "cache")
+    path = next(path for path in sorted((project / "content").rglob("*.yaml"))
+                if "\n  title: " in path.read_text(encoding="utf-8")
+                and "procedure:" in path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n  title: ", "\n  title: Diubah ", 1), encoding="utf-8")
+    cached, clean = read(project, tmp_path / "cache"), read(project, None)
+    assert_same_reading(cached, clean)
+    shown = path.relative_to(project).as_posix()
+    assert all(located_in(item) != shown for item in converted(cached))
+    assert any(str(p.title).startswith("Diubah ") for p in cached.handbook.procedures)
+
+
+def test_a_text_from_another_file_is_not_stored() -> None:
+    title = LStr("Judul")
+    title.loc = Loc("content/a.yaml", 3, 10)
+    with pytest.raises(Unfit):
+        procedurecache.encode(title, "content/b.yaml")
+    assert procedurecache.encode(title, "content/a.yaml") == [0, 3, 10, "Judul"]
+
+
+def test_made_without_init_is_what_init_makes() -> None:
+    """``decode`` fills the fields itself: that is only the same while the model's classes
+    have no ``__post_init__`` and no slots."""
+    for cls in procedurecache.CLASSES.values():
+        assert dataclasses.is_dataclass(cls) and "__post_init__" not in vars(cls)
+        assert not hasattr(cls, "__slots__")
+    step = model.Step(text="Buka panel")
+    made = procedurecache.decode(procedurecache.encode(step, "x"), "x", [])
+    assert procedurecache.same(made, step) and vars(made) == vars(step)
+    with pytest.raises(ValueError):  # a required field missing
+        procedurecache.decode([1, "Step", {}], "x", [])
