@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sopgen.core import model
-from sopgen.core.cache import forget
+from sopgen.core.cache import CONTENT_MEMO, digest, forget
 from sopgen.core.errors import ValidationFailed
 from sopgen.core.problems import Loc
 from sopgen.reading import procedurecache
@@ -61,6 +61,8 @@ def test_a_procedure_from_the_cache_equals_one_read_afresh(tmp_path: Path) -> No
     assert converted(second), "no procedure came from the cache"
     assert_same_reading(first, clean)
     assert_same_reading(second, clean)
+    for item in converted(second):  # the rendering's key, stored with it
+        assert getattr(item.procedure, CONTENT_MEMO) == digest(repr(item.procedure))
     # what a release compares: the YAML itself, given back by each Converted
     assert snapshot_text(second.raw) == snapshot_text(clean.raw)
     assert content_digest(second.raw) == content_digest(clean.raw)

@@ -63,6 +63,20 @@ def digest(*parts: bytes | str) -> str:
     return hasher.hexdigest()
 
 
+# The digest of a model object's whole content, kept on the (frozen) object once made: the
+# rendering's key for a procedure's sections; a procedure from the reading cache comes with it.
+CONTENT_MEMO = "_content_digest_memo"
+
+
+def content_key(value: object) -> str:
+    """``digest(repr(value))``, made once per object."""
+    known: str | None = getattr(value, CONTENT_MEMO, None)
+    if known is None:
+        known = digest(repr(value))
+        object.__setattr__(value, CONTENT_MEMO, known)
+    return known
+
+
 class Store:
     """JSON values by kind and key, in memory and (when given a folder) on disk."""
 

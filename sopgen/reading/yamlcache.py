@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sopgen.core.cache import digest
+from sopgen.core.cache import CONTENT_MEMO, content_key, digest
 from sopgen.core.model import Procedure
 from sopgen.core.problems import Loc, Problem
 from sopgen.reading import procedurecache
@@ -111,13 +111,15 @@ class YamlCache:
             lines = raw.decode("utf-8-sig").splitlines()
             procedure = procedurecache.decode(entry["procedure"], shown_as, lines)
             nodes, context, where = entry["nodes"], entry["context"], entry["file"]
+            content = entry["content"]
             file_loc, key_loc, value_loc = (Loc(shown_as, where[i], where[i + 1])
                                             for i in (0, 2, 4))
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None  # not in the shape this version writes: read afresh
         if type(procedure) is not Procedure or type(nodes) is not int or \
-                type(context) is not str or budget.nodes - nodes < 0:
+                type(context) is not str or type(content) is not str or budget.nodes - nodes < 0:
             return None
+        object.__setattr__(procedure, CONTENT_MEMO, content)  # as content_key made it
         budget.nodes -= nodes
         self.used[key], self.procedures_used[checked_key] = reading, text
         mapping = LMap()
@@ -162,7 +164,7 @@ class YamlCache:
                      *data.value_locs["procedure"][1:]]
             self.procedures_used[checked_key] = json.dumps(
                 {"key": checked_key, "nodes": nodes, "context": context, "file": where,
-                 "procedure": encoded}, ensure_ascii=False)
+                 "content": content_key(procedure), "procedure": encoded}, ensure_ascii=False)
 
 
 def _load(path: Path | None, header: str) -> dict[str, str]:

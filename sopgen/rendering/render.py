@@ -21,7 +21,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from sopgen.core import model
-from sopgen.core.cache import Store, digest, process_memo, user_cache
+from sopgen.core.cache import Store, content_key, digest, process_memo, user_cache
 from sopgen.core.catalogue import Catalogue, catalogue
 from sopgen.core.errors import SopgenError
 from sopgen.core.gcpause import paused_gc
@@ -320,7 +320,7 @@ class Fragments:
         and the Markdown handbook both ask)."""
         known = self._content.get(id(procedure))
         if known is None or known[0] is not procedure:
-            known = self._content[id(procedure)] = (procedure, digest(repr(procedure)))
+            known = self._content[id(procedure)] = (procedure, content_key(procedure))
         return known[1]
 
     def kept(self, count: int) -> bool:
