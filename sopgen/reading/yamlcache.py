@@ -45,13 +45,22 @@ class YamlCache:
 
     def __init__(self, folder: Path | None) -> None:
         self.path = folder / "yaml" / "files.txt" if folder is not None else None
-        self.entries = _load(self.path, _FORMAT)
+        self._entries: dict[str, str] | None = None  # loaded when a file is not converted
         self.used: dict[str, str] = {}
-        # checked procedures (``procedurecache``): stored, used, and files that may be
+        # checked procedures (``procedurecache``): stored, used, files that may be, and
+        # the readings of those taken from there (kept, unread, when the readings are saved)
         self.procedures_path = self.path.with_name("procedures.txt") if self.path else None
         self.procedures = _load(self.procedures_path, procedurecache.FORMAT)
         self.procedures_used: dict[str, str] = {}
         self.fresh: dict[str, tuple[str, int, LMap]] = {}
+        self.converted: list[str] = []
+
+    @property
+    def entries(self) -> dict[str, str]:
+        """Each file's reading by its key: read from disk only when first needed."""
+        if self._entries is None:
+            self._entries = _load(self.path, _FORMAT)
+        return self._entries
 
     def read(self, path: Path, shown_as: str, budget: Budget) -> tuple[object, list[Problem]]:
         """``read_yaml(path, shown_as, budget)``, from the cache when the bytes are known."""
@@ -71,7 +80,7 @@ class YamlCache:
         if known is not None and budget.nodes - known[2] >= 0:
             budget.nodes -= known[2]
             self.used[key] = self.entries[key]
-            self._may_keep(shown_as, raw, known[0], known[1], known[2])
+            self._may_keep(shown_as, key, known[0], known[1], known[2])
             return known[0], known[1]
         before = budget.nodes
         data, problems = read_yaml(path, shown_as, budget)
@@ -80,17 +89,21 @@ class YamlCache:
             entry = _entry(key, data, problems, before - budget.nodes)
             if entry is not None:
                 self.used[key] = json.dumps(entry, ensure_ascii=False)
-                self._may_keep(shown_as, raw, data, problems, before - budget.nodes)
+                self._may_keep(shown_as, key, data, problems, before - budget.nodes)
         return data, problems
 
     def save(self) -> None:
         """Write the entries used by this build, when they differ from what was stored."""
         if self.path is None:
             return
-        # whole entries compared (the same objects when kept: fast), as a damaged entry
-        # made again has the key it had
-        if self.used != self.entries:
-            _save(self.path, _FORMAT, self.used)
+        if self._entries is not None:  # else every file was converted: nothing changed
+            for key in self.converted:
+                if key in self._entries:
+                    self.used.setdefault(key, self._entries[key])
+            # whole entries compared (the same objects when kept: fast), as a damaged
+            # entry made again has the key it had
+            if self.used != self._entries:
+                _save(self.path, _FORMAT, self.used)
         if self.procedures_path and self.procedures_used != self.procedures:
             _save(self.procedures_path, procedurecache.FORMAT, self.procedures_used)
 
@@ -99,10 +112,10 @@ class YamlCache:
     def _converted(self, path: Path, shown_as: str, raw: bytes, key: str,
                    budget: Budget) -> LMap | None:
         """The file as a ``Converted`` procedure under ``procedure:``, when it is stored
-        and so is its YAML reading (which gives the procedure's text back if needed)."""
-        checked_key = digest("checked-procedure", shown_as, raw)
-        text, reading = self.procedures.get(checked_key), self.entries.get(key)
-        if text is None or reading is None:
+        (its YAML reading, or the file itself, gives the procedure's text if needed)."""
+        checked_key = digest("checked-procedure", key)
+        text = self.procedures.get(checked_key)
+        if text is None:
             return None
         try:
             entry = json.loads(text)
@@ -121,7 +134,8 @@ class YamlCache:
             return None
         object.__setattr__(procedure, CONTENT_MEMO, content)  # as content_key made it
         budget.nodes -= nodes
-        self.used[key], self.procedures_used[checked_key] = reading, text
+        self.procedures_used[checked_key] = text
+        self.converted.append(key)
         mapping = LMap()
         mapping.loc, mapping.key_locs, mapping.value_locs = \
             file_loc, {"procedure": key_loc}, {"procedure": value_loc}
@@ -134,16 +148,17 @@ class YamlCache:
         procedure converted from it again may then be stored in a new context)."""
         known = _decoded(self.entries.get(key), key, shown_as, raw)
         data = known[0] if known is not None else read_yaml(path, shown_as, Budget())[0]
-        assert isinstance(data, LMap)  # it was this mapping when the entry was made
-        self.fresh[shown_as] = (digest("checked-procedure", shown_as, raw), nodes, data)
+        if not isinstance(data, LMap) or "procedure" not in data:
+            return None  # changed on disk since it was read: reported as an empty item
+        self._may_keep(shown_as, key, data, [], nodes)
         return data["procedure"]
 
-    def _may_keep(self, shown_as: str, raw: bytes, data: object, problems: list[Problem],
+    def _may_keep(self, shown_as: str, key: str, data: object, problems: list[Problem],
                   nodes: int) -> None:
         """Remember a file of one procedure read without a word: ``keep`` may store it."""
         if self.path is not None and not problems and type(data) is LMap and \
                 list(data) == ["procedure"] and type(data["procedure"]) is LMap:
-            self.fresh[shown_as] = (digest("checked-procedure", shown_as, raw), nodes, data)
+            self.fresh[shown_as] = (digest("checked-procedure", key), nodes, data)
 
     def keep(self, procedures: list[Procedure], problems: list[Problem],
              context: str) -> None:
