@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sopgen.core import model
 from sopgen.core.cache import CONTENT_MEMO, digest, forget
@@ -32,10 +33,10 @@ def copied(tmp_path: Path) -> Path:
     return project
 
 
-def read(project: Path, cache: Path | None) -> Checked:
+def read(project: Path, cache: Path | None, today: model.dt.date = TODAY) -> Checked:
     forget()  # what a new process knows: only what is on disk
     readings = YamlCache(cache) if cache is not None else None
-    checked = read_handbook(project, today=TODAY, cache=readings)
+    checked = read_handbook(project, today=today, cache=readings)
     if readings is not None:
         readings.save()
     return checked
@@ -170,3 +171,72 @@ def test_made_without_init_is_what_init_makes() -> None:
     assert procedurecache.same(made, step) and vars(made) == vars(step)
     with pytest.raises(ValueError):  # a required field missing
         procedurecache.decode([1, "Step", {}], "x", [])
+
+
+# ---------------------------------------------------------------- the checks' results
+# (``reading/checkcache.py``): kept per procedure, checked again when anything they read
+# changes, here when only another file or the day changed.
+
+def test_a_change_elsewhere_checks_each_procedure_again(tmp_path: Path) -> None:
+    project = copied(tmp_path)
+    first, second = project / "content" / "teknis" / "TEK-01.yaml", \
+        project / "content" / "teknis" / "TEK-02.yaml"
+    text = first.read_text(encoding="utf-8")  # names a step TEK-02 does not have
+    first.write_text(text.replace("  purpose: |\n", "  purpose: |\n    Lihat TEK-02 langkah 40.\n",
+                                  1), encoding="utf-8")
+    read(project, tmp_path / "cache")
+    cached, clean = read(project, tmp_path / "cache"), read(project, None)
+    assert_same_reading(cached, clean)
+    assert any(p.code == "unknown_step" and p.params["count"] for p in cached.problems)
+    data = yaml.safe_load(second.read_text(encoding="utf-8"))  # TEK-02 gets one step more
+    data["procedure"]["steps"].append("Catat hasil pembaruan di log pemeliharaan.")
+    second.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                      encoding="utf-8")
+    cached, clean = read(project, tmp_path / "cache"), read(project, None)
+    assert_same_reading(cached, clean)  # TEK-01's warning counts TEK-02's steps anew
+    later = model.dt.date(2031, 1, 1)  # another day: reviews fall due
+    cached = read(project, tmp_path / "cache", later)
+    assert_same_reading(cached, read(project, None, later))
+    assert {p.code for p in cached.problems} != {p.code for p in clean.problems}
+
+
+def test_a_role_removed_elsewhere_is_an_error_again(tmp_path: Path) -> None:
+    project = copied(tmp_path)
+    read(project, tmp_path / "cache")
+    read(project, tmp_path / "cache")
+    roles = project / "content" / "peran.yaml"
+    roles.write_text(roles.read_text(encoding="utf-8").replace("- id: admin-web",
+                                                               "- id: admin-situs"),
+                     encoding="utf-8")
+    with pytest.raises(ValidationFailed) as clean:
+        read(project, None)
+    with pytest.raises(ValidationFailed) as cached:
+        read(project, tmp_path / "cache")
+    assert cached.value.lines() == clean.value.lines()
+    assert any("admin-web" in line for line in clean.value.lines())
+
+
+@pytest.mark.parametrize("damage", ["truncated", "foreign", "garbled", "other format"])
+def test_a_damaged_or_foreign_check_entry_is_ignored(tmp_path: Path, damage: str) -> None:
+    project = copied(tmp_path)
+    clean = read(project, None)
+    read(project, tmp_path / "cache")
+    index = tmp_path / "cache" / "yaml" / "checks.txt"
+    header, *lines = index.read_text(encoding="utf-8").split("\n")
+    with_problems = [line for line in lines if '"problems": []' not in line]
+    assert with_problems, "no check found anything: nothing to damage"
+    keys = [line.split("\t")[0] for line in lines]
+    empty = next(line.split("\t")[1] for line in lines if '"problems": []' in line)
+    changed = {
+        "truncated": [line[:len(line) - 20] for line in lines],
+        # an entry that found nothing, filed under every key
+        "foreign": [f"{key}\t{empty}" for key in keys],
+        "garbled": [f"{key}\t{{\"key\": \"{key}\", \"problems\": [[1, 2]]}}" for key in keys],
+        "other format": None,
+    }[damage]
+    if changed is None:
+        index.write_text("\n".join(["something else", *lines]), encoding="utf-8")
+    else:
+        index.write_text("\n".join([header, *changed]), encoding="utf-8")
+    assert_same_reading(read(project, tmp_path / "cache"), clean)
+    assert_same_reading(read(project, tmp_path / "cache"), clean)  # as stored again

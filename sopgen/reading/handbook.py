@@ -17,6 +17,7 @@ from sopgen.core.model import Handbook
 from sopgen.core.problems import Problem
 from sopgen.reading.adopt import Pin, expand_adoptions
 from sopgen.reading.attachments import attachment_problems
+from sopgen.reading.checkcache import NO_CHECKS
 from sopgen.reading.labels import bring_labels
 from sopgen.reading.load import Project, load_file, load_project
 from sopgen.reading.procedurecache import materialised
@@ -86,8 +87,9 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
     materialised(raw, keep=lambda converted: converted.context == context)
     language = language_of(raw)
     handbook: Handbook | None = None
+    checks = cache.checks(context) if cache is not None else NO_CHECKS
     if not any(p.severity == "error" for p in problems):
-        handbook, found = validate(raw)
+        handbook, found = validate(raw, checks)
         problems += found
         if handbook is not None and cache is not None:
             cache.keep(handbook.procedures, problems, context)
@@ -97,7 +99,7 @@ def _read_handbook(folder: Path | str, snapshot: Path | None, today: dt.date | N
         problems += asset_problems(handbook, project.assets)
         problems += attachment_problems(handbook, project.assets)
         if snapshot is None and review:
-            problems += reviewer_warnings(handbook, today or dt.date.today(), raw.loc)
+            problems += reviewer_warnings(handbook, today or dt.date.today(), raw.loc, checks)
     fail_on_errors(problems, language)
     assert handbook is not None
     return Checked(project, handbook, raw, problems, pins)

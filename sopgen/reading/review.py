@@ -25,28 +25,34 @@ from sopgen.core.model import (
     term_anchors,
 )
 from sopgen.core.problems import Loc, Problem
+from sopgen.reading.checkcache import NO_CHECKS, ProcedureChecks
 from sopgen.reading.yamlread import located
 
 WORD = re.compile(r"[^\W\d_]{2,}")
 
 
-def reviewer_warnings(handbook: Handbook, today: dt.date, root: Loc) -> list[Problem]:
+def reviewer_warnings(handbook: Handbook, today: dt.date, root: Loc,
+                      checks: ProcedureChecks = NO_CHECKS) -> list[Problem]:
+    """The warnings, in a fixed order; ``checks`` may know what each procedure's own
+    warnings were for the same inputs (``checkcache``)."""
     warnings: list[Problem] = []
     warnings += _document_overdue(handbook, today, root)
     effective = handbook.document.effective_date
-    for procedure in handbook.procedures:
-        warnings += _procedure_warnings(procedure, handbook.document.review_cycle_months,
-                                        today, effective, root)
-        warnings += _consulted_and_informed(procedure, root)
+    cycle = handbook.document.review_cycle_months
+    warnings += checks.each("review", handbook, lambda procedure: [
+        *_procedure_warnings(procedure, cycle, today, effective, root),
+        *_consulted_and_informed(procedure, root)], f"{cycle} {today} {effective}", str(root))
     prose = [(p, [p.title, *markdown_texts(p)]) for p in handbook.procedures]  # walked once
-    warnings += _placeholders(prose, root)
+    warnings += checks.each("placeholders", handbook, lambda procedure: _placeholders(
+        [(procedure, [procedure.title, *markdown_texts(procedure)])], root),
+        repr((_placeholder_markers(), _review_words())), str(root))
     warnings += _starter_values(handbook, root)
     warnings += _prefix_of_another_pillar(handbook, root)
     warnings += _unused_roles(handbook, root)
     warnings += _unused_terms(handbook, prose, root)
-    warnings += _missing_steps(handbook, root)
+    warnings += _missing_steps(handbook, root, checks)
     warnings += _unknown_term_links(handbook, root)
-    warnings += _stale_years(handbook, root)
+    warnings += _stale_years(handbook, root, checks)
     warnings += _retention_conflicts(handbook, root)
     return warnings
 
@@ -146,7 +152,7 @@ def _placeholders(prose: Prose, root: Loc) -> Iterator[Problem]:
     """Text still starting with the "FILL IN:" marker that ``sopgen new`` writes, and
     paragraphs starting with the "REVIEW:" marker ``sopgen import`` puts on what it
     could not place."""
-    markers = tuple(catalogue(code).fields["placeholder"] for code in languages())
+    markers = _placeholder_markers()
     review = _review_marker()
     review_words = _review_words()
     for procedure, texts in prose:
@@ -158,6 +164,10 @@ def _placeholders(prose: Prose, root: Loc) -> Iterator[Problem]:
             for found in review.finditer(text):
                 yield _warning(text, root, "imported_review", id=procedure.id,
                                text=_shortened(found.group(1)))
+
+
+def _placeholder_markers() -> tuple[str, ...]:
+    return tuple(catalogue(code).fields["placeholder"] for code in languages())
 
 
 @cache
@@ -225,14 +235,16 @@ def _may_name_a_step(text: str) -> bool:
 STEP_NUMBER = r"(\d+(?:\.\d+)*)(?:\s*[–-]\s*(\d+(?:\.\d+)*))?\b"
 
 
-def _missing_steps(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+def _missing_steps(handbook: Handbook, root: Loc,
+                   checks: ProcedureChecks = NO_CHECKS) -> list[Problem]:
     """"langkah 9" in TEK-02, or "TEK-18 langkah 4", where that step does not exist."""
     ids = mention_pattern({p.id for p in handbook.procedures})
     named = ids.pattern + r"(?:,)?\s+" if ids else "(?!)"
     mention = re.compile(rf"(?:({named}))?\b(?:{_step_words()})\s+{STEP_NUMBER}",
                          re.IGNORECASE)
     numbers = {p.id: {n for n, _ in flatten(p.steps)} for p in handbook.procedures}
-    for procedure in handbook.procedures:
+
+    def missing(procedure: Procedure) -> Iterator[Problem]:
         for text in markdown_texts(procedure):
             if not _may_name_a_step(text):
                 continue
@@ -243,6 +255,8 @@ def _missing_steps(handbook: Handbook, root: Loc) -> Iterator[Problem]:
                         yield _warning(text, root, "unknown_step", id=procedure.id,
                                        target=target, number=number,
                                        count=len(handbook.procedure(target).steps))
+
+    return checks.each("missing steps", handbook, missing, mention.pattern, str(root))
 
 
 TERM_LINK = re.compile(r"\]\((#term-[a-z0-9-]*)\)")
@@ -284,17 +298,24 @@ def _dated_before() -> re.Pattern[str]:
     return re.compile(rf"\b(?:{words})\.?\s+$")
 
 
-def _stale_years(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+def _stale_years(handbook: Handbook, root: Loc,
+                 checks: ProcedureChecks = NO_CHECKS) -> list[Problem]:
     """A bare year older than the year before the effective date: "biaya tahun 2025" or
     ``inventaris-2025.csv`` in a 2027 edition. Dates ("17 Oktober 2024", "Mei 2013") and
     citations ("UU No. 27 Tahun 2022", "27/2022") are history, not stale; the revision
     history and reference titles are not read."""
-    oldest = handbook.document.effective_date.year - 1
+    effective = handbook.document.effective_date
     texts = [handbook.document.summary, *markdown_texts(handbook.pillars)]
     for part in (*handbook.roles, *handbook.glossary):
         texts += markdown_texts(part)
-    for procedure in handbook.procedures:
-        texts += [procedure.title, *markdown_texts(procedure)]
+    found = list(_stale_in(texts, effective, root))
+    return found + checks.each("stale years", handbook, lambda procedure: _stale_in(
+        [procedure.title, *markdown_texts(procedure)], effective, root),
+        effective.isoformat(), _dated_before().pattern, str(root))
+
+
+def _stale_in(texts: list[str], effective: dt.date, root: Loc) -> Iterator[Problem]:
+    oldest = effective.year - 1
     for text in filter(None, texts):
         if "20" not in text and "199" not in text:
             continue  # no year YEAR could match
@@ -302,7 +323,7 @@ def _stale_years(handbook: Handbook, root: Loc) -> Iterator[Problem]:
             year = int(match.group())
             if year < oldest and not _dated_before().search(text[:match.start()]):
                 yield _warning(text, root, "stale_year", year=year, oldest=oldest,
-                               effective=handbook.document.effective_date.isoformat(),
+                               effective=effective.isoformat(),
                                context=_around(text, match.start(), match.end()))
 
 

@@ -43,6 +43,7 @@ from sopgen.core.model import (
 )
 from sopgen.core.problems import Loc, Problem, size_text
 from sopgen.core.schedule import known_timezone
+from sopgen.reading.checkcache import NO_CHECKS, ProcedureChecks
 from sopgen.reading.procedurecache import Converted
 from sopgen.reading.yamlread import (
     CURLY_QUOTES,
@@ -71,13 +72,15 @@ ALLOWED_URL = re.compile(
 )
 
 
-def validate(raw: LMap) -> tuple[Handbook | None, list[Problem]]:
-    """Convert and cross-check; the handbook is ``None`` when any error was found."""
+def validate(raw: LMap, checks: ProcedureChecks = NO_CHECKS
+             ) -> tuple[Handbook | None, list[Problem]]:
+    """Convert and cross-check; the handbook is ``None`` when any error was found.
+    ``checks`` may know what a procedure's own checks found before (``checkcache``)."""
     converter = _Converter(language_of(raw))
     handbook = converter.dataclass(Handbook, raw, raw.loc)
     problems = converter.problems
     if isinstance(handbook, Handbook):
-        problems.extend(cross_check(handbook, raw.loc))
+        problems.extend(cross_check(handbook, raw.loc, checks))
     if any(p.severity == "error" for p in problems) or not isinstance(handbook, Handbook):
         return None, problems
     return handbook, problems
@@ -494,7 +497,8 @@ def _choice_named(value: str, allowed: tuple[str, ...]) -> str:
 
 # ---------------------------------------------------------------- cross-checks
 
-def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
+def cross_check(handbook: Handbook, root: Loc,
+                checks: ProcedureChecks = NO_CHECKS) -> list[Problem]:
     """Problems that need the whole handbook: duplicates and dangling references."""
     problems: list[Problem] = _language(handbook.document.language, root)
     if problems:  # every check below speaks the document's language
@@ -506,11 +510,11 @@ def cross_check(handbook: Handbook, root: Loc) -> list[Problem]:
     role_ids = {r.id for r in handbook.roles}
     procedure_ids = {p.id for p in handbook.procedures}
     problems += _missing_role(handbook.document.owner, role_ids, root)
-    for procedure in handbook.procedures:
-        problems += _procedure_refs(procedure, role_ids, procedure_ids, root)
+    problems += checks.each("references", handbook, lambda procedure: _procedure_refs(
+        procedure, role_ids, procedure_ids, root), str(root))
     problems += _mentions(handbook, procedure_ids, root)
-    for procedure in handbook.procedures:
-        problems += _step_ids(procedure, root)
+    problems += checks.each("step ids", handbook,
+                            lambda procedure: _step_ids(procedure, root), str(root))
     problems += _urls(handbook, root)
     problems += _schedule_problems(handbook, root)
     problems += _contacts_and_checkers(handbook, role_ids, root)

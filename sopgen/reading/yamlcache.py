@@ -23,7 +23,8 @@ from typing import Any
 from sopgen.core.cache import CONTENT_MEMO, content_key, digest
 from sopgen.core.model import Procedure
 from sopgen.core.problems import Loc, Problem
-from sopgen.reading import procedurecache
+from sopgen.reading import checkcache, procedurecache
+from sopgen.reading.checkcache import ProcedureChecks
 from sopgen.reading.procedurecache import Converted, Unfit
 from sopgen.reading.yamlread import (
     MAX_FILE_BYTES,
@@ -54,6 +55,10 @@ class YamlCache:
         self.procedures_used: dict[str, str] = {}
         self.fresh: dict[str, tuple[str, int, LMap]] = {}
         self.converted: list[str] = []
+        # what the checks of each procedure found (``checkcache``), and the key of each
+        # file that holds one procedure
+        self.file_keys: dict[str, str] = {}
+        self._checks: ProcedureChecks | None = None
 
     @property
     def entries(self) -> dict[str, str]:
@@ -106,6 +111,24 @@ class YamlCache:
                 _save(self.path, _FORMAT, self.used)
         if self.procedures_path and self.procedures_used != self.procedures:
             _save(self.procedures_path, procedurecache.FORMAT, self.procedures_used)
+        checks = self._checks
+        if checks is not None and checks.used != checks.stored:
+            _save(self.path.with_name("checks.txt"), checkcache.FORMAT, checks.used)
+
+    def checks(self, context: str) -> ProcedureChecks:
+        """The checks of this build's procedures, with what earlier builds found."""
+        if self.path is None:
+            return checkcache.NO_CHECKS
+        if self._checks is None:
+            stored = _load(self.path.with_name("checks.txt"), checkcache.FORMAT)
+            self._checks = ProcedureChecks(stored, self._file_key, context)
+        return self._checks
+
+    def _file_key(self, procedure: Procedure) -> str | None:
+        """The key of the file that holds only ``procedure``, if it is such a file."""
+        if procedure.adopted is not None:
+            return None
+        return self.file_keys.get(getattr(procedure.id, "loc", Loc("")).file)
 
     # --- checked procedures (see ``procedurecache``)
 
@@ -136,6 +159,7 @@ class YamlCache:
         budget.nodes -= nodes
         self.procedures_used[checked_key] = text
         self.converted.append(key)
+        self.file_keys[shown_as] = key
         mapping = LMap()
         mapping.loc, mapping.key_locs, mapping.value_locs = \
             file_loc, {"procedure": key_loc}, {"procedure": value_loc}
@@ -156,8 +180,11 @@ class YamlCache:
     def _may_keep(self, shown_as: str, key: str, data: object, problems: list[Problem],
                   nodes: int) -> None:
         """Remember a file of one procedure read without a word: ``keep`` may store it."""
-        if self.path is not None and not problems and type(data) is LMap and \
-                list(data) == ["procedure"] and type(data["procedure"]) is LMap:
+        if self.path is None or type(data) is not LMap or list(data) != ["procedure"] or \
+                type(data["procedure"]) is not LMap:
+            return
+        self.file_keys[shown_as] = key
+        if not problems:
             self.fresh[shown_as] = (digest("checked-procedure", key), nodes, data)
 
     def keep(self, procedures: list[Procedure], problems: list[Problem],
