@@ -240,3 +240,24 @@ def test_a_damaged_or_foreign_check_entry_is_ignored(tmp_path: Path, damage: str
         index.write_text("\n".join([header, *changed]), encoding="utf-8")
     assert_same_reading(read(project, tmp_path / "cache"), clean)
     assert_same_reading(read(project, tmp_path / "cache"), clean)  # as stored again
+
+
+def test_a_mention_is_checked_again_when_the_procedure_it_names_appears(tmp_path: Path) -> None:
+    project = copied(tmp_path)
+    first = project / "content" / "teknis" / "TEK-01.yaml"
+    text = first.read_text(encoding="utf-8")
+    first.write_text(text.replace("  purpose: |\n", "  purpose: |\n    Lihat juga TEK-99.\n", 1),
+                     encoding="utf-8")
+    for _ in range(2):  # the second from what the first kept
+        with pytest.raises(ValidationFailed) as cached:
+            read(project, tmp_path / "cache")
+    with pytest.raises(ValidationFailed) as clean:
+        read(project, None)
+    assert cached.value.lines() == clean.value.lines()
+    assert any("TEK-99" in line for line in clean.value.lines())
+    data = yaml.safe_load((project / "content" / "teknis" / "TEK-02.yaml").read_text(
+        encoding="utf-8"))
+    data["procedure"]["id"] = "TEK-99"
+    (project / "content" / "teknis" / "TEK-99.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert_same_reading(read(project, tmp_path / "cache"), read(project, None))

@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
@@ -512,7 +512,7 @@ def cross_check(handbook: Handbook, root: Loc,
     problems += _missing_role(handbook.document.owner, role_ids, root)
     problems += checks.each("references", handbook, lambda procedure: _procedure_refs(
         procedure, role_ids, procedure_ids, root), str(root))
-    problems += _mentions(handbook, procedure_ids, root)
+    problems += _mentions(handbook, procedure_ids, root, checks)
     problems += checks.each("step ids", handbook,
                             lambda procedure: _step_ids(procedure, root), str(root))
     problems += _urls(handbook, root)
@@ -624,30 +624,53 @@ def _procedure_refs(procedure: Procedure, role_ids: set[str], procedure_ids: set
     return problems
 
 
-def _mentions(handbook: Handbook, procedure_ids: set[str], root: Loc) -> list[Problem]:
+def _mentions(handbook: Handbook, procedure_ids: set[str], root: Loc,
+              checks: ProcedureChecks = NO_CHECKS) -> list[Problem]:
     pattern = mention_pattern(procedure_ids)
     if pattern is None:
         return []
-    problems = []
     step_ids = {p.id: model.step_numbers(p) for p in handbook.procedures}
     # Which of two procedures with one id a step belongs to is unknown: the duplicate is
     # reported, and its steps are not checked until the ids differ.
     counts = Counter(p.id for p in handbook.procedures)
     duplicated = {ident for ident, count in counts.items() if count > 1}
     prefixes = {ident.split("-")[0] + "-" for ident in procedure_ids}  # as the pattern's
-    for text in markdown_texts(handbook):
-        if len(prefixes) <= 16 and not any(prefix in text for prefix in prefixes):
-            continue  # no mention can match: most texts, skipped without the pattern
-        for match in pattern.finditer(text):
-            ident, _, step = match.group().partition("#")
-            if ident not in procedure_ids:
-                params = suggest(ident, sorted(procedure_ids))
-                problems.append(Problem(located(text, root), "unknown_mention",
-                                        {"id": ident, **params}))
-            elif step and ident not in duplicated and step not in step_ids[ident]:
-                problems.append(_unknown_step_id(text, root, "unknown_step_ref", ident, step,
-                                                 step_ids[ident]))
-    return problems
+
+    def found_in(texts: Iterable[str]) -> list[Problem]:
+        problems = []
+        for text in texts:
+            if len(prefixes) <= 16 and not any(prefix in text for prefix in prefixes):
+                continue  # no mention can match: most texts, skipped without the pattern
+            for match in pattern.finditer(text):
+                ident, _, step = match.group().partition("#")
+                if ident not in procedure_ids:
+                    params = suggest(ident, sorted(procedure_ids))
+                    problems.append(Problem(located(text, root), "unknown_mention",
+                                            {"id": ident, **params}))
+                elif step and ident not in duplicated and step not in step_ids[ident]:
+                    problems.append(_unknown_step_id(text, root, "unknown_step_ref", ident,
+                                                     step, step_ids[ident]))
+        return problems
+
+    parts = _around_procedures(handbook)
+    if parts is None:
+        return found_in(markdown_texts(handbook))
+    before, after = parts  # the procedures' own texts may come from ``checks``
+    return found_in(before) + checks.each(
+        "mentions", handbook, lambda procedure: found_in(markdown_texts(procedure)),
+        str(root)) + found_in(after)
+
+
+def _around_procedures(handbook: Handbook) -> tuple[list[str], list[str]] | None:
+    """The handbook's texts before and after those of its procedures (which come in one
+    run, in order), or ``None`` if they do not (then nothing is taken from a cache)."""
+    texts = list(markdown_texts(handbook))
+    own = [text for procedure in handbook.procedures for text in markdown_texts(procedure)]
+    start = next((i for i, text in enumerate(texts) if own and text is own[0]), None)
+    if start is None or len(texts) < start + len(own) or \
+            any(a is not b for a, b in zip(texts[start:start + len(own)], own, strict=True)):
+        return None
+    return texts[:start], texts[start + len(own):]
 
 
 # --- step ids: unique in their procedure, and every goto names one
