@@ -261,3 +261,18 @@ def test_a_mention_is_checked_again_when_the_procedure_it_names_appears(tmp_path
     (project / "content" / "teknis" / "TEK-99.yaml").write_text(
         yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     assert_same_reading(read(project, tmp_path / "cache"), read(project, None))
+
+
+def test_a_text_that_keeps_its_span_comes_back_with_it(tmp_path: Path) -> None:
+    project = copied(tmp_path)
+    first = project / "content" / "teknis" / "TEK-01.yaml"
+    text = first.read_text(encoding="utf-8")  # an image: its place is kept to point at it
+    first.write_text(text.replace("  purpose: |\n", "  purpose: |\n    Logo kami: "
+                                  "![Logo](assets/logo.svg).\n", 1), encoding="utf-8")
+    clean = read(project, None)
+    read(project, tmp_path / "cache")
+    cached = read(project, tmp_path / "cache")
+    assert_same_reading(cached, clean)
+    tek = next(item.procedure for item in converted(cached) if item.procedure.id == "TEK-01")
+    assert tek.purpose.span is not None  # type: ignore[attr-defined]
+    assert tek.purpose.span == clean.handbook.procedure("TEK-01").purpose.span  # type: ignore

@@ -49,7 +49,7 @@ class ProcedureChecks:
                 continue
             if common is None:
                 common = digest("procedure-checks", kind, self._base_of(handbook), *context)
-            key = digest(common, file_key)
+            key = common + file_key  # two digests side by side: no hashing per procedure
             known = _decoded(self.stored.get(key), key)
             if known is None:
                 known = list(check(procedure))

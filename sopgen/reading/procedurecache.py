@@ -94,6 +94,17 @@ def encode(value: object, name: str) -> Any:
     raise Unfit(kind.__name__)
 
 
+def has_span(stored: Any) -> bool:
+    """Whether any text of ``encode``'s value keeps its span: only then does ``decode``
+    need the file's lines."""
+    if type(stored) is not list:
+        return False
+    if stored[0] == _TEXT:
+        return len(stored) == 8
+    items = stored[2].values() if stored[0] == _RECORD else stored[1]
+    return any(has_span(item) for item in items)
+
+
 def _text(value: Any, name: str) -> list[Any]:
     if set(vars(value)) - {"loc", "span"}:
         raise Unfit("text with more than a place")

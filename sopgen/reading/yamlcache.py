@@ -144,7 +144,7 @@ class YamlCache:
             entry = json.loads(text)
             if not isinstance(entry, dict) or entry.get("key") != checked_key:
                 return None  # foreign: never trusted for this file
-            lines = raw.decode("utf-8-sig").splitlines()
+            lines = raw.decode("utf-8-sig").splitlines() if entry["spans"] else []
             procedure = procedurecache.decode(entry["procedure"], shown_as, lines)
             nodes, context, where = entry["nodes"], entry["context"], entry["file"]
             content = entry["content"]
@@ -206,7 +206,8 @@ class YamlCache:
                      *data.value_locs["procedure"][1:]]
             self.procedures_used[checked_key] = json.dumps(
                 {"key": checked_key, "nodes": nodes, "context": context, "file": where,
-                 "content": content_key(procedure), "procedure": encoded}, ensure_ascii=False)
+                 "content": content_key(procedure), "spans": procedurecache.has_span(encoded),
+                 "procedure": encoded}, ensure_ascii=False)
 
 
 def _load(path: Path | None, header: str) -> dict[str, str]:
