@@ -276,3 +276,25 @@ def test_a_text_that_keeps_its_span_comes_back_with_it(tmp_path: Path) -> None:
     tek = next(item.procedure for item in converted(cached) if item.procedure.id == "TEK-01")
     assert tek.purpose.span is not None  # type: ignore[attr-defined]
     assert tek.purpose.span == clean.handbook.procedure("TEK-01").purpose.span  # type: ignore
+
+
+def test_a_rebuild_adds_its_new_entries_and_a_file_mostly_unused_is_written_anew(
+        tmp_path: Path) -> None:
+    project = copied(tmp_path)
+    read(project, tmp_path / "cache")
+    index = tmp_path / "cache" / "yaml" / "procedures.txt"
+    before = index.read_text(encoding="utf-8")
+    first = project / "content" / "teknis" / "TEK-01.yaml"
+    text = first.read_text(encoding="utf-8")
+    first.write_text(text.replace("\n  title: ", "\n  title: Diubah ", 1), encoding="utf-8")
+    clean = read(project, None)
+    read(project, tmp_path / "cache")
+    after = index.read_text(encoding="utf-8")
+    assert after.startswith(before) and after.count("\n") == before.count("\n") + 1
+    assert_same_reading(read(project, tmp_path / "cache"), clean)
+    header, *lines = after.split("\n")
+    garbage = [f"{index}{line[1:]}" for index, line in enumerate(lines * 3)]  # other keys
+    index.write_text("\n".join([header, *lines, *garbage]), encoding="utf-8")
+    read(project, tmp_path / "cache")
+    assert index.read_text(encoding="utf-8").count("\n") == len(lines) - 1  # the old TEK-01
+    assert_same_reading(read(project, tmp_path / "cache"), clean)

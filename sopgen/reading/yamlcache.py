@@ -107,13 +107,13 @@ class YamlCache:
                     self.used.setdefault(key, self._entries[key])
             # whole entries compared (the same objects when kept: fast), as a damaged
             # entry made again has the key it had
-            if self.used != self._entries:
-                _save(self.path, _FORMAT, self.used)
-        if self.procedures_path and self.procedures_used != self.procedures:
-            _save(self.procedures_path, procedurecache.FORMAT, self.procedures_used)
-        checks = self._checks
-        if checks is not None and checks.used != checks.stored:
-            _save(self.path.with_name("checks.txt"), checkcache.FORMAT, checks.used)
+            _save(self.path, _FORMAT, self.used, self._entries)
+        if self.procedures_path:
+            _save(self.procedures_path, procedurecache.FORMAT, self.procedures_used,
+                  self.procedures)
+        if self._checks is not None:
+            _save(self.path.with_name("checks.txt"), checkcache.FORMAT, self._checks.used,
+                  self._checks.stored)
 
     def checks(self, context: str) -> ProcedureChecks:
         """The checks of this build's procedures, with what earlier builds found."""
@@ -224,7 +224,23 @@ def _load(path: Path | None, header: str) -> dict[str, str]:
     return dict(line.split("\t", 1) for line in lines[1:] if "\t" in line)
 
 
-def _save(path: Path, header: str, entries: dict[str, str]) -> None:
+def _save(path: Path, header: str, entries: dict[str, str], stored: dict[str, str]) -> None:
+    """Keep ``entries`` (this build's) where ``stored`` were: entries new or made again are
+    added at the end (a later line wins when the file is read), as a rebuild after one edit
+    changes a few of thousands; the file is written anew once the entries no build uses
+    any more outnumber those in use, or when it holds none of this format."""
+    if entries == stored:  # the same objects when kept: fast
+        return
+    unused = sum(1 for key in stored if key not in entries)
+    if stored and unused <= len(entries):
+        added = "".join(f"\n{key}\t{entry}" for key, entry in entries.items()
+                        if stored.get(key) != entry)
+        try:
+            with path.open("a", encoding="utf-8") as out:
+                out.write(added)
+        except OSError:  # a cache that cannot be written only costs time
+            pass
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", dir=path.parent)
