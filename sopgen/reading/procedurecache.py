@@ -73,40 +73,53 @@ def materialised(raw: LMap, keep: Callable[[Converted], bool] = lambda _: False)
 
 # ---------------------------------------------------------------- encoding
 
-def encode(value: object, name: str) -> Any:
-    """A procedure's values as JSON lists; every location must be in file ``name``."""
-    kind = type(value)
-    if value is None or kind in (bool, int, str):
-        return value
-    if kind is LStr:
-        return _text(value, name)
-    if kind is list:
-        return [_LIST, [encode(item, name) for item in value]]  # type: ignore[attr-defined]
-    if kind is tuple:
-        return [_TUPLE, [encode(item, name) for item in value]]  # type: ignore[attr-defined]
-    if kind is dt.date:
-        return [_DATE, value.isoformat()]  # type: ignore[attr-defined]
-    if CLASSES.get(kind.__name__) is kind:
-        fields = {f.name: encode(getattr(value, f.name), name)
-                  for f in dataclasses.fields(value)  # type: ignore[arg-type]
-                  if not _default(f, getattr(value, f.name))}
+def encode(value: object, name: str, spans: list[bool] | None = None) -> Any:
+    """A procedure's values as JSON lists; every location must be in file ``name``.
+    ``spans`` gets ``True`` appended if a text keeps its span."""
+
+    def one(value: Any) -> Any:  # a closure: a cold build encodes ~10⁵ values
+        kind: type = type(value)
+        if value is None or kind is str or kind is int or kind is bool:
+            return value
+        if kind is LStr:
+            text = _text(value, name)
+            if spans is not None and len(text) == 8:
+                spans.append(True)
+            return text
+        if kind is list:
+            return [_LIST, [one(item) for item in value]]
+        if kind is tuple:
+            return [_TUPLE, [one(item) for item in value]]
+        if kind is dt.date:
+            return [_DATE, value.isoformat()]
+        if CLASSES.get(kind.__name__) is not kind:
+            raise Unfit(kind.__name__)
+        fields = {}
+        own = value.__dict__  # a frozen dataclass without slots
+        for field, default in _plan(kind):
+            item = own[field]
+            # a value the constructor gives anyway is left out of the entry
+            if default is _REQUIRED or type(item) is not type(default) or item != default:
+                fields[field] = one(item)
         return [_RECORD, kind.__name__, fields]
-    raise Unfit(kind.__name__)
+
+    return one(value)
 
 
-def has_span(stored: Any) -> bool:
-    """Whether any text of ``encode``'s value keeps its span: only then does ``decode``
-    need the file's lines."""
-    if type(stored) is not list:
-        return False
-    if stored[0] == _TEXT:
-        return len(stored) == 8
-    items = stored[2].values() if stored[0] == _RECORD else stored[1]
-    return any(has_span(item) for item in items)
+_REQUIRED = object()
+
+
+@cache
+def _plan(cls: type) -> tuple[tuple[str, Any], ...]:
+    """Each field with its default (one made by its factory), or ``_REQUIRED``."""
+    return tuple((f.name, f.default if f.default is not dataclasses.MISSING
+                  else f.default_factory() if f.default_factory is not dataclasses.MISSING
+                  else _REQUIRED) for f in dataclasses.fields(cls))
 
 
 def _text(value: Any, name: str) -> list[Any]:
-    if set(vars(value)) - {"loc", "span"}:
+    own = vars(value)
+    if len(own) > ("loc" in own) + ("span" in own):
         raise Unfit("text with more than a place")
     loc, span = value.loc, value.span
     if type(loc) is not Loc or loc.file != name:
@@ -116,16 +129,6 @@ def _text(value: Any, name: str) -> list[Any]:
     if span.name != name:
         raise Unfit("span in another file")
     return [_TEXT, loc.line, loc.col, str(value), *span.start, *span.end]
-
-
-def _default(f: dataclasses.Field[Any], value: object) -> bool:
-    """A value the constructor gives anyway: left out of the entry."""
-    if f.default is not dataclasses.MISSING:
-        return type(value) is type(f.default) and value == f.default
-    if f.default_factory is not dataclasses.MISSING:
-        made = f.default_factory()
-        return type(value) is type(made) and value == made and not value
-    return False
 
 
 def decode(stored: Any, name: str, lines: list[str]) -> Any:

@@ -198,15 +198,16 @@ class YamlCache:
             if fresh is None or name in troubled or procedure.adopted is not None:
                 continue
             checked_key, nodes, data = fresh
+            spans: list[bool] = []
             try:
-                encoded = procedurecache.encode(procedure, name)
+                encoded = procedurecache.encode(procedure, name, spans)
             except Unfit:
                 continue
             where = [*data.loc[1:], *data.key_locs["procedure"][1:],
                      *data.value_locs["procedure"][1:]]
             self.procedures_used[checked_key] = json.dumps(
                 {"key": checked_key, "nodes": nodes, "context": context, "file": where,
-                 "content": content_key(procedure), "spans": procedurecache.has_span(encoded),
+                 "content": content_key(procedure), "spans": bool(spans),
                  "procedure": encoded}, ensure_ascii=False)
 
 
