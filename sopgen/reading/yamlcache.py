@@ -6,8 +6,12 @@ bytes (``core/cache.digest``), so an entry can never be stale. The key is stored
 entry and checked; an entry that is foreign, cut short or not in the expected shape is
 ignored and the file is read afresh. Nothing in the cache is ever run: it is plain JSON.
 All entries of one project live in one file, ``<cache>/yaml/files.txt``, a line of JSON
-per file after its key, each parsed only when its file is read; the file is rewritten
-only when something changed, dropping the entries of files no longer read.
+per file after its key, each parsed only when its file is read; a build adds the entries
+it made at the end, and the file is written anew, without the entries of files no longer
+read, once those outnumber the rest. Beside it, ``procedures.txt`` keeps each procedure of
+a file holding one as converted (``procedurecache``), so that such a file is neither
+parsed nor converted again, and ``checks.txt`` what each procedure's own checks found
+(``checkcache``).
 """
 
 from __future__ import annotations
@@ -98,7 +102,7 @@ class YamlCache:
         return data, problems
 
     def save(self) -> None:
-        """Write the entries used by this build, when they differ from what was stored."""
+        """Keep the entries used by this build, when they differ from what was stored."""
         if self.path is None:
             return
         if self._entries is not None:  # else every file was converted: nothing changed
