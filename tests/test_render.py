@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,17 @@ def test_cycle_collector_runs_again_after_a_build(mini: Path) -> None:
 ])
 def test_tidy_markdown_leaves_one_blank_line_between_blocks(made: str, tidy: str) -> None:
     assert render.tidy_markdown(made) == tidy
+
+
+def _tidy_by_regex(text: str) -> str:
+    """The rule ``tidy_markdown`` keeps, written plainly."""
+    text = re.sub(r"[ \t]+(?=\n|$)", "", text)
+    text = re.sub(r"\n(?=#{1,6} |<a id=)", "\n\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["\n", "\n\n\n\n", " ", "\t", "# ", "#", "<a id=", "a",
+                                 "\r", "\u00a0"]), max_size=40).map("".join))
+def test_tidy_markdown_matches_the_plain_rule(made: str) -> None:
+    assert render.tidy_markdown(made) == _tidy_by_regex(made)
