@@ -443,9 +443,10 @@ class Renderer:
             env.globals["attachment_info"] = self.attachment_info
             env.globals["figure_src"] = self.figure_src
             wrap = MdText if markdown else Markup
-            env.globals["procedure_section"] = (
-                lambda macro, procedure: self.fragments.section(
-                    "md" if markdown else "html", macro, procedure, wrap))
+            fmt = "md" if markdown else "html"
+            env.globals["procedure_section"] = (  # ``part``: a row of a table, kept too
+                lambda macro, procedure, part="": self.fragments.section(
+                    f"{fmt}:{part}" if part else fmt, macro, procedure, wrap))
             self._install_filters(env, markdown)
         try:
             return env.get_template(template).render(**self.context(), **extra)
