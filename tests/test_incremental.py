@@ -181,7 +181,7 @@ def test_one_edit_renders_only_that_procedure_again(generated: Path, tmp_path: P
     cached = build(project, tmp_path / "out")
     after = sections_in(tmp_path / "out")
     made = [key for key in after if key not in before]
-    assert len(made) == 4  # its HTML and Markdown sections and RACI rows
+    assert len(made) == 6  # its section, RACI row and records rows, in HTML and Markdown
     assert any("Judul yang diubah" in after[key] for key in made)
     assert cached == clean_build(project, tmp_path / "clean")
 
