@@ -8,7 +8,6 @@ added — and after every edit compares a cached build with a clean one byte for
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from collections.abc import Callable
@@ -166,9 +165,11 @@ def test_a_pdf_made_from_the_same_inputs_is_not_laid_out_again(mini: Path, tmp_p
 
 def sections_in(output: Path) -> dict[str, str]:
     """The procedure sections the last build kept, by key."""
-    entries = sorted((output / ".cache" / "fragments").glob("*.json"),
-                     key=lambda path: path.stat().st_mtime_ns)
-    return dict(json.loads(entries[-1].read_bytes())["sections"])
+    newest = max((output / ".cache" / "fragments").glob("*.txt"),
+                 key=lambda path: path.stat().st_mtime_ns)
+    key = newest.read_text(encoding="utf-8").split("\n", 1)[0].split(" ")[-1]
+    stored = render.SectionFile(newest, key)
+    return {name: text for name in stored.index if (text := stored.get(name)) is not None}
 
 
 def test_one_edit_renders_only_that_procedure_again(generated: Path, tmp_path: Path) -> None:
@@ -197,7 +198,7 @@ def test_a_damaged_or_misplaced_cache_entry_gives_a_clean_build(generated: Path,
                      encoding="utf-8")
     forget()
     build(project, output)
-    older, newer = sorted((output / ".cache" / "fragments").glob("*.json"),
+    older, newer = sorted((output / ".cache" / "fragments").glob("*.txt"),
                           key=lambda path: path.stat().st_mtime_ns)
     newer.write_bytes(older.read_bytes())  # another key's sections under this key's name
     texts = next((output / ".cache" / "texts").glob("*.json"))
@@ -206,10 +207,37 @@ def test_a_damaged_or_misplaced_cache_entry_gives_a_clean_build(generated: Path,
     clean = clean_build(project, tmp_path / "clean")
     forget()
     assert build(project, output) == clean
-    for entry in (output / ".cache" / "fragments").glob("*.json"):
-        entry.write_text('{"key": 1, "sections": [')  # not JSON
+    for entry in (output / ".cache" / "fragments").glob("*.txt"):
+        entry.write_text('{"key": 1, "sections": [')  # not sections
     forget()
     assert build(project, output) == clean
+
+
+def test_sections_cut_short_or_added_twice_give_a_clean_build(generated: Path,
+                                                              tmp_path: Path) -> None:
+    """The sections file is added to by each build: one cut short (a build stopped while
+    adding) is used up to the last whole entry and then written anew; an entry added
+    again (two builds at once) is the same section."""
+    project = Path(shutil.copytree(generated, tmp_path / "project"))
+    output = tmp_path / "out"
+    forget()
+    build(project, output)
+    apply(project, 3, "title", "Judul pertama")
+    forget()
+    build(project, output)  # adds the edited procedure's sections at the end
+    stored = next((output / ".cache" / "fragments").glob("*.txt"))
+    whole = stored.read_bytes()
+    stored.write_bytes(whole[:-40])  # the last section without its end
+    forget()
+    clean = clean_build(project, tmp_path / "clean")
+    forget()
+    assert build(project, output) == clean
+    assert stored.read_bytes() != whole[:-40]  # written anew: whole again
+    made = sections_in(output)
+    stored.write_bytes(stored.read_bytes() + stored.read_bytes().split(b"\n", 1)[1])
+    forget()
+    assert build(project, output) == clean
+    assert sections_in(output) == made
 
 
 def test_the_preview_shows_what_a_clean_read_warns_about(generated: Path, tmp_path: Path) -> None:

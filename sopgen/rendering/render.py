@@ -10,7 +10,9 @@ output escapes every plain value for Markdown (see ``escape_markdown``).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -265,21 +267,23 @@ def _file_stamps(folder: Path) -> list[str]:
 
 # --- rendered procedures, kept between builds
 
-FRAGMENT_FORMAT = 1
+FRAGMENT_FORMAT = 2
+_KEPT_SECTIONS: dict[str, dict[str, str]] = process_memo()  # the last build's, by key
 
 
 class Fragments:
-    """Each procedure's HTML and Markdown section, kept between builds: one edit renders
+    """Each procedure's HTML and Markdown section (and its rows of the RACI and records
+    tables), kept between builds: one edit renders
     again only the procedure edited (and, through the key, what its output can depend
     on). A section's key is its procedure's whole content (``repr`` of the dataclass)
     under a key for everything else a section can show: the links and step numbers of
     mentions, the assets, the document, roles and glossary, the words of the language,
     the edition, and the theme and project templates (by name, size and modification
     time). A section whose texts warned about anything is never kept, so each warning is
-    reported, with its place, by rendering it again."""
+    reported, with its place, by rendering it again. On disk the sections of one key
+    are one file (``SectionFile``), to which a rebuild adds only what it made anew."""
 
     def __init__(self, renderer: Renderer, store: Store | None) -> None:
-        self.store = store
         self.text = renderer.text
         handbook = renderer.handbook
         self.key = digest("fragments", str(FRAGMENT_FORMAT), renderer.texts_key,
@@ -289,8 +293,10 @@ class Fragments:
                           f"draft={renderer.draft} edition={renderer.edition}",
                           _class_name(renderer.links),
                           *_template_stamps(renderer.root / "templates"))
-        saved = store.get("fragments", self.key) if store is not None else None
-        self.before: dict[str, str] = _sections_of(saved, self.key)
+        folder = store.folder if store is not None else None
+        self.file = SectionFile(folder / "fragments" / f"{self.key}.txt", self.key) \
+            if folder is not None else None
+        self.before: dict[str, str] = dict(_KEPT_SECTIONS.get(self.key, {}))
         self.now: dict[str, str] = {}  # what this build showed: kept for the next one
         self.made_new = False
         self._content: dict[int, tuple[Procedure, str]] = {}
@@ -298,8 +304,10 @@ class Fragments:
     def section(self, kind: str, macro: Callable[[Procedure], Any], procedure: Procedure,
                 wrap: Callable[[str], Any]) -> Any:
         """``macro(procedure)``, or what it rendered for the same inputs before."""
-        key = digest(kind, self._content_key(procedure))
-        kept = self.now.get(key, self.before.get(key))
+        key = f"{kind} {self._content_key(procedure)}"
+        kept = self.now.get(key)
+        if kept is None:
+            kept = self._stored(key)
         if isinstance(kept, str):
             self.now[key] = kept
             return wrap(kept)
@@ -315,6 +323,13 @@ class Fragments:
             self.now[key], self.made_new = made, True
         return wrap(made)
 
+    def _stored(self, key: str) -> str | None:
+        """A section kept by this process's last build, or else by the file."""
+        kept = self.before.get(key)
+        if kept is None and self.file is not None:
+            kept = self.file.get(key)
+        return kept
+
     def _content_key(self, procedure: Procedure) -> str:
         """The digest of the procedure's whole content, made once per build (the HTML
         and the Markdown handbook both ask)."""
@@ -326,28 +341,109 @@ class Fragments:
     def kept(self, count: int) -> bool:
         """Whether an earlier build left sections for about ``count`` procedures: then few
         texts are left to parse, and walking them all to count them costs more."""
-        return len(self.before) >= count
+        stored = len(self.file.index) if self.file is not None else 0
+        return max(len(self.before), stored) >= count
 
     def adopt(self, made: dict[str, str]) -> None:
         """Sections another process rendered (the Markdown handbook, in parallel)."""
-        self.made_new = self.made_new or any(key not in self.now for key in made)
+        new = {key: text for key, text in made.items()
+               if key not in self.now and self._stored(key) != text}
+        self.made_new = self.made_new or bool(new)
         self.now.update(made)
 
     def save(self) -> None:
-        if self.store is not None and self.made_new:
-            self.store.put("fragments", self.key, {"key": self.key, "sections": self.now},
-                           keep=4)
+        if len(_KEPT_SECTIONS) >= 4:
+            _KEPT_SECTIONS.clear()
+        _KEPT_SECTIONS[self.key] = self.now
+        if self.file is not None and self.made_new:
+            self.file.save(self.now)
 
 
-def _sections_of(saved: Any, key: str) -> dict[str, str]:
-    """The sections of a cache entry, if it is one made for ``key`` (a file copied or
-    renamed under another key, or cut short, is not used)."""
-    if not isinstance(saved, dict) or saved.get("key") != key:
-        return {}
-    sections = saved.get("sections")
-    if not isinstance(sections, dict):
-        return {}
-    return {name: text for name, text in sections.items() if isinstance(text, str)}
+class SectionFile:
+    """The sections of one key on disk, as ``key<TAB>length`` lines each followed by the
+    section and a newline: read by slicing, not decoding (a handbook's sections are
+    megabytes), each only when asked for. The first line names the format and the key,
+    so a file renamed or copied under another key is not used; an entry cut short ends
+    the file where it starts. A rebuild adds the sections it made at the end; the file is
+    written anew when it was damaged or when the sections no build uses any more
+    outnumber those in use."""
+
+    def __init__(self, path: Path, key: str) -> None:
+        self.path = path
+        self.header = f"sopgen sections {FRAGMENT_FORMAT} {key}\n"
+        self.text = ""
+        self._index: dict[str, tuple[int, int]] | None = None  # key → where in text
+        self._damaged = False
+
+    @property
+    def index(self) -> dict[str, tuple[int, int]]:
+        """Read when first needed: the preview has its last build's sections in memory."""
+        if self._index is None:
+            self._index = {}
+            try:  # bytes decoded as they are: a "\r" in a section is not a line end
+                text = self.path.read_bytes().decode("utf-8")
+            except (OSError, ValueError):  # none yet, or not text: all is made again
+                return self._index
+            if text.startswith(self.header):
+                self.text = text
+                self._damaged = not self._read_index(len(self.header), self._index)
+            else:
+                self._damaged = True
+        return self._index
+
+    def _read_index(self, position: int, index: dict[str, tuple[int, int]]) -> bool:
+        """Where each entry's section is; whether every entry was whole."""
+        text, end_of_file = self.text, len(self.text)
+        while position < end_of_file:
+            line_end = text.find("\n", position)
+            key, _, length = text[position:max(line_end, position)].partition("\t")
+            if line_end < 0 or not length.isdigit():
+                return False
+            start = line_end + 1
+            end = start + int(length)
+            if end >= end_of_file or text[end] != "\n":
+                return False
+            index[key] = (start, end)
+            position = end + 1
+        return True
+
+    def get(self, key: str) -> str | None:
+        where = self.index.get(key)
+        return self.text[where[0]:where[1]] if where is not None else None
+
+    def save(self, sections: dict[str, str]) -> None:
+        """Keep ``sections`` (this build's): added at the end, or written anew."""
+        fit = {key: text for key, text in sections.items()
+               if "\t" not in key and "\n" not in key}
+        unused = sum(1 for key in self.index if key not in fit)
+        try:
+            if self.index and not self._damaged and unused <= len(fit):
+                added = [key for key in fit if key not in self.index]
+                with self.path.open("a", encoding="utf-8", newline="") as out:
+                    out.write(_section_entries(added, fit))
+                return
+            folder = self.path.parent
+            folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{self.path.stem}.", dir=folder)
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:  # two builds
+                out.write(self.header + _section_entries(list(fit), fit))  # may share it
+            os.replace(temporary, self.path)
+            _prune_sections(folder)
+        except (OSError, ValueError):  # a cache that cannot be written only costs time
+            return
+
+
+def _section_entries(keys: list[str], sections: dict[str, str]) -> str:
+    return "".join(f"{key}\t{len(sections[key])}\n{sections[key]}\n" for key in keys)
+
+
+SECTION_FILES_KEPT = 4  # keys: a draft, an edition or two, the preview's
+
+
+def _prune_sections(folder: Path) -> None:
+    entries = sorted(folder.glob("*.txt"), key=lambda path: path.stat().st_mtime_ns)
+    for path in entries[:-SECTION_FILES_KEPT]:
+        path.unlink(missing_ok=True)
 
 
 def _class_name(value: object) -> str:
