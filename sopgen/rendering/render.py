@@ -789,7 +789,7 @@ def _render_in_parallel(renderer: Renderer, wanted: list[str],
 # What content can make wider than a phone: a Markdown table or code block. Content is
 # escaped and raw HTML is off, so these bare tags come only from the Markdown renderer,
 # and neither can hold another (a table cell is inline). Templates box their own tables.
-_WIDE_BLOCK = re.compile(r"<table>.*?</table>|<pre>.*?</pre>", re.S)
+_WIDE_BLOCK = re.compile(r"<(?:table>.*?</table>|pre>.*?</pre>)", re.S)  # "<" first: quicker
 
 
 def scroll_boxes(html: str, words: Catalogue) -> str:
