@@ -296,7 +296,9 @@ class Fragments:
         folder = store.folder if store is not None else None
         self.file = SectionFile(folder / "fragments" / f"{self.key}.txt", self.key) \
             if folder is not None else None
-        self.before: dict[str, str] = dict(_KEPT_SECTIONS.get(self.key, {}))
+        self.store = store  # none: nothing kept, not even in memory
+        self.before: dict[str, str] = dict(_KEPT_SECTIONS.get(self.key, {})) \
+            if store is not None else {}
         self.now: dict[str, str] = {}  # what this build showed: kept for the next one
         self.made_new = False
         self._content: dict[int, tuple[Procedure, str]] = {}
@@ -352,6 +354,8 @@ class Fragments:
         self.now.update(made)
 
     def save(self) -> None:
+        if self.store is None:
+            return
         if len(_KEPT_SECTIONS) >= 4:
             _KEPT_SECTIONS.clear()
         _KEPT_SECTIONS[self.key] = self.now
