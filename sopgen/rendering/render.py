@@ -445,6 +445,8 @@ SECTION_FILES_KEPT = 4  # keys: a draft, an edition or two, the preview's
 
 
 def _prune_sections(folder: Path) -> None:
+    for path in folder.glob("*.json"):  # an earlier format's
+        path.unlink(missing_ok=True)
     entries = sorted(folder.glob("*.txt"), key=lambda path: path.stat().st_mtime_ns)
     for path in entries[:-SECTION_FILES_KEPT]:
         path.unlink(missing_ok=True)
