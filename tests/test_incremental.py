@@ -41,7 +41,8 @@ TEXTS = st.sampled_from([
 # "invisible", "note" and "role" give a warning or an error in the edited file: a file
 # with a problem is never taken from the checked procedures kept on disk.
 EDIT = st.tuples(st.integers(0, 11),
-                 st.sampled_from(["title", "step", "add", "invisible", "note", "role"]), TEXTS)
+                 st.sampled_from(["title", "step", "add", "invisible", "note", "role",
+                                  "record"]), TEXTS)
 
 
 def files_of(result: BuildResult) -> dict[str, bytes]:
@@ -59,6 +60,8 @@ def apply(project: Path, index: int, kind: str, text: str) -> None:
         path = project / "content" / "teknis" / f"{procedure['id']}.yaml"
     elif kind == "title":
         procedure["title"] = text.split("\n")[0]
+    elif kind == "record":  # shown in the records table's rows too, which are kept
+        procedure["records"] = [text.split("\n")[0], *procedure.get("records", [])]
     elif kind == "invisible":  # removed with a warning at its place
         procedure["title"] = "Judul\u200b " + text.split("\n")[0]
     else:
@@ -211,6 +214,20 @@ def test_a_damaged_or_misplaced_cache_entry_gives_a_clean_build(generated: Path,
         entry.write_text('{"key": 1, "sections": [')  # not sections
     forget()
     assert build(project, output) == clean
+
+
+def test_a_records_row_that_warns_warns_on_every_build(generated: Path, tmp_path: Path) -> None:
+    """A procedure's rows of the records table are kept like its section: never when a
+    text in them warned, so each rebuild reports the warning again, at its place."""
+    project = Path(shutil.copytree(generated, tmp_path / "project"))
+    forget()
+    build(project, tmp_path / "out")
+    apply(project, 2, "record", "Teks <b>tebal</b> mentah")
+    clean = clean_build(project, tmp_path / "clean")
+    assert [w for w in clean[1] if "HTML" in w]  # one, at the record's line
+    for _ in range(2):
+        forget()
+        assert build(project, tmp_path / "out") == clean
 
 
 def test_sections_cut_short_or_added_twice_give_a_clean_build(generated: Path,
