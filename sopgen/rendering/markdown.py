@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -29,6 +30,7 @@ from sopgen.core.model import ASSET_REF, ATTACHMENT_TYPES, MAX_ASSET_BYTES
 from sopgen.core.problems import Loc, Problem
 from sopgen.core.svg import Unreadable, is_svg, sanitise
 from sopgen.reading.yamlread import located
+from sopgen.rendering.simplemd import simple_html
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
 # Markdown that our policy rewrites (raw HTML, links, images, headings, escapes, code where
@@ -150,7 +152,7 @@ class TextRenderer:
 
     def parsed_texts(self, texts: Iterable[str]) -> list[str]:
         """The texts among ``texts`` that need the Markdown parser, once each, in order."""
-        return [text for text in dict.fromkeys(texts) if not self._is_plain(text)]
+        return [text for text in dict.fromkeys(texts) if self._needs_parser(text)]
 
     def not_rendered(self, texts: list[str]) -> list[str]:
         """The texts among ``texts`` not rendered as HTML yet (by an earlier build)."""
@@ -196,7 +198,7 @@ class TextRenderer:
                 self._found("raw_html", {})  # once per text: it is a second full parse
             self._cache[mode, text] = render(text)
             self._add_findings(text, self._recording)
-            self.parsed_new = self.parsed_new or not self._is_plain(text)
+            self.parsed_new = self.parsed_new or self._needs_parser(text)
         finally:
             self._recording = outer
 
@@ -227,6 +229,34 @@ class TextRenderer:
     def _is_plain(self, text: str) -> bool:
         """One line with no Markdown syntax: escaping it gives the same result as parsing."""
         return not MARKDOWN_SYNTAX.search(text)
+
+    def _needs_parser(self, text: str) -> bool:
+        """Whether the HTML of ``text`` takes markdown-it (not plain, not simple)."""
+        return not self._is_plain(text) and self._simple_html(text) is None
+
+    def _simple_html(self, text: str) -> str | None:
+        """A paragraph of words, *emphasis*, **strong** and `code`, as markdown-it renders it."""
+        return simple_html(text, self._text_html)
+
+    def _text_html(self, content: str) -> str:
+        """A text token as the policy and markdown-it's renderer make it: mentions linked
+        (see ``_cross_references``), the rest escaped."""
+        if not self.mention:
+            return escapeHtml(content)
+        rendered, position = [], 0
+        for match in self.mention.finditer(content):
+            found = self.target(match.group())
+            if found is None and "#" not in match.group():
+                continue
+            before = content[position:match.start()]
+            if found is None:
+                rendered.append(escapeHtml(before + _unlinked(match.group())))
+            else:
+                rendered += [escapeHtml(before), f'<a href="{escapeHtml(found[0])}" '
+                             f'class="xref">{escapeHtml(found[1])}</a>']
+            position = match.end()
+        rendered.append(escapeHtml(content[position:]))
+        return "".join(rendered)
 
     def _tokens(self, text: str) -> list[Token]:
         """Parse once; the HTML and the Markdown handbook both render from these tokens."""
@@ -263,6 +293,9 @@ class TextRenderer:
     def _html_block(self, text: str) -> str:
         if self._is_plain(text):
             return f"<p>{self._plain_html(text)}</p>\n"
+        simple = self._simple_html(text)
+        if simple is not None:
+            return f"<p>{simple}</p>\n"
         if not BLOCK_SYNTAX.search(text.strip()):  # one paragraph: skip the block parser
             return f"<p>{self.parser.renderInline(text.strip())}</p>\n"
         return str(self.parser.renderer.render(self._tokens(text), self.parser.options, {}))
