@@ -30,7 +30,7 @@ from sopgen.core.model import ASSET_REF, ATTACHMENT_TYPES, MAX_ASSET_BYTES
 from sopgen.core.problems import Loc, Problem
 from sopgen.core.svg import Unreadable, is_svg, sanitise
 from sopgen.reading.yamlread import located
-from sopgen.rendering.simplemd import simple_html
+from sopgen.rendering.simplemd import is_simple, simple_html
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
 # Markdown that our policy rewrites (raw HTML, links, images, headings, escapes, code where
@@ -76,6 +76,7 @@ class TextRenderer:
     _recording: Findings | None = None  # the findings of the text being rendered now
     _current: Loc = Loc("content")
     _token_cache: dict[str, list[Token]] = field(default_factory=dict)
+    _simple_texts: set[str] = field(default_factory=set)  # rendered by simple_html here
     parsed_new: bool = False  # a text needing the parser was rendered here: worth keeping
     # Every warning given while this is a list, even one already reported: a procedure's
     # fragment is kept only when rendering it warned about nothing (see render.Fragments).
@@ -232,7 +233,7 @@ class TextRenderer:
 
     def _needs_parser(self, text: str) -> bool:
         """Whether the HTML of ``text`` takes markdown-it (not plain, not simple)."""
-        return not self._is_plain(text) and self._simple_html(text) is None
+        return not (text in self._simple_texts or self._is_plain(text) or is_simple(text))
 
     def _simple_html(self, text: str) -> str | None:
         """A paragraph of words, *emphasis*, **strong** and `code`, as markdown-it renders it."""
@@ -295,6 +296,7 @@ class TextRenderer:
             return f"<p>{self._plain_html(text)}</p>\n"
         simple = self._simple_html(text)
         if simple is not None:
+            self._simple_texts.add(text)
             return f"<p>{simple}</p>\n"
         if not BLOCK_SYNTAX.search(text.strip()):  # one paragraph: skip the block parser
             return f"<p>{self.parser.renderInline(text.strip())}</p>\n"

@@ -31,6 +31,15 @@ AFTER_EMPHASIS = " .,;:?)"
 TAGS = {"*": "em", "**": "strong"}
 
 
+def is_simple(text: str) -> bool:
+    """Whether ``simple_html`` takes ``text``, found without rendering its words."""
+    return simple_html(text, _nothing) is not None
+
+
+def _nothing(_text: str) -> str:
+    return ""
+
+
 def simple_html(text: str, text_html: Callable[[str], str]) -> str | None:
     """The inside of the ``<p>`` markdown-it-py renders ``text`` as, or ``None`` when the
     text is not one of the simple kind. ``text_html`` renders a run of plain text (escaped,
