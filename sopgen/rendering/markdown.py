@@ -180,6 +180,9 @@ class TextRenderer:
     def _cached(self, mode: str, text: str, render: Callable[[str], str]) -> str:
         """``render(text)``, once per mode; what the policy found in the text is reported
         at every place the text is rendered, so each can be found and fixed."""
+        known = self._cache.get((mode, text))
+        if known is not None and not self._findings.get(text):  # most: nothing to report
+            return known
         outer = self._current
         self._current = located(text, Loc("content"))
         try:
