@@ -115,6 +115,9 @@ def refuse_changed_release_files(checked: Checked, folder: Path, files: dict[str
 # --- reviewer warnings, found on another core while the handbook renders
 
 REVIEW_ALONGSIDE_FROM = 150  # procedures; below this a forked process costs more than it saves
+# Rendering the HTML is the longest task: the review takes the core the Markdown handbook
+# leaves free when done, rather than slow the HTML down by sharing a core with it.
+REVIEW_YIELDS = 5
 
 
 class Review:
@@ -131,7 +134,7 @@ class Review:
     def start(cls, checked: Checked) -> Review:
         review = cls(checked, dt.date.today(), None)
         if len(checked.handbook.procedures) >= REVIEW_ALONGSIDE_FROM and can_fork():
-            review.pending = ForkedCall(review.found_here)
+            review.pending = ForkedCall(review.found_here, yielding=REVIEW_YIELDS)
         return review
 
     def found_here(self) -> list[Problem]:

@@ -93,13 +93,15 @@ class ForkedCall(Generic[T]):
     caller then calls the function itself, which reports whatever went wrong.
     """
 
-    def __init__(self, function: Callable[[], T]) -> None:
+    def __init__(self, function: Callable[[], T], *, yielding: int = 0) -> None:
+        """``yielding``: how much the child gives way to this process and its other
+        workers (a ``nice`` increment), for work that can wait till a core is free."""
         parent = os.getpid()
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: never returns
             os.close(read)
-            _child(parent, write, function)
+            _child(parent, write, function, yielding)
         os.close(write)
         self._pid: int | None = pid
         self._read = read
@@ -128,9 +130,11 @@ class ForkedCall(Generic[T]):
             self._pid = None
 
 
-def _child(parent: int, write: int, function: Callable[[], Any]) -> NoReturn:
+def _child(parent: int, write: int, function: Callable[[], Any], yielding: int) -> NoReturn:
     try:
         _die_with(parent)
+        if yielding:
+            os.nice(yielding)
         data = pickle.dumps((True, function()))
     except BaseException:  # the parent calls the function itself and reports
         data = pickle.dumps((False, None))
