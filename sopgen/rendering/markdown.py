@@ -245,7 +245,7 @@ class TextRenderer:
     def _text_html(self, content: str) -> str:
         """A text token as the policy and markdown-it's renderer make it: mentions linked
         (see ``_cross_references``), the rest escaped."""
-        if not self.mention:
+        if not self.mention or "-" not in content:  # no mention without its "-"
             return escapeHtml(content)
         rendered, position = [], 0
         for match in self.mention.finditer(content):
@@ -280,7 +280,7 @@ class TextRenderer:
         return None
 
     def _with_links(self, text: str, link: Callable[[str, str], str]) -> str:
-        if not self.mention:
+        if not self.mention or "-" not in text:  # every mention has one: most texts, none
             return text
 
         def linked(match: re.Match[str]) -> str:
