@@ -59,3 +59,12 @@ def test_a_forked_call_not_waited_for_is_ended() -> None:
     waiting.cancel()
     with pytest.raises(ChildProcessError):
         os.waitpid(child, os.WNOHANG)  # reaped: no process left behind
+
+
+def test_a_rebuild_reads_reviewer_warnings_with_the_rest(
+        mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a reading cache the review is quick in order (and its checks can be kept)."""
+    cold, forked_cold = built_warnings(mini, tmp_path / "out", monkeypatch, alongside=True)
+    warm, forked_warm = built_warnings(mini, tmp_path / "out", monkeypatch, alongside=True)
+    assert forked_cold == ["found_here"] and forked_warm == []
+    assert warm == cold

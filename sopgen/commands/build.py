@@ -38,8 +38,9 @@ def build_project(folder: Path | str, options: BuildOptions | None = None, *,
     """Build the project's current content into ``output/<version>[-draft]/``; with
     ``private``, the cache and lock go there instead of into ``output``."""
     readings = YamlCache(_cache_folder(folder, private or output))
-    checked = read_handbook(folder, cache=readings, review=False)
-    review = Review.start(checked)
+    cold = not readings.entries  # nothing kept by an earlier build: see ``Review``
+    checked = read_handbook(folder, cache=readings, review=not cold)
+    review = Review.start(checked) if cold else Review.done(checked)
     try:
         released = is_released(checked, cache_of(checked, private or output))
         if not released:
@@ -124,11 +125,20 @@ class Review:
     """The reviewer warnings of a handbook read with ``review=False``: found in a forked
     process while this one renders (reading them is a fifth of a large cold build, and
     rendering waits for nothing they say: they are warnings), or here, when forking does
-    not pay. They go where ``read_handbook`` puts them, so the build reports the same."""
+    not pay. They go where ``read_handbook`` puts them, so the build reports the same.
+    Only a cold build (no reading cache) does this: a rebuild reads them as it reads the
+    rest, with what an earlier build kept."""
 
     def __init__(self, checked: Checked, today: dt.date,
-                 pending: ForkedCall[list[Problem]] | None) -> None:
-        self.read, self.today, self.pending = checked, today, pending
+                 pending: ForkedCall[list[Problem]] | None,
+                 found: list[Problem] | None = None) -> None:
+        self.read, self.today, self.pending, self.found = checked, today, pending, found
+
+    @classmethod
+    def done(cls, checked: Checked) -> Review:
+        """For a handbook read with its reviewer warnings: a rebuild reads them with what
+        the reading cache kept, which is quicker than forking."""
+        return cls(checked, dt.date.today(), None, found=[])
 
     @classmethod
     def start(cls, checked: Checked) -> Review:
@@ -143,7 +153,7 @@ class Review:
     def added_to(self, checked: Checked) -> Checked:
         """``checked`` (``self.read`` with more problems after its own) with the reviewer
         warnings right after ``self.read``'s problems."""
-        found = self.pending.result() if self.pending is not None else None
+        found = self.pending.result() if self.pending is not None else self.found
         if found is None:
             found = self.found_here()
         at = len(self.read.problems)
