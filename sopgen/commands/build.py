@@ -6,17 +6,21 @@ that cannot be laid out) leaves earlier outputs exactly as they were.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sopgen.core.cache import Store
 from sopgen.core.errors import speaking
+from sopgen.core.parallel import ForkedCall, can_fork
 from sopgen.core.problems import Loc, Problem
 from sopgen.core.write import write_folder
 from sopgen.outputs.table import BuildOptions, Report, render_outputs
-from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook
+from sopgen.reading.checkcache import ProcedureChecks
+from sopgen.reading.handbook import Checked, fail_on_errors, read_handbook, reviewed
 from sopgen.reading.load import Project
 from sopgen.reading.releases import edited_release, is_released, read_release
+from sopgen.reading.validate import conversion_context
 from sopgen.reading.yamlcache import YamlCache
 
 
@@ -36,12 +40,19 @@ def build_project(folder: Path | str, options: BuildOptions | None = None, *,
     """Build the project's current content into ``output/<version>[-draft]/``; with
     ``private``, the cache and lock go there instead of into ``output``."""
     readings = YamlCache(_cache_folder(folder, private or output))
-    checked = read_handbook(folder, cache=readings)
-    released = is_released(checked, cache_of(checked, private or output))
-    if not released:
-        checked = replace(checked, problems=checked.problems + edited_release(checked, False))
-    result = build_checked(checked, options, output=output, draft=not released, report=report,
-                           private=private)
+    cold = not readings.entries  # nothing kept by an earlier build: see ``Review``
+    checked = read_handbook(folder, cache=readings, review=not cold)
+    checks = readings.checks(conversion_context())  # the one the reading used
+    review = Review.start(checked, checks) if cold else Review.done(checked, checks)
+    try:
+        released = is_released(checked, cache_of(checked, private or output))
+        if not released:
+            checked = replace(checked,
+                              problems=checked.problems + edited_release(checked, False))
+        result = build_checked(checked, options, output=output, draft=not released,
+                               report=report, private=private, review=review)
+    finally:
+        review.cancel()
     readings.save()  # only now: a build that is refused writes nothing
     return result
 
@@ -69,7 +80,9 @@ def output_folder(checked: Checked, output: Path | None) -> Path:
 
 def build_checked(checked: Checked, options: BuildOptions | None = None, *,
                   output: Path | None = None, draft: bool = True,
-                  report: Report | None = None, private: Path | None = None) -> BuildResult:
+                  report: Report | None = None, private: Path | None = None,
+                  review: Review | None = None) -> BuildResult:
+    """``review``: reviewer warnings still being found for ``checked`` (see ``Review``)."""
     output_root = output_folder(checked, output)
     work = private or output_root  # where the cache and the lock live
     language = checked.handbook.document.language
@@ -77,6 +90,8 @@ def build_checked(checked: Checked, options: BuildOptions | None = None, *,
         files, warnings = render_outputs(checked, options or BuildOptions(), draft=draft,
                                          report=report, cache=work / ".cache" / "pdf",
                                          store=cache_of(checked, work))
+        if review is not None:
+            checked = review.added_to(checked)
         version = checked.handbook.document.version
         name = f"{version}-draft" if draft else version
         if not draft:
@@ -99,3 +114,65 @@ def refuse_changed_release_files(checked: Checked, folder: Path, files: dict[str
             shown = project.show(path)
             problems.append(Problem(Loc(shown), "output_kept_differs", {"file": shown}))
     fail_on_errors(problems, checked.handbook.document.language)
+
+
+# --- reviewer warnings, found on another core while the handbook renders
+
+REVIEW_ALONGSIDE_FROM = 150  # procedures; below this a forked process costs more than it saves
+# Rendering the HTML is the longest task: the review takes the core the Markdown handbook
+# leaves free when done, rather than slow the HTML down by sharing a core with it.
+REVIEW_YIELDS = 5
+
+
+class Review:
+    """The reviewer warnings of a handbook read with ``review=False``: found in a forked
+    process while this one renders (reading them is a fifth of a large cold build, and
+    rendering waits for nothing they say: they are warnings), or here, when forking does
+    not pay. They go where ``read_handbook`` puts them, so the build reports the same,
+    and what each procedure's checks found goes into the reading cache as if they had
+    run here. Only a cold build (no reading cache) does this: a rebuild reads them as it
+    reads the rest, with what an earlier build kept."""
+
+    def __init__(self, checked: Checked, checks: ProcedureChecks, today: dt.date,
+                 pending: ForkedCall[tuple[list[Problem], dict[str, str]]] | None,
+                 found: list[Problem] | None = None) -> None:
+        self.read, self.checks, self.today = checked, checks, today
+        self.pending, self.found = pending, found
+
+    @classmethod
+    def done(cls, checked: Checked, checks: ProcedureChecks) -> Review:
+        """For a handbook read with its reviewer warnings: a rebuild reads them with what
+        the reading cache kept, which is quicker than forking."""
+        return cls(checked, checks, dt.date.today(), None, found=[])
+
+    @classmethod
+    def start(cls, checked: Checked, checks: ProcedureChecks) -> Review:
+        review = cls(checked, checks, dt.date.today(), None)
+        if len(checked.handbook.procedures) >= REVIEW_ALONGSIDE_FROM and can_fork():
+            review.pending = ForkedCall(review._found_with_checks, yielding=REVIEW_YIELDS)
+        return review
+
+    def found_here(self) -> list[Problem]:
+        return reviewed(self.read, self.today, self.checks).problems[len(self.read.problems):]
+
+    def _found_with_checks(self) -> tuple[list[Problem], dict[str, str]]:
+        """In the child: the warnings, and every check result the reading cache is to keep."""
+        return self.found_here(), self.checks.used
+
+    def added_to(self, checked: Checked) -> Checked:
+        """``checked`` (``self.read`` with more problems after its own) with the reviewer
+        warnings right after ``self.read``'s problems."""
+        found = self.found
+        if self.pending is not None:
+            forked = self.pending.result()
+            if forked is not None:
+                found, used = forked
+                self.checks.used.update(used)
+        if found is None:
+            found = self.found_here()
+        at = len(self.read.problems)
+        return replace(checked, problems=checked.problems[:at] + found + checked.problems[at:])
+
+    def cancel(self) -> None:
+        if self.pending is not None:
+            self.pending.cancel()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 from sopgen.core.errors import SopgenError
 
@@ -77,3 +78,68 @@ def _die_with(parent: int) -> None:
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # killed before the line above took effect
         os._exit(1)
+
+
+# --- one call in a forked child while this process goes on
+
+T = TypeVar("T")
+
+
+class ForkedCall(Generic[T]):
+    """``function()`` computed in a child forked now, while this process does other work.
+
+    No thread waits on it (unlike a pool), so this process may still fork a pool of its
+    own meanwhile (see ``can_fork``). ``result()`` is ``None`` when the child failed: the
+    caller then calls the function itself, which reports whatever went wrong.
+    """
+
+    def __init__(self, function: Callable[[], T], *, yielding: int = 0) -> None:
+        """``yielding``: how much the child gives way to this process and its other
+        workers (a ``nice`` increment), for work that can wait till a core is free."""
+        parent = os.getpid()
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(read)
+            _child(parent, write, function, yielding)
+        os.close(write)
+        self._pid: int | None = pid
+        self._read = read
+        self._value: T | None = None
+
+    def result(self) -> T | None:
+        """Wait for the child's result (once; later calls give the same)."""
+        if self._pid is not None:
+            with os.fdopen(self._read, "rb") as pipe:
+                data = pipe.read()
+            os.waitpid(self._pid, 0)
+            self._pid = None
+            try:
+                done, value = pickle.loads(data)
+            except Exception:  # cut short: the child was killed
+                done, value = False, None
+            self._value = value if done else None
+        return self._value
+
+    def cancel(self) -> None:
+        """End the child if its result was not taken (the work it was for failed)."""
+        if self._pid is not None:
+            os.kill(self._pid, signal.SIGKILL)
+            os.close(self._read)
+            os.waitpid(self._pid, 0)
+            self._pid = None
+
+
+def _child(parent: int, write: int, function: Callable[[], Any], yielding: int) -> NoReturn:
+    try:
+        _die_with(parent)
+        if yielding:
+            os.nice(yielding)
+        data = pickle.dumps((True, function()))
+    except BaseException:  # the parent calls the function itself and reports
+        data = pickle.dumps((False, None))
+    try:
+        with os.fdopen(write, "wb") as pipe:
+            pipe.write(data)
+    finally:
+        os._exit(0)

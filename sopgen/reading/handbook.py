@@ -17,7 +17,7 @@ from sopgen.core.model import Handbook
 from sopgen.core.problems import Problem
 from sopgen.reading.adopt import Pin, expand_adoptions
 from sopgen.reading.attachments import attachment_problems
-from sopgen.reading.checkcache import NO_CHECKS
+from sopgen.reading.checkcache import NO_CHECKS, ProcedureChecks
 from sopgen.reading.labels import bring_labels
 from sopgen.reading.load import Project, load_file, load_project
 from sopgen.reading.procedurecache import materialised
@@ -57,11 +57,13 @@ def read_handbook(folder: Path | str, snapshot: Path | None = None, *,
         return _read_handbook(folder, snapshot, today, assets, review, cache)
 
 
-def reviewed(checked: Checked, today: dt.date | None = None) -> Checked:
+def reviewed(checked: Checked, today: dt.date | None = None,
+             checks: ProcedureChecks = NO_CHECKS) -> Checked:
     """``checked`` read with ``review=False``, with the reviewer warnings added: the same
-    as reading it with them."""
+    as reading it with them (``checks``: what the reading cache kept of them)."""
     with paused_gc(keep=True):
-        found = reviewer_warnings(checked.handbook, today or dt.date.today(), checked.raw.loc)
+        found = reviewer_warnings(checked.handbook, today or dt.date.today(), checked.raw.loc,
+                                  checks)
     return replace(checked, problems=checked.problems + found)
 
 

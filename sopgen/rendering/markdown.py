@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -29,6 +30,7 @@ from sopgen.core.model import ASSET_REF, ATTACHMENT_TYPES, MAX_ASSET_BYTES
 from sopgen.core.problems import Loc, Problem
 from sopgen.core.svg import Unreadable, is_svg, sanitise
 from sopgen.reading.yamlread import located
+from sopgen.rendering.simplemd import is_simple, simple_html
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
 # Markdown that our policy rewrites (raw HTML, links, images, headings, escapes, code where
@@ -74,6 +76,7 @@ class TextRenderer:
     _recording: Findings | None = None  # the findings of the text being rendered now
     _current: Loc = Loc("content")
     _token_cache: dict[str, list[Token]] = field(default_factory=dict)
+    _simple_texts: set[str] = field(default_factory=set)  # rendered by simple_html here
     parsed_new: bool = False  # a text needing the parser was rendered here: worth keeping
     # Every warning given while this is a list, even one already reported: a procedure's
     # fragment is kept only when rendering it warned about nothing (see render.Fragments).
@@ -150,7 +153,7 @@ class TextRenderer:
 
     def parsed_texts(self, texts: Iterable[str]) -> list[str]:
         """The texts among ``texts`` that need the Markdown parser, once each, in order."""
-        return [text for text in dict.fromkeys(texts) if not self._is_plain(text)]
+        return [text for text in dict.fromkeys(texts) if self._needs_parser(text)]
 
     def not_rendered(self, texts: list[str]) -> list[str]:
         """The texts among ``texts`` not rendered as HTML yet (by an earlier build)."""
@@ -177,6 +180,9 @@ class TextRenderer:
     def _cached(self, mode: str, text: str, render: Callable[[str], str]) -> str:
         """``render(text)``, once per mode; what the policy found in the text is reported
         at every place the text is rendered, so each can be found and fixed."""
+        known = self._cache.get((mode, text))
+        if known is not None and not self._findings.get(text):  # most: nothing to report
+            return known
         outer = self._current
         self._current = located(text, Loc("content"))
         try:
@@ -196,7 +202,7 @@ class TextRenderer:
                 self._found("raw_html", {})  # once per text: it is a second full parse
             self._cache[mode, text] = render(text)
             self._add_findings(text, self._recording)
-            self.parsed_new = self.parsed_new or not self._is_plain(text)
+            self.parsed_new = self.parsed_new or self._needs_parser(text)
         finally:
             self._recording = outer
 
@@ -228,6 +234,34 @@ class TextRenderer:
         """One line with no Markdown syntax: escaping it gives the same result as parsing."""
         return not MARKDOWN_SYNTAX.search(text)
 
+    def _needs_parser(self, text: str) -> bool:
+        """Whether the HTML of ``text`` takes markdown-it (not plain, not simple)."""
+        return not (text in self._simple_texts or self._is_plain(text) or is_simple(text))
+
+    def _simple_html(self, text: str) -> str | None:
+        """A paragraph of words, *emphasis*, **strong** and `code`, as markdown-it renders it."""
+        return simple_html(text, self._text_html)
+
+    def _text_html(self, content: str) -> str:
+        """A text token as the policy and markdown-it's renderer make it: mentions linked
+        (see ``_cross_references``), the rest escaped."""
+        if not self.mention or "-" not in content:  # no mention without its "-"
+            return escapeHtml(content)
+        rendered, position = [], 0
+        for match in self.mention.finditer(content):
+            found = self.target(match.group())
+            if found is None and "#" not in match.group():
+                continue
+            before = content[position:match.start()]
+            if found is None:
+                rendered.append(escapeHtml(before + _unlinked(match.group())))
+            else:
+                rendered += [escapeHtml(before), f'<a href="{escapeHtml(found[0])}" '
+                             f'class="xref">{escapeHtml(found[1])}</a>']
+            position = match.end()
+        rendered.append(escapeHtml(content[position:]))
+        return "".join(rendered)
+
     def _tokens(self, text: str) -> list[Token]:
         """Parse once; the HTML and the Markdown handbook both render from these tokens."""
         tokens = self._token_cache.get(text)
@@ -246,7 +280,7 @@ class TextRenderer:
         return None
 
     def _with_links(self, text: str, link: Callable[[str, str], str]) -> str:
-        if not self.mention:
+        if not self.mention or "-" not in text:  # every mention has one: most texts, none
             return text
 
         def linked(match: re.Match[str]) -> str:
@@ -263,6 +297,10 @@ class TextRenderer:
     def _html_block(self, text: str) -> str:
         if self._is_plain(text):
             return f"<p>{self._plain_html(text)}</p>\n"
+        simple = self._simple_html(text)
+        if simple is not None:
+            self._simple_texts.add(text)
+            return f"<p>{simple}</p>\n"
         if not BLOCK_SYNTAX.search(text.strip()):  # one paragraph: skip the block parser
             return f"<p>{self.parser.renderInline(text.strip())}</p>\n"
         return str(self.parser.renderer.render(self._tokens(text), self.parser.options, {}))

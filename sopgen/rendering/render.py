@@ -701,10 +701,14 @@ def _render_formats(renderer: Renderer, formats: list[str]) -> Rendered:
     wanted = [f for f in TEMPLATES if f in formats]
     html_like = [f for f in wanted if f != "md"]  # what parsing on several cores speeds up
     count = len(renderer.handbook.procedures)
-    to_parse = _texts_to_parse(renderer) if html_like and count >= PARALLEL_FROM and \
-        can_fork() and not ("pdf" not in wanted and renderer.fragments.kept(count)) else []
-    if len(to_parse) >= PARALLEL_FROM:  # not when rendered before
-        results = _render_in_parallel(renderer, wanted, to_parse)
+    large = bool(html_like) and count >= PARALLEL_FROM and can_fork() and \
+        not ("pdf" not in wanted and renderer.fragments.kept(count))
+    parts = _html_parts(wanted)
+    to_parse = _texts_to_parse(renderer) if large and parts > 1 else []
+    # Forking pays for the Markdown handbook (a template as long as the HTML one), and
+    # for the HTML alone when many texts need the parser (not when rendered before).
+    if large and (len(to_parse) >= PARALLEL_FROM or (parts == 1 and "md" in wanted)):
+        results = _render_in_parallel(renderer, wanted, to_parse, parts)
     else:
         results = [_render_one(renderer, f) for f in wanted]
     files = {f: data for f, (data, _) in zip(wanted, results, strict=True)}
@@ -759,19 +763,25 @@ def _texts_to_parse(renderer: Renderer) -> list[str]:
     return renderer.text.not_rendered(renderer.needing_parser())
 
 
-def _render_in_parallel(renderer: Renderer, wanted: list[str],
-                        to_parse: list[str]) -> list[Result]:
-    """Markdown-it is most of the time, so it gets every core.
+def _html_parts(wanted: list[str]) -> int:
+    """In how many parts the HTML of the texts is parsed: one per core the Markdown
+    handbook leaves (with two cores and the Markdown handbook, this process parses it as
+    its template shows each text); beyond 4, handing the HTML back costs what it saves."""
+    return max(1, min(available_cores() - ("md" in wanted), 4))
+
+
+def _render_in_parallel(renderer: Renderer, wanted: list[str], to_parse: list[str],
+                        parts: int) -> list[Result]:
+    """Every core gets a share: the Markdown handbook, and parts of the parsing.
 
     Workers (forked: they inherit the handbook) render the Markdown handbook and, in
-    parts, the HTML of every text that needs parsing. This process takes those HTML
-    pieces into its cache, then renders the HTML and print templates, which report each
-    text's warnings where they show it.
+    parts, the HTML of texts that need the parser; this process parses the first part
+    itself rather than wait. It takes the other parts into its cache, then renders the
+    HTML and print templates, which report each text's warnings where they show it.
     """
     global _FORKED, _TO_PARSE
     html_like = [f for f in wanted if f != "md"]
-    parts = min(available_cores(), 4)  # beyond 4, handing the HTML back costs what it saves
-    workers = min(available_cores(), parts + ("md" in wanted))
+    workers = parts - 1 + ("md" in wanted)
     _FORKED, _TO_PARSE = renderer, to_parse
     texts = _TO_PARSE
     try:
@@ -779,8 +789,9 @@ def _render_in_parallel(renderer: Renderer, wanted: list[str],
             # The Markdown handbook first: it is the longest task (it parses every text
             # itself), so the parts of the HTML share what is left instead of delaying it.
             markdown = pool.submit(_render_forked, "md") if "md" in wanted else None
-            ahead = [pool.submit(_html_part, part, parts) for part in range(parts)]
-            for part, future in enumerate(ahead):
+            ahead = [pool.submit(_html_part, part, parts) for part in range(1, parts)]
+            renderer.text.html_ahead(texts[0::parts])  # into this process's own cache
+            for part, future in enumerate(ahead, start=1):
                 renderer.text.adopt_html(texts[part::parts], future.result())
             results = {fmt: _render_one(renderer, fmt) for fmt in html_like}
             if markdown is not None:
