@@ -99,9 +99,10 @@ def marked_content(ops: list[Any], marks: dict[int, list[str]]) -> bytes:
 
 
 def move_numbers(source: Any, page: Any, stamp: Any, stamp_page: Any,
-                 slots: dict[str, list[float]]) -> int:
+                 slots: dict[str, list[float]], copied: dict[str, Any] | None = None) -> int:
     """Swap each slot comment on ``page`` for its number's text object, taken off
-    ``stamp_page``; returns how many moved."""
+    ``stamp_page``; returns how many moved. ``copied`` keeps the stamp's fonts once
+    copied into ``source``, for the other pages of the same chunk and stamp."""
     import pikepdf
 
     contents = page.obj.get("/Contents")
@@ -113,6 +114,7 @@ def move_numbers(source: Any, page: Any, stamp: Any, stamp_page: Any,
     stamp_ops = list(pikepdf.parse_content_stream(stamp_page))
     numbers = _blocks(stamp_ops)
     fonts: dict[str, Any] = {}
+    copied = {} if copied is None else copied
     moved: list[Block] = []
 
     def number_for(match: re.Match[bytes]) -> bytes:
@@ -122,7 +124,7 @@ def move_numbers(source: Any, page: Any, stamp: Any, stamp_page: Any,
         if number is None:
             return b"\n"
         moved.append(number)
-        drawn = _drawing(stamp_ops, number, source, page, stamp, fonts)
+        drawn = _drawing(stamp_ops, number, source, page, stamp, (fonts, copied))
         return b"\n" + bytes(pikepdf.unparse_content_stream(drawn)) + b"\n"
 
     page.obj.Contents = source.make_stream(SLOT_COMMENT.sub(number_for, data))
@@ -182,7 +184,7 @@ def _inside(block: Block, rect: list[float]) -> bool:
 
 
 def _drawing(stamp_ops: list[Any], block: Block, source: Any, page: Any, stamp: Any,
-             fonts: dict[str, Any]) -> list[Any]:
+             fonts: tuple[dict[str, Any], dict[str, Any]]) -> list[Any]:
     """The stamp's text object, with its colour, using fonts copied into the page."""
     import pikepdf
 
@@ -200,11 +202,16 @@ def _drawing(stamp_ops: list[Any], block: Block, source: Any, page: Any, stamp: 
     return drawn
 
 
-def _font(name: str, source: Any, page: Any, stamp: Any, fonts: dict[str, Any]) -> Any:
+def _font(name: str, source: Any, page: Any, stamp: Any,
+          fonts: tuple[dict[str, Any], dict[str, Any]]) -> Any:
+    """The page's resource name for the stamp's font ``name`` (a stamp's pages share
+    their fonts): copied into ``source`` once per stamp, named on each page."""
     import pikepdf
 
-    if name not in fonts:
-        font = stamp.pages[0].Resources.Font[name]
-        fonts[name] = page.add_resource(source.copy_foreign(font), pikepdf.Name.Font,
-                                        pikepdf.Name(f"/SopgenNumber{name[1:]}"))
-    return fonts[name]
+    on_page, copied = fonts
+    if name not in on_page:
+        if name not in copied:
+            copied[name] = source.copy_foreign(stamp.pages[0].Resources.Font[name])
+        on_page[name] = page.add_resource(copied[name], pikepdf.Name.Font,
+                                          pikepdf.Name(f"/SopgenNumber{name[1:]}"))
+    return on_page[name]

@@ -51,15 +51,25 @@ CACHE_FORMAT = "tagged-4"  # changes when what a cached part or PDF holds change
 ELSEWHERE = "sopgen-elsewhere"
 FIGURE_SPACES = "&#8199;&#8199;&#8199;"  # room for a page number up to 999
 
+# The contents' dot leaders, drawn as one dotted line per entry instead of WeasyPrint's
+# leader("."), which lays out and tags one text box per dot (most of the contents' layout
+# time). The leader is kept for its sizing only: a string of em spaces wider than any
+# line leaves no room for a single copy, so nothing of it is drawn, yet it still stretches
+# to push the page-number slot to the line's end. A negative margin takes back all but a
+# period's width (so titles wrap as before), and the background starts just after the
+# title: the stretched part, dotted like the period leader it replaces.
+LEADER_CSS = (".toc a::after, .pillar-list a::after { content: leader(\"" + "\\2003" * 40
+              + "\"); margin-left: -39.87em; padding-right: .15em; background: "
+                "url(leader-dots.svg) no-repeat 39.99em 0 / 48em 1.2em content-box; }\n"
+              ".toc-chapter a::after { background-image: url(leader-dots-bold.svg); }\n")
 CHUNK_CSS = """
 @page { @bottom-center { content: none; } }
 .sopgen-first > *, .sopgen-first > * > h2:first-child { break-before: auto !important; }
 a.xref::after, a.xref-bare::after { content: none; }
 .pg-xref .room { visibility: hidden; }
 .toc a, .pillar-list a { display: inline; }
-.toc a::after, .pillar-list a::after { content: leader("."); }
 h1, h2, h3, h4, h5, h6 { bookmark-level: none; }
-"""
+""" + LEADER_CSS
 NOT_COVER_CSS = ".running, .watermark { page: auto; }\n"
 STAMP_CSS = """
 @page { @top-left { content: none; } @top-center { content: none; }
@@ -450,10 +460,11 @@ def _stamp_pages(source: Any, overlay: Any, pages: Any) -> None:
 
     from sopgen.rendering.inline import SLOT_PREFIX, move_numbers
 
+    fonts: dict[str, Any] = {}  # the stamp's fonts copied into the chunk, once
     for number, (page, stamp_page) in enumerate(zip(source.pages, overlay.pages, strict=True)):
         slots = {name: rect for name, rect in next(pages).anchors.items()
                  if name.startswith(SLOT_PREFIX)}
-        move_numbers(source, page, overlay, stamp_page, slots)
+        move_numbers(source, page, overlay, stamp_page, slots, fonts)
         _overlay(source, page, stamp_page, pikepdf.Name(f"/SopgenStamp{number}"))
 
 
