@@ -212,6 +212,10 @@ def _font(name: str, source: Any, page: Any, stamp: Any,
     if name not in on_page:
         if name not in copied:
             copied[name] = source.copy_foreign(stamp.pages[0].Resources.Font[name])
-        on_page[name] = page.add_resource(copied[name], pikepdf.Name.Font,
-                                          pikepdf.Name(f"/SopgenNumber{name[1:]}"))
+        wanted = pikepdf.Name(f"/SopgenNumber{name[1:]}")
+        named = page.obj.get("/Resources", {}).get("/Font", {}).get(wanted)
+        if named is not None and named.objgen == copied[name].objgen:
+            on_page[name] = wanted  # pages sharing their resources: named already
+        else:
+            on_page[name] = page.add_resource(copied[name], pikepdf.Name.Font, wanted)
     return on_page[name]
