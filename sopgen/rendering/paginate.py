@@ -285,6 +285,10 @@ def lay_out_all(chunks: list[str], engine: Engine, what: str, *, tagged: bool = 
             results[index] = cached
         else:
             missing.append(index)
+    # Longest first (by HTML size, a fair guess of layout time): the last chunk handed
+    # to a worker is a short one, so no core waits long for one late heavy chunk (the
+    # RACI matrix or the records table after an edit).
+    missing.sort(key=lambda index: -len(chunks[index]))
     jobs = [Job(chunks[i], engine.base.as_uri() + "/", [str(p) for p in engine.allowed],
                 engine.identifier, tagged, stand_ins[i]) for i in missing]
     if engine.report:
