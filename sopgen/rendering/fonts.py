@@ -16,10 +16,10 @@ other kind (Type3, CFF, a custom encoding) stay as they are.
 from __future__ import annotations
 
 import io
-from array import array
 import itertools
 import re
 import struct
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any

@@ -47,20 +47,19 @@ ID = re.compile(r'\bid="([^"]+)"')
 PILLAR_TITLE = re.compile(r'<h2 class="chapter pillar-title">(.*?)</h2>', re.DOTALL)
 PX_TO_PT = 0.75
 PARTS_PER_CHUNK = 4
-CACHE_FORMAT = "tagged-4"  # changes when what a cached part or PDF holds changes
+CACHE_FORMAT = "tagged-5"  # changes when what a cached part or PDF holds changes
 ELSEWHERE = "sopgen-elsewhere"
 FIGURE_SPACES = "&#8199;&#8199;&#8199;"  # room for a page number up to 999
 
-# The contents' dot leaders, drawn as one dotted line per entry instead of WeasyPrint's
-# leader("."), which lays out and tags one text box per dot (most of the contents' layout
-# time). The leader is kept for its sizing only: a string of em spaces wider than any
-# line leaves no room for a single copy, so nothing of it is drawn, yet it still stretches
-# to push the page-number slot to the line's end. A negative margin takes back all but a
-# period's width (so titles wrap as before), and the background starts just after the
-# title: the stretched part, dotted like the period leader it replaces.
-LEADER_CSS = (".toc a::after, .pillar-list a::after { content: leader(\"" + "\\2003" * 40
-              + "\"); margin-left: -39.87em; padding-right: .15em; background: "
-                "url(leader-dots.svg) no-repeat 39.99em 0 / 48em 1.2em content-box; }\n"
+# The contents' dot leaders: WeasyPrint's leader(".") lays out, draws and tags one text
+# box per dot, most of the contents' layout time. A leader of eight dots needs an eighth
+# of the boxes and still stretches to push the page-number slot to the line's end; its
+# dots are transparent, only for text extraction (a reader still finds a line's number
+# after its title, as before), and the visible dots are one dotted line per entry, drawn
+# from just after the title (a leader's copies stop up to eight dots short of it).
+LEADER_CSS = (".toc a::after, .pillar-list a::after { content: leader(\"........\"); "
+              "color: transparent; padding-right: .15em; background: url(leader-dots.svg) "
+              "no-repeat .12em 0 / 48em 1.2em content-box; }\n"
               ".toc-chapter a::after { background-image: url(leader-dots-bold.svg); }\n")
 CHUNK_CSS = """
 @page { @bottom-center { content: none; } }
