@@ -51,24 +51,15 @@ CACHE_FORMAT = "tagged-5"  # changes when what a cached part or PDF holds change
 ELSEWHERE = "sopgen-elsewhere"
 FIGURE_SPACES = "&#8199;&#8199;&#8199;"  # room for a page number up to 999
 
-# The contents' dot leaders: WeasyPrint's leader(".") lays out, draws and tags one text
-# box per dot, most of the contents' layout time. A leader of eight dots needs an eighth
-# of the boxes and still stretches to push the page-number slot to the line's end; its
-# dots are transparent, only for text extraction (a reader still finds a line's number
-# after its title, as before), and the visible dots are one dotted line per entry, drawn
-# from just after the title (a leader's copies stop up to eight dots short of it).
-LEADER_CSS = (".toc a::after, .pillar-list a::after { content: leader(\"........\"); "
-              "color: transparent; padding-right: .15em; background: url(leader-dots.svg) "
-              "no-repeat .12em 0 / 48em 1.2em content-box; }\n"
-              ".toc-chapter a::after { background-image: url(leader-dots-bold.svg); }\n")
 CHUNK_CSS = """
 @page { @bottom-center { content: none; } }
 .sopgen-first > *, .sopgen-first > * > h2:first-child { break-before: auto !important; }
 a.xref::after, a.xref-bare::after { content: none; }
 .pg-xref .room { visibility: hidden; }
 .toc a, .pillar-list a { display: inline; }
+.toc a::after, .pillar-list a::after { content: leader("."); }
 h1, h2, h3, h4, h5, h6 { bookmark-level: none; }
-""" + LEADER_CSS
+"""
 NOT_COVER_CSS = ".running, .watermark { page: auto; }\n"
 STAMP_CSS = """
 @page { @top-left { content: none; } @top-center { content: none; }
