@@ -416,7 +416,8 @@ def _stamp_page(placed: Placed, index: int, slots: dict[str, Slot], origin: list
 def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed,
          titles: dict[str, str] | None = None) -> bytes:
     """The chunk PDFs as one tagged document, stamped, linked and bookmarked (qpdf via
-    pikepdf: joining and overlaying hundreds of pages is C++ work, not Python)."""
+    pikepdf: joining and overlaying hundreds of pages is C++ work, not Python). Each
+    chunk's and stamp's bytes are dropped once joined: they are of no further use."""
     import pikepdf
 
     from sopgen.rendering.archival import finish
@@ -441,6 +442,7 @@ def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed,
             if index == 0:
                 _copy_document_info(joined, source)
             _own_streams(joined, first_copied)
+        chunk.pdf = stamp.pdf = b""  # joined now: the peak holds the joined file alone
     structure.close()
     _retarget_links(joined, placed, titles or {})
     _add_outline(joined, placed)
