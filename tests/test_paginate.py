@@ -109,3 +109,24 @@ def test_print_template_without_part_markers_is_laid_out_whole(mini: Path,
           "<body><h1>{{ doc.title }}</h1><p>Own theme</p></body></html>\n")
     pdf = Pdf.open(pdf_of(build_project(mini, BuildOptions(formats=["pdf"]), output=tmp_path)))
     assert len(pdf.pages) == 1 and "Own theme" in pdf.pages[0]
+
+
+# ------------------------------------------------------------------ leaders and watermarks
+
+def test_a_page_number_never_goes_after_rotated_text() -> None:
+    """A draft's watermark is text drawn rotated: its glyphs' own coordinates may lie
+    between a contents line's text and its slot, but a number moved there would be drawn
+    rotated with them. The number goes after the line's own text."""
+    import pikepdf
+
+    from sopgen.rendering.inline import mark_slots
+
+    pdf = pikepdf.new()
+    stream = pikepdf.Stream(pdf, b"/P <</MCID 0>> BDC BT /F1 10 Tf 1 0 0 -1 100 200 Tm "
+                                 b"(Title) Tj ET EMC q 0.7 -0.7 0.7 0.7 0 0 cm "
+                                 b"/P <</MCID 1>> BDC BT /F1 60 Tf 1 0 0 -1 290 201 Tm (W) Tj "
+                                 b"ET EMC Q")
+    ops = list(pikepdf.parse_content_stream(stream))
+    title_end = next(i for i, op in enumerate(ops) if str(op.operator) == "ET")
+    assert mark_slots(ops, {"sopgen-pg-0": [300.0, 190.0, 320.0, 206.0]}) == {
+        title_end: ["sopgen-pg-0"]}

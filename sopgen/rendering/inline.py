@@ -19,6 +19,7 @@ before; every slot follows its link, so none does.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ SLOT_PREFIX = "sopgen-pg-"
 TOLERANCE = 1.0  # CSS px: both layouts put the text at the same place, to rounding
 COLOUR_OPERATORS = {"rg", "g", "k", "sc", "scn", "cs"}
 MARK = "sopgen-slot"
+OPAQUE = "/Opaque"  # the moved numbers' graphics state
 SLOT_COMMENT = re.compile(rb"\n%sopgen-slot (\S+)\n")
 
 
@@ -37,12 +39,14 @@ class Block:
     end: int  # index of ET
     x: float
     y: float
+    turned: bool = False  # drawn rotated or skewed (a watermark): x and y are not the page's
 
 
 def mark_slots(ops: list[Any], slots: dict[str, list[float]]) -> dict[int, list[str]]:
     """Where each slot's number belongs in ``ops``: after the text object (the whole of a
     tagged marked-content sequence) read last before the slot."""
-    targets = [block for block in _marked_blocks(ops) if block.x == block.x]  # drawn text
+    targets = [block for block in _marked_blocks(ops)
+               if block.x == block.x and not block.turned]  # drawn text, in the page's axes
     found: dict[int, list[str]] = {}
     for name, rect in slots.items():
         before = _read_before(targets, rect, list(slots.values()))
@@ -99,9 +103,10 @@ def marked_content(ops: list[Any], marks: dict[int, list[str]]) -> bytes:
 
 
 def move_numbers(source: Any, page: Any, stamp: Any, stamp_page: Any,
-                 slots: dict[str, list[float]]) -> int:
+                 slots: dict[str, list[float]], copied: dict[str, Any] | None = None) -> int:
     """Swap each slot comment on ``page`` for its number's text object, taken off
-    ``stamp_page``; returns how many moved."""
+    ``stamp_page``; returns how many moved. ``copied`` keeps the stamp's fonts once
+    copied into ``source``, for the other pages of the same chunk and stamp."""
     import pikepdf
 
     contents = page.obj.get("/Contents")
@@ -113,6 +118,7 @@ def move_numbers(source: Any, page: Any, stamp: Any, stamp_page: Any,
     stamp_ops = list(pikepdf.parse_content_stream(stamp_page))
     numbers = _blocks(stamp_ops)
     fonts: dict[str, Any] = {}
+    copied = {} if copied is None else copied
     moved: list[Block] = []
 
     def number_for(match: re.Match[bytes]) -> bytes:
@@ -122,7 +128,7 @@ def move_numbers(source: Any, page: Any, stamp: Any, stamp_page: Any,
         if number is None:
             return b"\n"
         moved.append(number)
-        drawn = _drawing(stamp_ops, number, source, page, stamp, fonts)
+        drawn = _drawing(stamp_ops, number, source, page, stamp, (fonts, copied))
         return b"\n" + bytes(pikepdf.unparse_content_stream(drawn)) + b"\n"
 
     page.obj.Contents = source.make_stream(SLOT_COMMENT.sub(number_for, data))
@@ -135,14 +141,21 @@ def move_numbers(source: Any, page: Any, stamp: Any, stamp_page: Any,
 
 def _blocks(ops: list[Any]) -> list[Block]:
     blocks, start, where = [], None, (0.0, 0.0)
+    turned = [False]  # by q … Q level: whether a rotating or skewing cm is in effect
     for index, instruction in enumerate(ops):
         name, operands = str(instruction.operator), instruction.operands
-        if name == "BT":
+        if name == "q":
+            turned.append(turned[-1])
+        elif name == "Q" and len(turned) > 1:
+            turned.pop()
+        elif name == "cm":
+            turned[-1] = turned[-1] or float(operands[1]) != 0 or float(operands[2]) != 0
+        elif name == "BT":
             start, where = index, (float("nan"), float("nan"))
         elif name == "Tm" and start is not None:
             where = (float(operands[4]), float(operands[5]))
         elif name == "ET" and start is not None:
-            blocks.append(Block(start, index, *where))
+            blocks.append(Block(start, index, *where, turned=turned[-1]))
             start = None
     return blocks
 
@@ -182,7 +195,7 @@ def _inside(block: Block, rect: list[float]) -> bool:
 
 
 def _drawing(stamp_ops: list[Any], block: Block, source: Any, page: Any, stamp: Any,
-             fonts: dict[str, Any]) -> list[Any]:
+             fonts: tuple[dict[str, Any], dict[str, Any]]) -> list[Any]:
     """The stamp's text object, with its colour, using fonts copied into the page."""
     import pikepdf
 
@@ -190,7 +203,12 @@ def _drawing(stamp_ops: list[Any], block: Block, source: Any, page: Any, stamp: 
     for back in range(block.start - 1, max(block.start - 6, -1), -1):
         if str(stamp_ops[back].operator) in COLOUR_OPERATORS:
             colour.insert(0, stamp_ops[back])
-    drawn = [pikepdf.ContentStreamInstruction([], pikepdf.Operator("q")), *colour]
+    # Opaque: the text read before may be drawn transparent (the contents' leader).
+    opaque = _resource(OPAQUE, pikepdf.Name.ExtGState, source, page, fonts,
+                       lambda: source.make_indirect(pikepdf.Dictionary(
+                           Type=pikepdf.Name.ExtGState, ca=1, CA=1)))
+    drawn = [pikepdf.ContentStreamInstruction([], pikepdf.Operator("q")),
+             pikepdf.ContentStreamInstruction([opaque], pikepdf.Operator("gs")), *colour]
     for instruction in stamp_ops[block.start:block.end + 1]:
         operands = list(instruction.operands)
         if str(instruction.operator) == "Tf":
@@ -200,11 +218,30 @@ def _drawing(stamp_ops: list[Any], block: Block, source: Any, page: Any, stamp: 
     return drawn
 
 
-def _font(name: str, source: Any, page: Any, stamp: Any, fonts: dict[str, Any]) -> Any:
+def _font(name: str, source: Any, page: Any, stamp: Any,
+          fonts: tuple[dict[str, Any], dict[str, Any]]) -> Any:
+    """The page's resource name for the stamp's font ``name`` (a stamp's pages share
+    their fonts): copied into ``source`` once per stamp, named on each page."""
     import pikepdf
 
-    if name not in fonts:
-        font = stamp.pages[0].Resources.Font[name]
-        fonts[name] = page.add_resource(source.copy_foreign(font), pikepdf.Name.Font,
-                                        pikepdf.Name(f"/SopgenNumber{name[1:]}"))
-    return fonts[name]
+    return _resource(name, pikepdf.Name.Font, source, page, fonts,
+                     lambda: source.copy_foreign(stamp.pages[0].Resources.Font[name]))
+
+
+def _resource(name: str, kind: Any, source: Any, page: Any,
+              known: tuple[dict[str, Any], dict[str, Any]], make: Callable[[], Any]) -> Any:
+    """The page's name for a resource of the moved numbers: made once per part (``make``),
+    named on each page unless the page shares resources that name it already."""
+    import pikepdf
+
+    on_page, made = known
+    if name not in on_page:
+        if name not in made:
+            made[name] = make()
+        wanted = pikepdf.Name(f"/SopgenNumber{name[1:]}")
+        named = page.obj.get("/Resources", {}).get(str(kind), {}).get(wanted)
+        if named is not None and named.objgen == made[name].objgen:
+            on_page[name] = wanted  # pages sharing their resources: named already
+        else:
+            on_page[name] = page.add_resource(made[name], kind, wanted)
+    return on_page[name]

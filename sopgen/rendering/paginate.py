@@ -47,7 +47,7 @@ ID = re.compile(r'\bid="([^"]+)"')
 PILLAR_TITLE = re.compile(r'<h2 class="chapter pillar-title">(.*?)</h2>', re.DOTALL)
 PX_TO_PT = 0.75
 PARTS_PER_CHUNK = 4
-CACHE_FORMAT = "tagged-4"  # changes when what a cached part or PDF holds changes
+CACHE_FORMAT = "tagged-5"  # changes when what a cached part or PDF holds changes
 ELSEWHERE = "sopgen-elsewhere"
 FIGURE_SPACES = "&#8199;&#8199;&#8199;"  # room for a page number up to 999
 
@@ -275,6 +275,10 @@ def lay_out_all(chunks: list[str], engine: Engine, what: str, *, tagged: bool = 
             results[index] = cached
         else:
             missing.append(index)
+    # Longest first (by HTML size, a fair guess of layout time): the last chunk handed
+    # to a worker is a short one, so no core waits long for one late heavy chunk (the
+    # RACI matrix or the records table after an edit).
+    missing.sort(key=lambda index: -len(chunks[index]))
     jobs = [Job(chunks[i], engine.base.as_uri() + "/", [str(p) for p in engine.allowed],
                 engine.identifier, tagged, stand_ins[i]) for i in missing]
     if engine.report:
@@ -412,7 +416,8 @@ def _stamp_page(placed: Placed, index: int, slots: dict[str, Slot], origin: list
 def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed,
          titles: dict[str, str] | None = None) -> bytes:
     """The chunk PDFs as one tagged document, stamped, linked and bookmarked (qpdf via
-    pikepdf: joining and overlaying hundreds of pages is C++ work, not Python)."""
+    pikepdf: joining and overlaying hundreds of pages is C++ work, not Python). Each
+    chunk's and stamp's bytes are dropped once joined: they are of no further use."""
     import pikepdf
 
     from sopgen.rendering.archival import finish
@@ -437,6 +442,7 @@ def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed,
             if index == 0:
                 _copy_document_info(joined, source)
             _own_streams(joined, first_copied)
+        chunk.pdf = stamp.pdf = b""  # joined now: the peak holds the joined file alone
     structure.close()
     _retarget_links(joined, placed, titles or {})
     _add_outline(joined, placed)
@@ -450,10 +456,11 @@ def _stamp_pages(source: Any, overlay: Any, pages: Any) -> None:
 
     from sopgen.rendering.inline import SLOT_PREFIX, move_numbers
 
+    fonts: dict[str, Any] = {}  # the stamp's fonts copied into the chunk, once
     for number, (page, stamp_page) in enumerate(zip(source.pages, overlay.pages, strict=True)):
         slots = {name: rect for name, rect in next(pages).anchors.items()
                  if name.startswith(SLOT_PREFIX)}
-        move_numbers(source, page, overlay, stamp_page, slots)
+        move_numbers(source, page, overlay, stamp_page, slots, fonts)
         _overlay(source, page, stamp_page, pikepdf.Name(f"/SopgenStamp{number}"))
 
 
