@@ -12,6 +12,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -143,6 +144,31 @@ def test_a_rebuild_reads_rendered_texts_from_the_cache(generated: Path, tmp_path
         apply(project, 3, "step", "Langkah yang diubah dengan [tautan](https://example.org)")
         build(project, tmp_path / "out")
     assert parsed and all("diubah" in text for text in parsed)
+
+
+def test_a_rebuild_makes_no_markdown_with_mdformat_again(generated: Path, tmp_path: Path) -> None:
+    """A text simple in HTML may still take mdformat in the Markdown handbook (a URL in
+    `code`): its Markdown is kept too, so a title edit needs no mdformat at all."""
+    from mdformat.renderer import MDRenderer
+
+    project = Path(shutil.copytree(generated, tmp_path / "project"))
+    formatted: list[int] = []
+    original = MDRenderer.render
+
+    def counting(self: MDRenderer, *args: Any, **kwargs: Any) -> str:
+        formatted.append(1)
+        return original(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(MDRenderer, "render", counting)
+        forget()
+        build(project, tmp_path / "out")
+        assert formatted  # the sample has such texts: else this test tests nothing
+        formatted.clear()
+        forget()
+        apply(project, 2, "title", "Judul yang diubah")
+        build(project, tmp_path / "out")
+    assert not formatted
 
 
 @pytest.mark.slow

@@ -127,11 +127,12 @@ class TextRenderer:
     # --- kept between builds (see render._rendered_before)
 
     def saved(self, texts: set[str]) -> dict[str, Any]:
-        """What was rendered of ``texts`` and what was found in each, as JSON:
+        """What was rendered of ``texts`` (and the Markdown that took mdformat: a text
+        simple in HTML may not be in Markdown) and what was found in each, as JSON:
         ``{text: [findings, {mode: rendered}]}``."""
         kept: dict[str, Any] = {}
         for (mode, text), value in self._cache.items():
-            if text in texts:
+            if text in texts or (mode.startswith("md") and self._takes_mdformat(text)):
                 kept.setdefault(text, [self._findings[text], {}])[1][mode] = value
         return {"format": 2, "texts": kept}
 
@@ -313,6 +314,13 @@ class TextRenderer:
             html = html[3:-4]
         return html
 
+    def _takes_mdformat(self, text: str) -> bool:
+        """Whether the Markdown of ``text`` (or of its inline form) is made by mdformat:
+        the costly path, worth keeping between builds."""
+        return any(not (self._is_plain(form) or not (NEEDS_REWRITE.search(form)
+                                                     or form.count("`") % 2))
+                   for form in (text, text.strip()))
+
     def _markdown_block(self, text: str) -> str:
         if self._is_plain(text) or not (NEEDS_REWRITE.search(text) or text.count("`") % 2):
             # Nothing our policy would change: the author's Markdown is already the output,
@@ -326,6 +334,7 @@ class TextRenderer:
         from mdformat.renderer import MDRenderer  # only the .md handbook needs it
 
         options = {"parser_extension": [mdformat_tables], "mdformat": {"number": True}}
+        self.parsed_new = True  # kept by ``saved``: the next build needs no mdformat
         return MDRenderer().render(self._tokens(text), options, {}).strip()
 
     # --- the policy, as a markdown-it core rule
