@@ -69,6 +69,22 @@ def test_a_procedure_from_the_cache_equals_one_read_afresh(tmp_path: Path) -> No
     assert content_digest(second.raw) == content_digest(clean.raw)
 
 
+def test_a_procedure_from_the_cache_has_the_markdown_a_walk_finds(tmp_path: Path) -> None:
+    """Its Markdown texts are found while it is decoded: the same texts, fields, order and
+    objects (a text's place is looked up by the object) as walking it afresh."""
+    project = copied(tmp_path)
+    read(project, tmp_path / "cache")
+    second = read(project, tmp_path / "cache")
+    assert converted(second)
+    for item in converted(second):
+        procedure = item.procedure
+        remembered = list(model.markdown_fields(procedure))
+        object.__delattr__(procedure, "_markdown_fields_memo")
+        walked = list(model.markdown_fields(procedure))
+        assert remembered == walked and remembered
+        assert all(a is b for (_, a), (_, b) in zip(remembered, walked, strict=True))
+
+
 def test_a_file_with_a_warning_is_always_converted_again(tmp_path: Path) -> None:
     project = copied(tmp_path)
     path = next(path for path in sorted((project / "content").rglob("*.yaml"))

@@ -653,6 +653,20 @@ def _prose_fields(cls: type) -> tuple[tuple[str, bool], ...]:
     return _PROSE_FIELDS[cls]
 
 
+# --- a procedure made by the reading cache, its Markdown found while it was made
+
+def prose_plan(cls: type) -> dict[str, bool]:
+    """The fields of ``cls`` that ``markdown_fields`` walks: name → holds Markdown itself
+    (else: holds model objects)."""
+    return dict(_prose_fields(cls))
+
+
+def remember_markdown(procedure: Procedure, fields: tuple[tuple[str, str], ...]) -> None:
+    """Keep ``fields`` as what ``markdown_fields(procedure)`` gives: found by whoever made
+    the procedure, in the walk's order, so the walk is not repeated."""
+    object.__setattr__(procedure, _MEMO, fields)
+
+
 def model_fields(cls: type) -> list[dataclasses.Field[Any]]:
     """The fields a YAML file may set: not those computed when it is read."""
     return [f for f in dataclasses.fields(cls) if not f.metadata.get("computed")]

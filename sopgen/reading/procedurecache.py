@@ -132,9 +132,13 @@ def _text(value: Any, name: str) -> list[Any]:
 
 
 def decode(stored: Any, name: str, lines: list[str]) -> Any:
-    """``encode``'s value as it was: the same classes, texts, locations and spans."""
+    """``encode``'s value as it was: the same classes, texts, locations and spans. A
+    procedure comes with its Markdown texts found on the way (``model.markdown_fields``
+    would walk it again for them)."""
 
-    def value(item: Any) -> Any:  # a closure: ~60 values a procedure, 10⁵ a handbook
+    def value(item: Any, found: list[tuple[str, str]] | None) -> Any:
+        # a closure: ~60 values a procedure, 10⁵ a handbook. ``found`` collects the
+        # Markdown of the records below, in ``model.markdown_fields``' order.
         if type(item) is not list:
             return item
         tag = item[0]
@@ -145,16 +149,41 @@ def decode(stored: Any, name: str, lines: list[str]) -> Any:
                 text.span = Span(name, lines, (item[4], item[5]), (item[6], item[7]))
             return text
         if tag == _RECORD:
-            return _made(CLASSES[item[1]], {key: value(part) for key, part in item[2].items()})
+            return _record(CLASSES[item[1]], item[2], found)
         if tag == _LIST:
-            return [value(part) for part in item[1]]
+            return [value(part, found) for part in item[1]]
         if tag == _TUPLE:
-            return tuple(value(part) for part in item[1])
+            return tuple(value(part, found) for part in item[1])
         if tag == _DATE:
             return dt.date.fromisoformat(item[1])
         raise ValueError(tag)
 
-    return value(stored)
+    def _record(cls: type, stored: dict[str, Any], found: list[tuple[str, str]] | None) -> Any:
+        plan = _prose_plan(cls) if found is not None else None
+        if not plan:  # no Markdown below (or not asked for): most records
+            return _made(cls, {key: value(part, None) for key, part in stored.items()})
+        values = {}
+        for key, part in stored.items():
+            walked = plan.get(key)
+            made = values[key] = value(part, None if walked is None else found)
+            if walked:  # a Markdown field: a text or a list of texts (see model)
+                if type(made) is list:
+                    found += [(key, text) for text in made if text]  # type: ignore[operator]
+                elif made:
+                    found.append((key, made))  # type: ignore[union-attr]
+        return _made(cls, values)
+
+    if type(stored) is list and stored and stored[0] == _RECORD and stored[1] == "Procedure":
+        found: list[tuple[str, str]] = []
+        procedure = _record(model.Procedure, stored[2], found)
+        model.remember_markdown(procedure, tuple(found))
+        return procedure
+    return value(stored, None)
+
+
+@cache
+def _prose_plan(cls: type) -> dict[str, bool]:
+    return model.prose_plan(cls)
 
 
 def _made(cls: type, values: dict[str, Any]) -> Any:
