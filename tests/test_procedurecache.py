@@ -85,6 +85,18 @@ def test_a_procedure_from_the_cache_has_the_markdown_a_walk_finds(tmp_path: Path
         assert all(a is b for (_, a), (_, b) in zip(remembered, walked, strict=True))
 
 
+def test_the_steps_kept_on_a_procedure_are_its_own(tmp_path: Path) -> None:
+    """``flat_steps`` keeps the walk on the procedure: it is ``flatten`` of its steps, and a
+    procedure made from it with other steps walks those."""
+    project = copied(tmp_path)
+    read(project, tmp_path / "cache")
+    for procedure in read(project, tmp_path / "cache").handbook.procedures:
+        assert list(model.flat_steps(procedure)) == model.flatten(procedure.steps)
+        assert model.flat_steps(procedure) is model.flat_steps(procedure)
+        fewer = dataclasses.replace(procedure, steps=procedure.steps[:1])
+        assert list(model.flat_steps(fewer)) == model.flatten(procedure.steps[:1])
+
+
 def test_a_file_with_a_warning_is_always_converted_again(tmp_path: Path) -> None:
     project = copied(tmp_path)
     path = next(path for path in sorted((project / "content").rglob("*.yaml"))

@@ -466,7 +466,7 @@ def edition_of(handbook: Handbook) -> Visibility:
     marks = {default_visibility(doc)}
     for procedure in handbook.procedures:
         own = visibility_of(procedure, doc)
-        marks |= {own, *(step.visibility or own for _, step in flatten(procedure.steps))}
+        marks |= {own, *(step.visibility or own for _, step in flat_steps(procedure))}
     return max(marks, key=VISIBILITIES.index)
 
 
@@ -479,6 +479,19 @@ def flatten(steps: list[Step], prefix: str = "") -> list[tuple[str, Step]]:
         if step.substeps:  # most have none: no call for them
             result += flatten(step.substeps, f"{number}.")
     return result
+
+
+_FLAT_MEMO = "_flat_steps_memo"
+
+
+def flat_steps(procedure: Procedure) -> tuple[tuple[str, Step], ...]:
+    """``flatten(procedure.steps)``, walked once a procedure: checks and outputs ask for it
+    many times a build, and a procedure's steps do not change once it is read."""
+    memo: tuple[tuple[str, Step], ...] | None = procedure.__dict__.get(_FLAT_MEMO)
+    if memo is None:
+        memo = tuple(flatten(procedure.steps))
+        object.__setattr__(procedure, _FLAT_MEMO, memo)
+    return memo
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -502,7 +515,7 @@ def step_anchor(procedure_id: str, step_id: str) -> str:
 
 def step_numbers(procedure: Procedure) -> dict[str, str]:
     """Each step id of ``procedure`` → its printed number now ("3", "2.1")."""
-    return {step.id: number for number, step in flatten(procedure.steps) if step.id}
+    return {step.id: number for number, step in flat_steps(procedure) if step.id}
 
 
 def anchor(kind: str, ident: str) -> str:

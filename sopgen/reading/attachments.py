@@ -10,7 +10,7 @@ from pathlib import Path
 from sopgen.core import model
 from sopgen.core.catalogue import Catalogue, catalogue
 from sopgen.core.imagesize import PAGE_WIDTH_PX, image_width
-from sopgen.core.model import MAX_ASSET_BYTES, Handbook, flatten, markdown_texts
+from sopgen.core.model import MAX_ASSET_BYTES, Handbook, flat_steps, markdown_texts
 from sopgen.core.problems import Loc, Problem, size_text
 from sopgen.reading.validate import IMAGE_TYPES, _file_size, _image_file_problems
 from sopgen.reading.yamlread import located, where_in
@@ -36,7 +36,7 @@ def attachment_and_figure_problems(handbook: Handbook, assets: Path,
         for attachment in procedure.attachments:
             problems += _attachment_problems(attachment.file, located(attachment.file,
                                                                       Loc("content")), assets)
-        for _, step in flatten(procedure.steps):
+        for _, step in flat_steps(procedure):
             for figure in step.figures:
                 problems += _figure_problems(figure.file, assets, words)
     return problems

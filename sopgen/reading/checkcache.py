@@ -67,7 +67,7 @@ class ProcedureChecks:
             parts = [self.context, handbook.document.language,
                      " ".join(sorted(role.id for role in handbook.roles))]
             for procedure in handbook.procedures:
-                numbers = [number for number, _ in model.flatten(procedure.steps)]
+                numbers = [number for number, _ in model.flat_steps(procedure)]
                 parts.append(f"{procedure.id}\t{len(procedure.steps)}\t{numbers}\t"
                              f"{sorted(model.step_numbers(procedure).items())}")
             self._base = (handbook, digest(*parts))

@@ -18,7 +18,7 @@ from sopgen.core.model import (
     Handbook,
     Procedure,
     add_months,
-    flatten,
+    flat_steps,
     markdown_texts,
     mention_pattern,
     review_due,
@@ -85,7 +85,7 @@ def _procedure_warnings(procedure: Procedure, cycle: int, today: dt.date, effect
                        date=procedure.last_reviewed.isoformat(), months=cycle)
     if not procedure.accountable:
         yield _warning(procedure.id, root, "no_accountable", id=procedure.id)
-    for number, step in flatten(procedure.steps):
+    for number, step in flat_steps(procedure):
         if _fewer_than_two_words(step.text):
             yield _warning(step.text, root, "thin_step", id=procedure.id, number=number,
                            text=step.text.strip())
@@ -116,7 +116,7 @@ def _unused_roles(handbook: Handbook, root: Loc) -> Iterator[Problem]:
     used = {handbook.document.owner}
     for p in handbook.procedures:
         used |= {*p.responsible, p.accountable, *p.consulted, *p.informed}
-        used |= {step.role for _, step in flatten(p.steps)}
+        used |= {step.role for _, step in flat_steps(p)}
     for role in handbook.roles:
         if role.id not in used:
             yield _warning(role.id, root, "unused_role", id=role.id)
@@ -242,7 +242,7 @@ def _missing_steps(handbook: Handbook, root: Loc,
     named = ids.pattern + r"(?:,)?\s+" if ids else "(?!)"
     mention = re.compile(rf"(?:({named}))?\b(?:{_step_words()})\s+{STEP_NUMBER}",
                          re.IGNORECASE)
-    numbers = {p.id: {n for n, _ in flatten(p.steps)} for p in handbook.procedures}
+    numbers = {p.id: {n for n, _ in flat_steps(p)} for p in handbook.procedures}
 
     def missing(procedure: Procedure) -> Iterator[Problem]:
         for text in markdown_texts(procedure):

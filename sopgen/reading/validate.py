@@ -35,7 +35,7 @@ from sopgen.core.model import (
     Procedure,
     Step,
     field_kind,
-    flatten,
+    flat_steps,
     hints,
     markdown_fields,
     markdown_texts,
@@ -609,7 +609,7 @@ def _procedure_refs(procedure: Procedure, role_ids: set[str], procedure_ids: set
                     root: Loc) -> list[Problem]:
     problems: list[Problem] = []
     roles = [*procedure.responsible, procedure.accountable, *procedure.consulted,
-             *procedure.informed, *(s.role for _, s in flatten(procedure.steps)),
+             *procedure.informed, *(s.role for _, s in flat_steps(procedure)),
              procedure.checked_by]
     for role in roles:
         problems += _missing_role(role, role_ids, root)
@@ -678,14 +678,14 @@ def _around_procedures(handbook: Handbook) -> tuple[list[str], list[str]] | None
 def _step_ids(procedure: Procedure, root: Loc) -> list[Problem]:
     problems: list[Problem] = []
     first: dict[str, str] = {}
-    for _, step in flatten(procedure.steps):
+    for _, step in flat_steps(procedure):
         if step.id in first:
             problems.append(Problem(located(step.id, root), "duplicate_step_id",
                                     {"id": step.id, "procedure": procedure.id,
                                      "first": first[step.id]}))
         elif step.id:
             first[step.id] = str(located(step.id, root))
-    for _, step in flatten(procedure.steps):
+    for _, step in flat_steps(procedure):
         for row in step.decision:
             if row.goto and row.goto not in first:
                 problems.append(_unknown_step_id(row.goto, root, "unknown_goto", procedure.id,
