@@ -146,9 +146,12 @@ def test_a_rebuild_reads_rendered_texts_from_the_cache(generated: Path, tmp_path
     assert parsed and all("diubah" in text for text in parsed)
 
 
-def test_a_rebuild_makes_no_markdown_with_mdformat_again(generated: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_rebuild_makes_no_markdown_with_mdformat_again(generated: Path, tmp_path: Path,
+                                                         parallel: bool) -> None:
     """A text simple in HTML may still take mdformat in the Markdown handbook (a URL in
-    `code`): its Markdown is kept too, so a title edit needs no mdformat at all."""
+    `code`): its Markdown is kept too (also when a worker made the Markdown handbook),
+    so a title edit needs no mdformat at all."""
     from mdformat.renderer import MDRenderer
 
     project = Path(shutil.copytree(generated, tmp_path / "project"))
@@ -160,15 +163,17 @@ def test_a_rebuild_makes_no_markdown_with_mdformat_again(generated: Path, tmp_pa
         return original(self, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render, "PARALLEL_FROM", 1 if parallel else 10**9)
+        forget()
+        build(project, tmp_path / "out")
+        patch.setattr(render, "PARALLEL_FROM", 10**9)  # counted in this process
         patch.setattr(MDRenderer, "render", counting)
-        forget()
-        build(project, tmp_path / "out")
-        assert formatted  # the sample has such texts: else this test tests nothing
-        formatted.clear()
-        forget()
         apply(project, 2, "title", "Judul yang diubah")
+        forget()
         build(project, tmp_path / "out")
-    assert not formatted
+        assert not formatted
+        clean_build(project, tmp_path / "clean")
+    assert formatted  # the sample has such texts: else this test tests nothing
 
 
 @pytest.mark.slow

@@ -38,6 +38,8 @@ SAFE_LINK = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
 NEEDS_REWRITE = re.compile(r"[<>\[\]\\&]|``|://|^ {0,3}#|^\s*(=+|-+)\s*$", re.MULTILINE)
 CODE_SPAN = re.compile(r"(`[^`]*`)")
 Findings = list[tuple[str, dict[str, object]]]  # (message code, parameters), per text
+# A text rendered in one mode: (mode, text, rendered, findings, whether mdformat made it).
+RenderedText = tuple[str, str, str, Findings, bool]
 # One line without block markers is one paragraph: inline parsing renders it the same.
 BLOCK_SYNTAX = re.compile(r"\n|^\s*([-+*>#=]|\d+[.)])|\||^ {4}")
 PARAGRAPH_BREAK = re.compile(r"\n{3,}")
@@ -50,12 +52,15 @@ MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>&!#|~\n]|^\s*([-+]|\d+[.)])\s|^\s*>|:
 
 def caches_from(saved: Any) -> dict[str, Any]:
     """A ``TextRenderer``'s caches from what ``TextRenderer.saved`` wrote (else empty)."""
-    caches: dict[str, Any] = {"_cache": {}, "_findings": {}, "_token_cache": {}}
+    caches: dict[str, Any] = {"_cache": {}, "_findings": {}, "_token_cache": {},
+                              "_formatted": set()}
     if isinstance(saved, dict) and saved.get("format") == 2:
         for text, (findings, rendered) in saved["texts"].items():
             caches["_findings"][text] = [(code, params) for code, params in findings]
             for mode, value in rendered.items():
                 caches["_cache"][mode, text] = value
+                if mode in ("md", "md_inline"):  # kept for its mdformat, or with its HTML
+                    caches["_formatted"].add(text)
     return caches
 
 
@@ -77,6 +82,9 @@ class TextRenderer:
     _current: Loc = Loc("content")
     _token_cache: dict[str, list[Token]] = field(default_factory=dict)
     _simple_texts: set[str] = field(default_factory=set)  # rendered by simple_html here
+    # Texts whose Markdown took mdformat (here, in a worker, or in an earlier build): kept
+    # between builds even when their HTML is simple.
+    _formatted: set[str] = field(default_factory=set)
     parsed_new: bool = False  # a text needing the parser was rendered here: worth keeping
     # Every warning given while this is a list, even one already reported: a procedure's
     # fragment is kept only when rendering it warned about nothing (see render.Fragments).
@@ -111,8 +119,7 @@ class TextRenderer:
         return self._cached("md", text, self._markdown_block)
 
     def markdown_inline(self, text: str) -> str:
-        return self._cached("md_inline", text,
-                            lambda text: self._markdown_block(text.strip()).replace("\n", " "))
+        return self._cached("md_inline", text, self._markdown_inline)
 
     def markdown_cell(self, text: str) -> str:
         """One line of Markdown for a table cell: a "|" would end the cell, so escape it."""
@@ -126,28 +133,30 @@ class TextRenderer:
 
     # --- kept between builds (see render._rendered_before)
 
-    def saved(self, texts: set[str]) -> dict[str, Any]:
-        """What was rendered of ``texts`` (and the Markdown that took mdformat: a text
-        simple in HTML may not be in Markdown) and what was found in each, as JSON:
-        ``{text: [findings, {mode: rendered}]}``."""
+    def saved(self, texts: set[str], shown: set[str]) -> dict[str, Any]:
+        """What was rendered of ``texts`` and of the texts among ``shown`` whose Markdown
+        took mdformat (a text simple in HTML may not be in Markdown), and what was found
+        in each, as JSON: ``{text: [findings, {mode: rendered}]}``."""
         kept: dict[str, Any] = {}
         for (mode, text), value in self._cache.items():
-            if text in texts or (mode.startswith("md") and self._takes_mdformat(text)):
+            if text in texts or (text in self._formatted and text in shown):
                 kept.setdefault(text, [self._findings[text], {}])[1][mode] = value
         return {"format": 2, "texts": kept}
 
-    def adopt_rendered(self, entries: list[tuple[str, str, str, Findings]]) -> None:
+    def adopt_rendered(self, entries: list[RenderedText]) -> None:
         """Texts another process rendered (its Markdown handbook), as if rendered here."""
-        for mode, text, value, findings in entries:
+        for mode, text, value, findings, formatted in entries:
             self.parsed_new = self.parsed_new or (mode, text) not in self._cache
             self._cache[mode, text] = value
             self._add_findings(text, findings)
+            if formatted:
+                self._formatted.add(text)
 
-    def rendered_in(self, modes: tuple[str, ...]) -> list[tuple[str, str, str, Findings]]:
+    def rendered_in(self, modes: tuple[str, ...]) -> list[RenderedText]:
         """What was rendered in ``modes``, with its findings, for ``adopt_rendered``:
         keyed by plain ``str``, as a text's place in its file costs more to pickle back
         from a worker than the text did to parse (findings carry no place)."""
-        return [(mode, str(text), value, self._findings[text])
+        return [(mode, str(text), value, self._findings[text], text in self._formatted)
                 for (mode, text), value in self._cache.items() if mode in modes]
 
     # --- rendering ahead, in other processes (see render._render_in_parallel)
@@ -314,12 +323,11 @@ class TextRenderer:
             html = html[3:-4]
         return html
 
-    def _takes_mdformat(self, text: str) -> bool:
-        """Whether the Markdown of ``text`` (or of its inline form) is made by mdformat:
-        the costly path, worth keeping between builds."""
-        return any(not (self._is_plain(form) or not (NEEDS_REWRITE.search(form)
-                                                     or form.count("`") % 2))
-                   for form in (text, text.strip()))
+    def _markdown_inline(self, text: str) -> str:
+        inline = self._markdown_block(text.strip()).replace("\n", " ")
+        if text.strip() in self._formatted:
+            self._formatted.add(text)  # the key it is kept under
+        return inline
 
     def _markdown_block(self, text: str) -> str:
         if self._is_plain(text) or not (NEEDS_REWRITE.search(text) or text.count("`") % 2):
@@ -335,6 +343,7 @@ class TextRenderer:
 
         options = {"parser_extension": [mdformat_tables], "mdformat": {"number": True}}
         self.parsed_new = True  # kept by ``saved``: the next build needs no mdformat
+        self._formatted.add(text)
         return MDRenderer().render(self._tokens(text), options, {}).strip()
 
     # --- the policy, as a markdown-it core rule

@@ -39,7 +39,13 @@ from sopgen.core.parallel import available_cores, can_fork, forked_pool
 from sopgen.core.problems import Loc, relative, size_text
 from sopgen.core.schedule import describe
 from sopgen.core.svg import Unreadable
-from sopgen.rendering.markdown import Findings, TextRenderer, caches_from, data_uri
+from sopgen.rendering.markdown import (
+    Findings,
+    RenderedText,
+    TextRenderer,
+    caches_from,
+    data_uri,
+)
 from sopgen.rendering.printtext import for_print, list_items, product_names, protector
 
 THEME_PACKAGE = ("sopgen", "themes/default")
@@ -250,7 +256,8 @@ def _save_rendered(renderer: Renderer, store: Store | None) -> None:
     nothing newly parsed, nothing written."""
     if store is not None and renderer.text.parsed_new:
         store.put("texts", renderer.texts_key,
-                  renderer.text.saved(set(renderer.needing_parser())), keep=2)
+                  renderer.text.saved(set(renderer.needing_parser()),
+                                      set(markdown_texts(renderer.handbook))), keep=2)
 
 
 def _file_stamps(folder: Path) -> list[str]:
@@ -739,8 +746,7 @@ _FORKED: Renderer | None = None  # what forked workers render from, inherited no
 MARKDOWN_MODES = ("md", "md_inline")  # TextRenderer modes only the Markdown handbook uses
 
 
-def _render_forked(fmt: str) -> tuple[Result, list[tuple[str, str, str, Findings]],
-                                      dict[str, str]]:
+def _render_forked(fmt: str) -> tuple[Result, list[RenderedText], dict[str, str]]:
     """One format, and the texts and sections rendered for it, to be kept for the next
     build."""
     assert _FORKED is not None
