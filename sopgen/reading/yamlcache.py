@@ -145,10 +145,10 @@ class YamlCache:
         if text is None:
             return None
         try:
-            entry = json.loads(text)
-            if not isinstance(entry, dict) or entry.get("key") != checked_key:
-                return None  # foreign: never trusted for this file
-            lines = raw.decode("utf-8-sig").splitlines() if entry["spans"] else []
+            opened = _opened(text, checked_key, raw)
+            if opened is None:
+                return None
+            entry, lines = opened
             procedure = procedurecache.decode(entry["procedure"], shown_as, lines)
             nodes, context, where = entry["nodes"], entry["context"], entry["file"]
             content = entry["content"]
@@ -281,15 +281,25 @@ def _has_span(encoded: Any) -> bool:
     return any(_has_span(item[-1]) for item in encoded[3])
 
 
+def _opened(text: str, key: str, raw: bytes) -> tuple[dict[str, Any], list[str]] | None:
+    """A stored entry, if it was filed under ``key``, with the file's lines when one of
+    its texts keeps a span; raises what ``json`` or a missing field raises (the callers
+    read such an entry afresh)."""
+    entry = json.loads(text)
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return None  # foreign: never trusted for this file
+    return entry, raw.decode("utf-8-sig").splitlines() if entry["spans"] else []
+
+
 def _decoded(text: str | None, key: str, shown_as: str,
              raw: bytes) -> tuple[object, list[Problem], int] | None:
     if text is None:
         return None
     try:
-        entry = json.loads(text)
-        if not isinstance(entry, dict) or entry.get("key") != key:
-            return None  # foreign: never trusted for this file
-        lines = raw.decode("utf-8-sig").splitlines() if entry["spans"] else []
+        opened = _opened(text, key, raw)
+        if opened is None:
+            return None
+        entry, lines = opened
         data = decode(entry["data"], shown_as, lines)
         problems = [Problem(Loc(file, line, col), code, dict(params), severity)
                     for file, line, col, code, severity, params in entry["problems"]]
