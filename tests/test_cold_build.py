@@ -53,6 +53,24 @@ def test_a_forked_call_gives_its_result_or_none_when_it_failed() -> None:
     assert big.result() == "x" * 3_000_000 and big.result() == "x" * 3_000_000
 
 
+def test_a_forked_child_ends_once_its_result_is_written(tmp_path: Path) -> None:
+    """A large result does not keep the child (and all its memory) alive until the
+    parent, busy laying out a PDF, asks for it."""
+    started = tmp_path / "started"
+    call = ForkedCall(lambda: started.write_text("yes") and "x" * 3_000_000)
+    child = call._pid
+    assert child is not None
+    ended = False
+    for _ in range(600):  # until the child is a zombie, waiting only to be reaped
+        state = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state == "Z":
+            ended = True
+            break
+        time.sleep(0.1)
+    assert ended and started.read_text() == "yes"
+    assert call.result() == "x" * 3_000_000
+
+
 def test_a_forked_call_not_waited_for_is_ended() -> None:
     waiting = ForkedCall(lambda: time.sleep(60))
     child = waiting._pid

@@ -96,24 +96,27 @@ class ForkedCall(Generic[T]):
     def __init__(self, function: Callable[[], T], *, yielding: int = 0) -> None:
         """``yielding``: how much the child gives way to this process and its other
         workers (a ``nice`` increment), for work that can wait till a core is free."""
+        import tempfile
+
         parent = os.getpid()
-        read, write = os.pipe()
+        # A file, not a pipe: the child writes its result and ends at once, however large
+        # the result, instead of waiting (with all its memory) until this process reads.
+        results = tempfile.TemporaryFile()  # noqa: SIM115 - closed in result() or cancel()
         pid = os.fork()
         if pid == 0:  # the child: never returns
-            os.close(read)
-            _child(parent, write, function, yielding)
-        os.close(write)
+            _child(parent, os.dup(results.fileno()), function, yielding)
         self._pid: int | None = pid
-        self._read = read
+        self._results = results
         self._value: T | None = None
 
     def result(self) -> T | None:
         """Wait for the child's result (once; later calls give the same)."""
         if self._pid is not None:
-            with os.fdopen(self._read, "rb") as pipe:
-                data = pipe.read()
             os.waitpid(self._pid, 0)
             self._pid = None
+            with self._results as results:
+                results.seek(0)
+                data = results.read()
             try:
                 done, value = pickle.loads(data)
             except Exception:  # cut short: the child was killed
@@ -125,9 +128,9 @@ class ForkedCall(Generic[T]):
         """End the child if its result was not taken (the work it was for failed)."""
         if self._pid is not None:
             os.kill(self._pid, signal.SIGKILL)
-            os.close(self._read)
             os.waitpid(self._pid, 0)
             self._pid = None
+            self._results.close()
 
 
 def _child(parent: int, write: int, function: Callable[[], Any], yielding: int) -> NoReturn:
@@ -139,7 +142,7 @@ def _child(parent: int, write: int, function: Callable[[], Any], yielding: int) 
     except BaseException:  # the parent calls the function itself and reports
         data = pickle.dumps((False, None))
     try:
-        with os.fdopen(write, "wb") as pipe:
-            pipe.write(data)
+        with os.fdopen(write, "wb") as results:
+            results.write(data)
     finally:
         os._exit(0)

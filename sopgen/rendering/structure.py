@@ -72,6 +72,61 @@ def _rewrite_page(pdf: Any, page: Any, parents: dict[int, Any],
                if isinstance(element, pikepdf.Dictionary) and element.objgen not in in_tree}
     if not outside and not slots:
         return
+    data = _artifacts_in_place(page, outside)
+    if data is not None:  # the common case, without parsing the stream into objects
+        stream = pdf.make_stream(data)
+        marks: dict[int, list[str]] = {}
+        if slots:
+            ops = list(pikepdf.parse_content_stream(stream))
+            marks = mark_slots(ops, slots)
+        if marks:
+            stream.write(marked_content(ops, marks))
+        page.obj.Contents = stream
+    else:
+        _rewrite_ops(pdf, page, outside, slots)
+    for mcid in outside:
+        mapped[mcid] = None
+
+
+# A tagged marked-content sequence as WeasyPrint writes its start: a tag, a property list
+# holding only the MCID, BDC.
+_TAGGED = re.compile(rb"/[^\s/<>\[\]()%]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC(?=\s|$)")
+_MCID = re.compile(rb"/MCID\s+(\d+)")
+_ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
+
+
+def _artifacts_in_place(page: Any, outside: set[int]) -> bytes | None:
+    """The page's content with each sequence in ``outside`` made an artifact, edited as
+    bytes; ``None`` when the stream is not simple enough to be sure of (then it is parsed)."""
+    import pikepdf
+
+    contents = page.obj.get("/Contents")
+    if not isinstance(contents, pikepdf.Stream):
+        return None
+    data = contents.read_bytes()
+    if not outside:
+        return data
+    found = [int(match.group(1)) for match in _MCID.finditer(data)]
+    if len(found) != len(set(found)):
+        return None  # an MCID written twice (or in text): leave it to the parser
+    replaced = 0
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        nonlocal replaced
+        if int(match.group(1)) not in outside:
+            return match.group(0)
+        replaced += 1
+        return _ARTIFACT
+
+    edited = _TAGGED.sub(replace, data)
+    return edited if replaced == len(outside & set(found)) == len(outside) else None
+
+
+def _rewrite_ops(pdf: Any, page: Any, outside: set[int], slots: dict[str, list[float]]) -> None:
+    import pikepdf
+
+    from sopgen.rendering.inline import mark_slots, marked_content
+
     ops = list(pikepdf.parse_content_stream(page))
     for index, instruction in enumerate(ops):
         operands = instruction.operands
@@ -82,8 +137,6 @@ def _rewrite_page(pdf: Any, page: Any, parents: dict[int, Any],
                 [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)],
                 pikepdf.Operator("BDC"))
     page.obj.Contents = pdf.make_stream(marked_content(ops, mark_slots(ops, slots)))
-    for mcid in outside:
-        mapped[mcid] = None
 
 
 def save(pdf: Any) -> bytes:
