@@ -495,8 +495,17 @@ def _own_streams(joined: Any, first: int) -> None:
 
 
 def _own_data(stream: Any) -> None:
-    stream.write(stream.read_raw_bytes(), filter=stream.get("/Filter"),
-                 decode_parms=stream.get("/DecodeParms"))
+    """Compressed now if it is not (a page's content, rewritten): the joined file holds
+    every page's content until it is saved, which compresses it the same way anyway."""
+    import zlib
+
+    import pikepdf
+
+    data = stream.read_raw_bytes()
+    if "/Filter" not in stream:
+        stream.write(zlib.compress(data), filter=pikepdf.Name.FlateDecode)
+        return
+    stream.write(data, filter=stream.get("/Filter"), decode_parms=stream.get("/DecodeParms"))
 
 
 def _copy_direct(joined: Any, value: Any) -> Any:
