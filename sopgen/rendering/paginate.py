@@ -244,8 +244,9 @@ def layout(job: Job) -> LaidOut:
 
     stand_ins = set(job.elsewhere)
     with captured_weasyprint_log(), layout_errors():
-        document = HTML(string=job.html, base_url=job.base_url,
-                        url_fetcher=make_fetcher([Path(p) for p in job.allowed])).render()
+        fetcher = make_fetcher([Path(p) for p in job.allowed])
+        document = _render_with_kept_styles(job, fetcher) or HTML(
+            string=job.html, base_url=job.base_url, url_fetcher=fetcher).render()
         pages = [PageInfo(page.width, page.height,
                           {key: list(value) for key, value in page.anchors.items()
                            if key not in stand_ins},
@@ -260,6 +261,47 @@ def layout(job: Job) -> LaidOut:
                   if name.startswith(SLOT_PREFIX)} for page in pages]
         pdf = prepare_part(pdf, _cache_key(job.html)[:8], slots)
     return LaidOut(pdf, pages)
+
+
+# Every chunk and stamp of a build starts with the same theme stylesheet: a worker parses
+# it once, not once a document. Only plain <style> elements in the head, and none of the
+# rules that need the document's own state, are taken out of the document this way.
+HEAD_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+HEAD_NOT_KEPT = re.compile(r"<link\b|<style\s|@import|@counter-style|@layer|@color-profile")
+IMPORTANT_ATTRIBUTE = re.compile(r'\bstyle="[^"]*!\s*important')
+KEPT_STYLES: dict[tuple[str, str], Any] = {}  # (CSS text, base URL) -> parsed, in a worker
+KEPT_FONTS: list[Any] = []  # the FontConfiguration those were parsed with
+KEPT_STYLES_LIMIT = 64  # stamps differ in one small stylesheet each
+
+
+def _render_with_kept_styles(job: Job, fetcher: Any) -> Any:
+    """The document laid out with its head's stylesheets parsed once per worker, or
+    ``None`` when they must be read with the document.
+
+    Passed to WeasyPrint as user stylesheets, in their order, they cascade as they did:
+    nothing else is left in the document for them to cascade against but style
+    attributes, which win either way (unless they are ``!important``: then not kept)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    end = job.html.find("</head>")
+    head = job.html[:end]
+    if end < 0 or HEAD_NOT_KEPT.search(head) or IMPORTANT_ATTRIBUTE.search(job.html, end):
+        return None
+    if not KEPT_FONTS:
+        KEPT_FONTS.append(FontConfiguration())
+    if len(KEPT_STYLES) > KEPT_STYLES_LIMIT:
+        KEPT_STYLES.clear()
+    sheets = []
+    for text in HEAD_STYLE.findall(head):
+        key = (text, job.base_url)
+        if key not in KEPT_STYLES:
+            KEPT_STYLES[key] = CSS(string=text, base_url=job.base_url, url_fetcher=fetcher,
+                                   font_config=KEPT_FONTS[0])
+        sheets.append(KEPT_STYLES[key])
+    html = HEAD_STYLE.sub("", head) + job.html[end:]
+    return HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
+        stylesheets=sheets, font_config=KEPT_FONTS[0])
 
 
 def lay_out_all(chunks: list[str], engine: Engine, what: str, *, tagged: bool = True,
