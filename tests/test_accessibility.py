@@ -92,7 +92,7 @@ def structure(path: Path) -> tuple[list[str], Counter[str]]:
             element = stack.pop()
             kinds.append(str(element.get("/S", "")))
             kids = element.get("/K")
-            kids = [kids] if isinstance(kids, pikepdf.Dictionary) else kids or []
+            kids = kids if isinstance(kids, pikepdf.Array) else [kids]  # or one kid alone
             stack += [kid for kid in reversed(list(kids))
                       if isinstance(kid, pikepdf.Dictionary) and "/S" in kid]
     headings = [kind for kind in kinds if re.fullmatch(r"/H[1-6]", kind)]

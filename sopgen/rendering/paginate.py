@@ -47,7 +47,7 @@ ID = re.compile(r'\bid="([^"]+)"')
 PILLAR_TITLE = re.compile(r'<h2 class="chapter pillar-title">(.*?)</h2>', re.DOTALL)
 PX_TO_PT = 0.75
 PARTS_PER_CHUNK = 4
-CACHE_FORMAT = "tagged-5"  # changes when what a cached part or PDF holds changes
+CACHE_FORMAT = "tagged-6"  # changes when what a cached part or PDF holds changes
 ELSEWHERE = "sopgen-elsewhere"
 FIGURE_SPACES = "&#8199;&#8199;&#8199;"  # room for a page number up to 999
 
@@ -252,7 +252,10 @@ def layout(job: Job) -> LaidOut:
                            if key not in stand_ins},
                           []) for page in document.pages]
         options = WRITE_OPTIONS if job.tagged else {}
-        pdf = document.write_pdf(pdf_identifier=job.identifier.encode(), **options)
+        # No file identifier: a part's is never used (joining writes a new file, and
+        # prepare_part saves the part with one of its own), and pydyf writes it by
+        # serializing, and compressing, every object a second time.
+        pdf = document.write_pdf(pdf_identifier=False, **options)
     if job.tagged:
         from sopgen.rendering.inline import SLOT_PREFIX
         from sopgen.rendering.structure import prepare_part

@@ -50,6 +50,7 @@ def tidy(pdf: Any, prefix: str = "", slots: list[dict[str, list[float]]] | None 
     for element in _elements(document):
         in_tree.add(element.objgen)
         _name_ids(element, prefix, ids)
+        _one_kid_alone(element)
     if ids and "/IDTree" not in tree:
         tree.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(
             [item for name in sorted(ids) for item in (pikepdf.String(name), ids[name])])))
@@ -163,7 +164,9 @@ def tag_links(pdf: Any) -> None:
         element = nums[index]
         if not isinstance(element, pikepdf.Dictionary) or element.get("/S") == "/Link":
             continue
-        objects = [kid for kid in element.get("/K", []) if isinstance(kid, pikepdf.Dictionary)
+        kids = element.get("/K")
+        objects = [kid for kid in (kids if isinstance(kids, pikepdf.Array) else [])
+                   if isinstance(kid, pikepdf.Dictionary)
                    and kid.get("/Type") == "/OBJR" and kid.Obj.get("/Subtype") == "/Link"]
         if not objects:
             continue
@@ -407,6 +410,19 @@ def _empty(element: Any) -> bool:
             if not isinstance(kid, pikepdf.Dictionary) or kid.get("/S") is None:
                 return False
     return True
+
+
+def _one_kid_alone(element: Any) -> None:
+    """``/K [12]`` written ``/K 12``, as ISO 32000 allows: most elements (a span of text)
+    hold one marked-content sequence, and an array for each is a sixth of the memory
+    and of the copying that joining a large handbook's structure tree takes."""
+    import pikepdf
+
+    kids = element.get("/K")
+    if isinstance(kids, pikepdf.Array) and len(kids) == 1:
+        kid = kids[0]
+        if isinstance(kid, int) and not isinstance(kid, bool):
+            element.K = kid
 
 
 def _name_ids(element: Any, prefix: str, ids: dict[str, Any]) -> None:
