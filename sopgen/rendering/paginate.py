@@ -584,8 +584,9 @@ def _retarget_links(joined: Any, placed: Placed, titles: dict[str, str]) -> None
     chunks): point each at the page its anchor landed on, and describe it."""
     import pikepdf
 
-    for page in joined.pages:
-        for annotation in page.obj.get("/Annots", []):
+    pages = [page.obj for page in joined.pages]  # once: thousands of links point at them
+    for page in pages:
+        for annotation in page.get("/Annots", []):
             target = _named_target(annotation)
             if target is None:
                 continue
@@ -595,7 +596,7 @@ def _retarget_links(joined: Any, placed: Placed, titles: dict[str, str]) -> None
                 continue
             landed = placed.pages[index]
             top = landed.anchors.get(target, [0, 0])[1]
-            annotation.Dest = pikepdf.Array([joined.pages[index].obj, pikepdf.Name.XYZ, None,
+            annotation.Dest = pikepdf.Array([pages[index], pikepdf.Name.XYZ, None,
                                              (landed.height - top) * PX_TO_PT, None])
             if target in titles:
                 annotation.Contents = pikepdf.String(titles[target])
