@@ -310,6 +310,10 @@ def _render_with_kept_styles(job: Job, fetcher: Any) -> Any:
 def lay_out_all(chunks: list[str], engine: Engine, what: str, *, tagged: bool = True,
                 elsewhere: list[list[str]] | None = None) -> tuple[list[LaidOut], list[str]]:
     """Every chunk laid out: from the cache when its HTML is unchanged, else in parallel."""
+    # Stylesheets are kept for one call: a theme's fonts or images may change between
+    # builds of a long-running process (``sopgen serve`` lays out here, unforked).
+    KEPT_STYLES.clear()
+    KEPT_FONTS.clear()
     keys = [_cache_key(chunk) for chunk in chunks]
     stand_ins = elsewhere or [[] for _ in chunks]
     results: dict[int, LaidOut] = {}
