@@ -11,13 +11,14 @@ depend on any other part. We therefore:
    fixed-width empty slot, and the page-number footer is left out;
 3. from where every anchor and slot landed, compute the real page numbers, and lay out
    one light "stamp" document holding only the numbers and the footers;
-4. move each number into the chunk's own text (inline.py), join the chunk PDFs and their
-   structure trees (structure.py), lay the rest of the stamp over them as an artifact,
-   point links at their pages, and add bookmarks and the metadata of a tagged PDF/UA-1 and
-   PDF/A-2b file (archival.py).
+4. move each number into the chunk's own text (inline.py) and lay the rest of the stamp
+   over it as an artifact, a chunk per worker; then join the chunk PDFs and their
+   structure trees (structure.py), point links at their pages, and add bookmarks and the
+   metadata of a tagged PDF/UA-1 and PDF/A-2b file (archival.py).
 
 Chunks whose HTML did not change since the last build come from a cache, so an edit to
-one procedure lays out only that procedure's chunk again.
+one procedure lays out only that procedure's chunk again (and the contents, lists and
+tables that name it); so do stamped chunks whose chunk and stamp did not change.
 """
 
 from __future__ import annotations
