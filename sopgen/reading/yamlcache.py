@@ -63,6 +63,11 @@ class YamlCache:
         # file that holds one procedure
         self.file_keys: dict[str, str] = {}
         self._checks: ProcedureChecks | None = None
+        # entries a forked reader made this build (``readahead``): readings and checked
+        # procedures by key, and which procedures were taken from there, by file
+        self._ahead: dict[str, str] = {}
+        self._procedures_ahead: dict[str, str] = {}
+        self._taken_ahead: dict[str, tuple[str, str]] = {}
 
     @property
     def entries(self) -> dict[str, str]:
@@ -85,10 +90,11 @@ class YamlCache:
         converted = self._converted(path, shown_as, raw, key, budget)
         if converted is not None:
             return converted, []
-        known = _decoded(self.entries.get(key), key, shown_as, raw)
-        if known is not None and budget.nodes - known[2] >= 0:
+        text = self._stored_reading(key)
+        known = _decoded(text, key, shown_as, raw)
+        if known is not None and text is not None and budget.nodes - known[2] >= 0:
             budget.nodes -= known[2]
-            self.used[key] = self.entries[key]
+            self.used[key] = text
             self._may_keep(shown_as, key, known[0], known[1], known[2])
             return known[0], known[1]
         before = budget.nodes
@@ -142,6 +148,9 @@ class YamlCache:
         (its YAML reading, or the file itself, gives the procedure's text if needed)."""
         checked_key = digest("checked-procedure", key)
         text = self.procedures.get(checked_key)
+        made_now = text is None
+        if made_now:
+            text = self._procedures_ahead.get(checked_key)
         if text is None:
             return None
         try:
@@ -161,7 +170,12 @@ class YamlCache:
             return None
         object.__setattr__(procedure, CONTENT_MEMO, content)  # as content_key made it
         budget.nodes -= nodes
-        self.procedures_used[checked_key] = text
+        if made_now:  # kept as a build reading it afresh would: see ``keep``
+            self._taken_ahead[shown_as] = (checked_key, text)
+            if key in self._ahead:
+                self.used[key] = self._ahead[key]
+        else:
+            self.procedures_used[checked_key] = text
         self.converted.append(key)
         self.file_keys[shown_as] = key
         mapping = LMap()
@@ -174,7 +188,7 @@ class YamlCache:
     def _reading(self, path: Path, shown_as: str, raw: bytes, key: str, nodes: int) -> object:
         """The procedure's YAML, for what needs the text rather than the procedure (the
         procedure converted from it again may then be stored in a new context)."""
-        known = _decoded(self.entries.get(key), key, shown_as, raw)
+        known = _decoded(self._stored_reading(key), key, shown_as, raw)
         data = known[0] if known is not None else read_yaml(path, shown_as, Budget())[0]
         if not isinstance(data, LMap) or "procedure" not in data:
             return None  # changed on disk since it was read: reported as an empty item
@@ -198,6 +212,11 @@ class YamlCache:
         troubled = {problem.loc.file for problem in problems}
         for procedure in procedures:
             name = getattr(procedure.id, "loc", Loc("")).file
+            taken = self._taken_ahead.get(name)
+            if taken is not None:  # encoded by the forked reader, kept in this order
+                if name not in troubled and procedure.adopted is None:
+                    self.procedures_used[taken[0]] = taken[1]
+                continue
             fresh = self.fresh.get(name)
             if fresh is None or name in troubled or procedure.adopted is not None:
                 continue
@@ -213,6 +232,22 @@ class YamlCache:
                 {"key": checked_key, "nodes": nodes, "context": context, "file": where,
                  "content": content_key(procedure), "spans": bool(spans),
                  "procedure": encoded}, ensure_ascii=False)
+
+    # --- entries made by a forked reader this build (see ``readahead``)
+
+    @property
+    def cold(self) -> bool:
+        """Whether this cache is kept on disk and holds nothing yet."""
+        return self.path is not None and not self.entries and not self.procedures
+
+    def take_ahead(self, readings: dict[str, str], procedures: dict[str, str]) -> None:
+        """Entries a forked reader made for files not read yet: read from here as if
+        stored, they are kept as the entries this build makes (its caller checked that
+        the files are the same: an entry's key hashes the file's bytes)."""
+        self._ahead, self._procedures_ahead = readings, procedures
+
+    def _stored_reading(self, key: str) -> str | None:
+        return self._ahead.get(key) or self.entries.get(key)
 
 
 def _load(path: Path | None, header: str) -> dict[str, str]:
