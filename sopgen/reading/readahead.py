@@ -85,4 +85,5 @@ def _read_share(root: Path, files: list[tuple[Path, str]], cache: YamlCache) -> 
             if procedure is not None:
                 procedures.append(procedure)
     cache.keep(procedures, problems, context)
+    cache.encode_left()  # the entries are what it hands over
     return cache.used, cache.procedures_used

@@ -68,6 +68,9 @@ class YamlCache:
         self._ahead: dict[str, str] = {}
         self._procedures_ahead: dict[str, str] = {}
         self._taken_ahead: dict[str, tuple[str, str]] = {}
+        # entries left to encode (``defer_encoding``): where each goes, under which key,
+        # and how it is made; ``None``: each is made at once
+        self._later: list[tuple[dict[str, str], str, Callable[[], str | None]]] | None = None
 
     @property
     def entries(self) -> dict[str, str]:
@@ -100,17 +103,18 @@ class YamlCache:
         before = budget.nodes
         data, problems = read_yaml(path, shown_as, budget)
         if budget.nodes >= 0 and data is not None and \
-                not any(problem.severity == "error" for problem in problems):
-            entry = _entry(key, data, problems, before - budget.nodes)
-            if entry is not None:
-                self.used[key] = json.dumps(entry, ensure_ascii=False)
-                self._may_keep(shown_as, key, data, problems, before - budget.nodes)
+                not any(problem.severity == "error" for problem in problems) and \
+                _storable(problems):
+            nodes = before - budget.nodes
+            self._put(self.used, key, partial(_entry_text, key, data, problems, nodes))
+            self._may_keep(shown_as, key, data, problems, nodes)
         return data, problems
 
     def save(self) -> None:
         """Keep the entries used by this build, when they differ from what was stored."""
         if self.path is None:
             return
+        self.encode_left()
         if self._entries is not None:  # else every file was converted: nothing changed
             for key in self.converted:
                 if key in self._entries:
@@ -221,17 +225,11 @@ class YamlCache:
             if fresh is None or name in troubled or procedure.adopted is not None:
                 continue
             checked_key, nodes, data = fresh
-            spans: list[bool] = []
-            try:
-                encoded = procedurecache.encode(procedure, name, spans)
-            except Unfit:
-                continue
             where = [*data.loc[1:], *data.key_locs["procedure"][1:],
                      *data.value_locs["procedure"][1:]]
-            self.procedures_used[checked_key] = json.dumps(
-                {"key": checked_key, "nodes": nodes, "context": context, "file": where,
-                 "content": content_key(procedure), "spans": bool(spans),
-                 "procedure": encoded}, ensure_ascii=False)
+            self._put(self.procedures_used, checked_key,
+                      partial(_procedure_text, checked_key, nodes, context, where, name,
+                              procedure))
 
     # --- entries made by a forked reader this build (see ``readahead``)
 
@@ -248,6 +246,63 @@ class YamlCache:
 
     def _stored_reading(self, key: str) -> str | None:
         return self._ahead.get(key) or self.entries.get(key)
+
+    # --- entries encoded later, on another core (see ``commands/build.Review``)
+
+    def defer_encoding(self) -> None:
+        """Encode the entries this build makes only when asked (``encoded_later``), or
+        when saving: a cold build makes one for every file, and a forked process with
+        time to spare can do it while this one renders."""
+        if self._later is None:
+            self._later = []
+
+    def encoded_later(self) -> list[str | None]:
+        """The entries left to encode, in order (``None``: one not to keep)."""
+        return [make() for _, _, make in self._later or []]
+
+    def take_encoded(self, made: list[str | None]) -> None:
+        """Entries ``encoded_later`` made in a forked copy of this cache: those left to
+        encode when it forked."""
+        later = self._later or []
+        for (target, key, _), text in zip(later, made, strict=False):
+            _fill(target, key, text)
+        self._later = later[len(made):] if self._later is not None else None
+
+    def _put(self, target: dict[str, str], key: str, make: Callable[[], str | None]) -> None:
+        if self._later is None:
+            _fill(target, key, make())
+        else:  # its place now, so the entries keep the order they are made in
+            target[key] = ""
+            self._later.append((target, key, make))
+
+    def encode_left(self) -> None:
+        """Encode the entries still left for later, here."""
+        if self._later:
+            self.take_encoded(self.encoded_later())
+
+
+def _fill(target: dict[str, str], key: str, text: str | None) -> None:
+    if text is None:
+        target.pop(key, None)
+    else:
+        target[key] = text
+
+
+def _entry_text(key: str, data: object, problems: list[Problem], nodes: int) -> str:
+    return json.dumps(_entry(key, data, problems, nodes), ensure_ascii=False)
+
+
+def _procedure_text(checked_key: str, nodes: int, context: str, where: list[int], name: str,
+                    procedure: Procedure) -> str | None:
+    """A checked procedure's entry, or ``None`` for one this cache does not store."""
+    spans: list[bool] = []
+    try:
+        encoded = procedurecache.encode(procedure, name, spans)
+    except Unfit:
+        return None
+    return json.dumps({"key": checked_key, "nodes": nodes, "context": context, "file": where,
+                       "content": content_key(procedure), "spans": bool(spans),
+                       "procedure": encoded}, ensure_ascii=False)
 
 
 def _load(path: Path | None, header: str) -> dict[str, str]:
@@ -292,11 +347,15 @@ def _save(path: Path, header: str, entries: dict[str, str], stored: dict[str, st
         return
 
 
-def _entry(key: str, data: object, problems: list[Problem], nodes: int) -> dict[str, Any] | None:
+def _storable(problems: list[Problem]) -> bool:
+    """Whether JSON gives every value of the problems back as it was."""
+    return all(type(value) in (str, int) for problem in problems
+               for value in problem.params.values())
+
+
+def _entry(key: str, data: object, problems: list[Problem], nodes: int) -> dict[str, Any]:
     stored = []
     for problem in problems:
-        if not all(type(value) in (str, int) for value in problem.params.values()):
-            return None  # a value JSON would not give back as it was: not kept
         loc = problem.loc
         stored.append([loc.file, loc.line, loc.col, problem.code, problem.severity,
                        problem.params])
