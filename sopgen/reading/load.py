@@ -185,6 +185,8 @@ def load_project(project: Project,
                 continue  # never read; the other files still are, for their problems
             shown = project.show(path)
             data, found = stored.read(path, shown, budget)
+            if ahead is not None and index < ahead.first:
+                data = ahead.converted(data, found)
             problems.extend(found)
             if budget.nodes < 0:
                 break  # the limit is for the whole project: one message is enough

@@ -21,6 +21,7 @@ from sopgen.core.model import Procedure
 from sopgen.core.parallel import ForkedCall, can_fork
 from sopgen.core.problems import Problem
 from sopgen.reading.labels import bring_labels
+from sopgen.reading.procedurecache import Converted
 from sopgen.reading.validate import conversion_context, convert_procedure
 from sopgen.reading.yamlcache import YamlCache
 from sopgen.reading.yamlread import Budget, LMap
@@ -35,11 +36,13 @@ Entries = tuple[dict[str, str], dict[str, str]]  # readings, converted procedure
 
 
 class ReadAhead:
-    """The child reading the files from ``first`` on."""
+    """The child reading the files from ``first`` on; meanwhile this process converts
+    each procedure of its own files as it reads them (``converted``)."""
 
-    def __init__(self, first: int, pending: ForkedCall[Entries]) -> None:
+    def __init__(self, first: int, pending: ForkedCall[Entries], context: str) -> None:
         self.first = first
         self._pending = pending
+        self._context = context
 
     @staticmethod
     def share(count: int, cache: YamlCache) -> int | None:
@@ -54,7 +57,25 @@ class ReadAhead:
               cache: YamlCache) -> ReadAhead:
         """Fork the child for ``files`` (each with the name it is shown by), which start
         at index ``first`` of the project's files; ``cache`` gets what it made."""
-        return cls(first, ForkedCall(partial(_read_share, root, files, cache)))
+        pending = ForkedCall(partial(_read_share, root, files, cache))
+        bring_labels(root)  # as the child did (the build brings them again, and reports)
+        return cls(first, pending, conversion_context())
+
+    def converted(self, data: object, problems: list[Problem]) -> object:
+        """A file of this process's share as read, its procedure converted now when the
+        file holds one without a problem: converting it here while the child works
+        leaves less to do once its files are in (``validate`` takes it as converted)."""
+        if type(data) is not LMap or list(data) != ["procedure"] or problems:
+            return data
+        raw = data["procedure"]
+        procedure, own = convert_procedure(raw, data.value_locs["procedure"])
+        if procedure is None or own:
+            return data  # converted again by ``validate``, which reports what is wrong
+        mapping = LMap()
+        mapping.loc, mapping.key_locs, mapping.value_locs = \
+            data.loc, data.key_locs, data.value_locs
+        mapping["procedure"] = Converted(procedure, self._context, lambda: raw)
+        return mapping
 
     def hand_over(self, cache: YamlCache) -> None:
         """Wait for the child and give ``cache`` its entries (none if it failed)."""
