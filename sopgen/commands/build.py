@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sopgen.core.cache import Store
+from sopgen.core.cache import Store, content_key
 from sopgen.core.errors import speaking
 from sopgen.core.parallel import ForkedCall, can_fork
 from sopgen.core.problems import Loc, Problem
@@ -45,6 +45,9 @@ def build_project(folder: Path | str, options: BuildOptions | None = None, *,
         readings.defer_encoding()  # by the review's process, if it is forked
     checked = read_handbook(folder, cache=readings, review=not cold)
     checks = readings.checks(conversion_context())  # the one the reading used
+    if cold:  # once, before the forks: the HTML, the Markdown and the cache all need it
+        for procedure in checked.handbook.procedures:
+            content_key(procedure)
     review = Review.start(checked, checks, readings) if cold else \
         Review.done(checked, checks, readings)
     try:

@@ -12,7 +12,7 @@ import difflib
 import os
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -55,9 +55,7 @@ class Catalogue:
         """A date as people write it in this language: "31 Mei 2013", "31 May 2013"."""
         if value is None:
             return ""
-        from babel.dates import format_date  # costs ~0.1 s; only rendering needs it
-
-        return format_date(value, format="long", locale=self.meta["babel_locale"])
+        return _long_date(value, self.meta["babel_locale"])
 
     def message(self, problem: Problem) -> str:
         """One line: ``file:line:col: error: what is wrong — what to do``."""
@@ -222,3 +220,12 @@ def bring(found: dict[str, dict[str, dict[str, str]]]) -> None:
 def forget_brought() -> None:
     """Back to sopgen's own catalogues only (between tests, or projects of one run)."""
     _brought.clear()
+
+
+@lru_cache(maxsize=4096)
+def _long_date(value: dt.date, locale: str) -> str:
+    """Babel's long date, once per date and language: a handbook shows a few dates many
+    times (every procedure's review date), and Babel takes a tenth of a millisecond."""
+    from babel.dates import format_date  # costs ~0.1 s; only rendering needs it
+
+    return format_date(value, format="long", locale=locale)

@@ -57,9 +57,11 @@ class ReadAhead:
               cache: YamlCache) -> ReadAhead:
         """Fork the child for ``files`` (each with the name it is shown by), which start
         at index ``first`` of the project's files; ``cache`` gets what it made."""
-        pending = ForkedCall(partial(_read_share, root, files, cache))
-        bring_labels(root)  # as the child did (the build brings them again, and reports)
-        return cls(first, pending, conversion_context())
+        # Before the fork, so the child has them too: a project's own callout labels
+        # change what conversion gives (the build brings them again, and reports).
+        bring_labels(root)
+        context = conversion_context()
+        return cls(first, ForkedCall(partial(_read_share, files, cache, context)), context)
 
     def converted(self, data: object, problems: list[Problem]) -> object:
         """A file of this process's share as read, its procedure converted now when the
@@ -87,11 +89,10 @@ class ReadAhead:
         self._pending.cancel()
 
 
-def _read_share(root: Path, files: list[tuple[Path, str]], cache: YamlCache) -> Entries:
+def _read_share(files: list[tuple[Path, str]], cache: YamlCache, context: str) -> Entries:
     """In the child: read and convert ``files`` into ``cache`` (this process's copy, empty
-    as the parent's was when it forked) as a build keeps them."""
-    bring_labels(root)  # a project's own callout labels change what conversion gives
-    context = conversion_context()
+    as the parent's was when it forked) as a build keeps them; ``context``: that of the
+    conversion (``conversion_context``)."""
     budget = Budget()
     procedures: list[Procedure] = []
     problems: list[Problem] = []
