@@ -42,7 +42,16 @@ def build_project(folder: Path | str, options: BuildOptions | None = None, *,
     readings = YamlCache(_cache_folder(folder, private or output))
     cold = not readings.entries  # nothing kept by an earlier build: see ``Review``
     if cold:
-        readings.defer_encoding()  # by the review's process, if it is forked
+        readings.defer_encoding()  # by forked processes, if they are
+    try:
+        return _build_read(folder, options, output, report, private, readings, cold)
+    finally:
+        readings.cancel()  # its forked process, if the build was refused
+
+
+def _build_read(folder: Path | str, options: BuildOptions | None, output: Path | None,
+                report: Report | None, private: Path | None, readings: YamlCache,
+                cold: bool) -> BuildResult:
     checked = read_handbook(folder, cache=readings, review=not cold)
     checks = readings.checks(conversion_context())  # the one the reading used
     if cold:  # once, before the forks: the HTML, the Markdown and the cache all need it

@@ -43,6 +43,7 @@ class ReadAhead:
         self.first = first
         self._pending = pending
         self._context = context
+        self._converted: list[tuple[Procedure, str]] = []  # here, with their context
 
     @staticmethod
     def share(count: int, cache: YamlCache) -> int | None:
@@ -77,10 +78,13 @@ class ReadAhead:
         mapping.loc, mapping.key_locs, mapping.value_locs = \
             data.loc, data.key_locs, data.value_locs
         mapping["procedure"] = Converted(procedure, self._context, lambda: raw)
+        self._converted.append((procedure, self._context))
         return mapping
 
     def hand_over(self, cache: YamlCache) -> None:
-        """Wait for the child and give ``cache`` its entries (none if it failed)."""
+        """Wait for the child and give ``cache`` its entries (none if it failed). The
+        entries of this process's files are encoded meanwhile, by another child."""
+        cache.encode_elsewhere(self._converted)
         made = self._pending.result()
         if made is not None:
             cache.take_ahead(*made)

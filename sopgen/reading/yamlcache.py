@@ -20,12 +20,14 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sopgen.core.cache import CONTENT_MEMO, content_key, digest
 from sopgen.core.model import Procedure
+from sopgen.core.parallel import ForkedCall, can_fork
 from sopgen.core.problems import Loc, Problem
 from sopgen.reading import checkcache, procedurecache
 from sopgen.reading.checkcache import ProcedureChecks
@@ -70,7 +72,11 @@ class YamlCache:
         self._taken_ahead: dict[str, tuple[str, str]] = {}
         # entries left to encode (``defer_encoding``): where each goes, under which key,
         # and how it is made; ``None``: each is made at once
-        self._later: list[tuple[dict[str, str], str, Callable[[], str | None]]] | None = None
+        self._later: list[Later] | None = None
+        # a child encoding some of them meanwhile (``encode_elsewhere``), and which
+        # procedures' entries ``keep`` left to it
+        self._elsewhere: Elsewhere | None = None
+        self._awaited: list[str] = []
 
     @property
     def entries(self) -> dict[str, str]:
@@ -224,12 +230,16 @@ class YamlCache:
             fresh = self.fresh.get(name)
             if fresh is None or name in troubled or procedure.adopted is not None:
                 continue
-            checked_key, nodes, data = fresh
-            where = [*data.loc[1:], *data.key_locs["procedure"][1:],
-                     *data.value_locs["procedure"][1:]]
+            checked_key = fresh[0]
+            made_elsewhere = self._elsewhere.procedures.get(checked_key) \
+                if self._elsewhere is not None else None
+            if made_elsewhere is not None and made_elsewhere[0] is procedure and \
+                    made_elsewhere[1] == context:  # the same object, converted the same way
+                self.procedures_used[checked_key] = ""  # its place, till the child's is in
+                self._awaited.append(checked_key)
+                continue
             self._put(self.procedures_used, checked_key,
-                      partial(_procedure_text, checked_key, nodes, context, where, name,
-                              procedure))
+                      _procedure_entry(fresh, context, name, procedure))
 
     # --- entries made by a forked reader this build (see ``readahead``)
 
@@ -276,9 +286,79 @@ class YamlCache:
             self._later.append((target, key, make))
 
     def encode_left(self) -> None:
-        """Encode the entries still left for later, here."""
+        """Encode the entries still left for later, here; take those of the child of
+        ``encode_elsewhere``."""
+        self._take_elsewhere()
         if self._later:
             self.take_encoded(self.encoded_later())
+
+    # --- entries encoded by a child while this process reads and checks the rest
+
+    def encode_elsewhere(self, procedures: list[tuple[Procedure, str]]) -> None:
+        """Fork a child encoding the entries left for later so far and, for
+        ``procedures`` converted here (each with its context), the entries ``keep`` may
+        make of them: it works while this process waits for the files read ahead and
+        checks the handbook, when a core would be idle. ``save`` takes what it made."""
+        if self._later is None or self._elsewhere is not None or not can_fork():
+            return
+        handed, self._later = self._later, []
+        entries: dict[str, tuple[Procedure, str, Callable[[], str | None]]] = {}
+        for procedure, context in procedures:
+            name = getattr(procedure.id, "loc", Loc("")).file
+            fresh = self.fresh.get(name)
+            if fresh is not None:
+                entries[fresh[0]] = (procedure, context,
+                                     _procedure_entry(fresh, context, name, procedure))
+        makes = [make for _, _, make in handed]
+        pending = ForkedCall(partial(_made_elsewhere, makes,
+                                     {key: make for key, (_, _, make) in entries.items()}))
+        self._elsewhere = Elsewhere(handed, entries, pending)
+
+    def cancel(self) -> None:
+        """End the child of ``encode_elsewhere`` if nothing was taken from it (a build
+        that is refused saves nothing)."""
+        if self._elsewhere is not None:
+            self._elsewhere.pending.cancel()
+            self._elsewhere = None
+
+    def _take_elsewhere(self) -> None:
+        elsewhere, self._elsewhere = self._elsewhere, None
+        if elsewhere is None:
+            return
+        made = elsewhere.pending.result()  # None if it failed: made here instead
+        readings = made[0] if made is not None else [make() for _, _, make in elsewhere.handed]
+        for (target, key, _), text in zip(elsewhere.handed, readings, strict=True):
+            _fill(target, key, text)
+        for key in self._awaited:
+            text = made[1][key] if made is not None else elsewhere.procedures[key][2]()
+            _fill(self.procedures_used, key, text)
+        self._awaited = []
+
+
+Later = tuple[dict[str, str], str, Callable[[], "str | None"]]  # where, key, how it is made
+
+
+@dataclass
+class Elsewhere:
+    """A child encoding entries: those handed to it, and procedures' entries by key."""
+
+    handed: list[Later]
+    procedures: dict[str, tuple[Procedure, str, Callable[[], str | None]]]
+    pending: ForkedCall[tuple[list[str | None], dict[str, str | None]]]
+
+
+def _made_elsewhere(makes: list[Callable[[], str | None]],
+                    procedures: dict[str, Callable[[], str | None]]
+                    ) -> tuple[list[str | None], dict[str, str | None]]:
+    return [make() for make in makes], {key: make() for key, make in procedures.items()}
+
+
+def _procedure_entry(fresh: tuple[str, int, LMap], context: str, name: str,
+                     procedure: Procedure) -> Callable[[], str | None]:
+    """How the entry of a procedure read afresh (``fresh``: ``YamlCache.fresh``'s) is made."""
+    checked_key, nodes, data = fresh
+    where = [*data.loc[1:], *data.key_locs["procedure"][1:], *data.value_locs["procedure"][1:]]
+    return partial(_procedure_text, checked_key, nodes, context, where, name, procedure)
 
 
 def _fill(target: dict[str, str], key: str, text: str | None) -> None:
