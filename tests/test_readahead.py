@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sopgen.commands import build
+from sopgen.core import parallel
 from sopgen.core.cache import forget
 from sopgen.core.errors import ValidationFailed
 from sopgen.core.parallel import ForkedCall
@@ -194,3 +195,14 @@ def test_a_rebuild_after_reading_ahead_reads_nothing_again(
     assert {name for name in converted if name != "yes"} == {
         "content/dokumen.yaml", "content/glosarium.yaml", "content/peran.yaml"}
     assert os.path.exists(tmp_path / "out" / ".cache" / "yaml" / "files.txt")
+
+
+def test_a_system_without_fork_reads_everything_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = copied(tmp_path)
+    expected = in_order(project, tmp_path / "a")
+    monkeypatch.setattr(readahead, "READ_AHEAD_FROM", 1)
+    monkeypatch.setattr(build, "REVIEW_ALONGSIDE_FROM", 1)
+    monkeypatch.delattr(os, "fork")  # as on Windows
+    assert not parallel.can_fork()
+    assert built(project, tmp_path / "b") == expected
