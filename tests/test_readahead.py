@@ -14,9 +14,13 @@ from sopgen.commands import build
 from sopgen.core import parallel
 from sopgen.core.cache import forget
 from sopgen.core.errors import ValidationFailed
+from sopgen.core.model import markdown_texts
 from sopgen.core.parallel import ForkedCall
 from sopgen.outputs.table import BuildOptions
 from sopgen.reading import readahead, yamlcache
+from sopgen.reading.handbook import read_handbook
+from sopgen.rendering.render import Renderer
+from tests.conftest import ROOT
 from tests.test_procedurecache import copied
 
 Built = tuple[list[str], dict[str, bytes]]  # warnings, every file written (cache included)
@@ -206,3 +210,16 @@ def test_a_system_without_fork_reads_everything_here(
     monkeypatch.delattr(os, "fork")  # as on Windows
     assert not parallel.can_fork()
     assert built(project, tmp_path / "b") == expected
+
+
+def test_which_texts_took_the_parser_is_what_asking_afresh_finds() -> None:
+    """Rendering remembers whether each text's HTML took the parser, for the texts kept
+    for the next build; asked afresh (nothing remembered), the sample's texts agree."""
+    checked = read_handbook(ROOT)
+    renderer = Renderer(checked.handbook, checked.project.root)
+    renderer.render("handbook.html.j2")
+    remembered = renderer.needing_parser()
+    assert renderer.text._took_parser  # what rendering found
+    renderer.text._took_parser.clear()
+    afresh = renderer.text.parsed_texts(markdown_texts(checked.handbook))
+    assert remembered and remembered == afresh
