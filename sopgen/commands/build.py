@@ -164,7 +164,8 @@ class Review:
 
     @classmethod
     def start(cls, checked: Checked, checks: ProcedureChecks, readings: YamlCache) -> Review:
-        """The child also encodes the reading cache's new entries (``defer_encoding``)."""
+        """The child also encodes the reading cache's entries still left for later
+        (``YamlCache.defer_encoding``; most are encoded while the handbook is read)."""
         review = cls(checked, checks, readings, dt.date.today(), None)
         if len(checked.handbook.procedures) >= REVIEW_ALONGSIDE_FROM and can_fork():
             review.pending = ForkedCall(review._found_with_checks, yielding=REVIEW_YIELDS)
