@@ -223,3 +223,15 @@ def test_which_texts_took_the_parser_is_what_asking_afresh_finds() -> None:
     renderer.text._took_parser.clear()
     afresh = renderer.text.parsed_texts(markdown_texts(checked.handbook))
     assert remembered and remembered == afresh
+
+
+def test_the_names_files_are_shown_by_are_those_show_gives(mini: Path) -> None:
+    from sopgen.reading.load import Project, _shown, content_files
+
+    (mini / "content" / "sub folder").mkdir()
+    (mini / "content" / "sub folder" / "ünï code.yaml").write_text("roles: []\n",
+                                                                    encoding="utf-8")
+    for folder in (ROOT, mini):
+        project = Project.at(folder)
+        files, _ = content_files(project)
+        assert _shown(project, files) == [project.show(path) for path in files]

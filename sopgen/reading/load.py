@@ -175,15 +175,15 @@ def load_project(project: Project,
     budget = Budget()  # one bound on values for the whole project, not per file
     content = project.content.resolve()
     stored = stored or YamlCache(None)
-    ahead = _read_ahead(project, files, stored)
+    names = _shown(project, files)
+    ahead = _read_ahead(project, files, names, stored)
     try:
-        for index, path in enumerate(files):
+        for index, (path, shown) in enumerate(zip(files, names, strict=True)):
             if ahead is not None and index == ahead.first:
                 ahead.hand_over(stored)  # the child's files come from the cache from here
             if _outside(path, content):
-                problems.append(Problem(Loc(project.show(path)), "outside_project"))
+                problems.append(Problem(Loc(shown), "outside_project"))
                 continue  # never read; the other files still are, for their problems
-            shown = project.show(path)
             data, found = stored.read(path, shown, budget)
             if ahead is not None and index < ahead.first:
                 data = ahead.converted(data, found)
@@ -205,13 +205,23 @@ def _outside(path: Path, content: Path) -> bool:
     return path.is_symlink() and content not in path.resolve().parents
 
 
-def _read_ahead(project: Project, files: list[Path], stored: YamlCache) -> ReadAhead | None:
-    """A child reading the last part of ``files`` on another core (``readahead``)."""
+def _shown(project: Project, files: list[Path]) -> list[str]:
+    """``project.show`` of each file under content/, by the text of its path (``show``
+    makes objects per file)."""
+    root = f"{project.root}{os.sep}"
+    return [str(path)[len(root):].replace(os.sep, "/") if str(path).startswith(root)
+            else project.show(path) for path in files]
+
+
+def _read_ahead(project: Project, files: list[Path], names: list[str],
+                stored: YamlCache) -> ReadAhead | None:
+    """A child reading the last part of ``files`` (shown as ``names``) on another core
+    (``readahead``)."""
     first = ReadAhead.share(len(files), stored)
     if first is None:
         return None
     content = project.content.resolve()
-    share = [(path, project.show(path)) for path in files[first:]
+    share = [(path, shown) for path, shown in zip(files[first:], names[first:], strict=True)
              if not _outside(path, content)]
     return ReadAhead.start(project.root, first, share, stored)
 
