@@ -235,3 +235,22 @@ def test_the_names_files_are_shown_by_are_those_show_gives(mini: Path) -> None:
         project = Project.at(folder)
         files, _ = content_files(project)
         assert _shown(project, files) == [project.show(path) for path in files]
+
+
+@pytest.mark.parametrize("refusing", ["readahead", "yamlcache"])
+def test_a_fork_the_system_refuses_leaves_the_work_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusing: str) -> None:
+    """Out of memory or processes, ``fork`` fails: the files are read (or their entries
+    encoded) here, and the build is the same."""
+    project = copied(tmp_path)
+    expected = in_order(project, tmp_path / "a")
+    forks = allow(monkeypatch, ahead=True)
+
+    class Refused:
+        def __init__(self, *_: object, **__: object) -> None:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(readahead if refusing == "readahead" else yamlcache, "ForkedCall",
+                        Refused)
+    assert built(project, tmp_path / "b") == expected
+    assert ("_read_share" in forks.names) == (refusing == "yamlcache")

@@ -56,14 +56,19 @@ class ReadAhead:
 
     @classmethod
     def start(cls, root: Path, first: int, files: list[tuple[Path, str]],
-              cache: YamlCache) -> ReadAhead:
+              cache: YamlCache) -> ReadAhead | None:
         """Fork the child for ``files`` (each with the name it is shown by), which start
-        at index ``first`` of the project's files; ``cache`` gets what it made."""
+        at index ``first`` of the project's files; ``cache`` gets what it made. ``None``
+        when the system could not fork (out of memory or processes): all is read here."""
         # Before the fork, so the child has them too: a project's own callout labels
         # change what conversion gives (the build brings them again, and reports).
         bring_labels(root)
         context = conversion_context()
-        return cls(first, ForkedCall(partial(_read_share, files, cache, context)), context)
+        try:
+            pending = ForkedCall(partial(_read_share, files, cache, context))
+        except OSError:
+            return None
+        return cls(first, pending, context)
 
     def converted(self, data: object, problems: list[Problem]) -> object:
         """A file of this process's share as read, its procedure converted now when the

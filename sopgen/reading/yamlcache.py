@@ -310,8 +310,12 @@ class YamlCache:
                 entries[fresh[0]] = (procedure, context,
                                      _procedure_entry(fresh, context, name, procedure))
         makes = [make for _, _, make in handed]
-        pending = ForkedCall(partial(_made_elsewhere, makes,
-                                     {key: make for key, (_, _, make) in entries.items()}))
+        try:
+            pending = ForkedCall(partial(_made_elsewhere, makes,
+                                         {key: make for key, (_, _, make) in entries.items()}))
+        except OSError:  # the system could not fork: all is encoded here
+            self._later = handed
+            return
         self._elsewhere = Elsewhere(handed, entries, pending)
 
     def cancel(self) -> None:
