@@ -7,6 +7,7 @@ that cannot be laid out) leaves earlier outputs exactly as they were.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -168,7 +169,8 @@ class Review:
         (``YamlCache.defer_encoding``; most are encoded while the handbook is read)."""
         review = cls(checked, checks, readings, dt.date.today(), None)
         if len(checked.handbook.procedures) >= REVIEW_ALONGSIDE_FROM and can_fork():
-            review.pending = ForkedCall(review._found_with_checks, yielding=REVIEW_YIELDS)
+            with suppress(OSError):  # the system could not fork: found here, when asked
+                review.pending = ForkedCall(review._found_with_checks, yielding=REVIEW_YIELDS)
         return review
 
     def found_here(self) -> list[Problem]:
