@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from functools import cache
 
-from sopgen.core.catalogue import catalogue, languages
+from sopgen.core.catalogue import babel_stamp, catalogue, languages
 from sopgen.core.model import (
     PILLARS,
     Handbook,
@@ -326,11 +326,10 @@ def _dated_before() -> re.Pattern[str]:
 
 def _dated_before_made_of() -> str:
     """What ``_dated_before`` is made from (babel's month names of each catalogue's
-    locale): the key of kept results, without loading those names and compiling them."""
-    import babel
-
-    return repr([babel.__version__, *((code, catalogue(code).meta["babel_locale"])
-                                      for code in languages())])
+    locale): the key of kept results, without loading those names and compiling them (nor
+    babel itself: which babel it is is known from its files)."""
+    return repr([babel_stamp(), *((code, catalogue(code).meta["babel_locale"])
+                                  for code in languages())])
 
 
 def _stale_years(handbook: Handbook, root: Loc,

@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 
 from sopgen.core import model
 from sopgen.core.cache import Store, content_key, digest, process_memo, user_cache
-from sopgen.core.catalogue import Catalogue, catalogue
+from sopgen.core.catalogue import Catalogue, catalogue, keep_dates
 from sopgen.core.errors import SopgenError
 from sopgen.core.gcpause import paused_gc
 from sopgen.core.model import (
@@ -690,6 +690,7 @@ def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *
         rendered = _render_formats(renderer, formats)
         _save_rendered(renderer, store)
         renderer.fragments.save()
+        keep_dates()
         return rendered
 
 
