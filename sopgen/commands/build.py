@@ -40,7 +40,7 @@ def build_project(folder: Path | str, options: BuildOptions | None = None, *,
     """Build the project's current content into ``output/<version>[-draft]/``; with
     ``private``, the cache and lock go there instead of into ``output``."""
     readings = YamlCache(_cache_folder(folder, private or output))
-    cold = not readings.entries  # nothing kept by an earlier build: see ``Review``
+    cold = not readings.kept_any()  # nothing kept by an earlier build: see ``Review``
     checked = read_handbook(folder, cache=readings, review=not cold)
     checks = readings.checks(conversion_context())  # the one the reading used
     review = Review.start(checked, checks) if cold else Review.done(checked, checks)
