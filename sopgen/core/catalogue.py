@@ -16,13 +16,16 @@ import tempfile
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from sopgen.core.cache import digest, user_cache
 from sopgen.core.chars import shown
 from sopgen.core.problems import Problem
+
+# sopgen's own catalogues, beside the package's modules (found without ``importlib.resources``,
+# whose readers take a hundredth of a second to import)
+LABELS = Path(__file__).parent.parent / "labels"
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ def _package_catalogue(code: str) -> Catalogue:
 def package_tables(code: str) -> dict[str, dict[str, str]]:
     """The tables of sopgen's own catalogue of ``code``, as written (parsed once for each
     text of it: see ``_kept_tables``)."""
-    text = resources.files("sopgen").joinpath(f"labels/{code}.toml").read_text()
+    text = (LABELS / f"{code}.toml").read_text(encoding="utf-8")
     kept = _kept_tables(code, text)
     if kept is not None:
         return kept
@@ -241,8 +244,7 @@ def languages() -> list[str]:
 
 @cache
 def package_languages() -> tuple[str, ...]:
-    folder = resources.files("sopgen").joinpath("labels")
-    return tuple(sorted(item.name.removesuffix(".toml") for item in folder.iterdir()
+    return tuple(sorted(item.name.removesuffix(".toml") for item in LABELS.iterdir()
                         if item.name.endswith(".toml")))
 
 

@@ -52,10 +52,9 @@ THEME_PACKAGE = ("sopgen", "themes/default")
 
 
 def theme_folder() -> Path:
-    """The built-in theme on disk: the PDF's URL fetcher may read only inside it."""
-    from importlib import resources
-
-    return Path(str(resources.files(THEME_PACKAGE[0]).joinpath(THEME_PACKAGE[1])))
+    """The built-in theme on disk: the PDF's URL fetcher may read only inside it (found
+    beside the package's modules, as ``jinja2.PackageLoader`` finds it)."""
+    return Path(__file__).parent.parent / THEME_PACKAGE[1]
 
 
 def file_stem(doc: Document, *, draft: bool, role: str | None = None,
