@@ -135,10 +135,17 @@ def _unused_terms(handbook: Handbook, root: Loc,
     if not wanted:
         return
     held: set[str | int] = set()
-    for rows in checks.rows("terms held", handbook,
-                            lambda procedure: [_spellings_held(procedure, wanted)],
-                            (int, ...), repr(wanted)):
-        held.update(*rows)
+    if checks is NO_CHECKS:  # nothing kept (the preview): each looked for until found
+        for procedure in handbook.procedures:
+            missing = [number for number in range(len(wanted)) if number not in held]
+            if not missing:
+                break
+            held.update(_spellings_held(procedure, wanted, missing))
+    else:
+        for rows in checks.rows("terms held", handbook,
+                                lambda procedure: [_spellings_held(procedure, wanted)],
+                                (int, ...), repr(wanted)):
+            held.update(*rows)
     index = {spelling: number for number, spelling in enumerate(wanted)}
     for term, group in zip(handbook.glossary, spellings, strict=True):
         if not any(index[spelling] in held for spelling in group):
@@ -152,12 +159,15 @@ def _spellings(term: str) -> list[str]:
     return list(dict.fromkeys(v.strip().casefold() for v in variants if v.strip()))
 
 
-def _spellings_held(procedure: Procedure, wanted: list[str]) -> list[str | int]:
-    """The numbers of the ``wanted`` spellings the procedure's texts hold."""
+def _spellings_held(procedure: Procedure, wanted: list[str],
+                    among: list[int] | None = None) -> list[str | int]:
+    """The numbers of the ``wanted`` spellings (those numbered ``among``, or all) the
+    procedure's texts hold."""
     # text by text: ASCII text folds as it lowers, and lower() has a fast path for it
     text = " ".join(text.lower() if text.isascii() else text.casefold()
                     for text in [procedure.title, *markdown_texts(procedure)])
-    return [number for number, spelling in enumerate(wanted) if spelling in text]
+    numbers = range(len(wanted)) if among is None else among
+    return [number for number in numbers if wanted[number] in text]
 
 
 # The organisation as `sopgen init` writes it (tests/test_authoring.py keeps this in step).
