@@ -41,7 +41,7 @@ def build_project(folder: Path | str, options: BuildOptions | None = None, *,
     """Build the project's current content into ``output/<version>[-draft]/``; with
     ``private``, the cache and lock go there instead of into ``output``."""
     readings = YamlCache(_cache_folder(folder, private or output))
-    cold = not readings.entries  # nothing kept by an earlier build: see ``Review``
+    cold = not readings.kept_any()  # nothing kept by an earlier build: see ``Review``
     if cold:
         readings.defer_encoding()  # by forked processes, if they are
     try:

@@ -77,6 +77,7 @@ class YamlCache:
         # procedures' entries ``keep`` left to it
         self._elsewhere: Elsewhere | None = None
         self._awaited: list[str] = []
+        self._raw: bytes | None = None  # the readings' file, looked into without parsing
 
     @property
     def entries(self) -> dict[str, str]:
@@ -84,6 +85,40 @@ class YamlCache:
         if self._entries is None:
             self._entries = _load(self.path, _FORMAT)
         return self._entries
+
+    def kept_any(self) -> bool:
+        """Whether an earlier build kept anything here."""
+        return bool(self.procedures) or b"\t" in self._raw_readings()
+
+    def _entry(self, key: str) -> str | None:
+        """The reading kept under ``key``: a rebuild after one edit looks up one or two,
+        so the file is not parsed for them (the last line of a key wins, as in ``_load``)."""
+        if self._entries is not None:
+            return self._entries.get(key)
+        raw = self._raw_readings()
+        start = raw.rfind(b"\n" + key.encode() + b"\t")
+        if start < 0:
+            return None
+        start += len(key) + 2
+        end = raw.find(b"\n", start)
+        try:
+            return raw[start:end if end >= 0 else len(raw)].decode("utf-8")
+        except ValueError:  # not text: read afresh
+            return None
+
+    def _raw_readings(self) -> bytes:
+        """The readings' file as bytes, after its header line; empty when there is none
+        or it is of another format."""
+        if self._raw is None:
+            self._raw = b""
+            try:
+                raw = self.path.read_bytes() if self.path is not None else b""
+            except OSError:
+                raw = b""
+            header = _FORMAT.encode()
+            if raw == header or raw.startswith(header + b"\n"):
+                self._raw = raw[len(header):]
+        return self._raw
 
     def read(self, path: Path, shown_as: str, budget: Budget) -> tuple[object, list[Problem]]:
         """``read_yaml(path, shown_as, budget)``, from the cache when the bytes are known."""
@@ -121,19 +156,39 @@ class YamlCache:
         if self.path is None:
             return
         self.encode_left()
-        if self._entries is not None:  # else every file was converted: nothing changed
+        if self._entries is None and self.used and self._appended():
+            pass  # a rebuild: its new readings added without parsing the file
+        elif self._entries is not None or self.used:  # else all converted: nothing changed
+            stored = self.entries
             for key in self.converted:
-                if key in self._entries:
-                    self.used.setdefault(key, self._entries[key])
+                if key in stored:
+                    self.used.setdefault(key, stored[key])
             # whole entries compared (the same objects when kept: fast), as a damaged
             # entry made again has the key it had
-            _save(self.path, _FORMAT, self.used, self._entries)
+            _save(self.path, _FORMAT, self.used, stored)
         if self.procedures_path:
             _save(self.procedures_path, procedurecache.FORMAT, self.procedures_used,
                   self.procedures)
         if self._checks is not None:
             _save(self.path.with_name("checks.txt"), checkcache.FORMAT, self._checks.used,
                   self._checks.stored)
+
+    def _appended(self) -> bool:
+        """Add this build's readings that the file lacks at its end, as ``_save`` would,
+        when the file is kept as it is: it holds entries, not many more than the files
+        read by this build (else it is written anew without the others, by ``_save``)."""
+        raw = self._raw_readings()
+        if b"\t" not in raw or raw.count(b"\n") > 2 * (len(self.used) + len(self.converted)):
+            return False
+        added = "".join(f"\n{key}\t{entry}" for key, entry in self.used.items()
+                        if self._entry(key) != entry)
+        if added and self.path is not None:
+            try:
+                with self.path.open("a", encoding="utf-8") as out:
+                    out.write(added)
+            except OSError:  # a cache that cannot be written only costs time
+                pass
+        return True
 
     def checks(self, context: str) -> ProcedureChecks:
         """The checks of this build's procedures, with what earlier builds found."""
@@ -246,7 +301,7 @@ class YamlCache:
     @property
     def cold(self) -> bool:
         """Whether this cache is kept on disk and holds nothing yet."""
-        return self.path is not None and not self.entries and not self.procedures
+        return self.path is not None and not self.kept_any()
 
     def take_ahead(self, readings: dict[str, str], procedures: dict[str, str]) -> None:
         """Entries a forked reader made for files not read yet: read from here as if
@@ -255,7 +310,7 @@ class YamlCache:
         self._ahead, self._procedures_ahead = readings, procedures
 
     def _stored_reading(self, key: str) -> str | None:
-        return self._ahead.get(key) or self.entries.get(key)
+        return self._ahead.get(key) or self._entry(key)
 
     # --- entries encoded later, on another core (see ``commands/build.Review``)
 

@@ -501,10 +501,17 @@ def _text(content: str) -> Token:
     return token
 
 
+# The media types of the images content may show (``validate.IMAGE_TYPES``), as
+# ``mimetypes`` gives them, known without its reading the system's tables in every process
+IMAGE_KINDS = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".svg": "image/svg+xml"}
+
+
 def data_uri(path: Path) -> str:
     """An asset inlined, so the HTML needs no other file and PDF fetches nothing; an SVG
     keeps only its safe parts (see svg.py), whatever a template later does with it."""
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    kind = IMAGE_KINDS.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] \
+        or "application/octet-stream"
     data = path.read_bytes()
     if is_svg(path.name):
         data = sanitise(data)[0]
