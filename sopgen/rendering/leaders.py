@@ -13,12 +13,16 @@ the dots exactly where the copies were: evenly spaced copies of one text, and on
 string exactly as wide as the copies side by side (no ligature or kerning between
 the dots); anywhere else the copies stay. Reading order is unchanged: the leader is
 still the text drawn just before the page-number slot (inline.py).
+
+This leans on WeasyPrint's internals (``layout.inline.handle_leader``, text boxes and
+``split_first_line``), as in WeasyPrint 70, the version tested; where they are
+not as expected, the copies stay as WeasyPrint made them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import pairwise
 from typing import Any
 
@@ -30,12 +34,17 @@ def one_run_leaders() -> Iterator[None]:
     """While inside, every leader WeasyPrint lays out is one run of text (see above)."""
     from weasyprint.layout import inline
 
-    original: Callable[..., Any] = inline.handle_leader
+    original: Callable[..., Any] | None = getattr(inline, "handle_leader", None)
+    if original is None:  # a WeasyPrint laid out otherwise: its leaders as it draws them
+        yield
+        return
 
     def handle_leader(context: Any, line: Any, containing_block: Any) -> None:
         original(context, line, containing_block)
         for leader in _leaders(line):
-            _join_copies(context, leader)
+            # WeasyPrint's internals changed: the copies stay, as it made them
+            with suppress(AttributeError, TypeError, ValueError):
+                _join_copies(context, leader)
 
     inline.handle_leader = handle_leader
     try:
