@@ -38,12 +38,17 @@ TEXTS = st.sampled_from([
     "Periksa **cadangan** harian", "Lihat TEK-02 dan MAN-01", "Buka [panel](https://a.example)",
     "Jangan klik [ini](javascript:alert(1))", "Teks <b>tebal</b> mentah", "| a | b |\n| - | - |",
     "Salin `wp-config.php` ke folder aman", "Langkah baru tanpa tanda apa pun",
+    # a glossary term used; a retention that may differ from another procedure's
+    "Periksa DNS dan cPanel", "Laporan insiden: disimpan 7 hari",
+    "| Catatan | Retensi |\n| - | - |\n| Log Pemeliharaan Website | 3 bulan |",
 ])
 # "invisible", "note" and "role" give a warning or an error in the edited file: a file
-# with a problem is never taken from the checked procedures kept on disk.
+# with a problem is never taken from the checked procedures kept on disk. "glossary"
+# renames a term, which every procedure's texts are searched for.
 EDIT = st.tuples(st.integers(0, 11),
                  st.sampled_from(["title", "step", "add", "invisible", "note", "role",
-                                  "record"]), TEXTS)
+                                  "record", "glossary"]), TEXTS)
+RENAMED_TERMS = ["Cadangan harian (backup)", "Panel", "Log Pemeliharaan Website"]
 
 
 def files_of(result: BuildResult) -> dict[str, bytes]:
@@ -52,6 +57,9 @@ def files_of(result: BuildResult) -> dict[str, bytes]:
 
 def apply(project: Path, index: int, kind: str, text: str) -> None:
     procedures = sorted(project.glob("content/*/*-*.yaml"))
+    if kind == "glossary":
+        rename_term(project / "content" / "glosarium.yaml", index)
+        return
     path = procedures[index % len(procedures)]
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     procedure = data["procedure"]
@@ -76,6 +84,14 @@ def apply(project: Path, index: int, kind: str, text: str) -> None:
             step["role"] = "peran-tak-dikenal"
         else:
             step["text"] = text
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                    encoding="utf-8")
+
+
+def rename_term(path: Path, index: int) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    terms = data["glossary"]
+    terms[index % len(terms)]["term"] = RENAMED_TERMS[index % len(RENAMED_TERMS)]
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
                     encoding="utf-8")
 

@@ -28,15 +28,39 @@ def test_incremental_rebuild_equals_a_build_from_scratch(mini: Path, tmp_path: P
     incremental = build_project(mini, BuildOptions(formats=["pdf"]), report=messages.append)
     again = next(m for m in messages if m.endswith("parts of the PDF …"))
     layers = next(m for m in messages if m.endswith("page-number layers …"))
+    numbered = next(m for m in messages if m.startswith("numbering "))
     total = int(first.split(" of ")[1].split()[0])
     assert first.startswith(f"laying out {total} of {total}")
     assert again.startswith(f"laying out 1 of {total}")  # only the edited part
     assert layers.startswith("laying out 0 of")  # no page number moved: every layer reused
+    assert numbered.startswith(f"numbering 1 of {total}")  # the others stamped as kept
     scratch = build_project(mini, BuildOptions(formats=["pdf"]), output=tmp_path / "scratch")
     assert pdf_of(incremental).read_bytes() == pdf_of(scratch).read_bytes()
     new, fresh = Pdf.open(pdf_of(incremental)), Pdf.open(pdf_of(scratch))
     assert new.pages == fresh.pages and new.outline() == fresh.outline()
     assert "Check the facts, the sources and the consent." in "".join(new.pages)
+
+
+def test_a_rebuild_that_moves_page_numbers_equals_a_build_from_scratch(
+        mini: Path, tmp_path: Path) -> None:
+    """An edit that adds pages changes every page-number layer (each prints the total):
+    every part is stamped again, although only the edited one is laid out again."""
+    build_project(mini, BuildOptions(formats=["pdf"]))
+    procedures = mini / "content" / "procedures.yaml"
+    long_steps = "".join(f"      - Read part {n} of the procedure aloud to the team.\n"
+                         for n in range(1, 90))
+    procedures.write_text(procedures.read_text().replace(
+        "      - Read every procedure with the people who do it.\n", long_steps))
+    messages: list[str] = []
+    incremental = build_project(mini, BuildOptions(formats=["pdf"]), report=messages.append)
+    parts = next(m for m in messages if m.endswith("parts of the PDF …"))
+    numbered = next(m for m in messages if m.startswith("numbering "))
+    total = int(numbered.split(" of ")[1].split()[0])
+    assert parts.startswith(f"laying out 1 of {total}")
+    assert numbered.startswith(f"numbering {total} of {total}")
+    scratch = build_project(mini, BuildOptions(formats=["pdf"]), output=tmp_path / "scratch")
+    assert pdf_of(incremental).read_bytes() == pdf_of(scratch).read_bytes()
+    assert "Read part 89 of the procedure aloud" in "".join(Pdf.open(pdf_of(scratch)).pages)
 
 
 def test_cache_keeps_only_what_the_last_build_used(mini: Path) -> None:
@@ -130,6 +154,59 @@ def test_a_page_number_never_goes_after_rotated_text() -> None:
     title_end = next(i for i, op in enumerate(ops) if str(op.operator) == "ET")
     assert mark_slots(ops, {"sopgen-pg-0": [300.0, 190.0, 320.0, 206.0]}) == {
         title_end: ["sopgen-pg-0"]}
+
+
+LEADERS = ("<!DOCTYPE html><html lang='en'><head><style>"
+           "@page { size: 120mm 60mm; margin: 5mm; } body { font-family: serif; } "
+           "a { display: inline; } a::after { content: leader('.'); } "
+           ".pg { display: inline-block; width: 2em; }</style></head><body><ul>"
+           + "".join(f"<li id='x{n}'><a href='#x{n}'>{title}</a><span class='pg'>{n}</span></li>"
+                     for n, title in enumerate(["Back up the database", "Publish a post",
+                                                "Review this SOP", "A wider title, wrapping "
+                                                "onto a second line of the page"]))
+           + "</ul></body></html>")
+
+
+def _leaders_pdf(path: Path, one_run: bool) -> Path:
+    from contextlib import nullcontext
+
+    from weasyprint import HTML
+
+    from sopgen.rendering.leaders import one_run_leaders
+
+    with one_run_leaders() if one_run else nullcontext():
+        document = HTML(string=LEADERS).render()
+    document.write_pdf(path)
+    return path
+
+
+def test_a_leader_is_one_run_of_text_where_its_dots_were(tmp_path: Path) -> None:
+    """Dots drawn as one text object each become one text object a leader: the same
+    text, drawn at the same place (rendered by poppler: at most anti-aliasing apart)."""
+    import subprocess
+
+    import pikepdf
+
+    apart = _leaders_pdf(tmp_path / "apart.pdf", one_run=False)
+    joined = _leaders_pdf(tmp_path / "joined.pdf", one_run=True)
+    objects = []
+    for path in (apart, joined):
+        with pikepdf.open(path) as pdf:
+            objects.append(sum(str(op.operator) == "BT"
+                               for op in pikepdf.parse_content_stream(pdf.pages[0])))
+    assert objects[1] <= objects[0] // 10  # a few objects per line, not one per dot
+    texts = [subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                            check=True).stdout for path in (apart, joined)]
+    assert "".join(texts[0].split()) == "".join(texts[1].split())
+    assert "Backupthedatabase....." in "".join(texts[1].split())
+    images = []
+    for path in (apart, joined):
+        subprocess.run(["pdftoppm", "-r", "150", "-gray", "-singlefile", str(path),
+                        str(path.with_suffix(""))], check=True)
+        images.append(path.with_suffix(".pgm").read_bytes())
+    assert len(images[0]) == len(images[1])
+    differing = [abs(a - b) for a, b in zip(images[0], images[1], strict=True) if a != b]
+    assert len(differing) < len(images[0]) // 1000 and max(differing, default=0) < 128
 
 
 def test_marked_content_made_artifacts_as_bytes_as_if_parsed(

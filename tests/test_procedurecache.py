@@ -244,7 +244,8 @@ def test_a_role_removed_elsewhere_is_an_error_again(tmp_path: Path) -> None:
     assert any("admin-web" in line for line in clean.value.lines())
 
 
-@pytest.mark.parametrize("damage", ["truncated", "foreign", "garbled", "other format"])
+@pytest.mark.parametrize("damage", ["truncated", "foreign", "garbled", "other format",
+                                    "rows of another shape"])
 def test_a_damaged_or_foreign_check_entry_is_ignored(tmp_path: Path, damage: str) -> None:
     project = copied(tmp_path)
     clean = read(project, None)
@@ -260,6 +261,9 @@ def test_a_damaged_or_foreign_check_entry_is_ignored(tmp_path: Path, damage: str
         # an entry that found nothing, filed under every key
         "foreign": [f"{key}\t{empty}" for key in keys],
         "garbled": [f"{key}\t{{\"key\": \"{key}\", \"problems\": [[1, 2]]}}" for key in keys],
+        # what a whole-handbook check read of a procedure (``rows``), in the wrong shape
+        "rows of another shape": [f"{key}\t{{\"key\": \"{key}\", \"rows\": [[\"a\", 2]]}}"
+                                  for key in keys],
         "other format": None,
     }[damage]
     if changed is None:

@@ -146,3 +146,17 @@ def _tidy_by_regex(text: str) -> str:
                                  "\r", "\u00a0"]), max_size=40).map("".join))
 def test_tidy_markdown_matches_the_plain_rule(made: str) -> None:
     assert render.tidy_markdown(made) == _tidy_by_regex(made)
+
+
+# --- images inlined with the media type ``mimetypes`` gives, known without its tables
+
+def test_inlined_images_have_the_media_type_mimetypes_gives() -> None:
+    import mimetypes
+
+    from sopgen.reading.validate import IMAGE_TYPES
+    from sopgen.rendering.markdown import IMAGE_KINDS
+
+    assert set(IMAGE_KINDS) == set(IMAGE_TYPES)
+    for suffix, kind in IMAGE_KINDS.items():
+        for name in (f"logo{suffix}", f"LOGO{suffix.upper()}"):
+            assert mimetypes.guess_type(name)[0] == kind

@@ -247,3 +247,29 @@ def test_the_sample_passes_every_new_check() -> None:
              "review_stale_at_effective_date", "stale_year", "record_retention_conflict"}
     checked = check_project(ROOT)
     assert [p for p in checked.problems if p.code in codes] == []
+
+
+# ------------------------------------------------------------------ unused terms, kept or not
+
+def test_unused_terms_are_the_same_searched_until_found_or_procedure_by_procedure() -> None:
+    """The preview (nothing kept) stops looking for a spelling once found; a build reads
+    every procedure's spellings to keep them: both find the same terms unused."""
+    import dataclasses
+
+    from sopgen.core.model import Term
+    from sopgen.reading import review
+    from sopgen.reading.checkcache import NO_CHECKS, ProcedureChecks
+    from sopgen.reading.handbook import read_handbook
+    from tests.conftest import ROOT
+
+    checked = read_handbook(ROOT, review=False)
+    handbook = checked.handbook
+    last = handbook.procedures[-1].title.split()[-1]  # only the last procedure says it
+    terms = [*handbook.glossary, Term(term=f"Kata ({last})", definition="x"),
+             Term(term="Zzyzx (ZZX)", definition="x")]
+    handbook = dataclasses.replace(handbook, glossary=terms)
+    found = [list(review._unused_terms(handbook, checked.raw.loc, checks))
+             for checks in (NO_CHECKS, ProcedureChecks())]
+    assert found[0] == found[1]
+    assert [p.params["term"] for p in found[0]][-1:] == ["Zzyzx (ZZX)"]
+    assert f"Kata ({last})" not in [p.params["term"] for p in found[0]]

@@ -150,3 +150,28 @@ def test_a_damaged_or_foreign_entry_is_ignored(tmp_path: Path, damage: str) -> N
         expected, expected_problems = fresh(path, path.name)
         assert same(data, expected)
         assert problems == expected_problems
+
+
+def test_a_rebuild_adds_its_readings_and_a_file_mostly_unused_is_written_anew(
+        tmp_path: Path) -> None:
+    paths = [tmp_path / f"{name}.yaml" for name in "abc"]
+    for number, path in enumerate(paths):
+        path.write_text(f"procedure:\n  id: A-{number}\n  title: First\n", encoding="utf-8")
+    stored(tmp_path / "cache", paths)
+    readings = tmp_path / "cache" / "yaml" / "files.txt"
+    before = readings.read_text(encoding="utf-8")
+    paths[0].write_text("procedure:\n  id: A-0\n  title: Edited\n", encoding="utf-8")
+    stored(tmp_path / "cache", paths)  # looked up, not parsed: the new reading added
+    after = readings.read_text(encoding="utf-8")
+    assert after.startswith(before) and after.count("\n") == before.count("\n") + 1
+    for path in paths:
+        data, problems, _ = cached(tmp_path / "cache", path, path.name)
+        assert same(data, fresh(path, path.name)[0]) and not problems
+    header, *lines = after.split("\n")
+    foreign = [f"{number:064x}\t{line.split(chr(9))[1]}"
+               for number, line in enumerate(lines * 3)]  # readings of files gone
+    readings.write_text("\n".join([header, *lines, *foreign]), encoding="utf-8")
+    stored(tmp_path / "cache", paths)
+    assert readings.read_text(encoding="utf-8").count("\n") == len(paths)  # only those read
+    for path in paths:
+        assert same(cached(tmp_path / "cache", path, path.name)[0], fresh(path, path.name)[0])

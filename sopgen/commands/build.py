@@ -7,10 +7,11 @@ that cannot be laid out) leaves earlier outputs exactly as they were.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sopgen.core.cache import Store
+from sopgen.core.cache import Store, content_key
 from sopgen.core.errors import speaking
 from sopgen.core.parallel import ForkedCall, can_fork
 from sopgen.core.problems import Loc, Problem
@@ -40,10 +41,25 @@ def build_project(folder: Path | str, options: BuildOptions | None = None, *,
     """Build the project's current content into ``output/<version>[-draft]/``; with
     ``private``, the cache and lock go there instead of into ``output``."""
     readings = YamlCache(_cache_folder(folder, private or output))
-    cold = not readings.entries  # nothing kept by an earlier build: see ``Review``
+    cold = not readings.kept_any()  # nothing kept by an earlier build: see ``Review``
+    if cold:
+        readings.defer_encoding()  # by forked processes, if they are
+    try:
+        return _build_read(folder, options, output, report, private, readings, cold)
+    finally:
+        readings.cancel()  # its forked process, if the build was refused
+
+
+def _build_read(folder: Path | str, options: BuildOptions | None, output: Path | None,
+                report: Report | None, private: Path | None, readings: YamlCache,
+                cold: bool) -> BuildResult:
     checked = read_handbook(folder, cache=readings, review=not cold)
     checks = readings.checks(conversion_context())  # the one the reading used
-    review = Review.start(checked, checks) if cold else Review.done(checked, checks)
+    if cold:  # once, before the forks: the HTML, the Markdown and the cache all need it
+        for procedure in checked.handbook.procedures:
+            content_key(procedure)
+    review = Review.start(checked, checks, readings) if cold else \
+        Review.done(checked, checks, readings)
     try:
         released = is_released(checked, cache_of(checked, private or output))
         if not released:
@@ -122,6 +138,8 @@ REVIEW_ALONGSIDE_FROM = 150  # procedures; below this a forked process costs mor
 # Rendering the HTML is the longest task: the review takes the core the Markdown handbook
 # leaves free when done, rather than slow the HTML down by sharing a core with it.
 REVIEW_YIELDS = 5
+# What the child finds: the warnings, the check results and the reading cache's entries.
+Found = tuple[list[Problem], dict[str, str], list[str | None]]
 
 
 class Review:
@@ -133,31 +151,35 @@ class Review:
     run here. Only a cold build (no reading cache) does this: a rebuild reads them as it
     reads the rest, with what an earlier build kept."""
 
-    def __init__(self, checked: Checked, checks: ProcedureChecks, today: dt.date,
-                 pending: ForkedCall[tuple[list[Problem], dict[str, str]]] | None,
+    def __init__(self, checked: Checked, checks: ProcedureChecks, readings: YamlCache,
+                 today: dt.date, pending: ForkedCall[Found] | None,
                  found: list[Problem] | None = None) -> None:
-        self.read, self.checks, self.today = checked, checks, today
+        self.read, self.checks, self.readings, self.today = checked, checks, readings, today
         self.pending, self.found = pending, found
 
     @classmethod
-    def done(cls, checked: Checked, checks: ProcedureChecks) -> Review:
+    def done(cls, checked: Checked, checks: ProcedureChecks, readings: YamlCache) -> Review:
         """For a handbook read with its reviewer warnings: a rebuild reads them with what
         the reading cache kept, which is quicker than forking."""
-        return cls(checked, checks, dt.date.today(), None, found=[])
+        return cls(checked, checks, readings, dt.date.today(), None, found=[])
 
     @classmethod
-    def start(cls, checked: Checked, checks: ProcedureChecks) -> Review:
-        review = cls(checked, checks, dt.date.today(), None)
+    def start(cls, checked: Checked, checks: ProcedureChecks, readings: YamlCache) -> Review:
+        """The child also encodes the reading cache's entries still left for later
+        (``YamlCache.defer_encoding``; most are encoded while the handbook is read)."""
+        review = cls(checked, checks, readings, dt.date.today(), None)
         if len(checked.handbook.procedures) >= REVIEW_ALONGSIDE_FROM and can_fork():
-            review.pending = ForkedCall(review._found_with_checks, yielding=REVIEW_YIELDS)
+            with suppress(OSError):  # the system could not fork: found here, when asked
+                review.pending = ForkedCall(review._found_with_checks, yielding=REVIEW_YIELDS)
         return review
 
     def found_here(self) -> list[Problem]:
         return reviewed(self.read, self.today, self.checks).problems[len(self.read.problems):]
 
-    def _found_with_checks(self) -> tuple[list[Problem], dict[str, str]]:
-        """In the child: the warnings, and every check result the reading cache is to keep."""
-        return self.found_here(), self.checks.used
+    def _found_with_checks(self) -> Found:
+        """In the child: the warnings, every check result the reading cache is to keep,
+        and its entries left to encode."""
+        return self.found_here(), self.checks.used, self.readings.encoded_later()
 
     def added_to(self, checked: Checked) -> Checked:
         """``checked`` (``self.read`` with more problems after its own) with the reviewer
@@ -166,8 +188,9 @@ class Review:
         if self.pending is not None:
             forked = self.pending.result()
             if forked is not None:
-                found, used = forked
+                found, used, encoded = forked
                 self.checks.used.update(used)
+                self.readings.take_encoded(encoded)
         if found is None:
             found = self.found_here()
         at = len(self.read.problems)

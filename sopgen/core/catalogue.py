@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import importlib.util
+import json
 import os
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
+from sopgen.core.cache import digest, user_cache
 from sopgen.core.chars import shown
 from sopgen.core.problems import Problem
+
+# sopgen's own catalogues, beside the package's modules (found without ``importlib.resources``,
+# whose readers take a hundredth of a second to import)
+LABELS = Path(__file__).parent.parent / "labels"
 
 
 @dataclass(frozen=True)
@@ -55,9 +63,7 @@ class Catalogue:
         """A date as people write it in this language: "31 Mei 2013", "31 May 2013"."""
         if value is None:
             return ""
-        from babel.dates import format_date  # costs ~0.1 s; only rendering needs it
-
-        return format_date(value, format="long", locale=self.meta["babel_locale"])
+        return long_date(value, self.meta["babel_locale"])
 
     def message(self, problem: Problem) -> str:
         """One line: ``file:line:col: error: what is wrong — what to do``."""
@@ -100,9 +106,130 @@ def _package_catalogue(code: str) -> Catalogue:
 
 @cache
 def package_tables(code: str) -> dict[str, dict[str, str]]:
-    """The tables of sopgen's own catalogue of ``code``, as written."""
-    data = tomllib.loads(resources.files("sopgen").joinpath(f"labels/{code}.toml").read_text())
-    return {table: dict(data.get(table, {})) for table in TABLES}
+    """The tables of sopgen's own catalogue of ``code``, as written (parsed once for each
+    text of it: see ``_kept_tables``)."""
+    text = (LABELS / f"{code}.toml").read_text(encoding="utf-8")
+    kept = _kept_tables(code, text)
+    if kept is not None:
+        return kept
+    data = tomllib.loads(text)
+    tables = {table: dict(data.get(table, {})) for table in TABLES}
+    _keep_tables(code, text, tables)
+    return tables
+
+
+# --- dates as babel writes them in each locale, kept in the user's cache folder: loading
+# babel and a locale's data is a few hundredths of a second of a build that shows a handful
+# of dates (those of the procedures are in the sections kept by a rebuild)
+
+_dates: dict[str, str] | None = None  # "locale date" → the date written out
+_dates_added = False
+
+
+def long_date(value: dt.date, locale: str) -> str:
+    """``value`` in babel's long format for ``locale``: "31 Mei 2013", "31 May 2013"."""
+    global _dates_added
+    dates = _kept_dates()
+    name = f"{locale} {value.isoformat()}"
+    text = dates.get(name)
+    if text is None:
+        from babel.dates import format_date  # costs ~0.1 s; only rendering needs it
+
+        text = dates[name] = format_date(value, format="long", locale=locale)
+        _dates_added = True
+    return text
+
+
+def keep_dates() -> None:
+    """Keep the dates written out since they were last kept, for the next process."""
+    global _dates_added
+    path = _dates_file()
+    if not _dates_added or _dates is None or path is None:
+        return
+    _dates_added = False
+    try:
+        entry = json.dumps({"key": digest("dates", babel_stamp()), "dates": _dates},
+                           ensure_ascii=False)
+        handle, temporary = tempfile.mkstemp(prefix=".dates.", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:  # two processes may race
+            out.write(entry)
+        os.replace(temporary, path)
+    except OSError:  # a cache that cannot be written only costs time
+        return
+
+
+def _kept_dates() -> dict[str, str]:
+    global _dates
+    if _dates is None:
+        _dates = {}
+        path = _dates_file()
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8")) if path else None
+            if entry is not None and entry["key"] == digest("dates", babel_stamp()):
+                kept = entry["dates"]
+                if type(kept) is dict and all(type(text) is str for text in kept.values()):
+                    _dates = kept
+        except (OSError, ValueError, TypeError, KeyError, RecursionError):
+            pass  # none yet, or not ours: written out by babel again
+    return _dates
+
+
+def _dates_file() -> Path | None:
+    folder = user_cache("catalogues")
+    return folder / "dates.json" if folder is not None and babel_stamp() else None
+
+
+@cache
+def babel_stamp() -> str:
+    """Which babel is installed (its path, size and modification time), known without
+    importing it: what kept dates and month names depend on. Empty when it is not found."""
+    spec = importlib.util.find_spec("babel")
+    try:
+        stat = os.stat(spec.origin) if spec is not None and spec.origin else None
+    except OSError:
+        stat = None
+    return f"{spec.origin} {stat.st_size} {stat.st_mtime_ns}" if spec and stat else ""
+
+
+# --- sopgen's own catalogues as parsed, kept in the user's cache folder: parsing the TOML
+# is a few hundredths of a second of every command that speaks
+
+def _tables_file(code: str) -> Path | None:
+    folder = user_cache("catalogues")
+    return folder / f"{code}.json" if folder is not None else None
+
+
+def _kept_tables(code: str, text: str) -> dict[str, dict[str, str]] | None:
+    """The tables kept for exactly this ``text`` of the catalogue, if in the shape kept."""
+    path = _tables_file(code)
+    if path is None:
+        return None
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        if entry["key"] != digest("catalogue", code, text):
+            return None  # another text of it (or not ours): parsed afresh
+        tables = entry["tables"]
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        return None
+    if type(tables) is not dict or list(tables) != list(TABLES) or \
+            not all(type(table) is dict for table in tables.values()):
+        return None
+    return tables
+
+
+def _keep_tables(code: str, text: str, tables: dict[str, dict[str, str]]) -> None:
+    path = _tables_file(code)
+    if path is None:
+        return
+    try:
+        entry = json.dumps({"key": digest("catalogue", code, text), "tables": tables},
+                           ensure_ascii=False)
+        handle, temporary = tempfile.mkstemp(prefix=f".{code}.", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:  # two processes may race
+            out.write(entry)
+        os.replace(temporary, path)
+    except (OSError, TypeError, ValueError):  # not kept (a value JSON has no form for)
+        return
 
 
 def _from_tables(code: str, data: dict[str, dict[str, str]]) -> Catalogue:
@@ -117,8 +244,7 @@ def languages() -> list[str]:
 
 @cache
 def package_languages() -> tuple[str, ...]:
-    folder = resources.files("sopgen").joinpath("labels")
-    return tuple(sorted(item.name.removesuffix(".toml") for item in folder.iterdir()
+    return tuple(sorted(item.name.removesuffix(".toml") for item in LABELS.iterdir()
                         if item.name.endswith(".toml")))
 
 
@@ -222,3 +348,4 @@ def bring(found: dict[str, dict[str, dict[str, str]]]) -> None:
 def forget_brought() -> None:
     """Back to sopgen's own catalogues only (between tests, or projects of one run)."""
     _brought.clear()
+

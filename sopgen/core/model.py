@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from typing import Any, Literal, get_args, get_origin
 
 Pillar = Literal["management", "technical", "content"]
@@ -605,7 +606,7 @@ def markdown_texts(obj: object) -> Iterator[str]:
     """Every Markdown text value in the handbook, for checks that read prose."""
     texts: tuple[str, ...] | None = getattr(obj, _TEXTS_MEMO, None)
     if texts is None:
-        texts = tuple(text for _, text in _markdown_of(obj))
+        texts = tuple(map(itemgetter(1), _markdown_of(obj)))  # each (field, text)
         if isinstance(obj, Procedure | Handbook):
             object.__setattr__(obj, _TEXTS_MEMO, texts)
     return iter(texts)

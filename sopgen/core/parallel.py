@@ -37,12 +37,13 @@ def use_one_core(alone: bool = True) -> None:
 
 
 def can_fork() -> bool:
-    """Whether worker processes may be forked: more than one core, and only one thread.
+    """Whether worker processes may be forked: the system can (not Windows), more than
+    one core, and only one thread.
 
     A fork copies only the calling thread; a lock another thread held at that moment
     (``sopgen serve`` answers requests on one) would stay locked in the child forever.
     """
-    return available_cores() > 1 and threading.active_count() == 1
+    return hasattr(os, "fork") and available_cores() > 1 and threading.active_count() == 1
 
 
 @contextmanager

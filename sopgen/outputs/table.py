@@ -78,6 +78,7 @@ class Job:
     store: Store | None = None  # what else is kept between builds (rendered texts, …)
     problems: list[Problem] = field(default_factory=list)
     _handbook: dict[str, bytes] | None = None
+    _assets: dict[str, bytes] | None = None  # copied beside the Markdown and the HTML
 
     @property
     def stem(self) -> str:
@@ -125,8 +126,11 @@ def html(job: Job) -> dict[str, bytes]:
 
 
 def assets_beside(job: Job) -> dict[str, bytes]:
-    """Attachments, figures and linked files, so ``assets/NAME`` links work beside it."""
-    return asset_copies(job.checked.handbook, job.checked.project.assets)
+    """Attachments, figures and linked files, so ``assets/NAME`` links work beside it
+    (found once a build: the Markdown and the HTML handbook both have them)."""
+    if job._assets is None:
+        job._assets = asset_copies(job.checked.handbook, job.checked.project.assets)
+    return job._assets
 
 
 def pdf(job: Job) -> dict[str, bytes]:

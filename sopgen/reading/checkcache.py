@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from types import EllipsisType
 
 from sopgen.core import model
 from sopgen.core.cache import digest
@@ -74,7 +75,61 @@ class ProcedureChecks:
         return self._base[1]
 
 
+    # --- what a whole-handbook check reads of each procedure (its rows), kept the same way
+
+    def rows(self, kind: str, handbook: Handbook, read: Read, shape: Shape,
+             *context: str) -> list[Rows]:
+        """``read``'s rows for every procedure, in order: what a check over the whole
+        handbook (unused terms, retention conflicts) needs of each procedure, so that only
+        procedures whose inputs changed are read again. Each row holds texts and numbers
+        of the types in ``shape`` (``(int, ...)``: any number of numbers); ``context`` as
+        for ``each``."""
+        found: list[Rows] = []
+        common: str | None = None
+        for procedure in handbook.procedures:
+            file_key = self.file_key(procedure)
+            if file_key is None:
+                found.append(read(procedure))
+                continue
+            if common is None:
+                common = digest("procedure-rows", kind, self._base_of(handbook), *context)
+            key = common + file_key
+            known = _rows_decoded(self.stored.get(key), key, shape)
+            if known is None:
+                known = read(procedure)
+                self.used[key] = json.dumps({"key": key, "rows": known}, ensure_ascii=False)
+            else:
+                self.used[key] = self.stored[key]
+            found.append(known)
+        return found
+
+
 NO_CHECKS = ProcedureChecks()  # nothing kept: every check runs
+
+Rows = list[list[str | int]]
+Shape = tuple[type, ...] | tuple[type, EllipsisType]
+Read = Callable[[Procedure], Rows]
+
+
+def _rows_decoded(text: str | None, key: str, shape: Shape) -> Rows | None:
+    """Stored rows, if filed under ``key`` and each of the types in ``shape``."""
+    if text is None:
+        return None
+    try:
+        entry = json.loads(text)
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None  # foreign: never trusted for this procedure
+        rows = entry["rows"]
+    except (ValueError, TypeError, KeyError, RecursionError):
+        return None  # not in the shape this version writes: read again
+    if type(rows) is not list or not all(type(row) is list for row in rows):
+        return None
+    if shape[-1] is ...:  # cells of one type, as many as there are
+        if not all(set(map(type, row)) <= {shape[0]} for row in rows):
+            return None
+    elif not all(tuple(map(type, row)) == shape for row in rows):
+        return None
+    return rows
 
 
 def _encoded(key: str, problems: list[Problem]) -> str | None:

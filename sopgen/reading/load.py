@@ -19,6 +19,7 @@ from sopgen.core.errors import SopgenError
 from sopgen.core.model import Document, Procedure, Role
 from sopgen.core.problems import Loc, Problem, relative, size_text
 from sopgen.reading import yamlread
+from sopgen.reading.readahead import ReadAhead
 from sopgen.reading.yamlcache import YamlCache
 from sopgen.reading.yamlread import Budget, LMap, LSeq, read_yaml, too_large
 
@@ -174,20 +175,55 @@ def load_project(project: Project,
     budget = Budget()  # one bound on values for the whole project, not per file
     content = project.content.resolve()
     stored = stored or YamlCache(None)
-    for path in files:
-        # resolved: a symlink cannot lead out; rglob enters no linked folder, so only a
-        # file that is itself a link needs it
-        if path.is_symlink() and content not in path.resolve().parents:
-            problems.append(Problem(Loc(project.show(path)), "outside_project"))
-            continue  # never read; the other files still are, for their problems
-        shown = project.show(path)
-        data, found = stored.read(path, shown, budget)
-        problems.extend(found)
-        if budget.nodes < 0:
-            break  # the limit is for the whole project: one message is enough
-        if data is not None:
-            _merge(merged, data, shown, problems)
+    names = _shown(project, files)
+    ahead = _read_ahead(project, files, names, stored)
+    try:
+        for index, (path, shown) in enumerate(zip(files, names, strict=True)):
+            if ahead is not None and index == ahead.first:
+                ahead.hand_over(stored)  # the child's files come from the cache from here
+            if _outside(path, content):
+                problems.append(Problem(Loc(shown), "outside_project"))
+                continue  # never read; the other files still are, for their problems
+            data, found = stored.read(path, shown, budget)
+            if ahead is not None and index < ahead.first:
+                data = ahead.converted(data, found)
+            problems.extend(found)
+            if budget.nodes < 0:
+                break  # the limit is for the whole project: one message is enough
+            if data is not None:
+                _merge(merged, data, shown, problems)
+    finally:
+        if ahead is not None:
+            ahead.cancel()  # only if its files were never reached
     return merged, problems
+
+
+def _outside(path: Path, content: Path) -> bool:
+    """A file that is a link leading out of content/ (``content`` resolved): never read.
+    Resolved, a symlink cannot lead out; rglob enters no linked folder, so only a file
+    that is itself a link needs it."""
+    return path.is_symlink() and content not in path.resolve().parents
+
+
+def _shown(project: Project, files: list[Path]) -> list[str]:
+    """``project.show`` of each file under content/, by the text of its path (``show``
+    makes objects per file)."""
+    root = f"{project.root}{os.sep}"
+    return [str(path)[len(root):].replace(os.sep, "/") if str(path).startswith(root)
+            else project.show(path) for path in files]
+
+
+def _read_ahead(project: Project, files: list[Path], names: list[str],
+                stored: YamlCache) -> ReadAhead | None:
+    """A child reading the last part of ``files`` (shown as ``names``) on another core
+    (``readahead``)."""
+    first = ReadAhead.share(len(files), stored)
+    if first is None:
+        return None
+    content = project.content.resolve()
+    share = [(path, shown) for path, shown in zip(files[first:], names[first:], strict=True)
+             if not _outside(path, content)]
+    return ReadAhead.start(project.root, first, share, stored)
 
 
 def load_file(path: Path, shown_as: str) -> tuple[LMap, list[Problem]]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 from sopgen.core import model
@@ -135,88 +135,88 @@ def decode(stored: Any, name: str, lines: list[str]) -> Any:
     """``encode``'s value as it was: the same classes, texts, locations and spans. A
     procedure comes with its Markdown texts found on the way (``model.markdown_fields``
     would walk it again for them)."""
+    # Closures over what every value needs: ~60 values a procedure, 10⁵ a handbook, and a
+    # text (most values) is made where it is found rather than in a call of its own.
+    new, plans = object.__new__, _PLANS
+
+    def text_of(item: list[Any]) -> LStr:
+        text = LStr(item[3])
+        text.loc = _new_tuple(Loc, (name, item[1], item[2]))
+        if len(item) == 8:
+            text.span = Span(name, lines, (item[4], item[5]), (item[6], item[7]))
+        return text
 
     def value(item: Any, found: list[tuple[str, str]] | None) -> Any:
-        # a closure: ~60 values a procedure, 10⁵ a handbook. ``found`` collects the
-        # Markdown of the records below, in ``model.markdown_fields``' order.
+        # ``found`` collects the Markdown of the records below, in
+        # ``model.markdown_fields``' order
         if type(item) is not list:
             return item
         tag = item[0]
         if tag == _TEXT:
-            text = LStr(item[3])
-            text.loc = _loc((name, item[1], item[2]))
-            if len(item) == 8:
-                text.span = Span(name, lines, (item[4], item[5]), (item[6], item[7]))
-            return text
+            return text_of(item)
         if tag == _RECORD:
-            return _record(CLASSES[item[1]], item[2], found)
-        if tag == _LIST:
-            return [value(part, found) for part in item[1]]
-        if tag == _TUPLE:
-            return tuple(value(part, found) for part in item[1])
+            return record(CLASSES[item[1]], item[2], found)
+        if tag in (_LIST, _TUPLE):
+            made = [text_of(part) if type(part) is list and part[0] == _TEXT
+                    else value(part, found) for part in item[1]]
+            return made if tag == _LIST else tuple(made)
         if tag == _DATE:
             return dt.date.fromisoformat(item[1])
         raise ValueError(tag)
 
-    def _record(cls: type, stored: dict[str, Any], found: list[tuple[str, str]] | None) -> Any:
-        plan = _prose_plan(cls) if found is not None else None
-        if not plan:  # no Markdown below (or not asked for): most records
-            return _made(cls, {key: value(part, None) for key, part in stored.items()})
-        values = {}
-        for key, part in stored.items():
-            walked = plan.get(key)
-            made = values[key] = value(part, None if walked is None else found)
-            if walked:  # a Markdown field: a text or a list of texts (see model)
-                if type(made) is list:
-                    found += [(key, text) for text in made if text]  # type: ignore[operator]
-                elif made:
-                    found.append((key, made))  # type: ignore[union-attr]
-        return _made(cls, values)
+    def record(cls: type, stored: dict[str, Any], found: list[tuple[str, str]] | None) -> Any:
+        # ``cls(**values)`` as its ``__init__`` makes it, without a frozen dataclass's
+        # ``object.__setattr__`` per field (the model has no ``__post_init__``, no slots)
+        plan = plans[cls]
+        made: Any = new(cls)
+        fields = made.__dict__
+        fields.update(plan.defaults)
+        for key, factory in plan.factories:
+            if key not in stored:
+                fields[key] = factory()
+        prose = plan.prose if found is not None else None
+        if not prose:  # no Markdown below (or not asked for): most records
+            for key, part in stored.items():
+                fields[key] = text_of(part) if type(part) is list and part[0] == _TEXT \
+                    else value(part, None)
+        else:
+            for key, part in stored.items():
+                walked = prose.get(key)
+                got = fields[key] = value(part, None if walked is None else found)
+                if walked and found is not None:  # a Markdown field: a text or texts
+                    if type(got) is list:
+                        found += [(key, text) for text in got if text]
+                    elif got:
+                        found.append((key, got))
+        if len(fields) != plan.size:
+            raise ValueError(cls.__name__)  # a required field missing, or one it has not
+        return made
 
     if type(stored) is list and stored and stored[0] == _RECORD and stored[1] == "Procedure":
         found: list[tuple[str, str]] = []
-        procedure = _record(model.Procedure, stored[2], found)
+        procedure = record(model.Procedure, stored[2], found)
         model.remember_markdown(procedure, tuple(found))
         return procedure
     return value(stored, None)
 
 
-@cache
-def _prose_plan(cls: type) -> dict[str, bool]:
-    return model.prose_plan(cls)
+class _Plan:
+    """How ``decode`` makes a record of one class: its plain defaults, what makes the
+    others, how many fields it has, and which hold Markdown (``model.prose_plan``)."""
+
+    def __init__(self, cls: type) -> None:
+        fields = dataclasses.fields(cls)
+        self.defaults = {f.name: f.default for f in fields
+                         if f.default is not dataclasses.MISSING}
+        self.factories: tuple[tuple[str, Callable[[], Any]], ...] = tuple(
+            (f.name, f.default_factory) for f in fields
+            if f.default_factory is not dataclasses.MISSING)
+        self.size = len(fields)
+        self.prose = model.prose_plan(cls)
 
 
-def _made(cls: type, values: dict[str, Any]) -> Any:
-    """``cls(**values)`` as its ``__init__`` makes it, without a frozen dataclass's
-    ``object.__setattr__`` per field (the model has no ``__post_init__`` and no slots)."""
-    made: Any = object.__new__(cls)
-    fields = made.__dict__
-    for name, default, factory in _defaults(cls):
-        fields[name] = default if factory is None else factory()
-    fields.update(values)
-    if len(fields) != len(_defaults(cls)) + len(_required(cls)):
-        raise ValueError(cls.__name__)  # a required field missing, or one it does not have
-    return made
-
-
-@cache
-def _defaults(cls: type) -> tuple[tuple[str, Any, Callable[[], Any] | None], ...]:
-    """Each field with a default: its name, the default, or what makes one."""
-    return tuple((f.name, f.default,
-                  None if f.default_factory is dataclasses.MISSING else f.default_factory)
-                 for f in dataclasses.fields(cls)
-                 if f.default is not dataclasses.MISSING
-                 or f.default_factory is not dataclasses.MISSING)
-
-
-@cache
-def _required(cls: type) -> frozenset[str]:
-    return frozenset(f.name for f in dataclasses.fields(cls)) - {
-        name for name, _, _ in _defaults(cls)}
-
-
-# Loc(name, line, col) without NamedTuple's keyword handling: made once per text.
-_loc: Callable[[tuple[str, int, int]], Loc] = partial(tuple.__new__, Loc)
+_PLANS = {cls: _Plan(cls) for cls in CLASSES.values()}
+_new_tuple = tuple.__new__  # Loc(name, line, col) without NamedTuple's keyword handling
 
 
 def same(left: object, right: object) -> bool:

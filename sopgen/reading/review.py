@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from functools import cache
 
-from sopgen.core.catalogue import catalogue, languages
+from sopgen.core.catalogue import babel_stamp, catalogue, languages
 from sopgen.core.model import (
     PILLARS,
     Handbook,
@@ -42,18 +42,17 @@ def reviewer_warnings(handbook: Handbook, today: dt.date, root: Loc,
     warnings += checks.each("review", handbook, lambda procedure: [
         *_procedure_warnings(procedure, cycle, today, effective, root),
         *_consulted_and_informed(procedure, root)], f"{cycle} {today} {effective}", str(root))
-    prose = [(p, [p.title, *markdown_texts(p)]) for p in handbook.procedures]  # walked once
     warnings += checks.each("placeholders", handbook, lambda procedure: _placeholders(
         [(procedure, [procedure.title, *markdown_texts(procedure)])], root),
         repr((_placeholder_markers(), _review_words())), str(root))
     warnings += _starter_values(handbook, root)
     warnings += _prefix_of_another_pillar(handbook, root)
     warnings += _unused_roles(handbook, root)
-    warnings += _unused_terms(handbook, prose, root)
+    warnings += _unused_terms(handbook, root, checks)
     warnings += _missing_steps(handbook, root, checks)
     warnings += _unknown_term_links(handbook, root)
     warnings += _stale_years(handbook, root, checks)
-    warnings += _retention_conflicts(handbook, root)
+    warnings += _retention_conflicts(handbook, root, checks)
     return warnings
 
 
@@ -125,17 +124,50 @@ def _unused_roles(handbook: Handbook, root: Loc) -> Iterator[Problem]:
 Prose = list[tuple[Procedure, list[str]]]
 
 
-def _unused_terms(handbook: Handbook, prose: Prose, root: Loc) -> Iterator[Problem]:
-    # text by text: ASCII text folds as it lowers, and lower() has a fast path for it
-    procedures_text = " ".join(text.lower() if text.isascii() else text.casefold()
-                               for _, texts in prose for text in texts)
-    for term in handbook.glossary:
-        variants = [term.term, *re.findall(r"\(([^)]+)\)", term.term)]
-        variants += [re.sub(r"\s*\([^)]*\)", "", term.term)]
-        # each spelling once: most terms without brackets are their own bracket-less form
-        folded = dict.fromkeys(v.strip().casefold() for v in variants if v.strip())
-        if not any(v in procedures_text for v in folded):
+def _unused_terms(handbook: Handbook, root: Loc,
+                  checks: ProcedureChecks = NO_CHECKS) -> Iterator[Problem]:
+    """A glossary term that no procedure's title or Markdown holds in any spelling (as
+    written, what its brackets hold, without them), ignoring case. Each procedure is
+    searched on its own, so ``checks`` keeps which spellings it holds: a rebuild searches
+    only the procedures edited."""
+    spellings = [_spellings(term.term) for term in handbook.glossary]
+    wanted = list(dict.fromkeys(spelling for group in spellings for spelling in group))
+    if not wanted:
+        return
+    held: set[str | int] = set()
+    if checks is NO_CHECKS:  # nothing kept (the preview): each looked for until found
+        for procedure in handbook.procedures:
+            missing = [number for number in range(len(wanted)) if number not in held]
+            if not missing:
+                break
+            held.update(_spellings_held(procedure, wanted, missing))
+    else:
+        for rows in checks.rows("terms held", handbook,
+                                lambda procedure: [_spellings_held(procedure, wanted)],
+                                (int, ...), repr(wanted)):
+            held.update(*rows)
+    index = {spelling: number for number, spelling in enumerate(wanted)}
+    for term, group in zip(handbook.glossary, spellings, strict=True):
+        if not any(index[spelling] in held for spelling in group):
             yield _warning(term.term, root, "unused_term", term=term.term)
+
+
+def _spellings(term: str) -> list[str]:
+    """A term's spellings, folded, each once: most terms without brackets are their own
+    bracket-less form."""
+    variants = [term, *re.findall(r"\(([^)]+)\)", term), re.sub(r"\s*\([^)]*\)", "", term)]
+    return list(dict.fromkeys(v.strip().casefold() for v in variants if v.strip()))
+
+
+def _spellings_held(procedure: Procedure, wanted: list[str],
+                    among: list[int] | None = None) -> list[str | int]:
+    """The numbers of the ``wanted`` spellings (those numbered ``among``, or all) the
+    procedure's texts hold."""
+    # text by text: ASCII text folds as it lowers, and lower() has a fast path for it
+    text = " ".join(text.lower() if text.isascii() else text.casefold()
+                    for text in [procedure.title, *markdown_texts(procedure)])
+    numbers = range(len(wanted)) if among is None else among
+    return [number for number in numbers if wanted[number] in text]
 
 
 # The organisation as `sopgen init` writes it (tests/test_authoring.py keeps this in step).
@@ -304,11 +336,10 @@ def _dated_before() -> re.Pattern[str]:
 
 def _dated_before_made_of() -> str:
     """What ``_dated_before`` is made from (babel's month names of each catalogue's
-    locale): the key of kept results, without loading those names and compiling them."""
-    import babel
-
-    return repr([babel.__version__, *((code, catalogue(code).meta["babel_locale"])
-                                      for code in languages())])
+    locale): the key of kept results, without loading those names and compiling them (nor
+    babel itself: which babel it is is known from its files)."""
+    return repr([babel_stamp(), *((code, catalogue(code).meta["babel_locale"])
+                                  for code in languages())])
 
 
 def _stale_years(handbook: Handbook, root: Loc,
@@ -352,7 +383,8 @@ NAME_END = re.compile(r",|;|:|\(|\s(?:di|in|at|disimpan|dihapus|kept|stored|dele
                       re.IGNORECASE)
 
 
-def _retention_conflicts(handbook: Handbook, root: Loc) -> Iterator[Problem]:
+def _retention_conflicts(handbook: Handbook, root: Loc,
+                         checks: ProcedureChecks = NO_CHECKS) -> Iterator[Problem]:
     """The same record kept for different periods in two places. A retention is read
     where the model gives it a shape: a record's ``retention``; an item of ``records``
     written as text ("Log X, disimpan 5 tahun"; each clause after ';' on its own), and a
@@ -360,18 +392,27 @@ def _retention_conflicts(handbook: Handbook, root: Loc) -> Iterator[Problem]:
     record's name is a structured record's name, else the text before the first comma,
     colon, bracket or "di"/"disimpan"; names are compared ignoring case, spacing and
     Markdown emphasis, periods by length (12 bulan = 1 tahun). Retentions written in
-    running prose are not read."""
-    first: dict[str, tuple[str, str, str]] = {}  # name → (periods, where, text)
-    for procedure in handbook.procedures:
-        for name, periods, text in _retentions(procedure):
+    running prose are not read. What each procedure holds is kept by ``checks``."""
+    first: dict[str, tuple[str, str, Loc]] = {}  # name → (periods, procedure, where)
+    held = checks.rows("retentions", handbook, lambda procedure: [
+        [name, periods, *located(text, root)] for name, periods, text
+        in _retentions(procedure)], (str, str, str, int, int), str(root))
+    for procedure, rows in zip(handbook.procedures, held, strict=True):
+        for name, periods, file, line, col in map(_retention_row, rows):
+            where = Loc(file, line, col)
             if name not in first:
-                first[name] = (periods, procedure.id, text)
+                first[name] = (periods, procedure.id, where)
             elif period_key(first[name][0]) != period_key(periods):
-                other_where = located(first[name][2], root)
-                yield _warning(text, root, "record_retention_conflict", record=name,
-                               periods=periods, other=first[name][0], id=procedure.id,
-                               other_id=first[name][1],
-                               other_where=f"{other_where.file}:{other_where.line}")
+                other_where = first[name][2]
+                yield Problem(where, "record_retention_conflict", {
+                    "record": name, "periods": periods, "other": first[name][0],
+                    "id": procedure.id, "other_id": first[name][1],
+                    "other_where": f"{other_where.file}:{other_where.line}"}, "warning")
+
+
+def _retention_row(row: list[str | int]) -> tuple[str, str, str, int, int]:
+    name, periods, file, line, col = row
+    return str(name), str(periods), str(file), int(line), int(col)
 
 
 def period_key(periods: str) -> tuple[object, ...]:

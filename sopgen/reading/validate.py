@@ -891,3 +891,14 @@ def _file_size(path: Path) -> int | None:
         return path.stat().st_size if path.is_file() else None
     except OSError:
         return None
+
+
+# --- one procedure on its own (a forked reader converts its share of the files: readahead.py)
+
+def convert_procedure(raw: object, loc: Loc) -> tuple[Procedure | None, list[Problem]]:
+    """The procedure of a file holding one (``raw`` under ``procedure:``, written at
+    ``loc``), converted as ``validate`` converts it among the handbook's procedures; only
+    its own problems, none of the cross-checks, which need the whole handbook."""
+    converter = _Converter("en")  # the language only phrases problems
+    made = converter.value(Procedure, raw, loc, _field(Handbook, "procedures"))
+    return (made if isinstance(made, Procedure) else None), converter.problems

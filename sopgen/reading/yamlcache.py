@@ -20,12 +20,14 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sopgen.core.cache import CONTENT_MEMO, content_key, digest
 from sopgen.core.model import Procedure
+from sopgen.core.parallel import ForkedCall, can_fork
 from sopgen.core.problems import Loc, Problem
 from sopgen.reading import checkcache, procedurecache
 from sopgen.reading.checkcache import ProcedureChecks
@@ -63,6 +65,19 @@ class YamlCache:
         # file that holds one procedure
         self.file_keys: dict[str, str] = {}
         self._checks: ProcedureChecks | None = None
+        # entries a forked reader made this build (``readahead``): readings and checked
+        # procedures by key, and which procedures were taken from there, by file
+        self._ahead: dict[str, str] = {}
+        self._procedures_ahead: dict[str, str] = {}
+        self._taken_ahead: dict[str, tuple[str, str]] = {}
+        # entries left to encode (``defer_encoding``): where each goes, under which key,
+        # and how it is made; ``None``: each is made at once
+        self._later: list[Later] | None = None
+        # a child encoding some of them meanwhile (``encode_elsewhere``), and which
+        # procedures' entries ``keep`` left to it
+        self._elsewhere: Elsewhere | None = None
+        self._awaited: list[str] = []
+        self._raw: bytes | None = None  # the readings' file, looked into without parsing
 
     @property
     def entries(self) -> dict[str, str]:
@@ -70,6 +85,40 @@ class YamlCache:
         if self._entries is None:
             self._entries = _load(self.path, _FORMAT)
         return self._entries
+
+    def kept_any(self) -> bool:
+        """Whether an earlier build kept anything here."""
+        return bool(self.procedures) or b"\t" in self._raw_readings()
+
+    def _entry(self, key: str) -> str | None:
+        """The reading kept under ``key``: a rebuild after one edit looks up one or two,
+        so the file is not parsed for them (the last line of a key wins, as in ``_load``)."""
+        if self._entries is not None:
+            return self._entries.get(key)
+        raw = self._raw_readings()
+        start = raw.rfind(b"\n" + key.encode() + b"\t")
+        if start < 0:
+            return None
+        start += len(key) + 2
+        end = raw.find(b"\n", start)
+        try:
+            return raw[start:end if end >= 0 else len(raw)].decode("utf-8")
+        except ValueError:  # not text: read afresh
+            return None
+
+    def _raw_readings(self) -> bytes:
+        """The readings' file as bytes, after its header line; empty when there is none
+        or it is of another format."""
+        if self._raw is None:
+            self._raw = b""
+            try:
+                raw = self.path.read_bytes() if self.path is not None else b""
+            except OSError:
+                raw = b""
+            header = _FORMAT.encode()
+            if raw == header or raw.startswith(header + b"\n"):
+                self._raw = raw[len(header):]
+        return self._raw
 
     def read(self, path: Path, shown_as: str, budget: Budget) -> tuple[object, list[Problem]]:
         """``read_yaml(path, shown_as, budget)``, from the cache when the bytes are known."""
@@ -85,39 +134,61 @@ class YamlCache:
         converted = self._converted(path, shown_as, raw, key, budget)
         if converted is not None:
             return converted, []
-        known = _decoded(self.entries.get(key), key, shown_as, raw)
-        if known is not None and budget.nodes - known[2] >= 0:
+        text = self._stored_reading(key)
+        known = _decoded(text, key, shown_as, raw)
+        if known is not None and text is not None and budget.nodes - known[2] >= 0:
             budget.nodes -= known[2]
-            self.used[key] = self.entries[key]
+            self.used[key] = text
             self._may_keep(shown_as, key, known[0], known[1], known[2])
             return known[0], known[1]
         before = budget.nodes
         data, problems = read_yaml(path, shown_as, budget)
         if budget.nodes >= 0 and data is not None and \
-                not any(problem.severity == "error" for problem in problems):
-            entry = _entry(key, data, problems, before - budget.nodes)
-            if entry is not None:
-                self.used[key] = json.dumps(entry, ensure_ascii=False)
-                self._may_keep(shown_as, key, data, problems, before - budget.nodes)
+                not any(problem.severity == "error" for problem in problems) and \
+                _storable(problems):
+            nodes = before - budget.nodes
+            self._put(self.used, key, partial(_entry_text, key, data, problems, nodes))
+            self._may_keep(shown_as, key, data, problems, nodes)
         return data, problems
 
     def save(self) -> None:
         """Keep the entries used by this build, when they differ from what was stored."""
         if self.path is None:
             return
-        if self._entries is not None:  # else every file was converted: nothing changed
+        self.encode_left()
+        if self._entries is None and self.used and self._appended():
+            pass  # a rebuild: its new readings added without parsing the file
+        elif self._entries is not None or self.used:  # else all converted: nothing changed
+            stored = self.entries
             for key in self.converted:
-                if key in self._entries:
-                    self.used.setdefault(key, self._entries[key])
+                if key in stored:
+                    self.used.setdefault(key, stored[key])
             # whole entries compared (the same objects when kept: fast), as a damaged
             # entry made again has the key it had
-            _save(self.path, _FORMAT, self.used, self._entries)
+            _save(self.path, _FORMAT, self.used, stored)
         if self.procedures_path:
             _save(self.procedures_path, procedurecache.FORMAT, self.procedures_used,
                   self.procedures)
         if self._checks is not None:
             _save(self.path.with_name("checks.txt"), checkcache.FORMAT, self._checks.used,
                   self._checks.stored)
+
+    def _appended(self) -> bool:
+        """Add this build's readings that the file lacks at its end, as ``_save`` would,
+        when the file is kept as it is: it holds entries, not many more than the files
+        read by this build (else it is written anew without the others, by ``_save``)."""
+        raw = self._raw_readings()
+        if b"\t" not in raw or raw.count(b"\n") > 2 * (len(self.used) + len(self.converted)):
+            return False
+        added = "".join(f"\n{key}\t{entry}" for key, entry in self.used.items()
+                        if self._entry(key) != entry)
+        if added and self.path is not None:
+            try:
+                with self.path.open("a", encoding="utf-8") as out:
+                    out.write(added)
+            except OSError:  # a cache that cannot be written only costs time
+                pass
+        return True
 
     def checks(self, context: str) -> ProcedureChecks:
         """The checks of this build's procedures, with what earlier builds found."""
@@ -142,6 +213,9 @@ class YamlCache:
         (its YAML reading, or the file itself, gives the procedure's text if needed)."""
         checked_key = digest("checked-procedure", key)
         text = self.procedures.get(checked_key)
+        made_now = text is None
+        if made_now:
+            text = self._procedures_ahead.get(checked_key)
         if text is None:
             return None
         try:
@@ -161,7 +235,12 @@ class YamlCache:
             return None
         object.__setattr__(procedure, CONTENT_MEMO, content)  # as content_key made it
         budget.nodes -= nodes
-        self.procedures_used[checked_key] = text
+        if made_now:  # kept as a build reading it afresh would: see ``keep``
+            self._taken_ahead[shown_as] = (checked_key, text)
+            if key in self._ahead:
+                self.used[key] = self._ahead[key]
+        else:
+            self.procedures_used[checked_key] = text
         self.converted.append(key)
         self.file_keys[shown_as] = key
         mapping = LMap()
@@ -174,7 +253,7 @@ class YamlCache:
     def _reading(self, path: Path, shown_as: str, raw: bytes, key: str, nodes: int) -> object:
         """The procedure's YAML, for what needs the text rather than the procedure (the
         procedure converted from it again may then be stored in a new context)."""
-        known = _decoded(self.entries.get(key), key, shown_as, raw)
+        known = _decoded(self._stored_reading(key), key, shown_as, raw)
         data = known[0] if known is not None else read_yaml(path, shown_as, Budget())[0]
         if not isinstance(data, LMap) or "procedure" not in data:
             return None  # changed on disk since it was read: reported as an empty item
@@ -198,21 +277,171 @@ class YamlCache:
         troubled = {problem.loc.file for problem in problems}
         for procedure in procedures:
             name = getattr(procedure.id, "loc", Loc("")).file
+            taken = self._taken_ahead.get(name)
+            if taken is not None:  # encoded by the forked reader, kept in this order
+                if name not in troubled and procedure.adopted is None:
+                    self.procedures_used[taken[0]] = taken[1]
+                continue
             fresh = self.fresh.get(name)
             if fresh is None or name in troubled or procedure.adopted is not None:
                 continue
-            checked_key, nodes, data = fresh
-            spans: list[bool] = []
-            try:
-                encoded = procedurecache.encode(procedure, name, spans)
-            except Unfit:
+            checked_key = fresh[0]
+            made_elsewhere = self._elsewhere.procedures.get(checked_key) \
+                if self._elsewhere is not None else None
+            if made_elsewhere is not None and made_elsewhere[0] is procedure and \
+                    made_elsewhere[1] == context:  # the same object, converted the same way
+                self.procedures_used[checked_key] = ""  # its place, till the child's is in
+                self._awaited.append(checked_key)
                 continue
-            where = [*data.loc[1:], *data.key_locs["procedure"][1:],
-                     *data.value_locs["procedure"][1:]]
-            self.procedures_used[checked_key] = json.dumps(
-                {"key": checked_key, "nodes": nodes, "context": context, "file": where,
-                 "content": content_key(procedure), "spans": bool(spans),
-                 "procedure": encoded}, ensure_ascii=False)
+            self._put(self.procedures_used, checked_key,
+                      _procedure_entry(fresh, context, name, procedure))
+
+    # --- entries made by a forked reader this build (see ``readahead``)
+
+    @property
+    def cold(self) -> bool:
+        """Whether this cache is kept on disk and holds nothing yet."""
+        return self.path is not None and not self.kept_any()
+
+    def take_ahead(self, readings: dict[str, str], procedures: dict[str, str]) -> None:
+        """Entries a forked reader made for files not read yet: read from here as if
+        stored, they are kept as the entries this build makes (its caller checked that
+        the files are the same: an entry's key hashes the file's bytes)."""
+        self._ahead, self._procedures_ahead = readings, procedures
+
+    def _stored_reading(self, key: str) -> str | None:
+        return self._ahead.get(key) or self._entry(key)
+
+    # --- entries encoded later, on another core (see ``commands/build.Review``)
+
+    def defer_encoding(self) -> None:
+        """Encode the entries this build makes only when asked (``encoded_later``), or
+        when saving: a cold build makes one for every file, and a forked process with
+        time to spare can do it while this one renders."""
+        if self._later is None:
+            self._later = []
+
+    def encoded_later(self) -> list[str | None]:
+        """The entries left to encode, in order (``None``: one not to keep)."""
+        return [make() for _, _, make in self._later or []]
+
+    def take_encoded(self, made: list[str | None]) -> None:
+        """Entries ``encoded_later`` made in a forked copy of this cache: those left to
+        encode when it forked."""
+        later = self._later or []
+        for (target, key, _), text in zip(later, made, strict=False):
+            _fill(target, key, text)
+        self._later = later[len(made):] if self._later is not None else None
+
+    def _put(self, target: dict[str, str], key: str, make: Callable[[], str | None]) -> None:
+        if self._later is None:
+            _fill(target, key, make())
+        else:  # its place now, so the entries keep the order they are made in
+            target[key] = ""
+            self._later.append((target, key, make))
+
+    def encode_left(self) -> None:
+        """Encode the entries still left for later, here; take those of the child of
+        ``encode_elsewhere``."""
+        self._take_elsewhere()
+        if self._later:
+            self.take_encoded(self.encoded_later())
+
+    # --- entries encoded by a child while this process reads and checks the rest
+
+    def encode_elsewhere(self, procedures: list[tuple[Procedure, str]]) -> None:
+        """Fork a child encoding the entries left for later so far and, for
+        ``procedures`` converted here (each with its context), the entries ``keep`` may
+        make of them: it works while this process waits for the files read ahead and
+        checks the handbook, when a core would be idle. ``save`` takes what it made."""
+        if self._later is None or self._elsewhere is not None or not can_fork():
+            return
+        handed, self._later = self._later, []
+        entries: dict[str, tuple[Procedure, str, Callable[[], str | None]]] = {}
+        for procedure, context in procedures:
+            name = getattr(procedure.id, "loc", Loc("")).file
+            fresh = self.fresh.get(name)
+            if fresh is not None:
+                entries[fresh[0]] = (procedure, context,
+                                     _procedure_entry(fresh, context, name, procedure))
+        makes = [make for _, _, make in handed]
+        try:
+            pending = ForkedCall(partial(_made_elsewhere, makes,
+                                         {key: make for key, (_, _, make) in entries.items()}))
+        except OSError:  # the system could not fork: all is encoded here
+            self._later = handed
+            return
+        self._elsewhere = Elsewhere(handed, entries, pending)
+
+    def cancel(self) -> None:
+        """End the child of ``encode_elsewhere`` if nothing was taken from it (a build
+        that is refused saves nothing)."""
+        if self._elsewhere is not None:
+            self._elsewhere.pending.cancel()
+            self._elsewhere = None
+
+    def _take_elsewhere(self) -> None:
+        elsewhere, self._elsewhere = self._elsewhere, None
+        if elsewhere is None:
+            return
+        made = elsewhere.pending.result()  # None if it failed: made here instead
+        readings = made[0] if made is not None else [make() for _, _, make in elsewhere.handed]
+        for (target, key, _), text in zip(elsewhere.handed, readings, strict=True):
+            _fill(target, key, text)
+        for key in self._awaited:
+            text = made[1][key] if made is not None else elsewhere.procedures[key][2]()
+            _fill(self.procedures_used, key, text)
+        self._awaited = []
+
+
+Later = tuple[dict[str, str], str, Callable[[], "str | None"]]  # where, key, how it is made
+
+
+@dataclass
+class Elsewhere:
+    """A child encoding entries: those handed to it, and procedures' entries by key."""
+
+    handed: list[Later]
+    procedures: dict[str, tuple[Procedure, str, Callable[[], str | None]]]
+    pending: ForkedCall[tuple[list[str | None], dict[str, str | None]]]
+
+
+def _made_elsewhere(makes: list[Callable[[], str | None]],
+                    procedures: dict[str, Callable[[], str | None]]
+                    ) -> tuple[list[str | None], dict[str, str | None]]:
+    return [make() for make in makes], {key: make() for key, make in procedures.items()}
+
+
+def _procedure_entry(fresh: tuple[str, int, LMap], context: str, name: str,
+                     procedure: Procedure) -> Callable[[], str | None]:
+    """How the entry of a procedure read afresh (``fresh``: ``YamlCache.fresh``'s) is made."""
+    checked_key, nodes, data = fresh
+    where = [*data.loc[1:], *data.key_locs["procedure"][1:], *data.value_locs["procedure"][1:]]
+    return partial(_procedure_text, checked_key, nodes, context, where, name, procedure)
+
+
+def _fill(target: dict[str, str], key: str, text: str | None) -> None:
+    if text is None:
+        target.pop(key, None)
+    else:
+        target[key] = text
+
+
+def _entry_text(key: str, data: object, problems: list[Problem], nodes: int) -> str:
+    return json.dumps(_entry(key, data, problems, nodes), ensure_ascii=False)
+
+
+def _procedure_text(checked_key: str, nodes: int, context: str, where: list[int], name: str,
+                    procedure: Procedure) -> str | None:
+    """A checked procedure's entry, or ``None`` for one this cache does not store."""
+    spans: list[bool] = []
+    try:
+        encoded = procedurecache.encode(procedure, name, spans)
+    except Unfit:
+        return None
+    return json.dumps({"key": checked_key, "nodes": nodes, "context": context, "file": where,
+                       "content": content_key(procedure), "spans": bool(spans),
+                       "procedure": encoded}, ensure_ascii=False)
 
 
 def _load(path: Path | None, header: str) -> dict[str, str]:
@@ -257,11 +486,15 @@ def _save(path: Path, header: str, entries: dict[str, str], stored: dict[str, st
         return
 
 
-def _entry(key: str, data: object, problems: list[Problem], nodes: int) -> dict[str, Any] | None:
+def _storable(problems: list[Problem]) -> bool:
+    """Whether JSON gives every value of the problems back as it was."""
+    return all(type(value) in (str, int) for problem in problems
+               for value in problem.params.values())
+
+
+def _entry(key: str, data: object, problems: list[Problem], nodes: int) -> dict[str, Any]:
     stored = []
     for problem in problems:
-        if not all(type(value) in (str, int) for value in problem.params.values()):
-            return None  # a value JSON would not give back as it was: not kept
         loc = problem.loc
         stored.append([loc.file, loc.line, loc.col, problem.code, problem.severity,
                        problem.params])

@@ -82,6 +82,9 @@ class TextRenderer:
     _current: Loc = Loc("content")
     _token_cache: dict[str, list[Token]] = field(default_factory=dict)
     _simple_texts: set[str] = field(default_factory=set)  # rendered by simple_html here
+    # Whether a text's HTML took the parser, as rendering it here found: asked again for
+    # every text when the parsed ones are kept (``_needs_parser``)
+    _took_parser: dict[str, bool] = field(default_factory=dict)
     # Texts whose Markdown took mdformat (here, in a worker, or in an earlier build): kept
     # between builds even when their HTML is simple.
     _formatted: set[str] = field(default_factory=set)
@@ -246,6 +249,9 @@ class TextRenderer:
 
     def _needs_parser(self, text: str) -> bool:
         """Whether the HTML of ``text`` takes markdown-it (not plain, not simple)."""
+        known = self._took_parser.get(text)
+        if known is not None:
+            return known
         return not (text in self._simple_texts or self._is_plain(text) or is_simple(text))
 
     def _simple_html(self, text: str) -> str | None:
@@ -306,17 +312,20 @@ class TextRenderer:
 
     def _html_block(self, text: str) -> str:
         if self._is_plain(text):
+            self._took_parser[text] = False
             return f"<p>{self._plain_html(text)}</p>\n"
         simple = self._simple_html(text)
         if simple is not None:
             self._simple_texts.add(text)
             return f"<p>{simple}</p>\n"
+        self._took_parser[text] = True  # neither plain nor simple: what ``is_simple`` says
         if not BLOCK_SYNTAX.search(text.strip()):  # one paragraph: skip the block parser
             return f"<p>{self.parser.renderInline(text.strip())}</p>\n"
         return str(self.parser.renderer.render(self._tokens(text), self.parser.options, {}))
 
     def _html_inline(self, text: str) -> str:
         if self._is_plain(text):
+            self._took_parser[text] = False
             return self._plain_html(text)
         html = self._cached("html", text, self._html_block).strip()
         if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
@@ -492,10 +501,17 @@ def _text(content: str) -> Token:
     return token
 
 
+# The media types of the images content may show (``validate.IMAGE_TYPES``), as
+# ``mimetypes`` gives them, known without its reading the system's tables in every process
+IMAGE_KINDS = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".svg": "image/svg+xml"}
+
+
 def data_uri(path: Path) -> str:
     """An asset inlined, so the HTML needs no other file and PDF fetches nothing; an SVG
     keeps only its safe parts (see svg.py), whatever a template later does with it."""
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    kind = IMAGE_KINDS.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] \
+        or "application/octet-stream"
     data = path.read_bytes()
     if is_svg(path.name):
         data = sanitise(data)[0]

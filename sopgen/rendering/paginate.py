@@ -11,13 +11,14 @@ depend on any other part. We therefore:
    fixed-width empty slot, and the page-number footer is left out;
 3. from where every anchor and slot landed, compute the real page numbers, and lay out
    one light "stamp" document holding only the numbers and the footers;
-4. move each number into the chunk's own text (inline.py), join the chunk PDFs and their
-   structure trees (structure.py), lay the rest of the stamp over them as an artifact,
-   point links at their pages, and add bookmarks and the metadata of a tagged PDF/UA-1 and
-   PDF/A-2b file (archival.py).
+4. move each number into the chunk's own text (inline.py) and lay the rest of the stamp
+   over it as an artifact, a chunk per worker; then join the chunk PDFs and their
+   structure trees (structure.py), point links at their pages, and add bookmarks and the
+   metadata of a tagged PDF/UA-1 and PDF/A-2b file (archival.py).
 
 Chunks whose HTML did not change since the last build come from a cache, so an edit to
-one procedure lays out only that procedure's chunk again.
+one procedure lays out only that procedure's chunk again (and the contents, lists and
+tables that name it); so do stamped chunks whose chunk and stamp did not change.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ ID = re.compile(r'\bid="([^"]+)"')
 PILLAR_TITLE = re.compile(r'<h2 class="chapter pillar-title">(.*?)</h2>', re.DOTALL)
 PX_TO_PT = 0.75
 PARTS_PER_CHUNK = 4
-CACHE_FORMAT = "tagged-6"  # changes when what a cached part or PDF holds changes
+CACHE_FORMAT = "tagged-7"  # changes when what a cached part or PDF holds changes
 ELSEWHERE = "sopgen-elsewhere"
 FIGURE_SPACES = "&#8199;&#8199;&#8199;"  # room for a page number up to 999
 
@@ -207,12 +208,13 @@ def make_chunks(head: str, preamble: str, parts: list[tuple[str | None, str]]) -
 
 
 def _groups(parts: list[tuple[str | None, str]]) -> list[tuple[int, int]]:
-    """(start, end) of each chunk: a pillar's parts in fours from its first part; every
-    part outside the pillars (cover, contents, appendices) alone.
+    """(start, end) of each chunk: a pillar's procedures in fours after its opening part;
+    the opening part (which lists the pillar's procedures) and every part outside the
+    pillars (cover, contents, appendices) alone.
 
-    The contents, the RACI matrix and the records table name every procedure, so one
-    edited title changes them: alone, each is laid out again without the heavy parts
-    that did not change (the records table alone has hundreds of links).
+    The contents, a pillar's list, the RACI matrix and the records table name every
+    procedure, so one edited title changes them: alone, each is laid out again without
+    the heavy parts that did not change (the records table alone has hundreds of links).
     """
     # A fixed number, not one derived from the core count: the same content must give
     # the same chunks, hence the same PDF bytes, on every machine.
@@ -220,10 +222,15 @@ def _groups(parts: list[tuple[str | None, str]]) -> list[tuple[int, int]]:
     start = 0
     for index in range(1, len(parts) + 1):
         if (index == len(parts) or parts[index][0] is None or parts[index][0] != parts[start][0]
-                or index - start == PARTS_PER_CHUNK):
+                or index - start == PARTS_PER_CHUNK or _opens_pillar(parts[start][1])):
             groups.append((start, index))
             start = index
     return groups
+
+
+def _opens_pillar(part_html: str) -> bool:
+    """A pillar's first part: its title, introduction and the list of its procedures."""
+    return PILLAR_TITLE.search(part_html) is not None
 
 
 def _stand_ins(targets: list[str]) -> str:
@@ -240,10 +247,11 @@ def layout(job: Job) -> LaidOut:
     from weasyprint import HTML
 
     from sopgen.rendering.archival import WRITE_OPTIONS
+    from sopgen.rendering.leaders import one_run_leaders
     from sopgen.rendering.pdf import captured_weasyprint_log, layout_errors, make_fetcher
 
     stand_ins = set(job.elsewhere)
-    with captured_weasyprint_log(), layout_errors():
+    with captured_weasyprint_log(), layout_errors(), one_run_leaders():
         fetcher = make_fetcher([Path(p) for p in job.allowed])
         document = _render_with_kept_styles(job, fetcher) or HTML(
             string=job.html, base_url=job.base_url, url_fetcher=fetcher).render()
@@ -462,11 +470,10 @@ def _stamp_page(placed: Placed, index: int, slots: dict[str, Slot], origin: list
     return f'<div class="stamp-page{first}">{"".join(spans)}</div>'
 
 
-def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed,
-         titles: dict[str, str] | None = None) -> bytes:
-    """The chunk PDFs as one tagged document, stamped, linked and bookmarked (qpdf via
-    pikepdf: joining and overlaying hundreds of pages is C++ work, not Python). Each
-    chunk's and stamp's bytes are dropped once joined: they are of no further use."""
+def join(laid_out: list[LaidOut], placed: Placed, titles: dict[str, str] | None = None) -> bytes:
+    """The chunk PDFs, already stamped (``stamp_all``), as one tagged document, linked and
+    bookmarked (qpdf via pikepdf: joining hundreds of pages is C++ work, not Python).
+    Each chunk's bytes are dropped once joined: they are of no further use."""
     import pikepdf
 
     from sopgen.rendering.archival import finish
@@ -474,14 +481,11 @@ def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed,
 
     joined = pikepdf.Pdf.new()
     structure = StructureJoin(joined)
-    pages = iter(placed.pages)
-    for index, (chunk, stamp) in enumerate(zip(laid_out, stamps, strict=True)):
+    for index, chunk in enumerate(laid_out):
         # One chunk open at a time: what is copied from it is made the joined file's own
         # before it closes, so memory holds the joined file and one chunk, not every chunk.
-        with pikepdf.Pdf.open(io.BytesIO(chunk.pdf)) as source, \
-                pikepdf.Pdf.open(io.BytesIO(stamp.pdf)) as overlay:
+        with pikepdf.Pdf.open(io.BytesIO(chunk.pdf)) as source:
             first_copied = _next_object_number(joined)
-            _stamp_pages(source, overlay, pages)
             first_page = len(joined.pages)
             with warnings.catch_warnings():  # named destinations: _retarget_links redoes them
                 warnings.simplefilter("ignore", pikepdf.exceptions.PageCopyWarning)
@@ -491,7 +495,7 @@ def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed,
             if index == 0:
                 _copy_document_info(joined, source)
             _own_streams(joined, first_copied)
-        chunk.pdf = stamp.pdf = b""  # joined now: the peak holds the joined file alone
+        chunk.pdf = b""  # joined now: the peak holds the joined file alone
     structure.close()
     _retarget_links(joined, placed, titles or {})
     _add_outline(joined, placed)
@@ -499,17 +503,104 @@ def join(laid_out: list[LaidOut], stamps: list[LaidOut], placed: Placed,
     return save(joined)
 
 
-def _stamp_pages(source: Any, overlay: Any, pages: Any) -> None:
+# ------------------------------------------------------------------ stamping
+
+STAMPED = "stamped-1"  # changes when what a stamped chunk holds changes
+
+
+@dataclass
+class StampJob:
+    """One chunk and its stamp, to be made one (picklable)."""
+
+    chunk: bytes
+    stamp: bytes
+    slots: list[dict[str, list[float]]]  # each page's slot rectangles
+
+
+def stamp_all(laid_out: list[LaidOut], stamps: list[LaidOut], keys: list[str],
+              stamp_keys: list[str], engine: Engine) -> list[str]:
+    """Each chunk's PDF replaced by the chunk stamped: its numbers moved into its text,
+    the rest of its stamp laid over it. A chunk's own work, so done on every core and
+    kept under its chunk's and stamp's keys: after an edit, only the chunks laid out or
+    numbered anew are stamped again. Returns the keys of what it kept."""
+    stamped_keys = [_stamped_key(key, stamp_key)
+                    for key, stamp_key in zip(keys, stamp_keys, strict=True)]
+    missing = []
+    for index, key in enumerate(stamped_keys):
+        kept = _kept_bytes(engine.cache, key)
+        if kept is None:
+            missing.append(index)
+        else:
+            laid_out[index].pdf = kept
+    jobs = [StampJob(laid_out[i].pdf, stamps[i].pdf, [_slot_rects(page) for page in
+                                                        laid_out[i].pages]) for i in missing]
+    if engine.report:
+        engine.report(f"numbering {len(jobs)} of {len(keys)} parts of the PDF …")
+    for index, data in zip(missing, _map_stamping(jobs, engine.workers), strict=True):
+        laid_out[index].pdf = data
+        _keep_bytes(engine.cache, stamped_keys[index], data)
+    for stamp in stamps:
+        stamp.pdf = b""  # in the stamped chunks now
+    return stamped_keys
+
+
+def stamp_chunk(job: StampJob) -> bytes:
+    """One chunk with its stamp's numbers moved in and the rest laid over (in a worker)."""
+    import pikepdf
+
+    with pikepdf.Pdf.open(io.BytesIO(job.chunk)) as source, \
+            pikepdf.Pdf.open(io.BytesIO(job.stamp)) as overlay:
+        _stamp_pages(source, overlay, job.slots)
+        out = io.BytesIO()  # streams as they are: joining's save compresses them alike
+        source.save(out, deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        return out.getvalue()
+
+
+def _map_stamping(jobs: list[StampJob], workers: int) -> list[bytes]:
+    if workers <= 1 or len(jobs) <= 1 or not can_fork():
+        return [stamp_chunk(job) for job in jobs]
+    with forked_pool(min(workers, len(jobs)), "joining the PDF") as pool:
+        return list(pool.map(stamp_chunk, jobs))
+
+
+def _slot_rects(page: PageInfo) -> dict[str, list[float]]:
+    from sopgen.rendering.inline import SLOT_PREFIX
+
+    return {name: rect for name, rect in page.anchors.items() if name.startswith(SLOT_PREFIX)}
+
+
+def _stamped_key(key: str, stamp_key: str) -> str:
+    return hashlib.sha256(f"{STAMPED}|{key}|{stamp_key}".encode()).hexdigest()[:32]
+
+
+def _kept_bytes(cache: Path | None, key: str) -> bytes | None:
+    if cache is None:
+        return None
+    try:
+        return (cache / f"{key}.pdf").read_bytes()
+    except OSError:
+        return None
+
+
+def _keep_bytes(cache: Path | None, key: str, data: bytes) -> None:
+    if cache is None:
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{key}.pdf.", dir=cache)
+    with os.fdopen(handle, "wb") as out:  # a unique name: two builds may share a cache
+        out.write(data)
+    os.replace(temporary, cache / f"{key}.pdf")
+
+
+def _stamp_pages(source: Any, overlay: Any, slots: list[dict[str, list[float]]]) -> None:
     """Each page's numbers moved into its text, the rest of its stamp laid over it."""
     import pikepdf
 
-    from sopgen.rendering.inline import SLOT_PREFIX, move_numbers
+    from sopgen.rendering.inline import move_numbers
 
     fonts: dict[str, Any] = {}  # the stamp's fonts copied into the chunk, once
     for number, (page, stamp_page) in enumerate(zip(source.pages, overlay.pages, strict=True)):
-        slots = {name: rect for name, rect in next(pages).anchors.items()
-                 if name.startswith(SLOT_PREFIX)}
-        move_numbers(source, page, overlay, stamp_page, slots, fonts)
+        move_numbers(source, page, overlay, stamp_page, slots[number], fonts)
         _overlay(source, page, stamp_page, pikepdf.Name(f"/SopgenStamp{number}"))
 
 
@@ -647,10 +738,11 @@ def write_pdf_parallel(print_html: str, engine: Engine) -> bytes:
     titles = link_descriptions(print_html) | _bookmarks_from_html(parts, placed)
     stamp_html = stamp_chunks(head, placed, slots, [len(c.pages) for c in laid_out])
     stamps, stamp_keys = lay_out_all(stamp_html, engine, "page-number layers", tagged=False)
-    _prune_cache(engine.cache, set(keys) | set(stamp_keys))
+    stamped_keys = stamp_all(laid_out, stamps, keys, stamp_keys, engine)
+    _prune_cache(engine.cache, set(keys) | set(stamp_keys) | set(stamped_keys))
     if engine.report:
         engine.report(f"joining {len(placed.pages)} pages …")
-    return join(laid_out, stamps, placed, titles)
+    return join(laid_out, placed, titles)
 
 
 SECTION_ID = re.compile(r'<(?:section|nav)\b[^>]*\bid="([^"]+)"')

@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 
 from sopgen.core import model
 from sopgen.core.cache import Store, content_key, digest, process_memo, user_cache
-from sopgen.core.catalogue import Catalogue, catalogue
+from sopgen.core.catalogue import Catalogue, catalogue, keep_dates
 from sopgen.core.errors import SopgenError
 from sopgen.core.gcpause import paused_gc
 from sopgen.core.model import (
@@ -52,10 +52,9 @@ THEME_PACKAGE = ("sopgen", "themes/default")
 
 
 def theme_folder() -> Path:
-    """The built-in theme on disk: the PDF's URL fetcher may read only inside it."""
-    from importlib import resources
-
-    return Path(str(resources.files(THEME_PACKAGE[0]).joinpath(THEME_PACKAGE[1])))
+    """The built-in theme on disk: the PDF's URL fetcher may read only inside it (found
+    beside the package's modules, as ``jinja2.PackageLoader`` finds it)."""
+    return Path(__file__).parent.parent / THEME_PACKAGE[1]
 
 
 def file_stem(doc: Document, *, draft: bool, role: str | None = None,
@@ -274,7 +273,7 @@ def _file_stamps(folder: Path) -> list[str]:
 
 # --- rendered procedures, kept between builds
 
-FRAGMENT_FORMAT = 2
+FRAGMENT_FORMAT = 3  # 3: lengths in bytes
 _KEPT_SECTIONS: dict[str, dict[str, str]] = process_memo()  # the last build's, by key
 
 
@@ -372,18 +371,18 @@ class Fragments:
 
 class SectionFile:
     """The sections of one key on disk, as ``key<TAB>length`` lines each followed by the
-    section and a newline: read by slicing, not decoding (a handbook's sections are
-    megabytes), each only when asked for. The first line names the format and the key,
-    so a file renamed or copied under another key is not used; an entry cut short ends
-    the file where it starts. A rebuild adds the sections it made at the end; the file is
-    written anew when it was damaged or when the sections no build uses any more
-    outnumber those in use."""
+    section and a newline: read by slicing the bytes, each section decoded only when asked
+    for (a handbook's sections are megabytes; the length is in bytes). The first line
+    names the format and the key, so a file renamed or copied under another key is not
+    used; an entry cut short ends the file where it starts. A rebuild adds the sections it
+    made at the end; the file is written anew when it was damaged or when the sections no
+    build uses any more outnumber those in use."""
 
     def __init__(self, path: Path, key: str) -> None:
         self.path = path
-        self.header = f"sopgen sections {FRAGMENT_FORMAT} {key}\n"
-        self.text = ""
-        self._index: dict[str, tuple[int, int]] | None = None  # key → where in text
+        self.header = f"sopgen sections {FRAGMENT_FORMAT} {key}\n".encode()
+        self.data = b""
+        self._index: dict[str, tuple[int, int]] | None = None  # key → where in data
         self._damaged = False
 
     @property
@@ -391,12 +390,12 @@ class SectionFile:
         """Read when first needed: the preview has its last build's sections in memory."""
         if self._index is None:
             self._index = {}
-            try:  # bytes decoded as they are: a "\r" in a section is not a line end
-                text = self.path.read_bytes().decode("utf-8")
-            except (OSError, ValueError):  # none yet, or not text: all is made again
+            try:  # bytes as they are: a "\r" in a section is not a line end
+                data = self.path.read_bytes()
+            except OSError:  # none yet: all is made again
                 return self._index
-            if text.startswith(self.header):
-                self.text = text
+            if data.startswith(self.header):
+                self.data = data
                 self._damaged = not self._read_index(len(self.header), self._index)
             else:
                 self._damaged = True
@@ -404,48 +403,58 @@ class SectionFile:
 
     def _read_index(self, position: int, index: dict[str, tuple[int, int]]) -> bool:
         """Where each entry's section is; whether every entry was whole."""
-        text, end_of_file = self.text, len(self.text)
+        data, end_of_file = self.data, len(self.data)
         while position < end_of_file:
-            line_end = text.find("\n", position)
-            key, _, length = text[position:max(line_end, position)].partition("\t")
-            if line_end < 0 or not length.isdigit():
+            line_end = data.find(b"\n", position)
+            key, _, length = data[position:max(line_end, position)].partition(b"\t")
+            if line_end < 0 or not length.isdigit() or not key.isascii():
                 return False
             start = line_end + 1
             end = start + int(length)
-            if end >= end_of_file or text[end] != "\n":
+            if end >= end_of_file or data[end] != 10:  # "\n"
                 return False
-            index[key] = (start, end)
+            index[key.decode("ascii")] = (start, end)
             position = end + 1
         return True
 
     def get(self, key: str) -> str | None:
         where = self.index.get(key)
-        return self.text[where[0]:where[1]] if where is not None else None
+        if where is None:
+            return None
+        try:
+            return self.data[where[0]:where[1]].decode("utf-8")
+        except ValueError:  # not text: made again, and the file written anew
+            self._damaged = True
+            return None
 
     def save(self, sections: dict[str, str]) -> None:
         """Keep ``sections`` (this build's): added at the end, or written anew."""
         fit = {key: text for key, text in sections.items()
-               if "\t" not in key and "\n" not in key}
+               if "\t" not in key and "\n" not in key and key.isascii()}
         unused = sum(1 for key in self.index if key not in fit)
         try:
             if self.index and not self._damaged and unused <= len(fit):
                 added = [key for key in fit if key not in self.index]
-                with self.path.open("a", encoding="utf-8", newline="") as out:
+                with self.path.open("ab") as out:
                     out.write(_section_entries(added, fit))
                 return
             folder = self.path.parent
             folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=f".{self.path.stem}.", dir=folder)
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:  # two builds
-                out.write(self.header + _section_entries(list(fit), fit))  # may share it
+            with os.fdopen(handle, "wb") as out:  # two builds may share it
+                out.write(self.header + _section_entries(list(fit), fit))
             os.replace(temporary, self.path)
             _prune_sections(folder)
         except (OSError, ValueError):  # a cache that cannot be written only costs time
             return
 
 
-def _section_entries(keys: list[str], sections: dict[str, str]) -> str:
-    return "".join(f"{key}\t{len(sections[key])}\n{sections[key]}\n" for key in keys)
+def _section_entries(keys: list[str], sections: dict[str, str]) -> bytes:
+    entries = []
+    for key in keys:
+        data = sections[key].encode()
+        entries += [f"{key}\t{len(data)}\n".encode(), data, b"\n"]
+    return b"".join(entries)
 
 
 SECTION_FILES_KEPT = 4  # keys: a draft, an edition or two, the preview's
@@ -690,6 +699,7 @@ def render_formats(handbook: Handbook, project_root: Path, formats: list[str], *
         rendered = _render_formats(renderer, formats)
         _save_rendered(renderer, store)
         renderer.fragments.save()
+        keep_dates()
         return rendered
 
 
