@@ -85,7 +85,10 @@ def product_names(handbook: Handbook) -> set[str]:
 def protector(names: Iterable[str]) -> re.Pattern[str]:
     listed = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
     words = rf"|(?<![\w-])(?:{listed})(?![\w-])" if listed else ""
-    return re.compile(NAME_LIKE + AMOUNT + words)
+    # A name-like word can only start where a run of non-spaces starts, or right after
+    # an amount's last digit: where it failed at a run's start it fails in the rest of
+    # the run. The look-behind skips those doomed tries (same matches, half the time).
+    return re.compile(r"(?<![^\s<>\d])" + NAME_LIKE + AMOUNT + words)
 
 
 def protect_names(html: str, pattern: re.Pattern[str]) -> str:
