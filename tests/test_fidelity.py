@@ -6,9 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sopgen.rendering.paginate import Slot, add_slots
 from sopgen.rendering.printtext import (
+    AMOUNT,
+    NAME_LIKE,
     align_numbers,
     bare_nested_xrefs,
     fit_code_blocks,
@@ -37,6 +41,26 @@ def test_name_like_words_are_kept_from_hyphenation_and_nothing_else_changes() ->
                        ("nh", "wordpress.org"), ("nh", "UpdraftPlus,"), ("nh", "DB_PASSWORD,"),
                        ("nh", "Wordfence"), ("nw", "Rp 2.500.000")]
     assert 'href="https://wordpress.org"' in out and "<code>wp-config.php</code>" in out
+
+
+# Pieces of text that make, break and border names: the triggers of NAME_LIKE, amounts,
+# listed names inside and around other words, digits, spaces and punctuation.
+_TEXT_PIECES = st.sampled_from([
+    "a", "b", "Z", "Q", "x1", "9", "0", "12", "Rp 2.500", "€5,00", ".", ",", "/", "\\", ":",
+    "://", "@", "_", "-", "(", ")", "&amp;", ";", " ", "  ", "\n", "\t", "Rp", "Rp ", "IDR", "US$",
+    "$", "€", "Wordfence", "cPanel", "WordPress", "é", "ñ", "Ω", "٣"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_TEXT_PIECES, max_size=24).map("".join))
+def test_names_are_found_exactly_where_a_plain_scan_finds_them(text: str) -> None:
+    """The protector skips tries that cannot match (a name-like word starting inside a
+    run of non-spaces); the words it finds are those of the plain pattern without the skip."""
+    names = {"Wordfence", "cPanel", "WordPress"}
+    listed = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    plain = re.compile(NAME_LIKE + AMOUNT + rf"|(?<![\w-])(?:{listed})(?![\w-])")
+    found = [match.span() for match in protector(names).finditer(text)]
+    assert found == [match.span() for match in plain.finditer(text)]
 
 
 def test_a_cross_reference_inside_parentheses_gets_no_brackets_of_its_own() -> None:
