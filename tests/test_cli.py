@@ -96,3 +96,13 @@ def test_choices_take_any_case_commas_and_indonesian_pillar_names(mini: Path,
     assert wrong.exit_code == 2
     assert "'tecnical' is not a pillar (did you mean 'technical'?)" in wrong.output
     assert "Value error" not in wrong.output
+
+
+def test_the_command_leaves_its_objects_to_the_end_of_the_process() -> None:
+    """Python's collection at exit would walk every object a build kept alive."""
+    code = ("import gc; from sopgen.cli import main\n"
+            "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+            "print(gc.get_freeze_count() > 0)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().splitlines()[-1] == "True"
