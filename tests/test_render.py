@@ -160,3 +160,11 @@ def test_inlined_images_have_the_media_type_mimetypes_gives() -> None:
     for suffix, kind in IMAGE_KINDS.items():
         for name in (f"logo{suffix}", f"LOGO{suffix.upper()}"):
             assert mimetypes.guess_type(name)[0] == kind
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["\n", "\n\n\n", " ", "\t", "# ", "<a id=", "a", "\r",
+                                 "\u00a0", "\u2014", "\u3000", "\x1c", "\x85", "é"]),
+                max_size=40).map("".join))
+def test_tidy_markdown_as_bytes_is_the_encoded_tidy_text(made: str) -> None:
+    assert render.tidy_markdown_bytes(made) == render.tidy_markdown(made).encode()

@@ -171,14 +171,18 @@ def decode(stored: Any, name: str, lines: list[str]) -> Any:
         made: Any = new(cls)
         fields = made.__dict__
         fields.update(plan.defaults)
+        for key in plan.empty_lists:  # most fields of a list are left out as empty
+            if key not in stored:
+                fields[key] = []
         for key, factory in plan.factories:
             if key not in stored:
                 fields[key] = factory()
         prose = plan.prose if found is not None else None
         if not prose:  # no Markdown below (or not asked for): most records
             for key, part in stored.items():
-                fields[key] = text_of(part) if type(part) is list and part[0] == _TEXT \
-                    else value(part, None)
+                if type(part) is list:  # else a number, a flag or nothing: as it is
+                    part = text_of(part) if part[0] == _TEXT else value(part, None)
+                fields[key] = part
         else:
             for key, part in stored.items():
                 walked = prose.get(key)
@@ -201,16 +205,19 @@ def decode(stored: Any, name: str, lines: list[str]) -> Any:
 
 
 class _Plan:
-    """How ``decode`` makes a record of one class: its plain defaults, what makes the
-    others, how many fields it has, and which hold Markdown (``model.prose_plan``)."""
+    """How ``decode`` makes a record of one class: its plain defaults, the fields that
+    start as empty lists, what makes the others, how many fields it has, and which hold
+    Markdown (``model.prose_plan``)."""
 
     def __init__(self, cls: type) -> None:
         fields = dataclasses.fields(cls)
         self.defaults = {f.name: f.default for f in fields
                          if f.default is not dataclasses.MISSING}
+        made = [(f.name, f.default_factory) for f in fields
+                if f.default_factory is not dataclasses.MISSING]
+        self.empty_lists = tuple(name for name, factory in made if factory is list)
         self.factories: tuple[tuple[str, Callable[[], Any]], ...] = tuple(
-            (f.name, f.default_factory) for f in fields
-            if f.default_factory is not dataclasses.MISSING)
+            (name, factory) for name, factory in made if factory is not list)
         self.size = len(fields)
         self.prose = model.prose_plan(cls)
 

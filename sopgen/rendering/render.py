@@ -744,8 +744,8 @@ def _render_one(renderer: Renderer, fmt: str) -> Result:
     else:
         text = renderer.render(TEMPLATES[fmt], markdown=fmt == "md")
     if fmt == "md":
-        text = tidy_markdown(text)
-    elif fmt == "html":
+        return tidy_markdown_bytes(text), list(renderer.text.problems)
+    if fmt == "html":
         text = scroll_boxes(text, renderer.words)
     return text.encode(), list(renderer.text.problems)
 
@@ -858,3 +858,31 @@ _BLANK_LINES = re.compile("\n\n\n+")
 def _one_blank_line(text: str) -> str:
     """Runs of blank lines as one."""
     return _BLANK_LINES.sub("\n\n", text)
+
+
+# --- tidying the Markdown handbook as the UTF-8 it is written as
+
+def tidy_markdown_bytes(text: str) -> bytes:
+    """``tidy_markdown(text).encode()``, tidied after encoding: the handbook's dashes and
+    arrows make its text two bytes a character, while UTF-8 keeps it nearly one, and
+    nothing tidying looks for (spaces, tabs, line ends, ``#``, ``<a id=``) is ever part
+    of a longer character there. Only ``strip`` differs: ``str.strip`` also takes Unicode
+    spaces, so when the tidied bytes start or end with a byte that may begin one, the
+    text is tidied as text."""
+    data = text.encode()
+    if b" \n" in data or b"\t\n" in data or data.endswith((b" ", b"\t")):
+        data = b"\n".join(line.rstrip(b" \t") for line in data.split(b"\n"))
+    data = _BLANK_LINES_BYTES.sub(b"\n\n", _BEFORE_HEADING_BYTES.sub(b"\n\n", data)).strip()
+    if data and (_may_be_space(data[0]) or _may_be_space(data[-1])):
+        return tidy_markdown(text).encode()
+    return data + b"\n"
+
+
+_BEFORE_HEADING_BYTES = re.compile(_BEFORE_HEADING.pattern.encode())
+_BLANK_LINES_BYTES = re.compile(_BLANK_LINES.pattern.encode())
+
+
+def _may_be_space(byte: int) -> bool:
+    """A byte ``bytes.strip`` keeps that may be (the start of) what ``str.strip`` takes:
+    the separators U+001C to U+001F, or any character beyond ASCII."""
+    return byte >= 0x80 or 0x1C <= byte <= 0x1F
