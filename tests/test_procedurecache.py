@@ -185,7 +185,19 @@ def test_a_text_from_another_file_is_not_stored() -> None:
     title.loc = Loc("content/a.yaml", 3, 10)
     with pytest.raises(Unfit):
         procedurecache.encode(title, "content/b.yaml")
-    assert procedurecache.encode(title, "content/a.yaml") == [0, 3, 10, "Judul"]
+    assert procedurecache.encode(title, "content/a.yaml") == [5, [3, 10], "Judul"]
+
+
+def test_an_entry_whose_texts_and_places_differ_in_number_is_not_used() -> None:
+    step = model.Step(text=LStr("Buka panel"), note=LStr("Catat jamnya"))
+    for text, line in ((step.text, 4), (step.note, 5)):
+        text.loc = Loc("x", line, 9)
+    tag, places, value = procedurecache.encode(step, "x")
+    made = procedurecache.decode([tag, places, value], "x", [])
+    assert procedurecache.same(made, step) and made.note.loc == Loc("x", 5, 9)
+    for damaged in (places[:-2], [*places, 7, 1]):
+        with pytest.raises(ValueError):
+            procedurecache.decode([tag, damaged, value], "x", [])
 
 
 def test_made_without_init_is_what_init_makes() -> None:
@@ -198,7 +210,7 @@ def test_made_without_init_is_what_init_makes() -> None:
     made = procedurecache.decode(procedurecache.encode(step, "x"), "x", [])
     assert procedurecache.same(made, step) and vars(made) == vars(step)
     with pytest.raises(ValueError):  # a required field missing
-        procedurecache.decode([1, "Step", {}], "x", [])
+        procedurecache.decode([5, [], [1, "Step", {}]], "x", [])
 
 
 # ---------------------------------------------------------------- the checks' results

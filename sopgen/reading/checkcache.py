@@ -30,21 +30,22 @@ class ProcedureChecks:
     """Runs a check on each procedure, or gives what it found for the same inputs before."""
 
     def __init__(self, stored: dict[str, str] | None = None,
-                 file_key: Callable[[Procedure], str | None] = lambda _: None,
+                 file_key: Callable[[Procedure], str | None] | None = None,
                  context: str = "") -> None:
         self.stored = stored if stored is not None else {}
         self.used: dict[str, str] = {}
-        self.file_key = file_key
+        self.file_key = file_key or _no_file
         self.context = context
         self._base: tuple[Handbook, str] | None = None
+        self._keys: tuple[Handbook, list[str | None]] | None = None
 
     def each(self, kind: str, handbook: Handbook, check: Check, *context: str) -> list[Problem]:
         """``check``'s problems for every procedure, in order; ``context`` is whatever the
         check reads beyond the procedure and the handbook's ids and steps."""
         found: list[Problem] = []
         common: str | None = None
-        for procedure in handbook.procedures:
-            file_key = self.file_key(procedure)
+        for procedure, file_key in zip(handbook.procedures, self._file_keys(handbook),
+                                       strict=True):
             if file_key is None:
                 found += check(procedure)
                 continue
@@ -61,6 +62,15 @@ class ProcedureChecks:
                 self.used[key] = self.stored[key]
             found += known
         return found
+
+    def _file_keys(self, handbook: Handbook) -> list[str | None]:
+        """Each procedure's ``file_key``, asked once a handbook: every check asks again."""
+        if self.file_key is _no_file:  # nothing kept: no handbook held here either
+            return [None] * len(handbook.procedures)
+        if self._keys is None or self._keys[0] is not handbook:
+            self._keys = (handbook, [self.file_key(procedure)
+                                     for procedure in handbook.procedures])
+        return self._keys[1]
 
     def _base_of(self, handbook: Handbook) -> str:
         """What every kept result depends on beyond its own procedure, once a handbook."""
@@ -86,8 +96,8 @@ class ProcedureChecks:
         for ``each``."""
         found: list[Rows] = []
         common: str | None = None
-        for procedure in handbook.procedures:
-            file_key = self.file_key(procedure)
+        for procedure, file_key in zip(handbook.procedures, self._file_keys(handbook),
+                                       strict=True):
             if file_key is None:
                 found.append(read(procedure))
                 continue
@@ -102,6 +112,10 @@ class ProcedureChecks:
                 self.used[key] = self.stored[key]
             found.append(known)
         return found
+
+
+def _no_file(_: Procedure) -> str | None:
+    return None
 
 
 NO_CHECKS = ProcedureChecks()  # nothing kept: every check runs

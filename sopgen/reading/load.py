@@ -11,8 +11,11 @@ import dataclasses
 import errno
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 from sopgen.core.catalogue import suggest_field
 from sopgen.core.errors import SopgenError
@@ -96,12 +99,13 @@ def content_files(project: Project) -> tuple[list[Path], list[Problem]]:
     found = _walk(project)
     # by the text of the paths: Path.parents and relative_to make objects per file
     assets, content = f"{project.assets}{os.sep}", len(f"{project.content}{os.sep}")
-    visible = sorted((path for path in found if not str(path).startswith(assets)
-                      and path.is_file()), key=lambda p: str(p)[content:].replace(os.sep, "/"))
+    visible = sorted((entry.path for entry in found if entry.is_file
+                      and not str(entry.path).startswith(assets)),
+                     key=lambda p: str(p)[content:].replace(os.sep, "/"))
     unread = [Problem(Loc(project.show(path)), "file_not_read", severity="warning")
               for path in visible if not _is_yaml(path) and _looks_like_yaml(path)]
-    unread += [problem for path in found if path.is_symlink()
-               for problem in _link_not_followed(project, path)]
+    unread += [problem for entry in found if entry.is_link
+               for problem in _link_not_followed(project, entry.path)]
     return [path for path in visible if _is_yaml(path)], unread
 
 
@@ -127,13 +131,47 @@ def _is_yaml(path: Path) -> bool:
     return path.suffix.lower() in (".yaml", ".yml")
 
 
-def _walk(project: Project) -> list[Path]:
+class _Found(NamedTuple):
+    """An entry under content/, with what its folder's listing already says of it."""
+
+    path: Path
+    is_file: bool  # a file, or a link to one
+    is_link: bool
+
+
+def _walk(project: Project) -> list[_Found]:
     """Everything under content/, skipping hidden files: an editor's backup
     (``.#TEK-01.yaml``) or the ``._TEK-01.yaml`` a Mac leaves on a USB stick. Symlinked
-    folders are listed but not entered (``rglob`` does not follow them)."""
-    return [path for path in project.content.rglob("*")
-            if not any(part.startswith(".")
-                       for part in path.relative_to(project.content).parts)]
+    folders are listed but not entered. The order is ``rglob("*")``'s (a folder's entries,
+    then its sub-folders' in turn), from one listing per folder that also tells files and
+    links apart without a ``stat`` each."""
+    found: list[_Found] = []
+    _walk_folder(project.content, found)
+    return found
+
+
+def _walk_folder(folder: Path, found: list[_Found]) -> None:
+    try:
+        with os.scandir(folder) as listing:
+            entries = [entry for entry in listing if not entry.name.startswith(".")]
+    except PermissionError:  # as rglob: a folder that may not be listed is left out
+        return
+    folders = []
+    for entry in entries:
+        path = folder / entry.name
+        found.append(_Found(path, _entry_is(entry.is_file), _entry_is(entry.is_symlink)))
+        if _entry_is(partial(entry.is_dir, follow_symlinks=False)):
+            folders.append(path)
+    for inner in folders:
+        _walk_folder(inner, found)
+
+
+def _entry_is(test: Callable[[], bool]) -> bool:
+    """A listing's answer; ``False`` where asking fails, as ``Path.is_file`` says."""
+    try:
+        return test()
+    except OSError:
+        return False
 
 
 def _link_not_followed(project: Project, link: Path) -> list[Problem]:
