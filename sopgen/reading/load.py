@@ -240,7 +240,7 @@ def _outside(path: Path, content: Path) -> bool:
     """A file that is a link leading out of content/ (``content`` resolved): never read.
     Resolved, a symlink cannot lead out; rglob enters no linked folder, so only a file
     that is itself a link needs it."""
-    return path.is_symlink() and content not in path.resolve().parents
+    return os.path.islink(path) and content not in path.resolve().parents
 
 
 def _shown(project: Project, files: list[Path]) -> list[str]:
