@@ -164,6 +164,49 @@ def test_a_damaged_stale_or_foreign_entry_is_ignored(tmp_path: Path, damage: str
     assert converted(read(project, tmp_path / "cache")), "not stored again"
 
 
+def read_on(project: Path, cache: Path) -> Checked:
+    """``read`` in a process that keeps what its last build made (a preview, a watcher)."""
+    readings = YamlCache(cache)
+    checked = read_handbook(project, today=TODAY, cache=readings)
+    readings.save()
+    return checked
+
+
+def test_a_build_after_another_in_this_process_takes_its_procedures(tmp_path: Path) -> None:
+    project = copied(tmp_path)
+    clean = read(project, None)
+    first = read(project, tmp_path / "cache")  # converted here: kept on disk and in memory
+    second = read_on(project, tmp_path / "cache")
+    assert_same_reading(second, clean)
+    assert converted(second)
+    assert {id(p) for p in second.handbook.procedures} == \
+        {id(p) for p in first.handbook.procedures}  # taken as they are: no decoding
+    path = project / located_in(converted(second)[0])
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n  title: ", "\n  title: Diubah ", 1), encoding="utf-8")
+    third, clean = read_on(project, tmp_path / "cache"), read(project, None)
+    assert_same_reading(third, clean)
+    edited = [p for p in third.handbook.procedures if str(p.title).startswith("Diubah ")]
+    assert len(edited) == 1 and id(edited[0]) not in {id(p) for p in second.handbook.procedures}
+
+
+def test_a_damaged_entry_is_not_taken_from_this_process_either(tmp_path: Path) -> None:
+    project = copied(tmp_path)
+    clean = read(project, None)
+    first = read(project, tmp_path / "cache")
+    read_on(project, tmp_path / "cache")  # every procedure taken from the entries
+    index = tmp_path / "cache" / "yaml" / "procedures.txt"
+    header, *lines = index.read_text(encoding="utf-8").split("\n")
+    index.write_text("\n".join([header, *(line.replace('"context": "', '"context": "x', 1)
+                                         for line in lines)]), encoding="utf-8")
+    again = read_on(project, tmp_path / "cache")
+    assert_same_reading(again, clean)
+    assert not converted(again)  # converted afresh, as in a new process
+    assert not {id(p) for p in again.handbook.procedures} & \
+        {id(p) for p in first.handbook.procedures}
+    assert converted(read(project, tmp_path / "cache")), "not stored again"
+
+
 def test_an_edited_file_is_converted_again(tmp_path: Path) -> None:
     project = copied(tmp_path)
     read(project, tmp_path / "cache")

@@ -23,9 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sopgen.core.cache import CONTENT_MEMO, content_key, digest
+from sopgen.core.cache import CONTENT_MEMO, content_key, digest, process_memo
 from sopgen.core.model import Procedure
 from sopgen.core.parallel import ForkedCall, can_fork
 from sopgen.core.problems import Loc, Problem
@@ -78,6 +78,9 @@ class YamlCache:
         self._elsewhere: Elsewhere | None = None
         self._awaited: list[str] = []
         self._raw: bytes | None = None  # the readings' file, looked into without parsing
+        # each procedure this build converted or took from the cache, by its entry's key
+        # (kept in memory for the next build in this process: ``remember_conversions``)
+        self.conversions: dict[str, Conversion] = {}
 
     @property
     def entries(self) -> dict[str, str]:
@@ -169,6 +172,7 @@ class YamlCache:
         if self.procedures_path:
             _save(self.procedures_path, procedurecache.FORMAT, self.procedures_used,
                   self.procedures)
+            remember_conversions(self.procedures_used, self.conversions)
         if self._checks is not None:
             _save(self.path.with_name("checks.txt"), checkcache.FORMAT, self._checks.used,
                   self._checks.stored)
@@ -218,22 +222,14 @@ class YamlCache:
             text = self._procedures_ahead.get(checked_key)
         if text is None:
             return None
-        try:
-            opened = _opened(text, checked_key, raw)
-            if opened is None:
-                return None
-            entry, lines = opened
-            procedure = procedurecache.decode(entry["procedure"], shown_as, lines)
-            nodes, context, where = entry["nodes"], entry["context"], entry["file"]
-            content = entry["content"]
-            file_loc, key_loc, value_loc = (Loc(shown_as, where[i], where[i + 1])
-                                            for i in (0, 2, 4))
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
-            return None  # not in the shape this version writes: read afresh
-        if type(procedure) is not Procedure or type(nodes) is not int or \
-                type(context) is not str or type(content) is not str or budget.nodes - nodes < 0:
+        known = _LAST_CONVERSIONS.get(checked_key) if not made_now else None
+        conversion = known[1] if known is not None and known[0] == text else \
+            _stored_conversion(text, checked_key, shown_as, raw)
+        if conversion is None or budget.nodes - conversion.nodes < 0:
             return None
-        object.__setattr__(procedure, CONTENT_MEMO, content)  # as content_key made it
+        self.conversions[checked_key] = conversion
+        procedure, nodes, context = conversion.procedure, conversion.nodes, conversion.context
+        file_loc, key_loc, value_loc = conversion.places
         budget.nodes -= nodes
         if made_now:  # kept as a build reading it afresh would: see ``keep``
             self._taken_ahead[shown_as] = (checked_key, text)
@@ -292,9 +288,11 @@ class YamlCache:
                     made_elsewhere[1] == context:  # the same object, converted the same way
                 self.procedures_used[checked_key] = ""  # its place, till the child's is in
                 self._awaited.append(checked_key)
+                self.conversions[checked_key] = _fresh_conversion(fresh, context, procedure)
                 continue
             self._put(self.procedures_used, checked_key,
                       _procedure_entry(fresh, context, name, procedure))
+            self.conversions[checked_key] = _fresh_conversion(fresh, context, procedure)
 
     # --- entries made by a forked reader this build (see ``readahead``)
 
@@ -618,3 +616,59 @@ def _mapping(stored: Any, name: str, lines: list[str]) -> LMap:
         mapping.dangling = {key: Loc(name, *where)  # type: ignore[attr-defined]
                             for key, where in stored[4].items()}
     return mapping
+
+
+# --- the procedures of this process's last build, for the next one (a preview, a watcher)
+
+class Conversion(NamedTuple):
+    """What ``_converted`` takes from a checked procedure's entry."""
+
+    procedure: Procedure
+    nodes: int
+    context: str
+    places: tuple[Loc, Loc, Loc]  # of the file's mapping, of ``procedure:``, of its value
+
+
+# entry key → (the entry's text, what it holds): an entry of the same text holds the same
+# procedure (its key hashes the file's bytes), so a build in this process after another
+# takes those procedures as they are instead of parsing and decoding their entries again
+_LAST_CONVERSIONS: dict[str, tuple[str, Conversion]] = process_memo()
+
+
+def remember_conversions(entries: dict[str, str], conversions: dict[str, Conversion]) -> None:
+    """Keep, in place of the last build's, this build's procedures whose entries it keeps
+    (all of them written: none is left to encode)."""
+    kept = {key: (entries[key], conversion) for key, conversion in conversions.items()
+            if entries.get(key)}
+    _LAST_CONVERSIONS.clear()
+    _LAST_CONVERSIONS.update(kept)
+
+
+def _stored_conversion(text: str, checked_key: str, shown_as: str,
+                       raw: bytes) -> Conversion | None:
+    """The checked procedure a stored entry holds, or ``None`` for one not to use."""
+    try:
+        opened = _opened(text, checked_key, raw)
+        if opened is None:
+            return None
+        entry, lines = opened
+        procedure = procedurecache.decode(entry["procedure"], shown_as, lines)
+        nodes, context, where = entry["nodes"], entry["context"], entry["file"]
+        content = entry["content"]
+        file_loc, key_loc, value_loc = (Loc(shown_as, where[i], where[i + 1])
+                                        for i in (0, 2, 4))
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+        return None  # not in the shape this version writes: read afresh
+    if type(procedure) is not Procedure or type(nodes) is not int or \
+            type(context) is not str or type(content) is not str:
+        return None
+    object.__setattr__(procedure, CONTENT_MEMO, content)  # as content_key made it
+    return Conversion(procedure, nodes, context, (file_loc, key_loc, value_loc))
+
+
+def _fresh_conversion(fresh: tuple[str, int, LMap], context: str,
+                      procedure: Procedure) -> Conversion:
+    """A procedure read afresh and kept (``YamlCache.fresh``), as its entry will hold it."""
+    _, nodes, data = fresh
+    places = (data.loc, data.key_locs["procedure"], data.value_locs["procedure"])
+    return Conversion(procedure, nodes, context, places)
