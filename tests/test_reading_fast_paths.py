@@ -20,6 +20,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sopgen.core import textscan
 from sopgen.core.model import Handbook, markdown_fields, markdown_texts, mention_pattern
 from sopgen.reading import review, yamlread
 from sopgen.reading.handbook import read_handbook
@@ -116,6 +117,19 @@ def test_the_kept_markdown_walk_is_the_plain_walk(project: Path) -> None:
     changed = dataclasses.replace(handbook, procedures=handbook.procedures[1:])
     assert isinstance(changed, Handbook)
     assert list(markdown_texts(changed)) == [text for _, text in plain_walk(changed)]
+
+
+@pytest.mark.parametrize("project", [ROOT, FIXTURES / "mini"], ids=["sample", "mini"])
+def test_the_texts_with_a_mark_are_those_a_search_of_each_finds(project: Path) -> None:
+    handbook = read_handbook(project).handbook
+    marks = ["![", "assets/", "](", "TEK-", "zzz-none", *{text[:3] for text in
+                                                          markdown_texts(handbook)}]
+    for mark in marks:
+        expected = [(name, text) for name, text in plain_walk(handbook) if mark in text]
+        assert textscan.fields_with(handbook, mark) == expected, mark
+        assert textscan.texts_with(handbook, mark) == [text for _, text in expected]
+    with pytest.raises(ValueError):  # joined by line ends: never searched for
+        textscan.fields_with(handbook, "a\nb")
 
 
 MENTION_PARTS = st.sampled_from(["step", "Step", "STEPS", "langkah", "Langkah", "ſtep",

@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sopgen.core.model import MAX_ASSET_BYTES, Handbook, flat_steps, markdown_texts
+from sopgen.core.model import MAX_ASSET_BYTES, Handbook, flat_steps
 from sopgen.core.svg import Unreadable, is_svg, sanitise
+from sopgen.core.textscan import texts_with
 
 ASSET_IN_TEXT = re.compile(r"(?<![\w/.])assets/[A-Za-z0-9_][A-Za-z0-9_./-]*")
 
@@ -32,8 +33,8 @@ def _named_assets(handbook: Handbook) -> list[str]:
     names = [a.file for p in handbook.procedures for a in p.attachments]
     names += [f.file for p in handbook.procedures for _, step in flat_steps(p)
               for f in step.figures]
-    names += [m.group().rstrip(".") for text in markdown_texts(handbook)
-              if "assets/" in text for m in ASSET_IN_TEXT.finditer(text)]
+    names += [m.group().rstrip(".") for text in texts_with(handbook, "assets/")
+              for m in ASSET_IN_TEXT.finditer(text)]
     return list(dict.fromkeys(names))
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from sopgen.core import model
 from sopgen.core.catalogue import Catalogue, catalogue
 from sopgen.core.imagesize import PAGE_WIDTH_PX, image_width
-from sopgen.core.model import MAX_ASSET_BYTES, Handbook, flat_steps, markdown_texts
+from sopgen.core.model import MAX_ASSET_BYTES, Handbook, flat_steps
 from sopgen.core.problems import Loc, Problem, size_text
+from sopgen.core.textscan import texts_with
 from sopgen.reading.validate import IMAGE_TYPES, _file_size, _image_file_problems
 from sopgen.reading.yamlread import located, where_in
 
@@ -20,9 +21,8 @@ def attachment_problems(handbook: Handbook, assets: Path) -> list[Problem]:
     """Every attachment, figure and link to content/assets/ of the handbook."""
     words = catalogue(handbook.document.language)
     problems: list[Problem] = []
-    for text in markdown_texts(handbook):
-        if "assets/" in text:
-            problems += _asset_link_problems(text, assets)
+    for text in texts_with(handbook, "assets/"):
+        problems += _asset_link_problems(text, assets)
     return problems + attachment_and_figure_problems(handbook, assets, words)
 
 

@@ -37,12 +37,12 @@ from sopgen.core.model import (
     field_kind,
     flat_steps,
     hints,
-    markdown_fields,
     markdown_texts,
     mention_pattern,
 )
 from sopgen.core.problems import Loc, Problem, size_text
 from sopgen.core.schedule import known_timezone
+from sopgen.core.textscan import fields_with
 from sopgen.reading.checkcache import NO_CHECKS, ProcedureChecks
 from sopgen.reading.procedurecache import Converted
 from sopgen.reading.yamlread import (
@@ -828,9 +828,8 @@ def asset_problems(handbook: Handbook, assets: Path) -> list[Problem]:
     build, and an SVG that cannot be read safely is an error."""
     words = catalogue(handbook.document.language)
     problems = _logo_problems(handbook.document.organisation.logo, assets, words)
-    for name, text in markdown_fields(handbook):
-        if "![" in text:
-            problems += _image_problems(text, words.field(name), assets, words)
+    for name, text in fields_with(handbook, "!["):
+        problems += _image_problems(text, words.field(name), assets, words)
     return problems
 
 
