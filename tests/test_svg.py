@@ -14,8 +14,11 @@ import base64
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from xml.sax import saxutils
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sopgen.commands.build import build_project
 from sopgen.commands.publish import publish
@@ -199,3 +202,10 @@ def test_the_pdf_fetcher_serves_an_svg_only_with_its_safe_parts(tmp_path: Path) 
     served = pdf.make_fetcher([assets]).fetch(f"file://{assets}/logo.svg").read()
     assert_inert(served)
     assert b"<rect" in served
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("&<>\"'\n\r\ta é—")), max_size=20))
+def test_escaping_is_the_standard_librarys(text: str) -> None:
+    assert svg.escape(text) == saxutils.escape(text)
+    assert svg.quoteattr(text) == saxutils.quoteattr(text)
