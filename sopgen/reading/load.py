@@ -295,7 +295,7 @@ def _check_files(project: Project, files: list[Path]) -> list[Problem]:
 
 def _size(path: Path) -> int:
     try:
-        return path.stat().st_size
+        return os.stat(path).st_size
     except OSError:  # reported with its reason when the file is read
         return 0
 

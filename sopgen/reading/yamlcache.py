@@ -127,10 +127,7 @@ class YamlCache:
         """``read_yaml(path, shown_as, budget)``, from the cache when the bytes are known."""
         if self.path is None:  # no cache folder (the preview remembers in memory)
             return read_yaml(path, shown_as, budget)
-        try:
-            raw = path.read_bytes() if path.stat().st_size <= MAX_FILE_BYTES else None
-        except OSError:
-            raw = None
+        raw = _bytes_within(path, MAX_FILE_BYTES)
         if raw is None:  # too large or unreadable: read_yaml says so
             return read_yaml(path, shown_as, budget)
         key = digest("yaml-reading", shown_as, raw)
@@ -672,3 +669,26 @@ def _fresh_conversion(fresh: tuple[str, int, LMap], context: str,
     _, nodes, data = fresh
     places = (data.loc, data.key_locs["procedure"], data.value_locs["procedure"])
     return Conversion(procedure, nodes, context, places)
+
+
+# --- a content file's bytes, read with the fewest calls (a rebuild reads every file)
+
+def _bytes_within(path: Path, limit: int) -> bytes | None:
+    """The bytes of the file at ``path``, or ``None`` when it holds more than ``limit`` or
+    cannot be read: one ``open``, its size from the open file, then reads to its end."""
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        size = os.fstat(handle).st_size
+        if size > limit:
+            return None
+        parts = [os.read(handle, size + 1)]
+        while parts[-1]:  # to the end, should the file have grown since
+            parts.append(os.read(handle, 1 << 16))
+        return b"".join(parts)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
