@@ -5,7 +5,7 @@ of thousands in a large handbook, three scans a build)."""
 
 from __future__ import annotations
 
-from sopgen.core.model import Handbook, markdown_fields
+from sopgen.core.model import Handbook, markdown_fields, markdown_texts
 
 _JOINED_MEMO = "_joined_markdown_memo"  # kept on the handbook, as ``markdown_fields`` is
 
@@ -16,7 +16,7 @@ def fields_with(handbook: Handbook, mark: str) -> list[tuple[str, str]]:
         raise ValueError(mark)
     joined: str | None = handbook.__dict__.get(_JOINED_MEMO)
     if joined is None:
-        joined = "\n".join(text for _, text in markdown_fields(handbook))
+        joined = "\n".join(markdown_texts(handbook))
         object.__setattr__(handbook, _JOINED_MEMO, joined)
     if mark not in joined:
         return []
