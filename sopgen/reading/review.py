@@ -25,6 +25,7 @@ from sopgen.core.model import (
     term_anchors,
 )
 from sopgen.core.problems import Loc, Problem
+from sopgen.core.textscan import texts_with
 from sopgen.reading.checkcache import NO_CHECKS, ProcedureChecks
 from sopgen.reading.yamlread import located
 
@@ -300,9 +301,7 @@ def _unknown_term_links(handbook: Handbook, root: Loc) -> Iterator[Problem]:
     """A link to a glossary entry (``[RPO](#term-rpo-recovery-point-objective)``) that
     does not exist, say because the term was renamed."""
     known = {"#" + ident for ident in term_anchors(handbook.glossary)}
-    for text in markdown_texts(handbook):
-        if "](#term-" not in text:
-            continue  # no link to a term: most texts, skipped without the pattern
+    for text in texts_with(handbook, "](#term-"):  # most texts: none, nor the pattern
         for match in TERM_LINK.finditer(text):
             if match.group(1) not in known:
                 yield _warning(text, root, "unknown_term_link", anchor=match.group(1),
