@@ -14,6 +14,11 @@ it goes is found where the part is laid out (``mark_slots``, in a worker, which 
 comment naming the slot); joining only swaps each comment for the number
 (``move_numbers``). A number with no text before it would stay on the stamp, drawn as
 before; every slot follows its link, so none does.
+
+A cross-reference's slot is as wide as "(p. 999)", and its stamp is right-aligned in it.
+A shorter number moves to the slot's start, and the text after it on its line (and the
+links there) moves left as far: "TEK-05 (p. 64)" reads with one space, as the single
+engine lays it out, never with the room a third digit would have taken.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ COLOUR_OPERATORS = {"rg", "g", "k", "sc", "scn", "cs"}
 MARK = "sopgen-slot"
 OPAQUE = "/Opaque"  # the moved numbers' graphics state
 SLOT_COMMENT = re.compile(rb"\n%sopgen-slot (\S+)\n")
+PX_TO_PT = 0.75
 
 
 @dataclass
@@ -103,10 +109,12 @@ def marked_content(ops: list[Any], marks: dict[int, list[str]]) -> bytes:
 
 
 def move_numbers(source: Any, page: Any, stamp: Any, stamp_page: Any,
-                 slots: dict[str, list[float]], copied: dict[str, Any] | None = None) -> int:
+                 slots: dict[str, list[float]], copied: dict[str, Any] | None = None,
+                 lines: dict[str, float] | None = None) -> int:
     """Swap each slot comment on ``page`` for its number's text object, taken off
     ``stamp_page``; returns how many moved. ``copied`` keeps the stamp's fonts once
-    copied into ``source``, for the other pages of the same chunk and stamp."""
+    copied into ``source``, for the other pages of the same chunk and stamp. A slot in
+    ``lines`` (after a cross-reference, by its line's right end) is closed up."""
     import pikepdf
 
     contents = page.obj.get("/Contents")
@@ -120,23 +128,95 @@ def move_numbers(source: Any, page: Any, stamp: Any, stamp_page: Any,
     fonts: dict[str, Any] = {}
     copied = {} if copied is None else copied
     moved: list[Block] = []
+    closed: list[Closing] = []
 
     def number_for(match: re.Match[bytes]) -> bytes:
-        rect = slots.get(match.group(1).decode())
+        name = match.group(1).decode()
+        rect = slots.get(name)
         number = next((b for b in numbers if b not in moved and _inside(b, rect)), None) \
             if rect is not None else None
-        if number is None:
+        if number is None or rect is None:
             return b"\n"
         moved.append(number)
-        drawn = _drawing(stamp_ops, number, source, page, stamp, (fonts, copied))
+        line_end = (lines or {}).get(name)
+        room = max(number.x - rect[0], 0.0) if line_end is not None else 0.0
+        if room > CLOSE_UP_FROM:
+            closed.append(Closing(rect, line_end or rect[2], room))
+        drawn = _drawing(stamp_ops, number, source, page, stamp, (fonts, copied),
+                         room if room > CLOSE_UP_FROM else 0.0)
         return b"\n" + bytes(pikepdf.unparse_content_stream(drawn)) + b"\n"
 
     page.obj.Contents = source.make_stream(SLOT_COMMENT.sub(number_for, data))
+    if closed:
+        _close_up(page.obj.Contents, closed)
+        _close_up_links(page, closed)
     if moved:
         kept = [op for index, op in enumerate(stamp_ops)
                 if not any(block.start <= index <= block.end for block in moved)]
         stamp_page.obj.Contents = stamp.make_stream(pikepdf.unparse_content_stream(kept))
     return len(moved)
+
+
+CLOSE_UP_FROM = 0.01  # CSS px: room left in a slot that moves the rest of its line
+
+
+@dataclass
+class Closing:
+    """A cross-reference's slot whose number left ``room`` unused at its end."""
+
+    rect: list[float]  # the slot
+    line_end: float  # the right end of its line: nothing past it moves
+    room: float
+
+    def moves(self, x: float, y: float) -> bool:
+        """Whether text or a link at (``x``, ``y``) is after the slot on its line."""
+        _, y1, x2, y2 = self.rect
+        return (y1 - TOLERANCE <= y <= y2 + TOLERANCE
+                and x2 - TOLERANCE <= x <= self.line_end + TOLERANCE)
+
+
+def _close_up(contents: Any, closed: list[Closing]) -> None:
+    """The page's text after each closed slot, on its line, moved left by its room (by
+    the rooms of every closed slot before it on the line)."""
+    import pikepdf
+
+    ops = list(pikepdf.parse_content_stream(contents))
+    for block in _blocks(ops):
+        if block.turned or block.x != block.x:
+            continue  # a watermark, or text placed otherwise: not on a line
+        shift = sum(slot.room for slot in closed if slot.moves(block.x, block.y))
+        if shift:
+            for index in range(block.start, block.end + 1):
+                _move_text(ops, index, -shift)
+    contents.write(pikepdf.unparse_content_stream(ops))
+
+
+def _move_text(ops: list[Any], index: int, dx: float) -> None:
+    """Move a ``Tm`` instruction of ``ops`` right by ``dx`` (left if negative)."""
+    import pikepdf
+
+    if str(ops[index].operator) != "Tm":
+        return
+    operands = list(ops[index].operands)
+    operands[4] = round(float(operands[4]) + dx, 6)
+    ops[index] = pikepdf.ContentStreamInstruction(operands, ops[index].operator)
+
+
+def _close_up_links(page: Any, closed: list[Closing]) -> None:
+    """Each link after a closed slot on its line, moved as its text was."""
+    import pikepdf
+
+    height = float(page.mediabox[3])
+    for annotation in page.obj.get("/Annots", []):
+        rect = [float(value) for value in annotation.get("/Rect", [])]
+        if len(rect) != 4:
+            continue
+        x = min(rect[0], rect[2]) / PX_TO_PT
+        y = (height - (rect[1] + rect[3]) / 2) / PX_TO_PT  # its middle, from the top
+        shift = sum(slot.room for slot in closed if slot.moves(x, y)) * PX_TO_PT
+        if shift:
+            annotation.Rect = pikepdf.Array([round(rect[0] - shift, 6), rect[1],
+                                             round(rect[2] - shift, 6), rect[3]])
 
 
 def _blocks(ops: list[Any]) -> list[Block]:
@@ -195,8 +275,9 @@ def _inside(block: Block, rect: list[float]) -> bool:
 
 
 def _drawing(stamp_ops: list[Any], block: Block, source: Any, page: Any, stamp: Any,
-             fonts: tuple[dict[str, Any], dict[str, Any]]) -> list[Any]:
-    """The stamp's text object, with its colour, using fonts copied into the page."""
+             fonts: tuple[dict[str, Any], dict[str, Any]], room: float = 0.0) -> list[Any]:
+    """The stamp's text object, with its colour, using fonts copied into the page,
+    moved left by ``room`` (to its slot's start)."""
     import pikepdf
 
     colour: list[Any] = []
@@ -214,6 +295,8 @@ def _drawing(stamp_ops: list[Any], block: Block, source: Any, page: Any, stamp: 
         if str(instruction.operator) == "Tf":
             operands[0] = _font(str(operands[0]), source, page, stamp, fonts)
         drawn.append(pikepdf.ContentStreamInstruction(operands, instruction.operator))
+        if room:
+            _move_text(drawn, len(drawn) - 1, -room)
     drawn.append(pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")))
     return drawn
 
