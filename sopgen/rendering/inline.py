@@ -18,7 +18,9 @@ before; every slot follows its link, so none does.
 A cross-reference's slot is as wide as "(p. 999)", and its stamp is right-aligned in it.
 A shorter number moves to the slot's start, and the text after it on its line (and the
 links there) moves left as far: "TEK-05 (p. 64)" reads with one space, as the single
-engine lays it out, never with the room a third digit would have taken.
+engine lays it out, never with the room a third digit would have taken. That text is
+found where the part is laid out too (a comment before each of its text matrices, naming
+the slot), so stamping edits bytes and parses no page.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ COLOUR_OPERATORS = {"rg", "g", "k", "sc", "scn", "cs"}
 MARK = "sopgen-slot"
 OPAQUE = "/Opaque"  # the moved numbers' graphics state
 SLOT_COMMENT = re.compile(rb"\n%sopgen-slot (\S+)\n")
+AFTER = "sopgen-after"  # a text matrix after a cross-reference's slot, on its line
+AFTER_COMMENT = re.compile(rb"((?:\n%sopgen-after \S+\n)+)([^\n%]*) Tm\n")
 PX_TO_PT = 0.75
 
 
@@ -50,14 +54,24 @@ class Block:
 
 def mark_slots(ops: list[Any], slots: dict[str, list[float]]) -> dict[int, list[str]]:
     """Where each slot's number belongs in ``ops``: after the text object (the whole of a
-    tagged marked-content sequence) read last before the slot."""
-    targets = [block for block in _marked_blocks(ops)
-               if block.x == block.x and not block.turned]  # drawn text, in the page's axes
+    tagged marked-content sequence) read last before the slot. A slot after a
+    cross-reference carries a fifth value, the right end of its line: each text matrix
+    after it on that line gets an entry ``"sopgen-after NAME"`` just before it."""
+    blocks = [block for block in _blocks(ops)
+              if block.x == block.x and not block.turned]  # drawn text, in the page's axes
+    targets = _marked_blocks(ops, blocks)
     found: dict[int, list[str]] = {}
     for name, rect in slots.items():
         before = _read_before(targets, rect, list(slots.values()))
         if before is not None:
             found.setdefault(before.end, []).append(name)
+        if len(rect) > 4:
+            closing = Closing(rect[:4], rect[4], 0.0)
+            for block in blocks:
+                if closing.moves(block.x, block.y):
+                    for index in range(block.start, block.end + 1):
+                        if str(ops[index].operator) == "Tm":
+                            found.setdefault(index - 1, []).append(f"{AFTER} {name}")
     return found
 
 
@@ -70,7 +84,7 @@ def _read_before(blocks: list[Block], rect: list[float],
     then the line above starts where the slot does, is drawn after any text of a cell to
     the left, and ends with the text read before the slot. (The line above may start
     with a slot of its own, which is not drawn either.)"""
-    x1, y1, _, y2 = rect
+    x1, y1, _, y2 = rect[:4]
     height = y2 - y1
     left = [b for b in blocks if y1 - TOLERANCE <= b.y <= y2 + TOLERANCE
             and b.x < x1 - TOLERANCE]
@@ -102,7 +116,8 @@ def marked_content(ops: list[Any], marks: dict[int, list[str]]) -> bytes:
     pieces, start = [], 0
     for index in sorted(marks):
         pieces.append(pikepdf.unparse_content_stream(ops[start:index + 1]))
-        pieces += [f"\n%{MARK} {name}\n".encode() for name in marks[index]]
+        pieces += [(f"\n%{name}\n" if name.startswith(AFTER) else f"\n%{MARK} {name}\n").encode()
+                   for name in marks[index]]
         start = index + 1
     pieces.append(pikepdf.unparse_content_stream(ops[start:]))
     return b"".join(pieces)
@@ -121,38 +136,48 @@ def move_numbers(source: Any, page: Any, stamp: Any, stamp_page: Any,
     if not slots or not isinstance(contents, pikepdf.Stream):
         return 0
     data = contents.read_bytes()
-    if MARK.encode() not in data:
+    if MARK.encode() not in data and AFTER.encode() not in data:
         return 0
     stamp_ops = list(pikepdf.parse_content_stream(stamp_page))
     numbers = _blocks(stamp_ops)
     fonts: dict[str, Any] = {}
     copied = {} if copied is None else copied
-    moved: list[Block] = []
-    closed: list[Closing] = []
+    moved: dict[str, Block] = {}  # each slot's number, by the slot's name
+    for match in SLOT_COMMENT.finditer(data):
+        name = match.group(1).decode()
+        rect = slots.get(name)
+        taken = list(moved.values())
+        number = next((b for b in numbers if b not in taken and _inside(b, rect)), None) \
+            if rect is not None else None
+        if number is not None:
+            moved[name] = number
+    closed = [Closing(slots[name], (lines or {})[name], number.x - slots[name][0], name)
+              for name, number in moved.items()
+              if name in (lines or {}) and number.x - slots[name][0] > CLOSE_UP_FROM]
+    rooms = {slot.name: slot.room for slot in closed}
+
+    drawn_once: set[str] = set()
 
     def number_for(match: re.Match[bytes]) -> bytes:
         name = match.group(1).decode()
-        rect = slots.get(name)
-        number = next((b for b in numbers if b not in moved and _inside(b, rect)), None) \
-            if rect is not None else None
-        if number is None or rect is None:
+        number = moved.get(name)
+        if number is None or name in drawn_once:
             return b"\n"
-        moved.append(number)
-        line_end = (lines or {}).get(name)
-        room = max(number.x - rect[0], 0.0) if line_end is not None else 0.0
-        if room > CLOSE_UP_FROM:
-            closed.append(Closing(rect, line_end or rect[2], room))
-        drawn = _drawing(stamp_ops, number, source, page, stamp, (fonts, copied),
-                         room if room > CLOSE_UP_FROM else 0.0)
+        drawn_once.add(name)
+        at = slots[name][0] if name in rooms else number.x  # where it is drawn now
+        shift = rooms.get(name, 0.0) + sum(slot.room for slot in closed
+                                           if slot.moves(at, number.y))
+        drawn = _drawing(stamp_ops, number, source, page, stamp, (fonts, copied), shift)
         return b"\n" + bytes(pikepdf.unparse_content_stream(drawn)) + b"\n"
 
-    page.obj.Contents = source.make_stream(SLOT_COMMENT.sub(number_for, data))
+    content = SLOT_COMMENT.sub(number_for, data)
+    page.obj.Contents = source.make_stream(AFTER_COMMENT.sub(
+        lambda match: _moved_matrix(match, rooms), content))
     if closed:
-        _close_up(page.obj.Contents, closed)
         _close_up_links(page, closed)
     if moved:
         kept = [op for index, op in enumerate(stamp_ops)
-                if not any(block.start <= index <= block.end for block in moved)]
+                if not any(block.start <= index <= block.end for block in moved.values())]
         stamp_page.obj.Contents = stamp.make_stream(pikepdf.unparse_content_stream(kept))
     return len(moved)
 
@@ -167,6 +192,7 @@ class Closing:
     rect: list[float]  # the slot
     line_end: float  # the right end of its line: nothing past it moves
     room: float
+    name: str = ""
 
     def moves(self, x: float, y: float) -> bool:
         """Whether text or a link at (``x``, ``y``) is after the slot on its line."""
@@ -175,20 +201,15 @@ class Closing:
                 and x2 - TOLERANCE <= x <= self.line_end + TOLERANCE)
 
 
-def _close_up(contents: Any, closed: list[Closing]) -> None:
-    """The page's text after each closed slot, on its line, moved left by its room (by
-    the rooms of every closed slot before it on the line)."""
-    import pikepdf
-
-    ops = list(pikepdf.parse_content_stream(contents))
-    for block in _blocks(ops):
-        if block.turned or block.x != block.x:
-            continue  # a watermark, or text placed otherwise: not on a line
-        shift = sum(slot.room for slot in closed if slot.moves(block.x, block.y))
-        if shift:
-            for index in range(block.start, block.end + 1):
-                _move_text(ops, index, -shift)
-    contents.write(pikepdf.unparse_content_stream(ops))
+def _moved_matrix(match: re.Match[bytes], rooms: dict[str, float]) -> bytes:
+    """A text matrix after slots on its line (named by the comments before it), moved
+    left by the rooms those slots left; the comments go."""
+    names = re.findall(rb"%sopgen-after (\S+)", match.group(1))
+    shift = sum(rooms.get(name.decode(), 0.0) for name in names)
+    operands = match.group(2).split()
+    if shift and len(operands) == 6:
+        operands[4] = f"{float(operands[4]) - shift:.6f}".encode()
+    return b"\n" + b" ".join(operands) + b" Tm\n"
 
 
 def _move_text(ops: list[Any], index: int, dx: float) -> None:
@@ -240,12 +261,12 @@ def _blocks(ops: list[Any]) -> list[Block]:
     return blocks
 
 
-def _marked_blocks(ops: list[Any]) -> list[Block]:
-    """Text objects that are the whole of a tagged marked-content sequence (MCID)."""
+def _marked_blocks(ops: list[Any], blocks: list[Block]) -> list[Block]:
+    """Those of ``blocks`` that are the whole of a tagged marked-content sequence (MCID)."""
     import pikepdf
 
     found = []
-    for block in _blocks(ops):
+    for block in blocks:
         opener = _previous_marker(ops, block.start)
         closes = block.end + 1 < len(ops) and str(ops[block.end + 1].operator) == "EMC"
         if opener is None or not closes:

@@ -272,8 +272,9 @@ def layout(job: Job) -> LaidOut:
         from sopgen.rendering.inline import SLOT_PREFIX
         from sopgen.rendering.structure import prepare_part
 
-        slots = [{name: rect for name, rect in page.anchors.items()
-                  if name.startswith(SLOT_PREFIX)} for page in pages]
+        slots = [{name: rect + ([page.lines[name]] if name in page.lines else [])
+                  for name, rect in page.anchors.items() if name.startswith(SLOT_PREFIX)}
+                 for page in pages]
         pdf = prepare_part(pdf, _cache_key(job.html)[:8], slots)
     return LaidOut(pdf, pages)
 
