@@ -166,8 +166,9 @@ def add_slots(html: str, slots: dict[str, Slot], page_label: str) -> str:
             slots[ident] = Slot(target.group(1), kind)
             return f'{match.group(0)}<span class="pg" id="{ident}">{FIGURE_SPACES}</span>'
         # The whole "(p. 12)" is stamped, right-aligned in a slot as wide as "(p. 999)"
-        # drawn invisibly: a shorter number leaves a wider space before it, never a gap
-        # inside the brackets or before the punctuation that follows.
+        # drawn invisibly; a shorter one is then moved to the slot's start and the rest
+        # of its line closes up (inline.move_numbers): no gap before it, inside the
+        # brackets or before the punctuation that follows.
         before, after = (f"({page_label}\u00a0", ")") if kind == "xref" else (
             f"{page_label}\u00a0", "")
         slots[ident] = Slot(target.group(1), kind, before, after)
