@@ -292,6 +292,7 @@ def _text_slot_lines(page: Any, anchors: dict[str, list[float]]) -> dict[str, fl
 
 
 def _find_text_slots(box: Any, line: Any, wanted: set[str], found: dict[str, float]) -> None:
+    """Walk ``box`` (inside the line box ``line``, if any) for the ``wanted`` slots."""
     from weasyprint.formatting_structure import boxes
 
     if isinstance(box, boxes.LineBox):
