@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -254,3 +255,87 @@ def test_an_element_with_one_marked_content_sequence_names_it_alone(mini: Path) 
     assert any(isinstance(kid, int) for kid in kids)
     assert not any(isinstance(kid, pikepdf.Array) and len(kid) == 1
                    and isinstance(kid[0], int) for kid in kids)
+
+
+# ------------------------------------------------------------------ numbers after references
+
+REFERENCES = ('<p id="prose">See <a href="#t5" class="xref">A-1</a> and '
+              '<a href="#t42" class="xref-bare">B-2</a>, then '
+              '<a href="#t120" class="xref">C-3</a> end.</p>'
+              '<table><tr><td>In <a href="#t7" class="xref">D-4</a></td><td>Alpha</td></tr>'
+              "<tr><td>Plain</td><td>Beta</td></tr></table>")
+
+
+def _references_pdf(path: Path, page_label: str, draft: bool) -> Path:
+    """References to pages 5, 42, 120 and 7 (page n holds anchor tn), through the
+    parallel engine with the default theme's print styles."""
+    from sopgen.rendering.paginate import Engine, write_pdf_parallel
+    from sopgen.rendering.render import theme_folder
+
+    theme = theme_folder()
+    style = (theme / "print.css").read_text(encoding="utf-8")
+    watermark = '<div class="watermark" aria-hidden="true">DRAFT</div>' if draft else ""
+    fillers = "".join(f'<p style="break-before: {"page" if n > 2 else "auto"}" id="t{n}">'
+                      f"Page {n}</p>" for n in range(2, 121))
+    html = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>T</title>'
+            f"<style>{style}</style></head><body>{watermark}"
+            f"<!-- sopgen:part --><section class=\"cover\">{REFERENCES}</section>"
+            f"<!-- sopgen:part --><section>{fillers}</section></body></html>")
+    path.write_bytes(write_pdf_parallel(html, Engine(theme, [theme], page_label, workers=1)))
+    return path
+
+
+def _first_page_words(path: Path) -> list[tuple[str, float, float, float]]:
+    """(word, left, right, top) on page 1, in pdftotext's reading order (points); text
+    drawn touching the word before it (a number, then the comma after it) joins it."""
+    import re
+    import subprocess
+    from html import unescape
+
+    xml = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    words: list[tuple[str, float, float, float]] = []
+    for m in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+            xml):
+        text, left, right, top = unescape(m[5]), float(m[1]), float(m[3]), float(m[2])
+        if words and abs(words[-1][3] - top) < 1 and 0 <= left - words[-1][2] < 0.1:
+            text, left = words[-1][0] + text, words.pop()[1]
+        words.append((text, left, right, top))
+    return words
+
+
+@pytest.mark.parametrize(("page_label", "draft"), [("p.", True), ("hlm.", False)])
+def test_a_page_number_of_any_length_follows_its_reference_by_one_space(
+        tmp_path: Path, page_label: str, draft: bool) -> None:
+    """The slot after a reference has room for "(p. 999)": a 1- or 2-digit number is set
+    at its start and the rest of the line closes up, so reference, label, number and the
+    words after them are one space apart, as words are; the next table cell stays put,
+    and each link still covers its words."""
+    import pikepdf
+
+    path = _references_pdf(tmp_path / "refs.pdf", page_label, draft)
+    words = _first_page_words(path)
+    texts = [word for word, *_ in words]
+    start = texts.index("See")
+    line = words[start:start + texts[start:].index("end.") + 1]
+    assert [word for word, *_ in line] == [
+        "See", "A-1", f"({page_label}", "5)", "and", "B-2", page_label, "42,", "then", "C-3",
+        f"({page_label}", "120)", "end."]
+    space = line[1][1] - line[0][2]  # between "See" and "A-1": an ordinary space
+    gaps = [after[1] - before[2] for before, after in pairwise(line)]
+    assert space > 1 and all(abs(gap - space) < 0.3 for gap in gaps), gaps
+    cell = words[texts.index("D-4"):texts.index("Alpha") + 1]
+    assert [word for word, *_ in cell] == ["D-4", f"({page_label}", "7)", "Alpha"]
+    assert abs((cell[1][1] - cell[0][2]) - space) < 0.3
+    assert abs(cell[3][1] - words[texts.index("Beta")][1]) < 0.01  # the next cell: unmoved
+    with pikepdf.open(path) as pdf:
+        page = pdf.pages[0]
+        height = float(page.mediabox[3])
+        links = sorted((float(min(a.Rect[0], a.Rect[2])), height - float(max(a.Rect[1], a.Rect[3])))
+                       for a in page.obj.get("/Annots", []))
+    starts = sorted((left, top) for word, left, _, top in words
+                    if word in {"A-1", "B-2", "C-3", "D-4"})
+    assert len(links) == 4
+    assert all(abs(lx - wx) < 0.5 and abs(ly - wy) < 3 for (lx, ly), (wx, wy)
+               in zip(links, starts, strict=True)), (links, starts)

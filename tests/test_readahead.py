@@ -72,6 +72,15 @@ def refused(project: Path, output: Path) -> str:
     return str(error.value)
 
 
+def refused_in_order(project: Path, edited: Path, old: str, new: str, output: Path) -> str:
+    """The error of a build reading in order, once ``edited``'s first ``old`` is ``new``."""
+    edited.write_text(edited.read_text(encoding="utf-8").replace(old, new, 1),
+                      encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        allow(patch, ahead=False, fork=False)
+        return refused(project, output)
+
+
 def in_order(project: Path, output: Path) -> Built:
     with pytest.MonkeyPatch.context() as patch:
         allow(patch, ahead=False, fork=False)
@@ -127,11 +136,8 @@ def test_an_error_in_the_childs_share_is_reported_as_in_order(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = copied(tmp_path)
     late = child_share(project)[-2]
-    late.write_text(late.read_text(encoding="utf-8").replace(
-        "  title: ", "  title: [unclosed ", 1), encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:
-        allow(patch, ahead=False, fork=False)
-        expected = refused(project, tmp_path / "a")
+    expected = refused_in_order(project, late, "  title: ", "  title: [unclosed ",
+                                tmp_path / "a")
     forks = allow(monkeypatch, ahead=True)
     message = refused(project, tmp_path / "b")
     assert message == expected
@@ -144,11 +150,8 @@ def test_a_build_refused_in_this_process_share_leaves_no_child(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = copied(tmp_path)
     early = project / "content" / "konten" / "KON-02.yaml"
-    early.write_text(early.read_text(encoding="utf-8").replace(
-        "  pillar: ", "  pillar: nowhere-", 1), encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:
-        allow(patch, ahead=False, fork=False)
-        expected = refused(project, tmp_path / "a")
+    expected = refused_in_order(project, early, "  pillar: ", "  pillar: nowhere-",
+                                tmp_path / "a")
     forks = allow(monkeypatch, ahead=True)
     assert refused(project, tmp_path / "b") == expected
     assert forks.names[:2] == ["_read_share", "_made_elsewhere"] and forks.all_reaped()

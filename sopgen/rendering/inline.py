@@ -14,6 +14,13 @@ it goes is found where the part is laid out (``mark_slots``, in a worker, which 
 comment naming the slot); joining only swaps each comment for the number
 (``move_numbers``). A number with no text before it would stay on the stamp, drawn as
 before; every slot follows its link, so none does.
+
+A cross-reference's slot is as wide as "(p. 999)", and its stamp is right-aligned in it.
+A shorter number moves to the slot's start, and the text after it on its line (and the
+links there) moves left as far: "TEK-05 (p. 64)" reads with one space, as the single
+engine lays it out, never with the room a third digit would have taken. That text is
+found where the part is laid out too (a comment before each of its text matrices, naming
+the slot), so stamping edits bytes and parses no page.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ COLOUR_OPERATORS = {"rg", "g", "k", "sc", "scn", "cs"}
 MARK = "sopgen-slot"
 OPAQUE = "/Opaque"  # the moved numbers' graphics state
 SLOT_COMMENT = re.compile(rb"\n%sopgen-slot (\S+)\n")
+AFTER = "sopgen-after"  # a text matrix after a cross-reference's slot, on its line
+AFTER_COMMENT = re.compile(rb"((?:\n%sopgen-after \S+\n)+)([^\n%]*) Tm\n")
+PX_TO_PT = 0.75
 
 
 @dataclass
@@ -44,14 +54,24 @@ class Block:
 
 def mark_slots(ops: list[Any], slots: dict[str, list[float]]) -> dict[int, list[str]]:
     """Where each slot's number belongs in ``ops``: after the text object (the whole of a
-    tagged marked-content sequence) read last before the slot."""
-    targets = [block for block in _marked_blocks(ops)
-               if block.x == block.x and not block.turned]  # drawn text, in the page's axes
+    tagged marked-content sequence) read last before the slot. A slot after a
+    cross-reference carries a fifth value, the right end of its line: each text matrix
+    after it on that line gets an entry ``"sopgen-after NAME"`` just before it."""
+    blocks = [block for block in _blocks(ops)
+              if block.x == block.x and not block.turned]  # drawn text, in the page's axes
+    targets = _marked_blocks(ops, blocks)
     found: dict[int, list[str]] = {}
     for name, rect in slots.items():
         before = _read_before(targets, rect, list(slots.values()))
         if before is not None:
             found.setdefault(before.end, []).append(name)
+        if len(rect) > 4:
+            closing = Closing(rect[:4], rect[4], 0.0)
+            for block in blocks:
+                if closing.moves(block.x, block.y):
+                    for index in range(block.start, block.end + 1):
+                        if str(ops[index].operator) == "Tm":
+                            found.setdefault(index - 1, []).append(f"{AFTER} {name}")
     return found
 
 
@@ -64,7 +84,7 @@ def _read_before(blocks: list[Block], rect: list[float],
     then the line above starts where the slot does, is drawn after any text of a cell to
     the left, and ends with the text read before the slot. (The line above may start
     with a slot of its own, which is not drawn either.)"""
-    x1, y1, _, y2 = rect
+    x1, y1, _, y2 = rect[:4]
     height = y2 - y1
     left = [b for b in blocks if y1 - TOLERANCE <= b.y <= y2 + TOLERANCE
             and b.x < x1 - TOLERANCE]
@@ -96,47 +116,128 @@ def marked_content(ops: list[Any], marks: dict[int, list[str]]) -> bytes:
     pieces, start = [], 0
     for index in sorted(marks):
         pieces.append(pikepdf.unparse_content_stream(ops[start:index + 1]))
-        pieces += [f"\n%{MARK} {name}\n".encode() for name in marks[index]]
+        pieces += [(f"\n%{name}\n" if name.startswith(AFTER) else f"\n%{MARK} {name}\n").encode()
+                   for name in marks[index]]
         start = index + 1
     pieces.append(pikepdf.unparse_content_stream(ops[start:]))
     return b"".join(pieces)
 
 
 def move_numbers(source: Any, page: Any, stamp: Any, stamp_page: Any,
-                 slots: dict[str, list[float]], copied: dict[str, Any] | None = None) -> int:
+                 slots: dict[str, list[float]], copied: dict[str, Any] | None = None,
+                 lines: dict[str, float] | None = None) -> int:
     """Swap each slot comment on ``page`` for its number's text object, taken off
     ``stamp_page``; returns how many moved. ``copied`` keeps the stamp's fonts once
-    copied into ``source``, for the other pages of the same chunk and stamp."""
+    copied into ``source``, for the other pages of the same chunk and stamp. A slot in
+    ``lines`` (after a cross-reference, by its line's right end) is closed up."""
     import pikepdf
 
     contents = page.obj.get("/Contents")
     if not slots or not isinstance(contents, pikepdf.Stream):
         return 0
     data = contents.read_bytes()
-    if MARK.encode() not in data:
+    if MARK.encode() not in data and AFTER.encode() not in data:
         return 0
     stamp_ops = list(pikepdf.parse_content_stream(stamp_page))
     numbers = _blocks(stamp_ops)
     fonts: dict[str, Any] = {}
     copied = {} if copied is None else copied
-    moved: list[Block] = []
+    moved: dict[str, Block] = {}  # each slot's number, by the slot's name
+    for match in SLOT_COMMENT.finditer(data):
+        name = match.group(1).decode()
+        rect = slots.get(name)
+        taken = list(moved.values())
+        number = next((b for b in numbers if b not in taken and _inside(b, rect)), None) \
+            if rect is not None else None
+        if number is not None:
+            moved[name] = number
+    closed = [Closing(slots[name], (lines or {})[name], number.x - slots[name][0], name)
+              for name, number in moved.items()
+              if name in (lines or {}) and number.x - slots[name][0] > CLOSE_UP_FROM]
+    rooms = {slot.name: slot.room for slot in closed}
+
+    drawn_once: set[str] = set()
 
     def number_for(match: re.Match[bytes]) -> bytes:
-        rect = slots.get(match.group(1).decode())
-        number = next((b for b in numbers if b not in moved and _inside(b, rect)), None) \
-            if rect is not None else None
-        if number is None:
+        name = match.group(1).decode()
+        number = moved.get(name)
+        if number is None or name in drawn_once:
             return b"\n"
-        moved.append(number)
-        drawn = _drawing(stamp_ops, number, source, page, stamp, (fonts, copied))
+        drawn_once.add(name)
+        at = slots[name][0] if name in rooms else number.x  # where it is drawn now
+        shift = rooms.get(name, 0.0) + sum(slot.room for slot in closed
+                                           if slot.moves(at, number.y))
+        drawn = _drawing(stamp_ops, number, source, page, stamp, (fonts, copied), shift)
         return b"\n" + bytes(pikepdf.unparse_content_stream(drawn)) + b"\n"
 
-    page.obj.Contents = source.make_stream(SLOT_COMMENT.sub(number_for, data))
+    content = SLOT_COMMENT.sub(number_for, data)
+    page.obj.Contents = source.make_stream(AFTER_COMMENT.sub(
+        lambda match: _moved_matrix(match, rooms), content))
+    if closed:
+        _close_up_links(page, closed)
     if moved:
         kept = [op for index, op in enumerate(stamp_ops)
-                if not any(block.start <= index <= block.end for block in moved)]
+                if not any(block.start <= index <= block.end for block in moved.values())]
         stamp_page.obj.Contents = stamp.make_stream(pikepdf.unparse_content_stream(kept))
     return len(moved)
+
+
+CLOSE_UP_FROM = 0.01  # CSS px: room left in a slot that moves the rest of its line
+
+
+@dataclass
+class Closing:
+    """A cross-reference's slot whose number left ``room`` unused at its end."""
+
+    rect: list[float]  # the slot
+    line_end: float  # the right end of its line: nothing past it moves
+    room: float
+    name: str = ""
+
+    def moves(self, x: float, y: float) -> bool:
+        """Whether text or a link at (``x``, ``y``) is after the slot on its line."""
+        _, y1, x2, y2 = self.rect
+        return (y1 - TOLERANCE <= y <= y2 + TOLERANCE
+                and x2 - TOLERANCE <= x <= self.line_end + TOLERANCE)
+
+
+def _moved_matrix(match: re.Match[bytes], rooms: dict[str, float]) -> bytes:
+    """A text matrix after slots on its line (named by the comments before it), moved
+    left by the rooms those slots left; the comments go."""
+    names = re.findall(rb"%sopgen-after (\S+)", match.group(1))
+    shift = sum(rooms.get(name.decode(), 0.0) for name in names)
+    operands = match.group(2).split()
+    if shift and len(operands) == 6:
+        operands[4] = f"{float(operands[4]) - shift:.6f}".encode()
+    return b"\n" + b" ".join(operands) + b" Tm\n"
+
+
+def _move_text(ops: list[Any], index: int, dx: float) -> None:
+    """Move a ``Tm`` instruction of ``ops`` right by ``dx`` (left if negative)."""
+    import pikepdf
+
+    if str(ops[index].operator) != "Tm":
+        return
+    operands = list(ops[index].operands)
+    operands[4] = round(float(operands[4]) + dx, 6)
+    ops[index] = pikepdf.ContentStreamInstruction(operands, ops[index].operator)
+
+
+def _close_up_links(page: Any, closed: list[Closing]) -> None:
+    """Each link after a closed slot on its line, moved as its text was."""
+    import pikepdf
+
+    height = float(page.mediabox[3])
+    for annotation in page.obj.get("/Annots", []):
+        rect = [float(value) for value in annotation.get("/Rect", [])]
+        if len(rect) != 4:
+            continue
+        x = min(rect[0], rect[2]) / PX_TO_PT
+        y = (height - (rect[1] + rect[3]) / 2) / PX_TO_PT  # its middle, from the top
+        shift = sum(slot.room for slot in closed if slot.moves(x, y)) * PX_TO_PT
+        if shift:
+            annotation.Rect = pikepdf.Array([round(rect[0] - shift, 6), rect[1],
+                                             round(rect[2] - shift, 6), rect[3]])
 
 
 def _blocks(ops: list[Any]) -> list[Block]:
@@ -160,12 +261,12 @@ def _blocks(ops: list[Any]) -> list[Block]:
     return blocks
 
 
-def _marked_blocks(ops: list[Any]) -> list[Block]:
-    """Text objects that are the whole of a tagged marked-content sequence (MCID)."""
+def _marked_blocks(ops: list[Any], blocks: list[Block]) -> list[Block]:
+    """Those of ``blocks`` that are the whole of a tagged marked-content sequence (MCID)."""
     import pikepdf
 
     found = []
-    for block in _blocks(ops):
+    for block in blocks:
         opener = _previous_marker(ops, block.start)
         closes = block.end + 1 < len(ops) and str(ops[block.end + 1].operator) == "EMC"
         if opener is None or not closes:
@@ -195,8 +296,9 @@ def _inside(block: Block, rect: list[float]) -> bool:
 
 
 def _drawing(stamp_ops: list[Any], block: Block, source: Any, page: Any, stamp: Any,
-             fonts: tuple[dict[str, Any], dict[str, Any]]) -> list[Any]:
-    """The stamp's text object, with its colour, using fonts copied into the page."""
+             fonts: tuple[dict[str, Any], dict[str, Any]], room: float = 0.0) -> list[Any]:
+    """The stamp's text object, with its colour, using fonts copied into the page,
+    moved left by ``room`` (to its slot's start)."""
     import pikepdf
 
     colour: list[Any] = []
@@ -214,6 +316,8 @@ def _drawing(stamp_ops: list[Any], block: Block, source: Any, page: Any, stamp: 
         if str(instruction.operator) == "Tf":
             operands[0] = _font(str(operands[0]), source, page, stamp, fonts)
         drawn.append(pikepdf.ContentStreamInstruction(operands, instruction.operator))
+        if room:
+            _move_text(drawn, len(drawn) - 1, -room)
     drawn.append(pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")))
     return drawn
 

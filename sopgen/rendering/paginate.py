@@ -48,7 +48,7 @@ ID = re.compile(r'\bid="([^"]+)"')
 PILLAR_TITLE = re.compile(r'<h2 class="chapter pillar-title">(.*?)</h2>', re.DOTALL)
 PX_TO_PT = 0.75
 PARTS_PER_CHUNK = 4
-CACHE_FORMAT = "tagged-7"  # changes when what a cached part or PDF holds changes
+CACHE_FORMAT = "tagged-8"  # changes when what a cached part or PDF holds changes
 ELSEWHERE = "sopgen-elsewhere"
 FIGURE_SPACES = "&#8199;&#8199;&#8199;"  # room for a page number up to 999
 
@@ -97,6 +97,9 @@ class PageInfo:
     height: float
     anchors: dict[str, list[float]]
     bookmarks: list[tuple[int, str, list[float]]]
+    # Each slot after a cross-reference, by the right end of its line (CSS px): where the
+    # text after it, closed up to a shorter number, may move (inline.move_numbers).
+    lines: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -120,7 +123,6 @@ class Job:
     html: str
     base_url: str
     allowed: list[str]
-    identifier: str
     tagged: bool = True  # a part of the handbook; page-number layers are artifacts
     elsewhere: list[str] = field(default_factory=list)
 
@@ -131,7 +133,6 @@ class Engine:
 
     base: Path
     allowed: list[Path]
-    identifier: str
     page_label: str  # "p." / "hlm.": printed before a cross-reference's page number
     workers: int = field(default_factory=available_cores)
     cache: Path | None = None
@@ -165,8 +166,9 @@ def add_slots(html: str, slots: dict[str, Slot], page_label: str) -> str:
             slots[ident] = Slot(target.group(1), kind)
             return f'{match.group(0)}<span class="pg" id="{ident}">{FIGURE_SPACES}</span>'
         # The whole "(p. 12)" is stamped, right-aligned in a slot as wide as "(p. 999)"
-        # drawn invisibly: a shorter number leaves a wider space before it, never a gap
-        # inside the brackets or before the punctuation that follows.
+        # drawn invisibly; a shorter one is then moved to the slot's start and the rest
+        # of its line closes up (inline.move_numbers): no gap before it, inside the
+        # brackets or before the punctuation that follows.
         before, after = (f"({page_label}\u00a0", ")") if kind == "xref" else (
             f"{page_label}\u00a0", "")
         slots[ident] = Slot(target.group(1), kind, before, after)
@@ -264,14 +266,45 @@ def layout(job: Job) -> LaidOut:
         # prepare_part saves the part with one of its own), and pydyf writes it by
         # serializing, and compressing, every object a second time.
         pdf = document.write_pdf(pdf_identifier=False, **options)
+        if job.tagged:
+            for page, info in zip(document.pages, pages, strict=True):
+                info.lines = _text_slot_lines(page, info.anchors)
     if job.tagged:
         from sopgen.rendering.inline import SLOT_PREFIX
         from sopgen.rendering.structure import prepare_part
 
-        slots = [{name: rect for name, rect in page.anchors.items()
-                  if name.startswith(SLOT_PREFIX)} for page in pages]
+        slots = [{name: rect + ([page.lines[name]] if name in page.lines else [])
+                  for name, rect in page.anchors.items() if name.startswith(SLOT_PREFIX)}
+                 for page in pages]
         pdf = prepare_part(pdf, _cache_key(job.html)[:8], slots)
     return LaidOut(pdf, pages)
+
+
+def _text_slot_lines(page: Any, anchors: dict[str, list[float]]) -> dict[str, float]:
+    """Each slot after a cross-reference on ``page`` by the right end of its line box."""
+    from sopgen.rendering.inline import SLOT_PREFIX
+
+    wanted = {name for name in anchors if name.startswith(SLOT_PREFIX)}
+    found: dict[str, float] = {}
+    if wanted:
+        _find_text_slots(page._page_box, None, wanted, found)
+    return found
+
+
+def _find_text_slots(box: Any, line: Any, wanted: set[str], found: dict[str, float]) -> None:
+    """Walk ``box`` (inside the line box ``line``, if any) for the ``wanted`` slots."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.LineBox):
+        line = box
+    elif line is not None and box.style["anchor"] in wanted \
+            and "pg-xref" in (box.element.get("class") or "").split():
+        found[box.style["anchor"]] = max(child.position_x + child.margin_width()
+                                         for child in line.children)
+        return
+    for child in getattr(box, "children", ()):
+        if len(found) < len(wanted):
+            _find_text_slots(child, line, wanted, found)
 
 
 # Every chunk and stamp of a build starts with the same theme stylesheet: a worker parses
@@ -337,7 +370,7 @@ def lay_out_all(chunks: list[str], engine: Engine, what: str, *, tagged: bool = 
     # RACI matrix or the records table after an edit).
     missing.sort(key=lambda index: -len(chunks[index]))
     jobs = [Job(chunks[i], engine.base.as_uri() + "/", [str(p) for p in engine.allowed],
-                engine.identifier, tagged, stand_ins[i]) for i in missing]
+                tagged, stand_ins[i]) for i in missing]
     if engine.report:
         engine.report(f"laying out {len(jobs)} of {len(chunks)} {what} …")
     progress = _counter(engine.report, len(jobs), what)
@@ -505,7 +538,7 @@ def join(laid_out: list[LaidOut], placed: Placed, titles: dict[str, str] | None 
 
 # ------------------------------------------------------------------ stamping
 
-STAMPED = "stamped-1"  # changes when what a stamped chunk holds changes
+STAMPED = "stamped-2"  # changes when what a stamped chunk holds changes
 
 
 @dataclass
@@ -515,6 +548,7 @@ class StampJob:
     chunk: bytes
     stamp: bytes
     slots: list[dict[str, list[float]]]  # each page's slot rectangles
+    lines: list[dict[str, float]]  # each page's slots in running text: their lines' ends
 
 
 def stamp_all(laid_out: list[LaidOut], stamps: list[LaidOut], keys: list[str],
@@ -532,8 +566,9 @@ def stamp_all(laid_out: list[LaidOut], stamps: list[LaidOut], keys: list[str],
             missing.append(index)
         else:
             laid_out[index].pdf = kept
-    jobs = [StampJob(laid_out[i].pdf, stamps[i].pdf, [_slot_rects(page) for page in
-                                                        laid_out[i].pages]) for i in missing]
+    jobs = [StampJob(laid_out[i].pdf, stamps[i].pdf,
+                     [_slot_rects(page) for page in laid_out[i].pages],
+                     [page.lines for page in laid_out[i].pages]) for i in missing]
     if engine.report:
         engine.report(f"numbering {len(jobs)} of {len(keys)} parts of the PDF …")
     for index, data in zip(missing, _map_stamping(jobs, engine.workers), strict=True):
@@ -550,7 +585,7 @@ def stamp_chunk(job: StampJob) -> bytes:
 
     with pikepdf.Pdf.open(io.BytesIO(job.chunk)) as source, \
             pikepdf.Pdf.open(io.BytesIO(job.stamp)) as overlay:
-        _stamp_pages(source, overlay, job.slots)
+        _stamp_pages(source, overlay, job.slots, job.lines)
         out = io.BytesIO()  # streams as they are: joining's save compresses them alike
         source.save(out, deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
         return out.getvalue()
@@ -592,7 +627,8 @@ def _keep_bytes(cache: Path | None, key: str, data: bytes) -> None:
     os.replace(temporary, cache / f"{key}.pdf")
 
 
-def _stamp_pages(source: Any, overlay: Any, slots: list[dict[str, list[float]]]) -> None:
+def _stamp_pages(source: Any, overlay: Any, slots: list[dict[str, list[float]]],
+                 lines: list[dict[str, float]]) -> None:
     """Each page's numbers moved into its text, the rest of its stamp laid over it."""
     import pikepdf
 
@@ -600,7 +636,7 @@ def _stamp_pages(source: Any, overlay: Any, slots: list[dict[str, list[float]]])
 
     fonts: dict[str, Any] = {}  # the stamp's fonts copied into the chunk, once
     for number, (page, stamp_page) in enumerate(zip(source.pages, overlay.pages, strict=True)):
-        move_numbers(source, page, overlay, stamp_page, slots[number], fonts)
+        move_numbers(source, page, overlay, stamp_page, slots[number], fonts, lines[number])
         _overlay(source, page, stamp_page, pikepdf.Name(f"/SopgenStamp{number}"))
 
 

@@ -125,6 +125,5 @@ def _lay_out(print_html: str, layout: Layout, engine: PdfEngine) -> bytes:
     allowed = [theme, layout.assets]
     if engine == "single" or not can_split(print_html):
         return write_pdf(print_html, theme, allowed, layout.identifier)
-    return write_pdf_parallel(print_html, Engine(theme, allowed, layout.identifier,
-                                                 layout.page_label, cache=layout.cache,
-                                                 report=layout.report))
+    return write_pdf_parallel(print_html, Engine(theme, allowed, layout.page_label,
+                                                 cache=layout.cache, report=layout.report))
