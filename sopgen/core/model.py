@@ -519,6 +519,7 @@ def step_numbers(procedure: Procedure) -> dict[str, str]:
     return {step.id: number for number, step in flat_steps(procedure) if step.id}
 
 
+@cache  # the same few thousand ids asked for by every template and check, every build
 def anchor(kind: str, ident: str) -> str:
     """The HTML id of a procedure, role, term or pillar; ids are validated ASCII."""
     slug = re.sub(r"[^a-z0-9]+", "-", ident.lower()).strip("-")
